@@ -1,0 +1,170 @@
+//! Bearer tokens: compact JWTs signed with HMAC-SHA256 (HS256), so a county's identity
+//! service or any JWT library can issue them. Verification is pure: the caller passes the
+//! secret and the time.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::Reason;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// County administrator: keeps the local tables and the key-group registry.
+    Admin,
+    /// Reviews claims and key-group declarations.
+    Reviewer,
+    /// Marks payments.
+    Finance,
+    /// A trainee, after real-name verification; the subject is their resident ID.
+    Trainee,
+}
+
+impl Role {
+    pub fn parse(input: &str) -> Result<Role, Reason> {
+        serde_json::from_value(serde_json::Value::String(input.to_owned())).map_err(|_| {
+            Reason::new(
+                "invalid_role",
+                "角色应为 admin、reviewer、finance 或 trainee",
+                "A role is admin, reviewer, finance or trainee",
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// Who: an operator's account name, or a trainee's resident ID.
+    pub sub: String,
+    pub role: Role,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: i64,
+    /// Expires at, seconds since the Unix epoch.
+    pub exp: i64,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
+
+/// Tolerated clock difference between the issuer and this service.
+const LEEWAY_SECONDS: i64 = 60;
+
+pub fn sign_token(claims: &TokenClaims, secret: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialize"));
+    let signing_input = format!("{header}.{payload}");
+    let signature = URL_SAFE_NO_PAD.encode(mac(secret, &signing_input).finalize().into_bytes());
+    format!("{signing_input}.{signature}")
+}
+
+fn mac(secret: &[u8], signing_input: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(signing_input.as_bytes());
+    mac
+}
+
+fn malformed() -> Reason {
+    Reason::new(
+        "token_malformed",
+        "登录凭证格式不正确",
+        "The bearer token is not a well-formed HS256 JWT",
+    )
+}
+
+/// Checks signature and lifetime. It does not check the role: that is the endpoint's business.
+pub fn verify_token(token: &str, secret: &[u8], now_unix: i64) -> Result<TokenClaims, Reason> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| malformed());
+    let header: Header = serde_json::from_slice(&decode(header)?).map_err(|_| malformed())?;
+    if header.alg != "HS256" {
+        return Err(malformed());
+    }
+    let signing_input = &token[..token.len() - signature.len() - 1];
+    mac(secret, signing_input)
+        .verify_slice(&decode(signature)?)
+        .map_err(|_| {
+            Reason::new(
+                "token_signature_invalid",
+                "登录凭证签名无效",
+                "The bearer token's signature does not verify",
+            )
+        })?;
+    let claims: TokenClaims = serde_json::from_slice(&decode(payload)?).map_err(|_| malformed())?;
+    if claims.sub.is_empty() || claims.sub.len() > 128 {
+        return Err(malformed());
+    }
+    if now_unix >= claims.exp {
+        return Err(Reason::new("token_expired", "登录凭证已过期，请重新登录", "The bearer token has expired"));
+    }
+    if claims.iat > now_unix + LEEWAY_SECONDS {
+        return Err(Reason::new(
+            "token_not_yet_valid",
+            "登录凭证签发时间晚于当前时间",
+            "The bearer token is issued in the future",
+        ));
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"county-secret";
+
+    fn claims(role: Role) -> TokenClaims {
+        TokenClaims {
+            sub: "op-zhang".into(),
+            role,
+            iat: 1_000,
+            exp: 2_000,
+        }
+    }
+
+    #[test]
+    fn a_signed_token_verifies_until_it_expires() {
+        let token = sign_token(&claims(Role::Reviewer), SECRET);
+        assert_eq!(verify_token(&token, SECRET, 1_500).unwrap(), claims(Role::Reviewer));
+        assert_eq!(verify_token(&token, SECRET, 2_000).unwrap_err().code, "token_expired");
+        assert_eq!(verify_token(&token, SECRET, 900).unwrap_err().code, "token_not_yet_valid");
+        assert!(verify_token(&token, SECRET, 1_000 - LEEWAY_SECONDS).is_ok());
+    }
+
+    #[test]
+    fn tampering_or_another_secret_fails() {
+        let token = sign_token(&claims(Role::Reviewer), SECRET);
+        assert_eq!(
+            verify_token(&token, b"other", 1_500).unwrap_err().code,
+            "token_signature_invalid"
+        );
+        // Promote oneself to admin without the secret.
+        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(Role::Admin)).unwrap());
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(
+            verify_token(&forged, SECRET, 1_500).unwrap_err().code,
+            "token_signature_invalid"
+        );
+    }
+
+    #[test]
+    fn unsigned_and_garbled_tokens_are_malformed() {
+        let none_alg = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(Role::Admin)).unwrap())
+        );
+        for bad in ["", "a.b", "a.b.c.d", "!!.??.**", none_alg.as_str()] {
+            assert_eq!(verify_token(bad, SECRET, 1_500).unwrap_err().code, "token_malformed", "{bad}");
+        }
+    }
+}

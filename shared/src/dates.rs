@@ -1,0 +1,64 @@
+//! Calendar days in China Standard Time, where the policy means a day, and instants for audit.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+
+use crate::Reason;
+
+/// UTC+8, no daylight saving.
+pub fn china_standard_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("in range")
+}
+
+/// The calendar day in China at an instant: 2020-06-30T16:30Z is already 2020-07-01 there.
+pub fn china_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&china_standard_time()).date_naive()
+}
+
+/// A day as `YYYY-MM-DD`, the only form the API takes.
+pub fn parse_day(input: &str) -> Result<NaiveDate, Reason> {
+    let well_formed = input.len() == 10;
+    well_formed
+        .then(|| NaiveDate::parse_from_str(input, "%Y-%m-%d").ok())
+        .flatten()
+        .filter(|day| (1900..=2100).contains(&chrono::Datelike::year(day)))
+        .ok_or_else(|| {
+            Reason::new(
+                "invalid_date",
+                "日期应为 YYYY-MM-DD 格式的有效日期，如 2020-03-15",
+                "A date is a valid YYYY-MM-DD day, e.g. 2020-03-15",
+            )
+        })
+}
+
+/// An instant for audit records, in China Standard Time so operators read their own clock.
+pub fn audit_timestamp(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china_standard_time())
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_china_day_turns_at_16_utc() {
+        let before = "2020-06-30T15:59:59Z".parse().unwrap();
+        let after = "2020-06-30T16:00:00Z".parse().unwrap();
+        assert_eq!(china_day(before).to_string(), "2020-06-30");
+        assert_eq!(china_day(after).to_string(), "2020-07-01");
+    }
+
+    #[test]
+    fn days_parse_strictly() {
+        assert_eq!(parse_day("2020-02-29").unwrap().to_string(), "2020-02-29");
+        for bad in ["2019-02-29", "2020-2-6", "20200206", "2020-02-06T00:00:00", "", "0001-01-01"] {
+            assert_eq!(parse_day(bad).unwrap_err().code, "invalid_date", "{bad}");
+        }
+    }
+
+    #[test]
+    fn audit_times_read_in_china() {
+        let at = "2020-06-30T16:00:00Z".parse().unwrap();
+        assert_eq!(audit_timestamp(at), "2020-07-01T00:00:00+08:00");
+    }
+}

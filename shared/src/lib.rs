@@ -1,0 +1,33 @@
+//! The rules of the Shandong 2020 online-training subsidies (鲁人社字〔2020〕11号): the living
+//! allowance for key-group trainees and the platform subsidy. Pure domain logic: types that
+//! cannot hold invalid values, the policy as versioned data, and eligibility as a function.
+
+mod amounts;
+pub mod auth;
+mod change;
+mod county;
+pub mod dates;
+pub mod eligibility;
+mod key_group;
+mod occupation;
+mod person_key;
+pub mod platforms;
+pub mod policy;
+mod reason;
+pub mod registry;
+mod resident_id;
+pub mod standards;
+pub mod store_keys;
+
+pub use amounts::{DecimalText, StudyHours, Yuan};
+pub use change::Change;
+pub use county::CountyCode;
+pub use key_group::PersonGroup;
+pub use occupation::{OccupationCode, SkillLevel};
+pub use person_key::PersonKey;
+pub use platforms::{PlatformId, PlatformRegister};
+pub use policy::{PolicyBook, PolicyVersion, TrainingMode};
+pub use reason::{Problems, Reason};
+pub use registry::RegistryEntry;
+pub use resident_id::ResidentId;
+pub use standards::StandardsTable;

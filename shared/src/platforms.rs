@@ -1,0 +1,428 @@
+//! The county's register of approved online training platforms (线上培训平台): who may train
+//! key-group trainees for the allowance, and since when the province has them on record.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{Change, CountyCode, Problems, Reason, dates::parse_day};
+
+const SEED: &str = include_str!("../data/platform-seed.json");
+
+/// A platform's id in this system: lowercase letters, digits and hyphens, 2–40 long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct PlatformId(String);
+
+impl PlatformId {
+    pub fn parse(input: &str) -> Result<Self, Reason> {
+        let ok = (2..=40).contains(&input.len())
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(PlatformId(input.to_owned()))
+        } else {
+            Err(Reason::new(
+                "invalid_platform_id",
+                "平台编号应为2至40位小写字母、数字或连字符",
+                "A platform id is 2 to 40 lowercase letters, digits or hyphens",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PlatformId {
+    type Error = Reason;
+    fn try_from(s: String) -> Result<Self, Reason> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PlatformId> for String {
+    fn from(id: PlatformId) -> String {
+        id.0
+    }
+}
+
+impl std::fmt::Display for PlatformId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformStatus {
+    Approved,
+    Suspended,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Platform {
+    pub id: PlatformId,
+    pub name: String,
+    /// Other names the notices use for the same site.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The notices that list the platform.
+    #[serde(default)]
+    pub listed_in: Vec<String>,
+    /// The day the city's choice was recorded with the province (报省人社厅备案); none yet
+    /// means no allowance can rest on training there.
+    pub recorded_on: Option<NaiveDate>,
+    pub status: PlatformStatus,
+    /// The last operator change; none for an entry that came from the built-in seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+}
+
+/// A platform as an operator sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformInput {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub site: Option<String>,
+    #[serde(default)]
+    pub listed_in: Vec<String>,
+    #[serde(default)]
+    pub recorded_on: Option<String>,
+    pub status: String,
+}
+
+fn text(problems: &mut Problems, field: &str, value: &str, max_chars: usize) -> Option<String> {
+    let trimmed = value.trim();
+    let ok = !trimmed.is_empty() && trimmed.chars().count() <= max_chars;
+    let reason = Reason::new(
+        "invalid_text",
+        format!("应为不超过{max_chars}字的非空文本"),
+        format!("A non-empty text of at most {max_chars} characters"),
+    );
+    problems.field(field, if ok { Ok(trimmed.to_owned()) } else { Err(reason) })
+}
+
+fn status(input: &str) -> Result<PlatformStatus, Reason> {
+    match input {
+        "approved" => Ok(PlatformStatus::Approved),
+        "suspended" => Ok(PlatformStatus::Suspended),
+        _ => Err(Reason::new(
+            "invalid_platform_status",
+            "平台状态应为 approved（已批准）或 suspended（已暂停）",
+            "A platform's status is approved or suspended",
+        )),
+    }
+}
+
+impl Platform {
+    /// Validates an operator's entry; every problem is recorded under `at` (e.g. `platforms[3]`).
+    pub fn parse(
+        input: PlatformInput,
+        at: &str,
+        change: &Change,
+        problems: &mut Problems,
+    ) -> Option<Platform> {
+        let id = problems.field(&format!("{at}.id"), PlatformId::parse(&input.id));
+        let name = text(problems, &format!("{at}.name"), &input.name, 100);
+        let aliases: Vec<Option<String>> = (input.aliases.iter().enumerate())
+            .map(|(i, a)| text(problems, &format!("{at}.aliases[{i}]"), a, 100))
+            .collect();
+        let site = input
+            .site
+            .as_deref()
+            .map(|s| text(problems, &format!("{at}.site"), s, 200));
+        let listed_in: Vec<Option<String>> = (input.listed_in.iter().enumerate())
+            .map(|(i, l)| text(problems, &format!("{at}.listed_in[{i}]"), l, 100))
+            .collect();
+        let recorded_on = input
+            .recorded_on
+            .as_deref()
+            .map(|d| problems.field(&format!("{at}.recorded_on"), parse_day(d)));
+        let status = problems.field(&format!("{at}.status"), status(&input.status));
+        Some(Platform {
+            id: id?,
+            name: name?,
+            aliases: aliases.into_iter().collect::<Option<_>>()?,
+            site: site.map(|s| s.ok_or(())).transpose().ok()?,
+            listed_in: listed_in.into_iter().collect::<Option<_>>()?,
+            recorded_on: recorded_on.map(|d| d.ok_or(())).transpose().ok()?,
+            status: status?,
+            changed: Some(change.clone()),
+        })
+    }
+}
+
+/// Where the register in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterSource {
+    /// The notices' lists, before the county changed anything.
+    BuiltInSeed,
+    /// Kept by the county's operators.
+    County,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformRegister {
+    /// Grows by one with every change; 0 is the seed.
+    pub revision: u64,
+    pub source: RegisterSource,
+    pub platforms: Vec<Platform>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+}
+
+#[derive(Deserialize)]
+struct SeedEntry {
+    #[serde(flatten)]
+    platform: SeedPlatform,
+    cities: SeedCities,
+}
+
+#[derive(Deserialize)]
+struct SeedPlatform {
+    id: PlatformId,
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    site: Option<String>,
+    listed_in: Vec<String>,
+    recorded_on: NaiveDate,
+}
+
+/// `"all"` (every Shandong city) or a list of 4-digit city prefixes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SeedCities {
+    All(AllCities),
+    Only(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AllCities {
+    All,
+}
+
+/// Reasons the allowance cannot rest on training at a platform.
+pub fn platform_not_approved(id: &PlatformId) -> Reason {
+    Reason::new(
+        "platform_not_approved",
+        format!("培训平台 {id} 不在本地批准的线上培训平台名单内，或已暂停"),
+        format!("Platform {id} is not on this county's register of approved online platforms, or is suspended"),
+    )
+}
+
+impl PlatformRegister {
+    /// The built-in register for a county: the province's first-batch list (鲁人社字〔2020〕11号
+    /// 附件) for every Shandong city, plus the city's own list where the seed has it (Tai'an,
+    /// 泰人社字〔2020〕9号). Contact people and phones in the notices are left out on purpose.
+    pub fn seed_for(county: &CountyCode) -> PlatformRegister {
+        let entries: Vec<SeedEntry> =
+            serde_json::from_str(SEED).expect("the built-in platform seed is valid (tested)");
+        let platforms = entries
+            .into_iter()
+            .filter(|e| match &e.cities {
+                SeedCities::All(_) => county.province() == "37",
+                SeedCities::Only(cities) => cities.iter().any(|c| c == county.city()),
+            })
+            .map(|e| Platform {
+                id: e.platform.id,
+                name: e.platform.name,
+                aliases: e.platform.aliases,
+                site: e.platform.site,
+                listed_in: e.platform.listed_in,
+                recorded_on: Some(e.platform.recorded_on),
+                status: PlatformStatus::Approved,
+                changed: None,
+            })
+            .collect();
+        PlatformRegister {
+            revision: 0,
+            source: RegisterSource::BuiltInSeed,
+            platforms,
+            changed: None,
+        }
+    }
+
+    pub fn find(&self, id: &PlatformId) -> Option<&Platform> {
+        self.platforms.iter().find(|p| &p.id == id)
+    }
+
+    /// Every reason training on `id`, assessed on `assessed_on`, does not count.
+    pub fn check_training_platform(&self, id: &PlatformId, assessed_on: NaiveDate) -> Vec<Reason> {
+        match self.find(id) {
+            Some(p) if p.status == PlatformStatus::Approved => match p.recorded_on {
+                Some(recorded) if recorded <= assessed_on => vec![],
+                _ => vec![Reason::new(
+                    "platform_not_on_record",
+                    format!("培训平台 {id} 在考核合格之日尚未报省人社厅备案"),
+                    format!("Platform {id} was not on record with the province on the assessment day"),
+                )],
+            },
+            _ => vec![platform_not_approved(id)],
+        }
+    }
+
+    /// Replaces the whole register with an operator's list.
+    pub fn replaced(
+        &self,
+        inputs: Vec<PlatformInput>,
+        change: &Change,
+    ) -> Result<PlatformRegister, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
+            .map(|(i, p)| Platform::parse(p, &format!("platforms[{i}]"), change, &mut problems))
+            .collect();
+        for (i, p) in platforms.iter().enumerate() {
+            let Some(p) = p else { continue };
+            if platforms[..i].iter().flatten().any(|q| q.id == p.id) {
+                problems.push(
+                    Reason::new(
+                        "duplicate_platform",
+                        format!("平台编号 {} 重复", p.id),
+                        format!("Platform id {} appears more than once", p.id),
+                    )
+                    .at(format!("platforms[{i}].id")),
+                );
+            }
+        }
+        problems.finish(|| self.next(platforms.into_iter().flatten().collect(), change))
+    }
+
+    /// Adds or replaces one platform.
+    pub fn with_platform(
+        &self,
+        input: PlatformInput,
+        change: &Change,
+    ) -> Result<PlatformRegister, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let platform = Platform::parse(input, "platform", change, &mut problems);
+        problems.finish(|| ())?;
+        let platform = platform.expect("no problems means parsed");
+        let mut platforms = self.platforms.clone();
+        match platforms.iter_mut().find(|p| p.id == platform.id) {
+            Some(existing) => *existing = platform,
+            None => platforms.push(platform),
+        }
+        Ok(self.next(platforms, change))
+    }
+
+    fn next(&self, mut platforms: Vec<Platform>, change: &Change) -> PlatformRegister {
+        platforms.sort_by(|a, b| a.id.cmp(&b.id));
+        PlatformRegister {
+            revision: self.revision + 1,
+            source: RegisterSource::County,
+            platforms,
+            changed: Some(change.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn change() -> Change {
+        Change::new("op-wang", "2020-02-10T02:00:00Z".parse().unwrap())
+    }
+
+    fn input(id: &str, recorded_on: Option<&str>, status: &str) -> PlatformInput {
+        PlatformInput {
+            id: id.into(),
+            name: "测试平台".into(),
+            aliases: vec![],
+            site: Some("www.example.cn".into()),
+            listed_in: vec![],
+            recorded_on: recorded_on.map(Into::into),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn taian_gets_the_province_list_and_its_own() {
+        let taishan = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        assert_eq!(taishan.platforms.len(), 10);
+        assert!(taishan.platforms.iter().all(|p| p.status == PlatformStatus::Approved));
+        let jinan = PlatformRegister::seed_for(&CountyCode::parse("370102").unwrap());
+        let ids: Vec<&str> = jinan.platforms.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["ixueto", "wfjtip", "leonline", "wljnpx"]);
+        let beijing = PlatformRegister::seed_for(&CountyCode::parse("110105").unwrap());
+        assert!(beijing.platforms.is_empty());
+    }
+
+    #[test]
+    fn training_counts_only_on_an_approved_recorded_platform() {
+        let county = CountyCode::parse("370902").unwrap();
+        let seed = PlatformRegister::seed_for(&county);
+        let ixueto = PlatformId::parse("ixueto").unwrap();
+        let jijiehao = PlatformId::parse("taian-shuangchuang").unwrap();
+        assert!(seed.check_training_platform(&ixueto, day("2020-02-06")).is_empty());
+        // Tai'an's own platforms are on record from 2020-02-12.
+        let early = seed.check_training_platform(&jijiehao, day("2020-02-11"));
+        assert_eq!(early[0].code, "platform_not_on_record");
+        assert!(seed.check_training_platform(&jijiehao, day("2020-02-12")).is_empty());
+        let unknown = PlatformId::parse("not-listed").unwrap();
+        assert_eq!(
+            seed.check_training_platform(&unknown, day("2020-03-01"))[0].code,
+            "platform_not_approved"
+        );
+
+        let suspended = seed
+            .with_platform(input("ixueto", Some("2020-02-06"), "suspended"), &change())
+            .unwrap();
+        assert_eq!(suspended.revision, 1);
+        assert_eq!(suspended.source, RegisterSource::County);
+        assert_eq!(
+            suspended.check_training_platform(&ixueto, day("2020-03-01"))[0].code,
+            "platform_not_approved"
+        );
+        let unrecorded = seed
+            .with_platform(input("new-one", None, "approved"), &change())
+            .unwrap();
+        let new_one = PlatformId::parse("new-one").unwrap();
+        assert_eq!(
+            unrecorded.check_training_platform(&new_one, day("2020-03-01"))[0].code,
+            "platform_not_on_record"
+        );
+        assert_eq!(unrecorded.platforms.len(), 11);
+    }
+
+    #[test]
+    fn a_replacement_reports_every_problem() {
+        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        let mut bad = input("Bad Id", Some("2020-02-30"), "maybe");
+        bad.name = " ".into();
+        let dup = input("dup", None, "approved");
+        let errors = seed
+            .replaced(vec![bad, dup, input("dup", None, "approved")], &change())
+            .unwrap_err();
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|r| (r.code, r.field.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("invalid_platform_id", "platforms[0].id"),
+                ("invalid_text", "platforms[0].name"),
+                ("invalid_date", "platforms[0].recorded_on"),
+                ("invalid_platform_status", "platforms[0].status"),
+                ("duplicate_platform", "platforms[2].id"),
+            ]
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! The policy as versioned data. Every parameter the rules use lives here, read from
+//! `data/policy-versions.json`; an extension of the window or a new rate is a new version in
+//! that file, not a change of code.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{PersonGroup, Reason, StudyHours, Yuan};
+
+const BUILT_IN: &str = include_str!("../data/policy-versions.json");
+
+/// How a training was delivered. Only online (theory) training is subsidised during the
+/// epidemic; gathering training is suspended and practical parts are deferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingMode {
+    Online,
+    Offline,
+    Practical,
+}
+
+impl TrainingMode {
+    pub fn parse(input: &str) -> Result<Self, Reason> {
+        serde_json::from_value(serde_json::Value::String(input.to_owned())).map_err(|_| {
+            Reason::new(
+                "invalid_training_mode",
+                "培训方式应为 online（线上）、offline（线下）或 practical（实操）",
+                "The training mode is online, offline or practical",
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyWindow {
+    /// First day on which a passed assessment counts, China Standard Time, inclusive.
+    pub from: NaiveDate,
+    /// Last such day, inclusive.
+    pub to: NaiveDate,
+}
+
+impl PolicyWindow {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LivingAllowance {
+    pub yuan_per_study_hour: Decimal,
+    pub rounding: Rounding,
+    pub fund: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimLimits {
+    /// Claims per person per calendar year of the assessment date.
+    pub per_person_per_calendar_year: u32,
+    /// 同一职业同一等级不可重复享受.
+    pub once_per_occupation_and_level: bool,
+    pub counting: ClaimCounting,
+}
+
+/// Which claims count toward the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimCounting {
+    /// A claim counts from submission until it is rejected or withdrawn (POLICY.md decision).
+    FromSubmissionUntilRejectedOrWithdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    HalfUpToFen,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraduateRule {
+    /// Counted from the graduation date, inclusive, to the day training started.
+    pub max_years_since_leaving_school: u32,
+    pub must_be_unemployed_when_claiming: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSubsidy {
+    /// Share of the local training-subsidy standard for the occupation + level.
+    pub share_of_local_standard: Decimal,
+    pub rounding: Rounding,
+    pub fund: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyVersion {
+    pub id: String,
+    pub title_zh: String,
+    pub documents: Vec<String>,
+    pub issued_on: NaiveDate,
+    /// The 2-digit province prefix of the counties the version applies to.
+    pub province: String,
+    pub window: PolicyWindow,
+    pub key_groups: Vec<PersonGroup>,
+    pub subsidised_modes: Vec<TrainingMode>,
+    pub living_allowance: LivingAllowance,
+    pub claim_limits: ClaimLimits,
+    pub graduate_rule: GraduateRule,
+    pub platform_subsidy: PlatformSubsidy,
+}
+
+impl PolicyVersion {
+    /// 生活费补贴: the hourly rate times the course's study hours, to the fen.
+    pub fn living_allowance_for(&self, hours: StudyHours) -> Yuan {
+        Yuan::rounded(self.living_allowance.yuan_per_study_hour * hours.value())
+    }
+
+    /// 线上培训平台补贴 for one trainee: the policy's share of the local standard, to the fen.
+    pub fn platform_subsidy_for(&self, local_standard: Yuan) -> Yuan {
+        Yuan::rounded(self.platform_subsidy.share_of_local_standard * local_standard.value())
+    }
+
+    pub fn is_key_group(&self, group: PersonGroup) -> bool {
+        self.key_groups.contains(&group)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let id = &self.id;
+        let fails = [
+            (self.id.is_empty(), "an empty id"),
+            (self.window.from > self.window.to, "a window that ends before it starts"),
+            (self.key_groups.is_empty(), "no key groups"),
+            (self.subsidised_modes.is_empty(), "no subsidised training mode"),
+            (
+                self.living_allowance.yuan_per_study_hour <= Decimal::ZERO,
+                "a non-positive hourly rate",
+            ),
+            (
+                self.platform_subsidy.share_of_local_standard <= Decimal::ZERO
+                    || self.platform_subsidy.share_of_local_standard > Decimal::ONE,
+                "a platform share outside (0, 1]",
+            ),
+            (self.claim_limits.per_person_per_calendar_year == 0, "a yearly limit of 0"),
+        ];
+        match fails.iter().find(|(failed, _)| *failed) {
+            Some((_, what)) => Err(format!("policy version {id} has {what}")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Every version of the policy, ordered by window, windows never overlapping.
+#[derive(Debug, Clone)]
+pub struct PolicyBook {
+    versions: Vec<PolicyVersion>,
+}
+
+impl PolicyBook {
+    /// The versions shipped with this build.
+    pub fn built_in() -> PolicyBook {
+        PolicyBook::from_json(BUILT_IN).expect("the built-in policy versions are valid (tested)")
+    }
+
+    pub fn from_json(json: &str) -> Result<PolicyBook, String> {
+        let mut versions: Vec<PolicyVersion> =
+            serde_json::from_str(json).map_err(|e| format!("policy versions: {e}"))?;
+        if versions.is_empty() {
+            return Err("policy versions: none".into());
+        }
+        versions.sort_by_key(|v| v.window.from);
+        for version in &versions {
+            version.check()?;
+        }
+        for pair in versions.windows(2) {
+            if pair[1].window.from <= pair[0].window.to {
+                return Err(format!("policy versions {} and {} overlap", pair[0].id, pair[1].id));
+            }
+            if pair[0].id == pair[1].id {
+                return Err(format!("policy version {} appears twice", pair[0].id));
+            }
+        }
+        Ok(PolicyBook { versions })
+    }
+
+    /// Every group that is a key group in some version: what the county registry may hold.
+    pub fn key_groups(&self) -> Vec<PersonGroup> {
+        PersonGroup::ALL
+            .into_iter()
+            .filter(|g| self.versions.iter().any(|v| v.is_key_group(*g)))
+            .collect()
+    }
+
+    pub fn versions(&self) -> &[PolicyVersion] {
+        &self.versions
+    }
+
+    pub fn get(&self, id: &str) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == id)
+    }
+
+    /// The version whose window holds the day of a passed assessment.
+    pub fn in_force_on(&self, day: NaiveDate) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.window.contains(day))
+    }
+
+    /// The version in force on `day`, else the latest that had started by then, else the
+    /// first: what a person asking "what are the rules?" on that day should read.
+    pub fn current(&self, day: NaiveDate) -> &PolicyVersion {
+        self.in_force_on(day)
+            .or_else(|| self.versions.iter().rev().find(|v| v.window.from <= day))
+            .unwrap_or(&self.versions[0])
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_built_in_version_is_the_notice() {
+        let book = PolicyBook::built_in();
+        let v = book.get("shandong-2020-02").unwrap();
+        assert_eq!(v.window.from, day("2020-02-06"));
+        assert_eq!(v.window.to, day("2020-06-30"));
+        assert_eq!(v.living_allowance.yuan_per_study_hour.to_string(), "5.00");
+        assert_eq!(v.platform_subsidy.share_of_local_standard.to_string(), "0.20");
+        assert_eq!(v.claim_limits.per_person_per_calendar_year, 3);
+        assert!(v.claim_limits.once_per_occupation_and_level);
+        assert_eq!(v.graduate_rule.max_years_since_leaving_school, 2);
+        assert_eq!(v.living_allowance.fund, "就业补助资金");
+        assert_eq!(v.platform_subsidy.fund, "职业技能提升行动专账资金");
+        assert_eq!(v.subsidised_modes, vec![TrainingMode::Online]);
+        assert_eq!(v.key_groups.len(), 4);
+        assert!(!v.is_key_group(PersonGroup::EnterpriseEmployee));
+    }
+
+    #[test]
+    fn amounts_follow_the_rates() {
+        let v = PolicyBook::built_in().versions()[0].clone();
+        let hours = |h: &str| StudyHours::parse(h).unwrap();
+        assert_eq!(v.living_allowance_for(hours("24")).to_string(), "120.00");
+        assert_eq!(v.living_allowance_for(hours("0.5")).to_string(), "2.50");
+        let standard = |y: &str| Yuan::parse(y).unwrap();
+        assert_eq!(v.platform_subsidy_for(standard("1200")).to_string(), "240.00");
+        // 20% of 0.03 is 0.006: half-up to the fen gives 0.01, never a float's 0.005999.
+        assert_eq!(v.platform_subsidy_for(standard("0.03")).to_string(), "0.01");
+        assert_eq!(v.platform_subsidy_for(standard("0.02")).to_string(), "0.00");
+        assert_eq!(v.platform_subsidy_for(standard("1234.56")).to_string(), "246.91");
+        assert_eq!(v.platform_subsidy_for(standard("1234.57")).to_string(), "246.91");
+        assert_eq!(v.platform_subsidy_for(standard("1234.58")).to_string(), "246.92");
+    }
+
+    #[test]
+    fn the_window_edges_are_inclusive() {
+        let book = PolicyBook::built_in();
+        assert!(book.in_force_on(day("2020-02-05")).is_none());
+        assert!(book.in_force_on(day("2020-02-06")).is_some());
+        assert!(book.in_force_on(day("2020-06-30")).is_some());
+        assert!(book.in_force_on(day("2020-07-01")).is_none());
+    }
+
+    /// An extension is data alone: a second version in the file.
+    pub(crate) fn extended_book() -> PolicyBook {
+        let mut versions: Vec<serde_json::Value> = serde_json::from_str(BUILT_IN).unwrap();
+        let mut extension = versions[0].clone();
+        extension["id"] = "shandong-2020-ext".into();
+        extension["window"] = serde_json::json!({"from": "2020-07-01", "to": "2020-12-31"});
+        extension["living_allowance"]["yuan_per_study_hour"] = "6.00".into();
+        versions.push(extension);
+        PolicyBook::from_json(&serde_json::to_string(&versions).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_extension_is_a_new_version() {
+        let book = extended_book();
+        assert_eq!(book.in_force_on(day("2020-07-01")).unwrap().id, "shandong-2020-ext");
+        assert_eq!(book.in_force_on(day("2020-06-30")).unwrap().id, "shandong-2020-02");
+        assert_eq!(book.current(day("2026-11-28")).id, "shandong-2020-ext");
+        assert_eq!(book.current(day("2019-01-01")).id, "shandong-2020-02");
+    }
+
+    #[test]
+    fn overlapping_or_broken_versions_are_refused() {
+        let versions: Vec<serde_json::Value> = serde_json::from_str(BUILT_IN).unwrap();
+        let mut overlapping = versions[0].clone();
+        overlapping["id"] = "overlap".into();
+        overlapping["window"] = serde_json::json!({"from": "2020-06-30", "to": "2020-12-31"});
+        let both = serde_json::to_string(&[versions[0].clone(), overlapping]).unwrap();
+        assert!(PolicyBook::from_json(&both).unwrap_err().contains("overlap"));
+
+        let mut zero_rate = versions[0].clone();
+        zero_rate["living_allowance"]["yuan_per_study_hour"] = "0".into();
+        let json = serde_json::to_string(&[zero_rate]).unwrap();
+        assert!(PolicyBook::from_json(&json).unwrap_err().contains("hourly rate"));
+
+        let mut unknown = versions[0].clone();
+        unknown["surprise"] = true.into();
+        let json = serde_json::to_string(&[unknown]).unwrap();
+        assert!(PolicyBook::from_json(&json).is_err());
+    }
+}

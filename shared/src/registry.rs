@@ -1,0 +1,153 @@
+//! The county's key-group registry: who is known, from an authoritative list, to belong to a
+//! key group (e.g. 建档立卡 from the poverty-alleviation system). A declared group found here is
+//! verified; one only declared needs a reviewer.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{Change, PersonGroup, Problems, Reason, ResidentId, dates::parse_day};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistryEntry {
+    /// Masked: the store keeps no whole resident ID.
+    pub resident_id: String,
+    pub group: PersonGroup,
+    /// Where the county has it from, e.g. "扶贫开发建档立卡系统 2020-01".
+    pub source: String,
+    pub valid_from: NaiveDate,
+    /// Inclusive; none means until further notice.
+    pub valid_to: Option<NaiveDate>,
+    pub changed: Change,
+}
+
+impl RegistryEntry {
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
+    }
+}
+
+/// An entry as an operator uploads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryEntryInput {
+    pub resident_id: String,
+    pub group: String,
+    pub source: String,
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+}
+
+impl RegistryEntry {
+    /// Validates one uploaded entry against the groups the registry may hold.
+    pub fn parse(
+        input: RegistryEntryInput,
+        at: &str,
+        key_groups: &[PersonGroup],
+        change: &Change,
+        problems: &mut Problems,
+    ) -> Option<(ResidentId, RegistryEntry)> {
+        let resident_id = problems.field(
+            &format!("{at}.resident_id"),
+            ResidentId::parse(&input.resident_id),
+        );
+        let group = PersonGroup::parse(&input.group).and_then(|g| {
+            if key_groups.contains(&g) {
+                Ok(g)
+            } else {
+                Err(Reason::new(
+                    "not_a_key_group",
+                    format!("{}不是本政策的重点群体，不能登记", g.name_zh()),
+                    format!("{} is not a key group of this policy and cannot be registered", g.code()),
+                ))
+            }
+        });
+        let group = problems.field(&format!("{at}.group"), group);
+        let source = input.source.trim();
+        let source_ok = !source.is_empty() && source.chars().count() <= 100;
+        if !source_ok {
+            problems.push(
+                Reason::new(
+                    "invalid_text",
+                    "来源应为不超过100字的非空文本",
+                    "The source is a non-empty text of at most 100 characters",
+                )
+                .at(format!("{at}.source")),
+            );
+        }
+        let valid_from = problems.field(&format!("{at}.valid_from"), parse_day(&input.valid_from));
+        let valid_to = match input.valid_to.as_deref().map(parse_day) {
+            None => Some(None),
+            Some(Ok(to)) if valid_from.is_none_or(|from| from <= to) => Some(Some(to)),
+            Some(Ok(_)) => {
+                problems.push(
+                    Reason::new(
+                        "invalid_validity",
+                        "有效期止日不能早于起日",
+                        "valid_to cannot be before valid_from",
+                    )
+                    .at(format!("{at}.valid_to")),
+                );
+                None
+            }
+            Some(Err(reason)) => {
+                problems.push(reason.at(format!("{at}.valid_to")));
+                None
+            }
+        };
+        source_ok.then_some(())?;
+        let resident_id = resident_id?;
+        let entry = RegistryEntry {
+            resident_id: resident_id.masked(),
+            group: group?,
+            source: source.to_owned(),
+            valid_from: valid_from?,
+            valid_to: valid_to?,
+            changed: change.clone(),
+        };
+        Some((resident_id, entry))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resident_id::tests::with_check;
+
+    fn input(group: &str, from: &str, to: Option<&str>) -> RegistryEntryInput {
+        RegistryEntryInput {
+            resident_id: with_check("37090219900307123"),
+            group: group.into(),
+            source: "扶贫开发建档立卡系统".into(),
+            valid_from: from.into(),
+            valid_to: to.map(Into::into),
+        }
+    }
+
+    fn parse(input: RegistryEntryInput) -> Result<RegistryEntry, Vec<Reason>> {
+        let groups = crate::PolicyBook::built_in().key_groups();
+        let change = Change::new("op", "2020-03-01T00:00:00Z".parse().unwrap());
+        let mut problems = Problems::new();
+        let parsed = RegistryEntry::parse(input, "entries[0]", &groups, &change, &mut problems);
+        problems.finish(|| parsed.unwrap().1)
+    }
+
+    #[test]
+    fn an_entry_covers_its_validity_inclusively() {
+        let entry = parse(input("poor_laborer", "2020-01-01", Some("2020-12-31"))).unwrap();
+        assert!(entry.resident_id.contains('*'));
+        for (day, covered) in [("2019-12-31", false), ("2020-01-01", true), ("2020-12-31", true), ("2021-01-01", false)] {
+            assert_eq!(entry.covers(day.parse().unwrap()), covered, "{day}");
+        }
+        let open = parse(input("migrant_worker", "2020-01-01", None)).unwrap();
+        assert!(open.covers("2030-01-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn only_key_groups_can_be_registered() {
+        let errors = parse(input("enterprise_employee", "2020-01-01", None)).unwrap_err();
+        assert_eq!(errors[0].code, "not_a_key_group");
+        let errors = parse(input("poor_laborer", "2020-02-01", Some("2020-01-01"))).unwrap_err();
+        assert_eq!(errors[0].code, "invalid_validity");
+    }
+}

@@ -1,0 +1,231 @@
+//! 当地职业培训补贴标准: the county's table of training-subsidy standards per training project
+//! (occupation + level). The platform subsidy is a share of these.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubsidyStandard {
+    pub occupation: OccupationCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation_name: Option<String>,
+    pub level: SkillLevel,
+    /// Yuan per trainee who completes the project.
+    pub standard: Yuan,
+    pub changed: Change,
+}
+
+/// A standard as an operator sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardInput {
+    pub occupation: String,
+    #[serde(default)]
+    pub occupation_name: Option<String>,
+    pub level: String,
+    pub standard: DecimalText,
+}
+
+impl SubsidyStandard {
+    pub fn parse(
+        input: StandardInput,
+        at: &str,
+        change: &Change,
+        problems: &mut Problems,
+    ) -> Option<SubsidyStandard> {
+        let occupation = problems.field(
+            &format!("{at}.occupation"),
+            OccupationCode::parse(&input.occupation),
+        );
+        let name_ok = input
+            .occupation_name
+            .as_deref()
+            .is_none_or(|n| !n.trim().is_empty() && n.chars().count() <= 100);
+        if !name_ok {
+            problems.push(
+                Reason::new(
+                    "invalid_text",
+                    "职业名称应为不超过100字的非空文本",
+                    "An occupation name is a non-empty text of at most 100 characters",
+                )
+                .at(format!("{at}.occupation_name")),
+            );
+        }
+        let level = problems.field(&format!("{at}.level"), SkillLevel::parse(&input.level));
+        let positive = Yuan::parse(&input.standard.0).and_then(|y| {
+            if y.is_zero() {
+                Err(Reason::new(
+                    "invalid_amount",
+                    "补贴标准应大于0",
+                    "A subsidy standard is above 0",
+                ))
+            } else {
+                Ok(y)
+            }
+        });
+        let standard = problems.field(&format!("{at}.standard"), positive);
+        name_ok.then_some(())?;
+        Some(SubsidyStandard {
+            occupation: occupation?,
+            occupation_name: input.occupation_name.map(|n| n.trim().to_owned()),
+            level: level?,
+            standard: standard?,
+            changed: change.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StandardsTable {
+    /// Grows by one with every change; 0 is the empty table a county starts with.
+    pub revision: u64,
+    pub entries: Vec<SubsidyStandard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+}
+
+impl StandardsTable {
+    pub fn lookup(&self, occupation: &OccupationCode, level: SkillLevel) -> Option<&SubsidyStandard> {
+        self.entries
+            .iter()
+            .find(|s| &s.occupation == occupation && s.level == level)
+    }
+
+    /// Entries whose occupation code starts with `occupation_prefix` (so `4-03` finds a whole
+    /// category) and, if given, of one level.
+    pub fn filtered(&self, occupation_prefix: Option<&str>, level: Option<SkillLevel>) -> Vec<&SubsidyStandard> {
+        self.entries
+            .iter()
+            .filter(|s| occupation_prefix.is_none_or(|p| s.occupation.as_str().starts_with(p)))
+            .filter(|s| level.is_none_or(|l| s.level == l))
+            .collect()
+    }
+
+    pub fn replaced(&self, inputs: Vec<StandardInput>, change: &Change) -> Result<StandardsTable, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let entries: Vec<Option<SubsidyStandard>> = (inputs.into_iter().enumerate())
+            .map(|(i, s)| SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems))
+            .collect();
+        for (i, s) in entries.iter().enumerate() {
+            let Some(s) = s else { continue };
+            let earlier = entries[..i].iter().flatten();
+            if earlier.clone().any(|e| e.occupation == s.occupation && e.level == s.level) {
+                problems.push(
+                    Reason::new(
+                        "duplicate_standard",
+                        format!("职业 {} 等级 {} 的标准重复", s.occupation, s.level.code()),
+                        format!("Occupation {} at level {} appears more than once", s.occupation, s.level.code()),
+                    )
+                    .at(format!("standards[{i}]")),
+                );
+            }
+        }
+        problems.finish(|| self.next(entries.into_iter().flatten().collect(), change))
+    }
+
+    /// Sets the standard of one training project, adding it if new.
+    pub fn with_standard(&self, input: StandardInput, change: &Change) -> Result<StandardsTable, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let standard = SubsidyStandard::parse(input, "standard", change, &mut problems);
+        problems.finish(|| ())?;
+        let standard = standard.expect("no problems means parsed");
+        let mut entries = self.entries.clone();
+        entries.retain(|s| !(s.occupation == standard.occupation && s.level == standard.level));
+        entries.push(standard);
+        Ok(self.next(entries, change))
+    }
+
+    /// Removes one training project's standard; `None` if there was none.
+    pub fn without(&self, occupation: &OccupationCode, level: SkillLevel, change: &Change) -> Option<StandardsTable> {
+        self.lookup(occupation, level)?;
+        let entries = (self.entries.iter())
+            .filter(|s| !(&s.occupation == occupation && s.level == level))
+            .cloned()
+            .collect();
+        Some(self.next(entries, change))
+    }
+
+    fn next(&self, mut entries: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
+        entries.sort_by(|a, b| (&a.occupation, a.level).cmp(&(&b.occupation, b.level)));
+        StandardsTable {
+            revision: self.revision + 1,
+            entries,
+            changed: Some(change.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change() -> Change {
+        Change::new("op-li", "2020-02-10T02:00:00Z".parse().unwrap())
+    }
+
+    fn input(occupation: &str, level: &str, standard: &str) -> StandardInput {
+        StandardInput {
+            occupation: occupation.into(),
+            occupation_name: Some("中式烹调师".into()),
+            level: level.into(),
+            standard: DecimalText(standard.into()),
+        }
+    }
+
+    #[test]
+    fn a_table_is_replaced_filtered_and_updated() {
+        let empty = StandardsTable::default();
+        let table = empty
+            .replaced(
+                vec![
+                    input("4-03-02-01", "5", "1200"),
+                    input("4-03-02-01", "4", "1500.5"),
+                    input("6-28-01-05", "none", "800"),
+                ],
+                &change(),
+            )
+            .unwrap();
+        assert_eq!(table.revision, 1);
+        let cook = OccupationCode::parse("4-03-02-01").unwrap();
+        assert_eq!(table.lookup(&cook, SkillLevel::Level4).unwrap().standard.to_string(), "1500.50");
+        assert!(table.lookup(&cook, SkillLevel::Level3).is_none());
+        assert_eq!(table.filtered(Some("4-03"), None).len(), 2);
+        assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 1);
+        assert_eq!(table.filtered(Some("4-03"), Some(SkillLevel::Level5)).len(), 1);
+
+        let updated = table.with_standard(input("4-03-02-01", "5", "1300"), &change()).unwrap();
+        assert_eq!(updated.revision, 2);
+        assert_eq!(updated.entries.len(), 3);
+        assert_eq!(updated.lookup(&cook, SkillLevel::Level5).unwrap().standard.to_string(), "1300.00");
+        let removed = updated.without(&cook, SkillLevel::Level5, &change()).unwrap();
+        assert_eq!(removed.entries.len(), 2);
+        assert!(removed.without(&cook, SkillLevel::Level5, &change()).is_none());
+    }
+
+    #[test]
+    fn bad_entries_are_all_reported() {
+        let errors = StandardsTable::default()
+            .replaced(
+                vec![
+                    input("4-03-02", "7", "0"),
+                    input("4-03-02-01", "5", "1200"),
+                    input("4-03-02-01", "5", "1000"),
+                    input("4-03-02-01", "4", "12.345"),
+                ],
+                &change(),
+            )
+            .unwrap_err();
+        let found: Vec<(&str, &str)> = errors.iter().map(|r| (r.code, r.field.as_deref().unwrap())).collect();
+        assert_eq!(
+            found,
+            [
+                ("invalid_occupation_code", "standards[0].occupation"),
+                ("invalid_level", "standards[0].level"),
+                ("invalid_amount", "standards[0].standard"),
+                ("invalid_amount", "standards[3].standard"),
+                ("duplicate_standard", "standards[2]"),
+            ]
+        );
+    }
+}
