@@ -86,6 +86,8 @@ pub struct Platform {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformInput {
+    /// May be left out where the path names the platform.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -123,6 +125,13 @@ fn status(input: &str) -> Result<PlatformStatus, Reason> {
 }
 
 impl Platform {
+    /// Validates one platform sent on its own.
+    pub fn parse_one(input: PlatformInput, change: &Change) -> Result<Platform, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let platform = Platform::parse(input, "platform", change, &mut problems);
+        problems.finish(|| platform.expect("no problems means parsed"))
+    }
+
     /// Validates an operator's entry; every problem is recorded under `at` (e.g. `platforms[3]`).
     pub fn parse(
         input: PlatformInput,
@@ -273,12 +282,8 @@ impl PlatformRegister {
         }
     }
 
-    /// Replaces the whole register with an operator's list.
-    pub fn replaced(
-        &self,
-        inputs: Vec<PlatformInput>,
-        change: &Change,
-    ) -> Result<PlatformRegister, Vec<Reason>> {
+    /// Validates an operator's whole list, reporting every problem.
+    pub fn parse_list(inputs: Vec<PlatformInput>, change: &Change) -> Result<Vec<Platform>, Vec<Reason>> {
         let mut problems = Problems::new();
         let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
             .map(|(i, p)| Platform::parse(p, &format!("platforms[{i}]"), change, &mut problems))
@@ -296,25 +301,22 @@ impl PlatformRegister {
                 );
             }
         }
-        problems.finish(|| self.next(platforms.into_iter().flatten().collect(), change))
+        problems.finish(|| platforms.into_iter().flatten().collect())
     }
 
-    /// Adds or replaces one platform.
-    pub fn with_platform(
-        &self,
-        input: PlatformInput,
-        change: &Change,
-    ) -> Result<PlatformRegister, Vec<Reason>> {
-        let mut problems = Problems::new();
-        let platform = Platform::parse(input, "platform", change, &mut problems);
-        problems.finish(|| ())?;
-        let platform = platform.expect("no problems means parsed");
+    /// The register with the whole list replaced.
+    pub fn replaced(&self, platforms: Vec<Platform>, change: &Change) -> PlatformRegister {
+        self.next(platforms, change)
+    }
+
+    /// The register with one platform added or replaced.
+    pub fn with_platform(&self, platform: Platform, change: &Change) -> PlatformRegister {
         let mut platforms = self.platforms.clone();
         match platforms.iter_mut().find(|p| p.id == platform.id) {
             Some(existing) => *existing = platform,
             None => platforms.push(platform),
         }
-        Ok(self.next(platforms, change))
+        self.next(platforms, change)
     }
 
     fn next(&self, mut platforms: Vec<Platform>, change: &Change) -> PlatformRegister {
@@ -381,18 +383,15 @@ mod tests {
             "platform_not_approved"
         );
 
-        let suspended = seed
-            .with_platform(input("ixueto", Some("2020-02-06"), "suspended"), &change())
-            .unwrap();
+        let one = |i| Platform::parse_one(i, &change()).unwrap();
+        let suspended = seed.with_platform(one(input("ixueto", Some("2020-02-06"), "suspended")), &change());
         assert_eq!(suspended.revision, 1);
         assert_eq!(suspended.source, RegisterSource::County);
         assert_eq!(
             suspended.check_training_platform(&ixueto, day("2020-03-01"))[0].code,
             "platform_not_approved"
         );
-        let unrecorded = seed
-            .with_platform(input("new-one", None, "approved"), &change())
-            .unwrap();
+        let unrecorded = seed.with_platform(one(input("new-one", None, "approved")), &change());
         let new_one = PlatformId::parse("new-one").unwrap();
         assert_eq!(
             unrecorded.check_training_platform(&new_one, day("2020-03-01"))[0].code,
@@ -403,12 +402,10 @@ mod tests {
 
     #[test]
     fn a_replacement_reports_every_problem() {
-        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
         let mut bad = input("Bad Id", Some("2020-02-30"), "maybe");
         bad.name = " ".into();
         let dup = input("dup", None, "approved");
-        let errors = seed
-            .replaced(vec![bad, dup, input("dup", None, "approved")], &change())
+        let errors = PlatformRegister::parse_list(vec![bad, dup, input("dup", None, "approved")], &change())
             .unwrap_err();
         let found: Vec<(&str, &str)> = errors
             .iter()

@@ -28,6 +28,13 @@ pub struct StandardInput {
 }
 
 impl SubsidyStandard {
+    /// Validates one standard sent on its own.
+    pub fn parse_one(input: StandardInput, change: &Change) -> Result<SubsidyStandard, Vec<Reason>> {
+        let mut problems = Problems::new();
+        let standard = SubsidyStandard::parse(input, "standard", change, &mut problems);
+        problems.finish(|| standard.expect("no problems means parsed"))
+    }
+
     pub fn parse(
         input: StandardInput,
         at: &str,
@@ -80,14 +87,14 @@ impl SubsidyStandard {
 pub struct StandardsTable {
     /// Grows by one with every change; 0 is the empty table a county starts with.
     pub revision: u64,
-    pub entries: Vec<SubsidyStandard>,
+    pub standards: Vec<SubsidyStandard>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
 }
 
 impl StandardsTable {
     pub fn lookup(&self, occupation: &OccupationCode, level: SkillLevel) -> Option<&SubsidyStandard> {
-        self.entries
+        self.standards
             .iter()
             .find(|s| &s.occupation == occupation && s.level == level)
     }
@@ -95,21 +102,22 @@ impl StandardsTable {
     /// Entries whose occupation code starts with `occupation_prefix` (so `4-03` finds a whole
     /// category) and, if given, of one level.
     pub fn filtered(&self, occupation_prefix: Option<&str>, level: Option<SkillLevel>) -> Vec<&SubsidyStandard> {
-        self.entries
+        self.standards
             .iter()
             .filter(|s| occupation_prefix.is_none_or(|p| s.occupation.as_str().starts_with(p)))
             .filter(|s| level.is_none_or(|l| s.level == l))
             .collect()
     }
 
-    pub fn replaced(&self, inputs: Vec<StandardInput>, change: &Change) -> Result<StandardsTable, Vec<Reason>> {
+    /// Validates an operator's whole table, reporting every problem.
+    pub fn parse_list(inputs: Vec<StandardInput>, change: &Change) -> Result<Vec<SubsidyStandard>, Vec<Reason>> {
         let mut problems = Problems::new();
-        let entries: Vec<Option<SubsidyStandard>> = (inputs.into_iter().enumerate())
+        let standards: Vec<Option<SubsidyStandard>> = (inputs.into_iter().enumerate())
             .map(|(i, s)| SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems))
             .collect();
-        for (i, s) in entries.iter().enumerate() {
+        for (i, s) in standards.iter().enumerate() {
             let Some(s) = s else { continue };
-            let earlier = entries[..i].iter().flatten();
+            let earlier = standards[..i].iter().flatten();
             if earlier.clone().any(|e| e.occupation == s.occupation && e.level == s.level) {
                 problems.push(
                     Reason::new(
@@ -121,36 +129,37 @@ impl StandardsTable {
                 );
             }
         }
-        problems.finish(|| self.next(entries.into_iter().flatten().collect(), change))
+        problems.finish(|| standards.into_iter().flatten().collect())
     }
 
-    /// Sets the standard of one training project, adding it if new.
-    pub fn with_standard(&self, input: StandardInput, change: &Change) -> Result<StandardsTable, Vec<Reason>> {
-        let mut problems = Problems::new();
-        let standard = SubsidyStandard::parse(input, "standard", change, &mut problems);
-        problems.finish(|| ())?;
-        let standard = standard.expect("no problems means parsed");
-        let mut entries = self.entries.clone();
-        entries.retain(|s| !(s.occupation == standard.occupation && s.level == standard.level));
-        entries.push(standard);
-        Ok(self.next(entries, change))
+    /// The table with every entry replaced.
+    pub fn replaced(&self, standards: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
+        self.next(standards, change)
+    }
+
+    /// The table with one training project's standard set, added if new.
+    pub fn with_standard(&self, standard: SubsidyStandard, change: &Change) -> StandardsTable {
+        let mut standards = self.standards.clone();
+        standards.retain(|s| !(s.occupation == standard.occupation && s.level == standard.level));
+        standards.push(standard);
+        self.next(standards, change)
     }
 
     /// Removes one training project's standard; `None` if there was none.
     pub fn without(&self, occupation: &OccupationCode, level: SkillLevel, change: &Change) -> Option<StandardsTable> {
         self.lookup(occupation, level)?;
-        let entries = (self.entries.iter())
+        let standards = (self.standards.iter())
             .filter(|s| !(&s.occupation == occupation && s.level == level))
             .cloned()
             .collect();
-        Some(self.next(entries, change))
+        Some(self.next(standards, change))
     }
 
-    fn next(&self, mut entries: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
-        entries.sort_by(|a, b| (&a.occupation, a.level).cmp(&(&b.occupation, b.level)));
+    fn next(&self, mut standards: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
+        standards.sort_by(|a, b| (&a.occupation, a.level).cmp(&(&b.occupation, b.level)));
         StandardsTable {
             revision: self.revision + 1,
-            entries,
+            standards,
             changed: Some(change.clone()),
         }
     }
@@ -175,17 +184,16 @@ mod tests {
 
     #[test]
     fn a_table_is_replaced_filtered_and_updated() {
-        let empty = StandardsTable::default();
-        let table = empty
-            .replaced(
-                vec![
-                    input("4-03-02-01", "5", "1200"),
-                    input("4-03-02-01", "4", "1500.5"),
-                    input("6-28-01-05", "none", "800"),
-                ],
-                &change(),
-            )
-            .unwrap();
+        let standards = StandardsTable::parse_list(
+            vec![
+                input("4-03-02-01", "5", "1200"),
+                input("4-03-02-01", "4", "1500.5"),
+                input("6-28-01-05", "none", "800"),
+            ],
+            &change(),
+        )
+        .unwrap();
+        let table = StandardsTable::default().replaced(standards, &change());
         assert_eq!(table.revision, 1);
         let cook = OccupationCode::parse("4-03-02-01").unwrap();
         assert_eq!(table.lookup(&cook, SkillLevel::Level4).unwrap().standard.to_string(), "1500.50");
@@ -194,19 +202,19 @@ mod tests {
         assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 1);
         assert_eq!(table.filtered(Some("4-03"), Some(SkillLevel::Level5)).len(), 1);
 
-        let updated = table.with_standard(input("4-03-02-01", "5", "1300"), &change()).unwrap();
+        let new_standard = SubsidyStandard::parse_one(input("4-03-02-01", "5", "1300"), &change()).unwrap();
+        let updated = table.with_standard(new_standard, &change());
         assert_eq!(updated.revision, 2);
-        assert_eq!(updated.entries.len(), 3);
+        assert_eq!(updated.standards.len(), 3);
         assert_eq!(updated.lookup(&cook, SkillLevel::Level5).unwrap().standard.to_string(), "1300.00");
         let removed = updated.without(&cook, SkillLevel::Level5, &change()).unwrap();
-        assert_eq!(removed.entries.len(), 2);
+        assert_eq!(removed.standards.len(), 2);
         assert!(removed.without(&cook, SkillLevel::Level5, &change()).is_none());
     }
 
     #[test]
     fn bad_entries_are_all_reported() {
-        let errors = StandardsTable::default()
-            .replaced(
+        let errors = StandardsTable::parse_list(
                 vec![
                     input("4-03-02", "7", "0"),
                     input("4-03-02-01", "5", "1200"),

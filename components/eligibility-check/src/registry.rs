@@ -1,0 +1,97 @@
+//! The key-group registry: county admins upload who is known to belong to a key group;
+//! admins and reviewers look a person up.
+
+use county_api::{ApiError, ApiRequest, Context, json, operator};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::Response;
+use subsidy_rules::{
+    Change, PersonKey, Problems, Reason, RegistryEntry, ResidentId, auth::Role,
+    registry::RegistryEntryInput,
+};
+
+/// The most entries one upload may carry; larger lists go in several batches.
+const MAX_BATCH: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Upload {
+    entries: Vec<RegistryEntryInput>,
+}
+
+#[derive(Serialize)]
+struct Uploaded {
+    stored: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lookup {
+    resident_id: String,
+}
+
+#[derive(Serialize)]
+struct Found {
+    resident_id: String,
+    entries: Vec<RegistryEntry>,
+}
+
+/// All or nothing as far as validation goes: one bad entry refuses the batch, listing every
+/// problem. Storing is per entry and idempotent, so a batch interrupted by a store failure is
+/// simply sent again.
+pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let upload: Upload = request.json()?;
+    if upload.entries.is_empty() || upload.entries.len() > MAX_BATCH {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "invalid_batch_size",
+                format!("每批应有1至{MAX_BATCH}条记录"),
+                format!("A batch holds 1 to {MAX_BATCH} entries"),
+            )
+            .at("entries"),
+        ]));
+    }
+    let change = Change::new(&admin.sub, ctx.now);
+    let key_groups = ctx.policies.key_groups();
+    let mut problems = Problems::new();
+    let mut parsed: Vec<(PersonKey, RegistryEntry)> = Vec::with_capacity(upload.entries.len());
+    for (i, input) in upload.entries.into_iter().enumerate() {
+        let at = format!("entries[{i}]");
+        let Some((id, entry)) = RegistryEntry::parse(input, &at, &key_groups, &change, &mut problems) else {
+            continue;
+        };
+        let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
+        if parsed.iter().any(|(p, e)| p == &person && e.group == entry.group) {
+            problems.push(
+                Reason::new(
+                    "duplicate_entry",
+                    "同一人员同一类别在本批中重复",
+                    "The same person and group appear twice in this batch",
+                )
+                .at(at),
+            );
+        }
+        parsed.push((person, entry));
+    }
+    problems.finish(|| ())?;
+    for (person, entry) in &parsed {
+        ctx.store.put_registry_entry(person, entry)?;
+    }
+    Ok(json(200, &Uploaded { stored: parsed.len() }))
+}
+
+/// A POST so the resident ID travels in the body, not in URLs that proxies log.
+pub fn lookup(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin, Role::Reviewer])?;
+    let lookup: Lookup = request.json()?;
+    let id = ResidentId::parse(&lookup.resident_id).map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
+    let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
+    let entries = ctx.store.registry_entries(&person, &ctx.policies.key_groups())?;
+    Ok(json(
+        200,
+        &Found {
+            resident_id: id.masked(),
+            entries,
+        },
+    ))
+}

@@ -1,0 +1,58 @@
+//! The register of approved online training platforms.
+
+use county_api::{ApiError, ApiRequest, Context, json_revision, operator};
+use serde::Deserialize;
+use spin_sdk::http::Response;
+use subsidy_rules::{
+    Change, PlatformId, PlatformRegister, Reason,
+    auth::Role,
+    platforms::{Platform, PlatformInput},
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Replacement {
+    platforms: Vec<PlatformInput>,
+}
+
+pub fn list(ctx: &Context) -> Result<Response, ApiError> {
+    let register = ctx.store.platforms()?;
+    Ok(json_revision(&register, register.revision))
+}
+
+pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let replacement: Replacement = request.json()?;
+    let change = Change::new(&admin.sub, ctx.now);
+    let platforms = PlatformRegister::parse_list(replacement.platforms, &change)?;
+    let register = ctx.store.update_platforms(|current| {
+        request.check_revision(current.revision)?;
+        Ok(current.replaced(platforms.clone(), &change))
+    })?;
+    Ok(json_revision(&register, register.revision))
+}
+
+pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let id = PlatformId::parse(id).map_err(|r| ApiError::invalid(vec![r.at("id")]))?;
+    let mut input: PlatformInput = request.json()?;
+    if input.id.is_empty() {
+        input.id = id.to_string();
+    } else if input.id != id.as_str() {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "id_mismatch",
+                "请求体中的平台编号与地址中的不一致",
+                "The platform id in the body differs from the one in the path",
+            )
+            .at("id"),
+        ]));
+    }
+    let change = Change::new(&admin.sub, ctx.now);
+    let platform = Platform::parse_one(input, &change)?;
+    let register = ctx.store.update_platforms(|current| {
+        request.check_revision(current.revision)?;
+        Ok(current.with_platform(platform.clone(), &change))
+    })?;
+    Ok(json_revision(&register, register.revision))
+}
