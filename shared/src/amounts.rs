@@ -20,10 +20,12 @@ impl<'de> Deserialize<'de> for DecimalText {
             Number(serde_json::Number),
             Text(String),
         }
-        Ok(DecimalText(match NumberOrString::deserialize(deserializer)? {
-            NumberOrString::Number(n) => n.to_string(),
-            NumberOrString::Text(s) => s,
-        }))
+        Ok(DecimalText(
+            match NumberOrString::deserialize(deserializer)? {
+                NumberOrString::Number(n) => n.to_string(),
+                NumberOrString::Text(s) => s,
+            },
+        ))
     }
 }
 
@@ -157,7 +159,10 @@ mod tests {
 
     #[test]
     fn money_serializes_as_a_two_place_string() {
-        assert_eq!(serde_json::to_string(&Yuan::rounded(d("120"))).unwrap(), "\"120.00\"");
+        assert_eq!(
+            serde_json::to_string(&Yuan::rounded(d("120"))).unwrap(),
+            "\"120.00\""
+        );
         let parsed: Yuan = serde_json::from_str("1200.5").unwrap();
         assert_eq!(parsed.to_string(), "1200.50");
     }
@@ -175,7 +180,11 @@ mod tests {
         assert_eq!(StudyHours::parse("24.5").unwrap().value(), d("24.5"));
         assert_eq!(StudyHours::parse("2000").unwrap().value(), d("2000"));
         for bad in ["0", "-3", "2000.5", "1.25", "", "abc", "NaN", " 3"] {
-            assert_eq!(StudyHours::parse(bad).unwrap_err().code, "invalid_study_hours", "{bad}");
+            assert_eq!(
+                StudyHours::parse(bad).unwrap_err().code,
+                "invalid_study_hours",
+                "{bad}"
+            );
         }
     }
 

@@ -103,7 +103,11 @@ pub fn verify_token(token: &str, secret: &[u8], now_unix: i64) -> Result<TokenCl
         return Err(malformed());
     }
     if now_unix >= claims.exp {
-        return Err(Reason::new("token_expired", "登录凭证已过期，请重新登录", "The bearer token has expired"));
+        return Err(Reason::new(
+            "token_expired",
+            "登录凭证已过期，请重新登录",
+            "The bearer token has expired",
+        ));
     }
     if claims.iat > now_unix + LEEWAY_SECONDS {
         return Err(Reason::new(
@@ -133,9 +137,18 @@ mod tests {
     #[test]
     fn a_signed_token_verifies_until_it_expires() {
         let token = sign_token(&claims(Role::Reviewer), SECRET);
-        assert_eq!(verify_token(&token, SECRET, 1_500).unwrap(), claims(Role::Reviewer));
-        assert_eq!(verify_token(&token, SECRET, 2_000).unwrap_err().code, "token_expired");
-        assert_eq!(verify_token(&token, SECRET, 900).unwrap_err().code, "token_not_yet_valid");
+        assert_eq!(
+            verify_token(&token, SECRET, 1_500).unwrap(),
+            claims(Role::Reviewer)
+        );
+        assert_eq!(
+            verify_token(&token, SECRET, 2_000).unwrap_err().code,
+            "token_expired"
+        );
+        assert_eq!(
+            verify_token(&token, SECRET, 900).unwrap_err().code,
+            "token_not_yet_valid"
+        );
         assert!(verify_token(&token, SECRET, 1_000 - LEEWAY_SECONDS).is_ok());
     }
 
@@ -147,7 +160,8 @@ mod tests {
             "token_signature_invalid"
         );
         // Promote oneself to admin without the secret.
-        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(Role::Admin)).unwrap());
+        let forged_payload =
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(Role::Admin)).unwrap());
         let parts: Vec<&str> = token.split('.').collect();
         let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
         assert_eq!(
@@ -164,7 +178,11 @@ mod tests {
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(Role::Admin)).unwrap())
         );
         for bad in ["", "a.b", "a.b.c.d", "!!.??.**", none_alg.as_str()] {
-            assert_eq!(verify_token(bad, SECRET, 1_500).unwrap_err().code, "token_malformed", "{bad}");
+            assert_eq!(
+                verify_token(bad, SECRET, 1_500).unwrap_err().code,
+                "token_malformed",
+                "{bad}"
+            );
         }
     }
 }

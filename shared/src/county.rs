@@ -78,8 +78,14 @@ mod tests {
 
     #[test]
     fn refuses_provinces_cities_and_junk() {
-        for bad in ["370000", "370900", "370002", "990902", "37090", "3709021", "37O902", ""] {
-            assert_eq!(CountyCode::parse(bad).unwrap_err().code, "invalid_county_code", "{bad}");
+        for bad in [
+            "370000", "370900", "370002", "990902", "37090", "3709021", "37O902", "",
+        ] {
+            assert_eq!(
+                CountyCode::parse(bad).unwrap_err().code,
+                "invalid_county_code",
+                "{bad}"
+            );
         }
     }
 }

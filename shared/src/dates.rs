@@ -51,7 +51,14 @@ mod tests {
     #[test]
     fn days_parse_strictly() {
         assert_eq!(parse_day("2020-02-29").unwrap().to_string(), "2020-02-29");
-        for bad in ["2019-02-29", "2020-2-6", "20200206", "2020-02-06T00:00:00", "", "0001-01-01"] {
+        for bad in [
+            "2019-02-29",
+            "2020-2-6",
+            "20200206",
+            "2020-02-06T00:00:00",
+            "",
+            "0001-01-01",
+        ] {
             assert_eq!(parse_day(bad).unwrap_err().code, "invalid_date", "{bad}");
         }
     }

@@ -49,7 +49,10 @@ pub enum ClaimStatus {
 impl ClaimStatus {
     /// A claim holds its place in the limits from submission until rejected or withdrawn.
     pub fn counts_toward_limits(self) -> bool {
-        matches!(self, ClaimStatus::Submitted | ClaimStatus::Approved | ClaimStatus::Paid)
+        matches!(
+            self,
+            ClaimStatus::Submitted | ClaimStatus::Approved | ClaimStatus::Paid
+        )
     }
 }
 
@@ -136,7 +139,11 @@ pub fn evaluate(
     if applicant.declared_group == PersonGroup::UnemployedGraduate && is_key_group {
         reasons.extend(graduate_reasons(policy, applicant, completion));
     }
-    reasons.extend(rules.platforms.check_training_platform(&completion.platform, day));
+    reasons.extend(
+        rules
+            .platforms
+            .check_training_platform(&completion.platform, day),
+    );
     if !policy.subsidised_modes.contains(&completion.mode) {
         reasons.push(Reason::new(
             "training_not_online",
@@ -145,26 +152,41 @@ pub fn evaluate(
         ).at("training.mode"));
     }
     if !completion.assessment_passed {
-        reasons.push(Reason::new(
-            "assessment_not_passed",
-            "培训考核未合格",
-            "The training assessment was not passed",
-        ).at("training.assessment"));
+        reasons.push(
+            Reason::new(
+                "assessment_not_passed",
+                "培训考核未合格",
+                "The training assessment was not passed",
+            )
+            .at("training.assessment"),
+        );
     }
     if in_force.is_none() {
         let window = &policy.window;
-        reasons.push(Reason::new(
-            "outside_policy_window",
-            format!("考核合格日期 {day} 不在政策执行期（{} 至 {}）内", window.from, window.to),
-            format!("The assessment day {day} is outside the policy window ({} to {})", window.from, window.to),
-        ).at("training.assessment.date"));
+        reasons.push(
+            Reason::new(
+                "outside_policy_window",
+                format!(
+                    "考核合格日期 {day} 不在政策执行期（{} 至 {}）内",
+                    window.from, window.to
+                ),
+                format!(
+                    "The assessment day {day} is outside the policy window ({} to {})",
+                    window.from, window.to
+                ),
+            )
+            .at("training.assessment.date"),
+        );
     }
     if completion.started_on > day {
-        reasons.push(Reason::new(
-            "training_dates_inconsistent",
-            "考核日期早于培训开始日期",
-            "The assessment is dated before the training started",
-        ).at("training.started_on"));
+        reasons.push(
+            Reason::new(
+                "training_dates_inconsistent",
+                "考核日期早于培训开始日期",
+                "The assessment is dated before the training started",
+            )
+            .at("training.started_on"),
+        );
     }
     reasons.extend(frequency_reasons(policy, completion, history));
 
@@ -214,60 +236,88 @@ fn not_a_key_group(group: PersonGroup) -> Reason {
         )
     } else {
         (
-            format!("{}不属于本政策的重点群体（农民工、离校2年未就业大学生、建档立卡贫困劳动力、贫困家庭子女）", group.name_zh()),
+            format!(
+                "{}不属于本政策的重点群体（农民工、离校2年未就业大学生、建档立卡贫困劳动力、贫困家庭子女）",
+                group.name_zh()
+            ),
             format!("{} is not a key group of this policy", group.code()),
         )
     };
     Reason::new("not_a_key_group", zh, en).at("applicant.group")
 }
 
-fn graduate_reasons(policy: &PolicyVersion, applicant: &Applicant, completion: &Completion) -> Vec<Reason> {
+fn graduate_reasons(
+    policy: &PolicyVersion,
+    applicant: &Applicant,
+    completion: &Completion,
+) -> Vec<Reason> {
     let rule = &policy.graduate_rule;
     let mut reasons = Vec::new();
     match applicant.graduation_date {
-        None => reasons.push(Reason::new(
-            "graduation_date_required",
-            "离校未就业大学生须填写毕业（离校）日期",
-            "An unemployed graduate must give the graduation date",
-        ).at("applicant.graduation_date")),
-        Some(left) if left > completion.started_on => reasons.push(Reason::new(
-            "graduate_not_yet_left_school",
-            "培训开始时尚未离校，不属于离校未就业大学生",
-            "The training started before the applicant left school",
-        ).at("applicant.graduation_date")),
+        None => reasons.push(
+            Reason::new(
+                "graduation_date_required",
+                "离校未就业大学生须填写毕业（离校）日期",
+                "An unemployed graduate must give the graduation date",
+            )
+            .at("applicant.graduation_date"),
+        ),
+        Some(left) if left > completion.started_on => reasons.push(
+            Reason::new(
+                "graduate_not_yet_left_school",
+                "培训开始时尚未离校，不属于离校未就业大学生",
+                "The training started before the applicant left school",
+            )
+            .at("applicant.graduation_date"),
+        ),
         Some(left) => {
             let years = rule.max_years_since_leaving_school;
             // Counted from the graduation day inclusive: leaving on 2018-06-30, training may
             // start as late as 2020-06-30. A 29 February lands on the 28th.
             let last_start = left.checked_add_months(Months::new(12 * years));
             if last_start.is_none_or(|last| completion.started_on > last) {
-                reasons.push(Reason::new(
-                    "graduate_left_school_too_long_ago",
-                    format!("培训开始时离校已超过{years}年"),
-                    format!("The training started more than {years} years after leaving school"),
-                ).at("applicant.graduation_date"));
+                reasons.push(
+                    Reason::new(
+                        "graduate_left_school_too_long_ago",
+                        format!("培训开始时离校已超过{years}年"),
+                        format!(
+                            "The training started more than {years} years after leaving school"
+                        ),
+                    )
+                    .at("applicant.graduation_date"),
+                );
             }
         }
     }
     if rule.must_be_unemployed_when_claiming {
         match applicant.employed {
-            None => reasons.push(Reason::new(
-                "employment_status_required",
-                "离校未就业大学生须声明目前是否已就业",
-                "An unemployed graduate must state whether they are employed now",
-            ).at("applicant.employed")),
-            Some(true) => reasons.push(Reason::new(
-                "graduate_employed",
-                "申领时已就业，不属于离校未就业大学生",
-                "The applicant is employed, so not an unemployed graduate",
-            ).at("applicant.employed")),
+            None => reasons.push(
+                Reason::new(
+                    "employment_status_required",
+                    "离校未就业大学生须声明目前是否已就业",
+                    "An unemployed graduate must state whether they are employed now",
+                )
+                .at("applicant.employed"),
+            ),
+            Some(true) => reasons.push(
+                Reason::new(
+                    "graduate_employed",
+                    "申领时已就业，不属于离校未就业大学生",
+                    "The applicant is employed, so not an unemployed graduate",
+                )
+                .at("applicant.employed"),
+            ),
             Some(false) => {}
         }
     }
     reasons
 }
 
-fn frequency_reasons(policy: &PolicyVersion, completion: &Completion, history: &[PriorClaim]) -> Vec<Reason> {
+fn frequency_reasons(
+    policy: &PolicyVersion,
+    completion: &Completion,
+    history: &[PriorClaim],
+) -> Vec<Reason> {
     let limits = &policy.claim_limits;
     let counting = || history.iter().filter(|c| c.status.counts_toward_limits());
     let year = completion.assessed_on.year();
@@ -281,13 +331,21 @@ fn frequency_reasons(policy: &PolicyVersion, completion: &Completion, history: &
             format!("{in_year} claims already in {year}; at most {limit} per person per year"),
         ));
     }
-    let same_project = counting()
-        .any(|c| c.occupation == completion.occupation && c.level == completion.level);
+    let same_project =
+        counting().any(|c| c.occupation == completion.occupation && c.level == completion.level);
     if limits.once_per_occupation_and_level && same_project {
         reasons.push(Reason::new(
             "occupation_level_already_claimed",
-            format!("同一职业（{}）同一等级（{}）不可重复享受", completion.occupation, completion.level.name_zh()),
-            format!("Occupation {} at level {} has been claimed already", completion.occupation, completion.level.code()),
+            format!(
+                "同一职业（{}）同一等级（{}）不可重复享受",
+                completion.occupation,
+                completion.level.name_zh()
+            ),
+            format!(
+                "Occupation {} at level {} has been claimed already",
+                completion.occupation,
+                completion.level.code()
+            ),
         ));
     }
     reasons
@@ -348,7 +406,13 @@ mod tests {
                 policies: &self.policies,
                 platforms: &self.platforms,
             };
-            evaluate(&rules, &self.applicant, &self.completion, &self.registry, &self.history)
+            evaluate(
+                &rules,
+                &self.applicant,
+                &self.completion,
+                &self.registry,
+                &self.history,
+            )
         }
 
         fn codes(&self) -> Vec<&'static str> {
@@ -367,7 +431,13 @@ mod tests {
             self
         }
 
-        fn claimed(mut self, occupation: &str, level: SkillLevel, assessed_on: &str, status: ClaimStatus) -> Case {
+        fn claimed(
+            mut self,
+            occupation: &str,
+            level: SkillLevel,
+            assessed_on: &str,
+            status: ClaimStatus,
+        ) -> Case {
             self.history.push(PriorClaim {
                 occupation: OccupationCode::parse(occupation).unwrap(),
                 level,
@@ -398,16 +468,31 @@ mod tests {
     #[test]
     fn the_registry_verifies_only_the_declared_group_on_the_assessment_day() {
         let other_group = Case::new().registered(PersonGroup::PoorLaborer, "2020-01-01", None);
-        assert_eq!(other_group.verdict().key_group_status, KeyGroupStatus::NeedsReview);
-        let expired = Case::new().registered(PersonGroup::MigrantWorker, "2019-01-01", Some("2020-03-14"));
-        assert_eq!(expired.verdict().key_group_status, KeyGroupStatus::NeedsReview);
-        let last_day = Case::new().registered(PersonGroup::MigrantWorker, "2019-01-01", Some("2020-03-15"));
-        assert_eq!(last_day.verdict().key_group_status, KeyGroupStatus::Verified);
+        assert_eq!(
+            other_group.verdict().key_group_status,
+            KeyGroupStatus::NeedsReview
+        );
+        let expired =
+            Case::new().registered(PersonGroup::MigrantWorker, "2019-01-01", Some("2020-03-14"));
+        assert_eq!(
+            expired.verdict().key_group_status,
+            KeyGroupStatus::NeedsReview
+        );
+        let last_day =
+            Case::new().registered(PersonGroup::MigrantWorker, "2019-01-01", Some("2020-03-15"));
+        assert_eq!(
+            last_day.verdict().key_group_status,
+            KeyGroupStatus::Verified
+        );
     }
 
     #[test]
     fn every_key_group_qualifies_and_no_other() {
-        for group in [PersonGroup::MigrantWorker, PersonGroup::PoorLaborer, PersonGroup::PoorFamilyChild] {
+        for group in [
+            PersonGroup::MigrantWorker,
+            PersonGroup::PoorLaborer,
+            PersonGroup::PoorFamilyChild,
+        ] {
             let mut case = Case::new();
             case.applicant.declared_group = group;
             assert!(case.codes().is_empty(), "{group:?}");
@@ -423,7 +508,11 @@ mod tests {
         }
         let mut employee = Case::new();
         employee.applicant.declared_group = PersonGroup::EnterpriseEmployee;
-        assert!(employee.verdict().reasons[0].message_zh.contains("泰人社办发〔2020〕3号"));
+        assert!(
+            employee.verdict().reasons[0]
+                .message_zh
+                .contains("泰人社办发〔2020〕3号")
+        );
     }
 
     fn graduate(graduated: Option<&str>, started: &str, employed: Option<bool>) -> Case {
@@ -438,7 +527,11 @@ mod tests {
 
     #[test]
     fn graduates_qualify_for_two_years_from_the_graduation_day_inclusive() {
-        assert!(graduate(Some("2018-06-30"), "2020-06-30", Some(false)).codes().is_empty());
+        assert!(
+            graduate(Some("2018-06-30"), "2020-06-30", Some(false))
+                .codes()
+                .is_empty()
+        );
         assert_eq!(
             graduate(Some("2018-06-29"), "2020-06-30", Some(false)).codes(),
             ["graduate_left_school_too_long_ago"]
@@ -469,7 +562,12 @@ mod tests {
 
     #[test]
     fn the_window_runs_from_6_february_to_30_june_inclusive() {
-        for (assessed, inside) in [("2020-02-05", false), ("2020-02-06", true), ("2020-06-30", true), ("2020-07-01", false)] {
+        for (assessed, inside) in [
+            ("2020-02-05", false),
+            ("2020-02-06", true),
+            ("2020-06-30", true),
+            ("2020-07-01", false),
+        ] {
             let mut case = Case::new();
             case.completion.started_on = day("2020-02-01");
             case.completion.assessed_on = day(assessed);
@@ -509,7 +607,11 @@ mod tests {
         case.completion.platform = PlatformId::parse("not-approved").unwrap();
         assert_eq!(
             case.codes(),
-            ["platform_not_approved", "training_not_online", "assessment_not_passed"]
+            [
+                "platform_not_approved",
+                "training_not_online",
+                "assessment_not_passed"
+            ]
         );
         case.completion.mode = TrainingMode::Practical;
         assert!(case.codes().contains(&"training_not_online"));
@@ -525,34 +627,99 @@ mod tests {
     #[test]
     fn the_third_claim_in_a_year_is_allowed_and_the_fourth_is_not() {
         let two = Case::new()
-            .claimed("4-01-01-01", SkillLevel::Level5, "2020-02-10", ClaimStatus::Paid)
-            .claimed("4-01-01-02", SkillLevel::Level5, "2020-03-01", ClaimStatus::Submitted);
+            .claimed(
+                "4-01-01-01",
+                SkillLevel::Level5,
+                "2020-02-10",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-02",
+                SkillLevel::Level5,
+                "2020-03-01",
+                ClaimStatus::Submitted,
+            );
         assert!(two.codes().is_empty());
-        let three = two.claimed("4-01-01-03", SkillLevel::Level5, "2020-03-02", ClaimStatus::Approved);
+        let three = two.claimed(
+            "4-01-01-03",
+            SkillLevel::Level5,
+            "2020-03-02",
+            ClaimStatus::Approved,
+        );
         assert_eq!(three.codes(), ["yearly_limit_reached"]);
     }
 
     #[test]
     fn rejected_and_withdrawn_claims_free_their_slot_and_other_years_do_not_count() {
         let case = Case::new()
-            .claimed("4-01-01-01", SkillLevel::Level5, "2020-02-10", ClaimStatus::Paid)
-            .claimed("4-01-01-02", SkillLevel::Level5, "2020-03-01", ClaimStatus::Rejected)
-            .claimed("4-01-01-03", SkillLevel::Level5, "2020-03-02", ClaimStatus::Withdrawn)
-            .claimed("4-01-01-04", SkillLevel::Level5, "2019-12-31", ClaimStatus::Paid)
-            .claimed("4-01-01-05", SkillLevel::Level5, "2019-11-30", ClaimStatus::Paid)
-            .claimed("4-01-01-06", SkillLevel::Level5, "2020-04-01", ClaimStatus::Submitted);
+            .claimed(
+                "4-01-01-01",
+                SkillLevel::Level5,
+                "2020-02-10",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-02",
+                SkillLevel::Level5,
+                "2020-03-01",
+                ClaimStatus::Rejected,
+            )
+            .claimed(
+                "4-01-01-03",
+                SkillLevel::Level5,
+                "2020-03-02",
+                ClaimStatus::Withdrawn,
+            )
+            .claimed(
+                "4-01-01-04",
+                SkillLevel::Level5,
+                "2019-12-31",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-05",
+                SkillLevel::Level5,
+                "2019-11-30",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-06",
+                SkillLevel::Level5,
+                "2020-04-01",
+                ClaimStatus::Submitted,
+            );
         assert!(case.codes().is_empty());
     }
 
     #[test]
     fn the_same_occupation_at_the_same_level_never_twice() {
-        let same = Case::new().claimed("4-03-02-01", SkillLevel::Level5, "2019-05-01", ClaimStatus::Paid);
+        let same = Case::new().claimed(
+            "4-03-02-01",
+            SkillLevel::Level5,
+            "2019-05-01",
+            ClaimStatus::Paid,
+        );
         assert_eq!(same.codes(), ["occupation_level_already_claimed"]);
-        let next_level = Case::new().claimed("4-03-02-01", SkillLevel::Level4, "2020-02-10", ClaimStatus::Paid);
+        let next_level = Case::new().claimed(
+            "4-03-02-01",
+            SkillLevel::Level4,
+            "2020-02-10",
+            ClaimStatus::Paid,
+        );
         assert!(next_level.codes().is_empty());
-        let rejected = Case::new().claimed("4-03-02-01", SkillLevel::Level5, "2020-02-10", ClaimStatus::Rejected);
+        let rejected = Case::new().claimed(
+            "4-03-02-01",
+            SkillLevel::Level5,
+            "2020-02-10",
+            ClaimStatus::Rejected,
+        );
         assert!(rejected.codes().is_empty());
-        let mut no_level = Case::new().claimed("4-03-02-01", SkillLevel::NoLevel, "2020-02-10", ClaimStatus::Paid);
+        let mut no_level = Case::new().claimed(
+            "4-03-02-01",
+            SkillLevel::NoLevel,
+            "2020-02-10",
+            ClaimStatus::Paid,
+        );
         assert!(no_level.codes().is_empty());
         no_level.completion.level = SkillLevel::NoLevel;
         assert_eq!(no_level.codes(), ["occupation_level_already_claimed"]);
@@ -561,9 +728,24 @@ mod tests {
     #[test]
     fn every_failing_rule_is_reported_at_once() {
         let mut case = Case::new()
-            .claimed("4-03-02-01", SkillLevel::Level5, "2020-02-10", ClaimStatus::Paid)
-            .claimed("4-01-01-02", SkillLevel::Level5, "2020-03-01", ClaimStatus::Paid)
-            .claimed("4-01-01-03", SkillLevel::Level5, "2020-03-02", ClaimStatus::Paid);
+            .claimed(
+                "4-03-02-01",
+                SkillLevel::Level5,
+                "2020-02-10",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-02",
+                SkillLevel::Level5,
+                "2020-03-01",
+                ClaimStatus::Paid,
+            )
+            .claimed(
+                "4-01-01-03",
+                SkillLevel::Level5,
+                "2020-03-02",
+                ClaimStatus::Paid,
+            );
         case.applicant.hukou_county = CountyCode::parse("370911").unwrap();
         case.applicant.declared_group = PersonGroup::Other;
         case.completion.mode = TrainingMode::Offline;
@@ -585,7 +767,12 @@ mod tests {
 
     #[test]
     fn the_allowance_is_five_yuan_an_hour_to_the_fen() {
-        for (hours, amount) in [("24", "120.00"), ("0.5", "2.50"), ("7.5", "37.50"), ("2000", "10000.00")] {
+        for (hours, amount) in [
+            ("24", "120.00"),
+            ("0.5", "2.50"),
+            ("7.5", "37.50"),
+            ("2000", "10000.00"),
+        ] {
             let mut case = Case::new();
             case.completion.study_hours = StudyHours::parse(hours).unwrap();
             assert_eq!(case.verdict().amount.unwrap().to_string(), amount);

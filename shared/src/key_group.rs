@@ -81,6 +81,9 @@ mod tests {
             let json = serde_json::to_string(&group).unwrap();
             assert_eq!(json, format!("\"{}\"", group.code()));
         }
-        assert_eq!(PersonGroup::parse("farmer").unwrap_err().code, "invalid_group");
+        assert_eq!(
+            PersonGroup::parse("farmer").unwrap_err().code,
+            "invalid_group"
+        );
     }
 }

@@ -128,7 +128,15 @@ mod tests {
         for good in ["4-03-02-01", "6-28-01-05", "4-03-02-01-02"] {
             assert_eq!(OccupationCode::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "4-03-02", "9-03-02-01", "0-03-02-01", "4-3-02-01", "4-03-02-0a", "4030201"] {
+        for bad in [
+            "",
+            "4-03-02",
+            "9-03-02-01",
+            "0-03-02-01",
+            "4-3-02-01",
+            "4-03-02-0a",
+            "4030201",
+        ] {
             assert_eq!(
                 OccupationCode::parse(bad).unwrap_err().code,
                 "invalid_occupation_code",

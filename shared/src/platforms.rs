@@ -109,7 +109,14 @@ fn text(problems: &mut Problems, field: &str, value: &str, max_chars: usize) -> 
         format!("应为不超过{max_chars}字的非空文本"),
         format!("A non-empty text of at most {max_chars} characters"),
     );
-    problems.field(field, if ok { Ok(trimmed.to_owned()) } else { Err(reason) })
+    problems.field(
+        field,
+        if ok {
+            Ok(trimmed.to_owned())
+        } else {
+            Err(reason)
+        },
+    )
 }
 
 fn status(input: &str) -> Result<PlatformStatus, Reason> {
@@ -227,7 +234,9 @@ pub fn platform_not_approved(id: &PlatformId) -> Reason {
     Reason::new(
         "platform_not_approved",
         format!("培训平台 {id} 不在本地批准的线上培训平台名单内，或已暂停"),
-        format!("Platform {id} is not on this county's register of approved online platforms, or is suspended"),
+        format!(
+            "Platform {id} is not on this county's register of approved online platforms, or is suspended"
+        ),
     )
 }
 
@@ -275,7 +284,9 @@ impl PlatformRegister {
                 _ => vec![Reason::new(
                     "platform_not_on_record",
                     format!("培训平台 {id} 在考核合格之日尚未报省人社厅备案"),
-                    format!("Platform {id} was not on record with the province on the assessment day"),
+                    format!(
+                        "Platform {id} was not on record with the province on the assessment day"
+                    ),
                 )],
             },
             _ => vec![platform_not_approved(id)],
@@ -283,7 +294,10 @@ impl PlatformRegister {
     }
 
     /// Validates an operator's whole list, reporting every problem.
-    pub fn parse_list(inputs: Vec<PlatformInput>, change: &Change) -> Result<Vec<Platform>, Vec<Reason>> {
+    pub fn parse_list(
+        inputs: Vec<PlatformInput>,
+        change: &Change,
+    ) -> Result<Vec<Platform>, Vec<Reason>> {
         let mut problems = Problems::new();
         let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
             .map(|(i, p)| Platform::parse(p, &format!("platforms[{i}]"), change, &mut problems))
@@ -358,7 +372,12 @@ mod tests {
     fn taian_gets_the_province_list_and_its_own() {
         let taishan = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
         assert_eq!(taishan.platforms.len(), 10);
-        assert!(taishan.platforms.iter().all(|p| p.status == PlatformStatus::Approved));
+        assert!(
+            taishan
+                .platforms
+                .iter()
+                .all(|p| p.status == PlatformStatus::Approved)
+        );
         let jinan = PlatformRegister::seed_for(&CountyCode::parse("370102").unwrap());
         let ids: Vec<&str> = jinan.platforms.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["ixueto", "wfjtip", "leonline", "wljnpx"]);
@@ -372,11 +391,17 @@ mod tests {
         let seed = PlatformRegister::seed_for(&county);
         let ixueto = PlatformId::parse("ixueto").unwrap();
         let jijiehao = PlatformId::parse("taian-shuangchuang").unwrap();
-        assert!(seed.check_training_platform(&ixueto, day("2020-02-06")).is_empty());
+        assert!(
+            seed.check_training_platform(&ixueto, day("2020-02-06"))
+                .is_empty()
+        );
         // Tai'an's own platforms are on record from 2020-02-12.
         let early = seed.check_training_platform(&jijiehao, day("2020-02-11"));
         assert_eq!(early[0].code, "platform_not_on_record");
-        assert!(seed.check_training_platform(&jijiehao, day("2020-02-12")).is_empty());
+        assert!(
+            seed.check_training_platform(&jijiehao, day("2020-02-12"))
+                .is_empty()
+        );
         let unknown = PlatformId::parse("not-listed").unwrap();
         assert_eq!(
             seed.check_training_platform(&unknown, day("2020-03-01"))[0].code,
@@ -384,7 +409,10 @@ mod tests {
         );
 
         let one = |i| Platform::parse_one(i, &change()).unwrap();
-        let suspended = seed.with_platform(one(input("ixueto", Some("2020-02-06"), "suspended")), &change());
+        let suspended = seed.with_platform(
+            one(input("ixueto", Some("2020-02-06"), "suspended")),
+            &change(),
+        );
         assert_eq!(suspended.revision, 1);
         assert_eq!(suspended.source, RegisterSource::County);
         assert_eq!(
@@ -405,8 +433,9 @@ mod tests {
         let mut bad = input("Bad Id", Some("2020-02-30"), "maybe");
         bad.name = " ".into();
         let dup = input("dup", None, "approved");
-        let errors = PlatformRegister::parse_list(vec![bad, dup, input("dup", None, "approved")], &change())
-            .unwrap_err();
+        let errors =
+            PlatformRegister::parse_list(vec![bad, dup, input("dup", None, "approved")], &change())
+                .unwrap_err();
         let found: Vec<(&str, &str)> = errors
             .iter()
             .map(|r| (r.code, r.field.as_deref().unwrap()))

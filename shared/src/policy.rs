@@ -133,9 +133,15 @@ impl PolicyVersion {
         let id = &self.id;
         let fails = [
             (self.id.is_empty(), "an empty id"),
-            (self.window.from > self.window.to, "a window that ends before it starts"),
+            (
+                self.window.from > self.window.to,
+                "a window that ends before it starts",
+            ),
             (self.key_groups.is_empty(), "no key groups"),
-            (self.subsidised_modes.is_empty(), "no subsidised training mode"),
+            (
+                self.subsidised_modes.is_empty(),
+                "no subsidised training mode",
+            ),
             (
                 self.living_allowance.yuan_per_study_hour <= Decimal::ZERO,
                 "a non-positive hourly rate",
@@ -145,7 +151,10 @@ impl PolicyVersion {
                     || self.platform_subsidy.share_of_local_standard > Decimal::ONE,
                 "a platform share outside (0, 1]",
             ),
-            (self.claim_limits.per_person_per_calendar_year == 0, "a yearly limit of 0"),
+            (
+                self.claim_limits.per_person_per_calendar_year == 0,
+                "a yearly limit of 0",
+            ),
         ];
         match fails.iter().find(|(failed, _)| *failed) {
             Some((_, what)) => Err(format!("policy version {id} has {what}")),
@@ -178,7 +187,10 @@ impl PolicyBook {
         }
         for pair in versions.windows(2) {
             if pair[1].window.from <= pair[0].window.to {
-                return Err(format!("policy versions {} and {} overlap", pair[0].id, pair[1].id));
+                return Err(format!(
+                    "policy versions {} and {} overlap",
+                    pair[0].id, pair[1].id
+                ));
             }
             if pair[0].id == pair[1].id {
                 return Err(format!("policy version {} appears twice", pair[0].id));
@@ -232,7 +244,10 @@ pub(crate) mod tests {
         assert_eq!(v.window.from, day("2020-02-06"));
         assert_eq!(v.window.to, day("2020-06-30"));
         assert_eq!(v.living_allowance.yuan_per_study_hour.to_string(), "5.00");
-        assert_eq!(v.platform_subsidy.share_of_local_standard.to_string(), "0.20");
+        assert_eq!(
+            v.platform_subsidy.share_of_local_standard.to_string(),
+            "0.20"
+        );
         assert_eq!(v.claim_limits.per_person_per_calendar_year, 3);
         assert!(v.claim_limits.once_per_occupation_and_level);
         assert_eq!(v.graduate_rule.max_years_since_leaving_school, 2);
@@ -250,13 +265,25 @@ pub(crate) mod tests {
         assert_eq!(v.living_allowance_for(hours("24")).to_string(), "120.00");
         assert_eq!(v.living_allowance_for(hours("0.5")).to_string(), "2.50");
         let standard = |y: &str| Yuan::parse(y).unwrap();
-        assert_eq!(v.platform_subsidy_for(standard("1200")).to_string(), "240.00");
+        assert_eq!(
+            v.platform_subsidy_for(standard("1200")).to_string(),
+            "240.00"
+        );
         // 20% of 0.03 is 0.006: half-up to the fen gives 0.01, never a float's 0.005999.
         assert_eq!(v.platform_subsidy_for(standard("0.03")).to_string(), "0.01");
         assert_eq!(v.platform_subsidy_for(standard("0.02")).to_string(), "0.00");
-        assert_eq!(v.platform_subsidy_for(standard("1234.56")).to_string(), "246.91");
-        assert_eq!(v.platform_subsidy_for(standard("1234.57")).to_string(), "246.91");
-        assert_eq!(v.platform_subsidy_for(standard("1234.58")).to_string(), "246.92");
+        assert_eq!(
+            v.platform_subsidy_for(standard("1234.56")).to_string(),
+            "246.91"
+        );
+        assert_eq!(
+            v.platform_subsidy_for(standard("1234.57")).to_string(),
+            "246.91"
+        );
+        assert_eq!(
+            v.platform_subsidy_for(standard("1234.58")).to_string(),
+            "246.92"
+        );
     }
 
     #[test]
@@ -282,8 +309,14 @@ pub(crate) mod tests {
     #[test]
     fn an_extension_is_a_new_version() {
         let book = extended_book();
-        assert_eq!(book.in_force_on(day("2020-07-01")).unwrap().id, "shandong-2020-ext");
-        assert_eq!(book.in_force_on(day("2020-06-30")).unwrap().id, "shandong-2020-02");
+        assert_eq!(
+            book.in_force_on(day("2020-07-01")).unwrap().id,
+            "shandong-2020-ext"
+        );
+        assert_eq!(
+            book.in_force_on(day("2020-06-30")).unwrap().id,
+            "shandong-2020-02"
+        );
         assert_eq!(book.current(day("2026-11-28")).id, "shandong-2020-ext");
         assert_eq!(book.current(day("2019-01-01")).id, "shandong-2020-02");
     }
@@ -295,12 +328,20 @@ pub(crate) mod tests {
         overlapping["id"] = "overlap".into();
         overlapping["window"] = serde_json::json!({"from": "2020-06-30", "to": "2020-12-31"});
         let both = serde_json::to_string(&[versions[0].clone(), overlapping]).unwrap();
-        assert!(PolicyBook::from_json(&both).unwrap_err().contains("overlap"));
+        assert!(
+            PolicyBook::from_json(&both)
+                .unwrap_err()
+                .contains("overlap")
+        );
 
         let mut zero_rate = versions[0].clone();
         zero_rate["living_allowance"]["yuan_per_study_hour"] = "0".into();
         let json = serde_json::to_string(&[zero_rate]).unwrap();
-        assert!(PolicyBook::from_json(&json).unwrap_err().contains("hourly rate"));
+        assert!(
+            PolicyBook::from_json(&json)
+                .unwrap_err()
+                .contains("hourly rate")
+        );
 
         let mut unknown = versions[0].clone();
         unknown["surprise"] = true.into();

@@ -58,7 +58,10 @@ impl RegistryEntry {
                 Err(Reason::new(
                     "not_a_key_group",
                     format!("{}不是本政策的重点群体，不能登记", g.name_zh()),
-                    format!("{} is not a key group of this policy and cannot be registered", g.code()),
+                    format!(
+                        "{} is not a key group of this policy and cannot be registered",
+                        g.code()
+                    ),
                 ))
             }
         });
@@ -136,7 +139,12 @@ mod tests {
     fn an_entry_covers_its_validity_inclusively() {
         let entry = parse(input("poor_laborer", "2020-01-01", Some("2020-12-31"))).unwrap();
         assert!(entry.resident_id.contains('*'));
-        for (day, covered) in [("2019-12-31", false), ("2020-01-01", true), ("2020-12-31", true), ("2021-01-01", false)] {
+        for (day, covered) in [
+            ("2019-12-31", false),
+            ("2020-01-01", true),
+            ("2020-12-31", true),
+            ("2021-01-01", false),
+        ] {
             assert_eq!(entry.covers(day.parse().unwrap()), covered, "{day}");
         }
         let open = parse(input("migrant_worker", "2020-01-01", None)).unwrap();

@@ -102,7 +102,10 @@ pub(crate) mod tests {
     fn accepts_a_published_example_number() {
         // The worked example of GB 11643-1999.
         let id = ResidentId::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
     }
 
     #[test]
@@ -127,8 +130,17 @@ pub(crate) mod tests {
 
     #[test]
     fn refuses_bad_shapes_and_dates() {
-        for bad in ["", "3709021990030712", "3709021990030712345", "37090219900307A23X"] {
-            assert_eq!(ResidentId::parse(bad).unwrap_err().code, "resident_id_format", "{bad}");
+        for bad in [
+            "",
+            "3709021990030712",
+            "3709021990030712345",
+            "37090219900307A23X",
+        ] {
+            assert_eq!(
+                ResidentId::parse(bad).unwrap_err().code,
+                "resident_id_format",
+                "{bad}"
+            );
         }
         let feb30 = with_check("37090219900230123");
         assert_eq!(

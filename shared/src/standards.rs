@@ -29,7 +29,10 @@ pub struct StandardInput {
 
 impl SubsidyStandard {
     /// Validates one standard sent on its own.
-    pub fn parse_one(input: StandardInput, change: &Change) -> Result<SubsidyStandard, Vec<Reason>> {
+    pub fn parse_one(
+        input: StandardInput,
+        change: &Change,
+    ) -> Result<SubsidyStandard, Vec<Reason>> {
         let mut problems = Problems::new();
         let standard = SubsidyStandard::parse(input, "standard", change, &mut problems);
         problems.finish(|| standard.expect("no problems means parsed"))
@@ -93,7 +96,11 @@ pub struct StandardsTable {
 }
 
 impl StandardsTable {
-    pub fn lookup(&self, occupation: &OccupationCode, level: SkillLevel) -> Option<&SubsidyStandard> {
+    pub fn lookup(
+        &self,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Option<&SubsidyStandard> {
         self.standards
             .iter()
             .find(|s| &s.occupation == occupation && s.level == level)
@@ -101,7 +108,11 @@ impl StandardsTable {
 
     /// Entries whose occupation code starts with `occupation_prefix` (so `4-03` finds a whole
     /// category) and, if given, of one level.
-    pub fn filtered(&self, occupation_prefix: Option<&str>, level: Option<SkillLevel>) -> Vec<&SubsidyStandard> {
+    pub fn filtered(
+        &self,
+        occupation_prefix: Option<&str>,
+        level: Option<SkillLevel>,
+    ) -> Vec<&SubsidyStandard> {
         self.standards
             .iter()
             .filter(|s| occupation_prefix.is_none_or(|p| s.occupation.as_str().starts_with(p)))
@@ -110,20 +121,32 @@ impl StandardsTable {
     }
 
     /// Validates an operator's whole table, reporting every problem.
-    pub fn parse_list(inputs: Vec<StandardInput>, change: &Change) -> Result<Vec<SubsidyStandard>, Vec<Reason>> {
+    pub fn parse_list(
+        inputs: Vec<StandardInput>,
+        change: &Change,
+    ) -> Result<Vec<SubsidyStandard>, Vec<Reason>> {
         let mut problems = Problems::new();
         let standards: Vec<Option<SubsidyStandard>> = (inputs.into_iter().enumerate())
-            .map(|(i, s)| SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems))
+            .map(|(i, s)| {
+                SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems)
+            })
             .collect();
         for (i, s) in standards.iter().enumerate() {
             let Some(s) = s else { continue };
             let earlier = standards[..i].iter().flatten();
-            if earlier.clone().any(|e| e.occupation == s.occupation && e.level == s.level) {
+            if earlier
+                .clone()
+                .any(|e| e.occupation == s.occupation && e.level == s.level)
+            {
                 problems.push(
                     Reason::new(
                         "duplicate_standard",
                         format!("职业 {} 等级 {} 的标准重复", s.occupation, s.level.code()),
-                        format!("Occupation {} at level {} appears more than once", s.occupation, s.level.code()),
+                        format!(
+                            "Occupation {} at level {} appears more than once",
+                            s.occupation,
+                            s.level.code()
+                        ),
                     )
                     .at(format!("standards[{i}]")),
                 );
@@ -146,7 +169,12 @@ impl StandardsTable {
     }
 
     /// Removes one training project's standard; `None` if there was none.
-    pub fn without(&self, occupation: &OccupationCode, level: SkillLevel, change: &Change) -> Option<StandardsTable> {
+    pub fn without(
+        &self,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+        change: &Change,
+    ) -> Option<StandardsTable> {
         self.lookup(occupation, level)?;
         let standards = (self.standards.iter())
             .filter(|s| !(&s.occupation == occupation && s.level == level))
@@ -196,35 +224,62 @@ mod tests {
         let table = StandardsTable::default().replaced(standards, &change());
         assert_eq!(table.revision, 1);
         let cook = OccupationCode::parse("4-03-02-01").unwrap();
-        assert_eq!(table.lookup(&cook, SkillLevel::Level4).unwrap().standard.to_string(), "1500.50");
+        assert_eq!(
+            table
+                .lookup(&cook, SkillLevel::Level4)
+                .unwrap()
+                .standard
+                .to_string(),
+            "1500.50"
+        );
         assert!(table.lookup(&cook, SkillLevel::Level3).is_none());
         assert_eq!(table.filtered(Some("4-03"), None).len(), 2);
         assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 1);
-        assert_eq!(table.filtered(Some("4-03"), Some(SkillLevel::Level5)).len(), 1);
+        assert_eq!(
+            table.filtered(Some("4-03"), Some(SkillLevel::Level5)).len(),
+            1
+        );
 
-        let new_standard = SubsidyStandard::parse_one(input("4-03-02-01", "5", "1300"), &change()).unwrap();
+        let new_standard =
+            SubsidyStandard::parse_one(input("4-03-02-01", "5", "1300"), &change()).unwrap();
         let updated = table.with_standard(new_standard, &change());
         assert_eq!(updated.revision, 2);
         assert_eq!(updated.standards.len(), 3);
-        assert_eq!(updated.lookup(&cook, SkillLevel::Level5).unwrap().standard.to_string(), "1300.00");
-        let removed = updated.without(&cook, SkillLevel::Level5, &change()).unwrap();
+        assert_eq!(
+            updated
+                .lookup(&cook, SkillLevel::Level5)
+                .unwrap()
+                .standard
+                .to_string(),
+            "1300.00"
+        );
+        let removed = updated
+            .without(&cook, SkillLevel::Level5, &change())
+            .unwrap();
         assert_eq!(removed.standards.len(), 2);
-        assert!(removed.without(&cook, SkillLevel::Level5, &change()).is_none());
+        assert!(
+            removed
+                .without(&cook, SkillLevel::Level5, &change())
+                .is_none()
+        );
     }
 
     #[test]
     fn bad_entries_are_all_reported() {
         let errors = StandardsTable::parse_list(
-                vec![
-                    input("4-03-02", "7", "0"),
-                    input("4-03-02-01", "5", "1200"),
-                    input("4-03-02-01", "5", "1000"),
-                    input("4-03-02-01", "4", "12.345"),
-                ],
-                &change(),
-            )
-            .unwrap_err();
-        let found: Vec<(&str, &str)> = errors.iter().map(|r| (r.code, r.field.as_deref().unwrap())).collect();
+            vec![
+                input("4-03-02", "7", "0"),
+                input("4-03-02-01", "5", "1200"),
+                input("4-03-02-01", "5", "1000"),
+                input("4-03-02-01", "4", "12.345"),
+            ],
+            &change(),
+        )
+        .unwrap_err();
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|r| (r.code, r.field.as_deref().unwrap()))
+            .collect();
         assert_eq!(
             found,
             [

@@ -65,7 +65,10 @@ mod tests {
         for key in keys {
             assert!(key.starts_with("370902:"), "{key}");
             assert!(key.len() <= 255, "{key}");
-            assert!(!key.contains(&raw[..]) && !key.contains(&raw[6..14]), "{key}");
+            assert!(
+                !key.contains(&raw[..]) && !key.contains(&raw[6..14]),
+                "{key}"
+            );
         }
     }
 }

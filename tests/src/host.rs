@@ -81,8 +81,10 @@ impl App {
         let engine = Engine::new(&Config::new()).map_err(|e| anyhow!("{e}"))?;
         let mut linker: Linker<InstanceState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow!("{e}"))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| anyhow!("{e}"))?;
-        SpinImports::add_to_linker::<InstanceState, SpinHasData>(&mut linker, spin_view).map_err(|e| anyhow!("{e}"))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| anyhow!("{e}"))?;
+        SpinImports::add_to_linker::<InstanceState, SpinHasData>(&mut linker, spin_view)
+            .map_err(|e| anyhow!("{e}"))?;
 
         let mut components = BTreeMap::new();
         for (id, decl) in &manifest.component {
@@ -93,7 +95,8 @@ impl App {
                     path.display()
                 ));
             }
-            let component = Component::from_file(&engine, &path).map_err(|e| anyhow!("component {id}: {e}"))?;
+            let component =
+                Component::from_file(&engine, &path).map_err(|e| anyhow!("component {id}: {e}"))?;
             let pre = linker
                 .instantiate_pre(&component)
                 .and_then(ProxyPre::new)
@@ -137,11 +140,18 @@ pub struct Host {
 
 impl Host {
     /// `variables` are the application variables (what `SPIN_VARIABLE_*` gives `spin up`).
-    pub fn new(app: Arc<App>, kv: Arc<KvStore>, variables: &BTreeMap<String, String>) -> Result<Host> {
+    pub fn new(
+        app: Arc<App>,
+        kv: Arc<KvStore>,
+        variables: &BTreeMap<String, String>,
+    ) -> Result<Host> {
         let values = app.manifest.resolve_variables(variables)?;
         let mut per_component = BTreeMap::new();
         for id in app.components.keys() {
-            per_component.insert(id.clone(), Arc::new(app.manifest.component_variables(id, &values)?));
+            per_component.insert(
+                id.clone(),
+                Arc::new(app.manifest.component_variables(id, &values)?),
+            );
         }
         Ok(Host {
             app,
@@ -167,18 +177,21 @@ impl Host {
         String::from_utf8_lossy(&self.logs.lock().expect("log lock")).into_owned()
     }
 
-    pub async fn handle<B>(&self, request: hyper::Request<B>, client: SocketAddr) -> Result<HostResponse>
+    pub async fn handle<B>(
+        &self,
+        request: hyper::Request<B>,
+        client: SocketAddr,
+    ) -> Result<HostResponse>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let path = request.uri().path().to_owned();
-        let Some((route, path_info, id)) = self
-            .app
-            .routes
-            .iter()
-            .find_map(|(route, id)| route.path_info(&path).map(|info| (route, info.to_owned(), id)))
-        else {
+        let Some((route, path_info, id)) = self.app.routes.iter().find_map(|(route, id)| {
+            route
+                .path_info(&path)
+                .map(|info| (route, info.to_owned(), id))
+        }) else {
             return Ok(HostResponse {
                 status: 404,
                 headers: hyper::HeaderMap::new(),
@@ -189,7 +202,10 @@ impl Host {
         let request = with_spin_headers(request, route, &path_info, client)?;
 
         let output = MemoryOutputPipe::new(64 * 1024);
-        let wasi = WasiCtx::builder().stdout(output.clone()).stderr(output.clone()).build();
+        let wasi = WasiCtx::builder()
+            .stdout(output.clone())
+            .stderr(output.clone())
+            .build();
         let mut store = Store::new(
             component.pre.engine(),
             InstanceState {
@@ -209,11 +225,18 @@ impl Host {
             .http()
             .new_incoming_request(Scheme::Http, request)
             .map_err(|e| anyhow!("{e}"))?;
-        let outparam = store.data_mut().http().new_response_outparam(sender).map_err(|e| anyhow!("{e}"))?;
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(|e| anyhow!("{e}"))?;
         let pre = component.pre.clone();
         let task = tokio::task::spawn(async move {
             let proxy = pre.instantiate_async(&mut store).await?;
-            proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam).await
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, outparam)
+                .await
         });
         let response = match receiver.await {
             Ok(Ok(response)) => Ok(response),
@@ -227,7 +250,11 @@ impl Host {
         let result = match response {
             Ok(response) => {
                 let (parts, body) = response.into_parts();
-                let body = body.collect().await.map_err(|e| anyhow!("reading response body: {e:?}"))?.to_bytes();
+                let body = body
+                    .collect()
+                    .await
+                    .map_err(|e| anyhow!("reading response body: {e:?}"))?
+                    .to_bytes();
                 Ok(HostResponse {
                     status: parts.status.as_u16(),
                     headers: parts.headers,
@@ -270,19 +297,34 @@ fn with_spin_headers<B>(
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let full_url = format!("http://{host}{path_and_query}");
     // The guest sees an absolute URI, as under Spin.
     parts.uri = full_url.parse().context("request URI")?;
     let set = |headers: &mut hyper::HeaderMap, name: &'static str, value: &str| -> Result<()> {
-        headers.insert(name, value.parse().with_context(|| format!("header {name}"))?);
+        headers.insert(
+            name,
+            value.parse().with_context(|| format!("header {name}"))?,
+        );
         Ok(())
     };
     set(&mut parts.headers, "spin-full-url", &full_url)?;
     set(&mut parts.headers, "spin-path-info", path_info)?;
     set(&mut parts.headers, "spin-matched-route", &route.pattern)?;
-    set(&mut parts.headers, "spin-raw-component-route", &route.pattern)?;
-    set(&mut parts.headers, "spin-component-route", route.component_route())?;
+    set(
+        &mut parts.headers,
+        "spin-raw-component-route",
+        &route.pattern,
+    )?;
+    set(
+        &mut parts.headers,
+        "spin-component-route",
+        route.component_route(),
+    )?;
     set(&mut parts.headers, "spin-base-path", "/")?;
     set(&mut parts.headers, "spin-client-addr", &client.to_string())?;
     Ok(hyper::Request::from_parts(parts, body))

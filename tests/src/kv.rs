@@ -28,7 +28,9 @@ impl KvStore {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)?;
         }
-        KvStore::with(Connection::open(path).with_context(|| format!("opening {}", path.display()))?)
+        KvStore::with(
+            Connection::open(path).with_context(|| format!("opening {}", path.display()))?,
+        )
     }
 
     fn with(connection: Connection) -> Result<KvStore> {
@@ -93,7 +95,13 @@ impl KvStore {
 
     /// The number of keys in a store (for benchmarks and tests; no guest can ask this).
     pub fn len(&self, store: &str) -> StoreResult<usize> {
-        self.run(|c| c.query_row("SELECT COUNT(*) FROM spin_key_value WHERE store=?1", params![store], |r| r.get(0)))
+        self.run(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM spin_key_value WHERE store=?1",
+                params![store],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Atomic add. `Err` is a trap: Spin's SQLite backend panics on a value that is not an
@@ -105,7 +113,11 @@ impl KvStore {
             Err(e) => return Ok(Err(e.to_string())),
         };
         let current: Option<Vec<u8>> = match tx
-            .query_row("SELECT value FROM spin_key_value WHERE store=?1 AND key=?2", params![store, key], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM spin_key_value WHERE store=?1 AND key=?2",
+                params![store, key],
+                |r| r.get(0),
+            )
             .optional()
         {
             Ok(v) => v,
@@ -133,12 +145,20 @@ impl KvStore {
 
     /// Compare-and-swap against what `current()` saw. From absent this is an upsert that
     /// always succeeds, exactly as on Spin's SQLite backend.
-    pub fn swap(&self, store: &str, key: &str, seen: Option<&[u8]>, value: &[u8]) -> StoreResult<bool> {
+    pub fn swap(
+        &self,
+        store: &str,
+        key: &str,
+        seen: Option<&[u8]>,
+        value: &[u8],
+    ) -> StoreResult<bool> {
         match seen {
             Some(old) => self.run(|c| {
-                c.prepare_cached("UPDATE spin_key_value SET value=?4 WHERE store=?1 AND key=?2 AND value=?3")?
-                    .execute(params![store, key, old, value])
-                    .map(|rows| rows == 1)
+                c.prepare_cached(
+                    "UPDATE spin_key_value SET value=?4 WHERE store=?1 AND key=?2 AND value=?3",
+                )?
+                .execute(params![store, key, old, value])
+                .map(|rows| rows == 1)
             }),
             None => self.set(store, key, value).map(|_| true),
         }
@@ -163,7 +183,10 @@ mod tests {
     fn swap_detects_changes_but_not_from_absent() {
         let kv = KvStore::in_memory().unwrap();
         assert!(kv.swap("default", "k", None, b"first").unwrap());
-        assert!(kv.swap("default", "k", None, b"second").unwrap(), "upsert from absent");
+        assert!(
+            kv.swap("default", "k", None, b"second").unwrap(),
+            "upsert from absent"
+        );
         assert!(!kv.swap("default", "k", Some(b"first"), b"third").unwrap());
         assert!(kv.swap("default", "k", Some(b"second"), b"third").unwrap());
         assert_eq!(kv.get("default", "k").unwrap().unwrap(), b"third");

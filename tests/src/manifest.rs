@@ -46,11 +46,17 @@ pub struct ComponentDecl {
 
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         for trigger in &manifest.trigger.http {
             if !manifest.component.contains_key(&trigger.component) {
-                bail!("route {} names unknown component {}", trigger.route, trigger.component);
+                bail!(
+                    "route {} names unknown component {}",
+                    trigger.route,
+                    trigger.component
+                );
             }
         }
         Ok(manifest)
@@ -64,14 +70,20 @@ impl Manifest {
 
     /// The application variables' values: `provided` first, else the default; every required
     /// variable must have one, as `spin up` insists.
-    pub fn resolve_variables(&self, provided: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    pub fn resolve_variables(
+        &self,
+        provided: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (name, decl) in &self.variables {
             match provided.get(name).or(decl.default.as_ref()) {
                 Some(value) => {
                     values.insert(name.clone(), value.clone());
                 }
-                None if decl.required => bail!("required variable {name} has no value (set SPIN_VARIABLE_{})", name.to_uppercase()),
+                None if decl.required => bail!(
+                    "required variable {name} has no value (set SPIN_VARIABLE_{})",
+                    name.to_uppercase()
+                ),
                 None => {}
             }
         }
@@ -79,10 +91,18 @@ impl Manifest {
     }
 
     /// A component's own variables, their `{{ app_variable }}` templates filled in.
-    pub fn component_variables(&self, component: &str, app: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    pub fn component_variables(
+        &self,
+        component: &str,
+        app: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (name, template) in &self.component[component].variables {
-            values.insert(name.clone(), expand(template, app).with_context(|| format!("component {component} variable {name}"))?);
+            values.insert(
+                name.clone(),
+                expand(template, app)
+                    .with_context(|| format!("component {component} variable {name}"))?,
+            );
         }
         Ok(values)
     }
@@ -93,7 +113,9 @@ fn expand(template: &str, app: &BTreeMap<String, String>) -> Result<String> {
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("}}") else { bail!("unclosed {{{{ in {template:?}") };
+        let Some(end) = rest[start..].find("}}") else {
+            bail!("unclosed {{{{ in {template:?}")
+        };
         let name = rest[start + 2..start + end].trim();
         match app.get(name) {
             Some(value) => out.push_str(value),

@@ -58,16 +58,26 @@ impl variables::Host for SpinView<'_> {
     fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
         let valid = !name.is_empty()
             && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid {
             return Ok(Err(variables::Error::InvalidName(name)));
         }
-        Ok(self.state.variables.get(&name).cloned().ok_or(variables::Error::Undefined(name)))
+        Ok(self
+            .state
+            .variables
+            .get(&name)
+            .cloned()
+            .ok_or(variables::Error::Undefined(name)))
     }
 }
 
 impl store::Host for SpinView<'_> {
-    fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
+    fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
         if !self.state.allowed_stores.contains(&identifier) {
             return Ok(Err(store::Error::AccessDenied));
         }
@@ -83,22 +93,39 @@ fn other(e: String) -> store::Error {
 }
 
 impl store::HostBucket for SpinView<'_> {
-    fn get(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn get(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.get(label, &key).map_err(other))
     }
 
-    fn set(&mut self, bucket: Resource<Bucket>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), store::Error>> {
+    fn set(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.set(label, &key, &value).map_err(other))
     }
 
-    fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<(), store::Error>> {
+    fn delete(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.delete(label, &key).map_err(other))
     }
 
-    fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<bool, store::Error>> {
+    fn exists(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, store::Error>> {
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.exists(label, &key).map_err(other))
     }
@@ -110,7 +137,12 @@ impl store::HostBucket for SpinView<'_> {
         _cursor: Option<String>,
     ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
         let label = &self.table.get(&bucket)?.label;
-        Ok(self.state.kv.keys(label).map(|keys| store::KeyResponse { keys, cursor: None }).map_err(other))
+        Ok(self
+            .state
+            .kv
+            .keys(label)
+            .map(|keys| store::KeyResponse { keys, cursor: None })
+            .map_err(other))
     }
 
     fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
@@ -120,7 +152,12 @@ impl store::HostBucket for SpinView<'_> {
 }
 
 impl atomics::Host for SpinView<'_> {
-    fn increment(&mut self, bucket: Resource<Bucket>, key: String, delta: i64) -> wasmtime::Result<Result<i64, store::Error>> {
+    fn increment(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        delta: i64,
+    ) -> wasmtime::Result<Result<i64, store::Error>> {
         let label = &self.table.get(&bucket)?.label;
         match self.state.kv.increment(label, &key, delta) {
             Ok(result) => Ok(result.map_err(other)),
@@ -128,9 +165,17 @@ impl atomics::Host for SpinView<'_> {
         }
     }
 
-    fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+    fn swap(
+        &mut self,
+        cas: Resource<Cas>,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let op = self.table.delete(cas)?;
-        match self.state.kv.swap(&op.label, &op.key, op.seen.as_deref(), &value) {
+        match self
+            .state
+            .kv
+            .swap(&op.label, &op.key, op.seen.as_deref(), &value)
+        {
             Ok(true) => Ok(Ok(())),
             Ok(false) => {
                 // The guest gets the operation back, still holding what it saw, as in Spin.
@@ -143,12 +188,23 @@ impl atomics::Host for SpinView<'_> {
 }
 
 impl atomics::HostCas for SpinView<'_> {
-    fn new(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
+    fn new(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
         let label = self.table.get(&bucket)?.label.clone();
-        Ok(Ok(self.table.push(Cas { label, key, seen: None })?))
+        Ok(Ok(self.table.push(Cas {
+            label,
+            key,
+            seen: None,
+        })?))
     }
 
-    fn current(&mut self, cas: Resource<Cas>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn current(
+        &mut self,
+        cas: Resource<Cas>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         let (label, key) = {
             let op = self.table.get(&cas)?;
             (op.label.clone(), op.key.clone())

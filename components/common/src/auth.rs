@@ -2,7 +2,7 @@
 //! secret, trainees' with another.
 
 use subsidy_rules::{
-    ResidentId, Reason,
+    Reason, ResidentId,
     auth::{Role, TokenClaims, verify_token},
 };
 
@@ -49,7 +49,12 @@ fn forbidden(role: Role) -> ApiError {
 }
 
 /// The caller, who must be an operator in one of `roles`.
-pub fn operator(request: &ApiRequest, config: &CountyConfig, now: i64, roles: &[Role]) -> Result<TokenClaims, ApiError> {
+pub fn operator(
+    request: &ApiRequest,
+    config: &CountyConfig,
+    now: i64,
+    roles: &[Role],
+) -> Result<TokenClaims, ApiError> {
     match caller(request, config, now)? {
         Caller::Operator(claims) if roles.contains(&claims.role) => Ok(claims),
         Caller::Operator(claims) => Err(forbidden(claims.role)),
@@ -64,7 +69,9 @@ pub fn caller(request: &ApiRequest, config: &CountyConfig, now: i64) -> Result<C
         Ok(claims) if claims.role != Role::Trainee => return Ok(Caller::Operator(claims)),
         // An operator secret never makes a trainee: that is the identity service's job.
         Ok(_) => return Err(unauthenticated(token_role_mismatch())),
-        Err(reason) if reason.code != "token_signature_invalid" => return Err(unauthenticated(reason)),
+        Err(reason) if reason.code != "token_signature_invalid" => {
+            return Err(unauthenticated(reason));
+        }
         Err(_) => {}
     }
     let claims = verify_token(token, &config.trainee_token_secret, now).map_err(unauthenticated)?;

@@ -20,7 +20,12 @@ pub struct CountyConfig {
 }
 
 fn misconfigured(detail: String) -> ApiError {
-    ApiError::server(500, "configuration_error", "本县服务配置有误，请联系系统管理员", detail)
+    ApiError::server(
+        500,
+        "configuration_error",
+        "本县服务配置有误，请联系系统管理员",
+        detail,
+    )
 }
 
 fn variable(name: &str) -> Result<String, ApiError> {
@@ -31,7 +36,9 @@ fn variable(name: &str) -> Result<String, ApiError> {
 fn secret(name: &str) -> Result<Vec<u8>, ApiError> {
     let value = variable(name)?;
     if value.len() < MIN_SECRET_BYTES {
-        return Err(misconfigured(format!("Spin variable {name} must be at least {MIN_SECRET_BYTES} bytes")));
+        return Err(misconfigured(format!(
+            "Spin variable {name} must be at least {MIN_SECRET_BYTES} bytes"
+        )));
     }
     Ok(value.into_bytes())
 }
@@ -39,10 +46,19 @@ fn secret(name: &str) -> Result<Vec<u8>, ApiError> {
 impl CountyConfig {
     pub fn load(policies: &PolicyBook) -> Result<CountyConfig, ApiError> {
         let code = variable("county_code")?;
-        let county = CountyCode::parse(&code)
-            .map_err(|_| misconfigured(format!("county_code {code:?} is not a county's 6-digit code")))?;
-        if !policies.versions().iter().any(|v| v.province == county.province()) {
-            return Err(misconfigured(format!("county {county} is outside the provinces this policy covers")));
+        let county = CountyCode::parse(&code).map_err(|_| {
+            misconfigured(format!(
+                "county_code {code:?} is not a county's 6-digit code"
+            ))
+        })?;
+        if !policies
+            .versions()
+            .iter()
+            .any(|v| v.province == county.province())
+        {
+            return Err(misconfigured(format!(
+                "county {county} is outside the provinces this policy covers"
+            )));
         }
         Ok(CountyConfig {
             county,

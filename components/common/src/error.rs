@@ -51,25 +51,39 @@ impl ApiError {
                 reason: Reason::new(
                     "invalid_input",
                     format!("请求有{}处错误，详见 details", details.len()),
-                    format!("The request has {} problems, listed in details", details.len()),
+                    format!(
+                        "The request has {} problems, listed in details",
+                        details.len()
+                    ),
                 ),
                 details,
             },
         }
     }
 
-    pub fn bad_request(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+    pub fn bad_request(
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> ApiError {
         ApiError::new(400, Reason::new(code, zh, en))
     }
 
     pub fn not_found() -> ApiError {
-        ApiError::new(404, Reason::new("not_found", "请求的资源不存在", "No such resource"))
+        ApiError::new(
+            404,
+            Reason::new("not_found", "请求的资源不存在", "No such resource"),
+        )
     }
 
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(
             405,
-            Reason::new("method_not_allowed", "该地址不支持此请求方法", "This method is not allowed here"),
+            Reason::new(
+                "method_not_allowed",
+                "该地址不支持此请求方法",
+                "This method is not allowed here",
+            ),
         )
     }
 

@@ -25,7 +25,10 @@ fn too_large() -> ApiError {
         Reason::new(
             "body_too_large",
             format!("请求内容超过上限 {} KB", MAX_BODY_BYTES / 1024),
-            format!("The request body is over the limit of {} KB", MAX_BODY_BYTES / 1024),
+            format!(
+                "The request body is over the limit of {} KB",
+                MAX_BODY_BYTES / 1024
+            ),
         ),
     )
 }
@@ -50,7 +53,11 @@ impl ApiRequest {
         let mut stream = request.into_body_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|_| {
-                ApiError::bad_request("body_unreadable", "请求内容读取失败", "The request body could not be read")
+                ApiError::bad_request(
+                    "body_unreadable",
+                    "请求内容读取失败",
+                    "The request body could not be read",
+                )
             })?;
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(too_large());
@@ -94,14 +101,21 @@ impl ApiRequest {
     /// The revision named in `If-Match` (`"3"` or `3`), for optimistic concurrency on
     /// documents whose responses carry `ETag: "<revision>"`.
     pub fn if_match(&self) -> Result<Option<u64>, ApiError> {
-        let Some(value) = self.header("if-match") else { return Ok(None) };
-        value.trim().trim_matches('"').parse().map(Some).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_if_match",
-                "If-Match 应为数据的修订号，如 \"3\"",
-                "If-Match must be the revision from the ETag, e.g. \"3\"",
-            )
-        })
+        let Some(value) = self.header("if-match") else {
+            return Ok(None);
+        };
+        value
+            .trim()
+            .trim_matches('"')
+            .parse()
+            .map(Some)
+            .map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match 应为数据的修订号，如 \"3\"",
+                    "If-Match must be the revision from the ETag, e.g. \"3\"",
+                )
+            })
     }
 
     /// Refuses the change with 412 when the client edited an older revision than the current.
@@ -112,7 +126,9 @@ impl ApiRequest {
                 Reason::new(
                     "revision_mismatch",
                     format!("数据已被他人修改（当前修订号 {current}），请刷新后重试"),
-                    format!("The data changed since you read it (now revision {current}); reload and retry"),
+                    format!(
+                        "The data changed since you read it (now revision {current}); reload and retry"
+                    ),
                 ),
             )),
             _ => Ok(()),
@@ -122,7 +138,10 @@ impl ApiRequest {
     /// The body as JSON of type `T`, unknown fields refused.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if let Some(kind) = self.header("content-type")
-            && !kind.trim_start().to_ascii_lowercase().starts_with("application/json")
+            && !kind
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
         {
             return Err(ApiError::new(
                 415,
@@ -134,7 +153,11 @@ impl ApiRequest {
             ));
         }
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("body_required", "缺少请求内容", "A JSON body is required"));
+            return Err(ApiError::bad_request(
+                "body_required",
+                "缺少请求内容",
+                "A JSON body is required",
+            ));
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(deserializer).map_err(|error| {

@@ -24,17 +24,29 @@ pub struct Store {
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::server(503, "store_unavailable", "数据存储暂不可用，请稍后重试", format!("The key-value store failed: {detail}"))
+    ApiError::server(
+        503,
+        "store_unavailable",
+        "数据存储暂不可用，请稍后重试",
+        format!("The key-value store failed: {detail}"),
+    )
 }
 
 fn corrupt(key: &str, detail: impl std::fmt::Display) -> ApiError {
-    ApiError::server(500, "store_corrupt", "存储的数据无法读取，请联系系统管理员", format!("The value at {key} does not decode: {detail}"))
+    ApiError::server(
+        500,
+        "store_corrupt",
+        "存储的数据无法读取，请联系系统管理员",
+        format!("The value at {key} does not decode: {detail}"),
+    )
 }
 
 fn store_error(e: store::Error) -> ApiError {
     match e {
         store::Error::NoSuchStore => unavailable("no such store"),
-        store::Error::AccessDenied => unavailable("access denied (is the store in key_value_stores?)"),
+        store::Error::AccessDenied => {
+            unavailable("access denied (is the store in key_value_stores?)")
+        }
         store::Error::Other(detail) => unavailable(detail),
     }
 }
@@ -50,7 +62,9 @@ impl Store {
     fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
         match self.bucket.get(key).map_err(store_error)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(key, e)),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| corrupt(key, e)),
         }
     }
 
@@ -97,7 +111,9 @@ impl Store {
 
     /// The county's training-subsidy standards; a county starts with an empty table.
     pub fn standards(&self) -> Result<StandardsTable, ApiError> {
-        Ok(self.get_json(&store_keys::standards(&self.county))?.unwrap_or_default())
+        Ok(self
+            .get_json(&store_keys::standards(&self.county))?
+            .unwrap_or_default())
     }
 
     pub fn update_standards(
@@ -105,9 +121,10 @@ impl Store {
         change: impl FnMut(StandardsTable) -> Result<StandardsTable, ApiError>,
     ) -> Result<StandardsTable, ApiError> {
         let mut change = change;
-        self.update_json(&store_keys::standards(&self.county), |t: Option<StandardsTable>| {
-            change(t.unwrap_or_default())
-        })
+        self.update_json(
+            &store_keys::standards(&self.county),
+            |t: Option<StandardsTable>| change(t.unwrap_or_default()),
+        )
     }
 
     /// The county's platform register; until an operator changes it, the built-in seed.
@@ -122,13 +139,20 @@ impl Store {
     ) -> Result<PlatformRegister, ApiError> {
         let mut change = change;
         let county = self.county.clone();
-        self.update_json(&store_keys::platforms(&self.county), |r: Option<PlatformRegister>| {
-            change(r.unwrap_or_else(|| PlatformRegister::seed_for(&county)))
-        })
+        self.update_json(
+            &store_keys::platforms(&self.county),
+            |r: Option<PlatformRegister>| {
+                change(r.unwrap_or_else(|| PlatformRegister::seed_for(&county)))
+            },
+        )
     }
 
     /// A person's key-group registry entries, one read per group.
-    pub fn registry_entries(&self, person: &PersonKey, groups: &[PersonGroup]) -> Result<Vec<RegistryEntry>, ApiError> {
+    pub fn registry_entries(
+        &self,
+        person: &PersonKey,
+        groups: &[PersonGroup],
+    ) -> Result<Vec<RegistryEntry>, ApiError> {
         let mut entries = Vec::new();
         for group in groups {
             let key = store_keys::registry_entry(&self.county, person, *group);
@@ -139,8 +163,15 @@ impl Store {
 
     /// Records (or replaces) a person's entry for one group: an upload for the same person and
     /// group is the newer word on it.
-    pub fn put_registry_entry(&self, person: &PersonKey, entry: &RegistryEntry) -> Result<(), ApiError> {
-        self.set_json(&store_keys::registry_entry(&self.county, person, entry.group), entry)
+    pub fn put_registry_entry(
+        &self,
+        person: &PersonKey,
+        entry: &RegistryEntry,
+    ) -> Result<(), ApiError> {
+        self.set_json(
+            &store_keys::registry_entry(&self.county, person, entry.group),
+            entry,
+        )
     }
 
     /// Every claim a person has made here, through the slots the claim counter handed out. A
@@ -150,7 +181,9 @@ impl Store {
         let mut claims = Vec::new();
         for slot in 1..=slots {
             let slot_key = store_keys::person_claim_slot(&self.county, person, slot);
-            let Some(claim_id) = self.get_json::<String>(&slot_key)? else { continue };
+            let Some(claim_id) = self.get_json::<String>(&slot_key)? else {
+                continue;
+            };
             let claim_key = store_keys::claim(&self.county, &claim_id);
             claims.extend(self.get_json::<PriorClaim>(&claim_key)?);
         }

@@ -83,7 +83,10 @@ impl CheckInput {
         let study_hours = p.field("training.study_hours", StudyHours::parse(&t.study_hours.0));
         let mode = p.field("training.mode", TrainingMode::parse(&t.mode));
         let started_on = p.field("training.started_on", parse_day(&t.started_on));
-        let passed = p.field("training.assessment.result", assessment_result(&t.assessment.result));
+        let passed = p.field(
+            "training.assessment.result",
+            assessment_result(&t.assessment.result),
+        );
         let assessed_on = p.field("training.assessment.date", parse_day(&t.assessment.date));
         p.finish(|| ())?;
         let missing = "every field parsed";
@@ -138,14 +141,20 @@ pub fn check(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         Caller::Operator(claims) if !matches!(claims.role, Role::Admin | Role::Reviewer) => {
             return Err(ApiError::new(
                 403,
-                Reason::new("forbidden_role", "当前角色无权查询补贴资格", "This role may not check eligibility"),
+                Reason::new(
+                    "forbidden_role",
+                    "当前角色无权查询补贴资格",
+                    "This role may not check eligibility",
+                ),
             ));
         }
         _ => {}
     }
 
     let person = PersonKey::derive(&ctx.config.person_key_secret, &applicant.resident_id);
-    let registry = ctx.store.registry_entries(&person, &[applicant.declared_group])?;
+    let registry = ctx
+        .store
+        .registry_entries(&person, &[applicant.declared_group])?;
     let history = ctx.store.claim_history(&person)?;
     let platforms = ctx.store.platforms()?;
     let rules = CountyRules {

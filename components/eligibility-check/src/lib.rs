@@ -14,12 +14,16 @@ async fn handle(request: IncomingRequest) -> Response {
 }
 
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let segments = request.segments_after("/api/eligibility").ok_or_else(ApiError::not_found)?;
+    let segments = request
+        .segments_after("/api/eligibility")
+        .ok_or_else(ApiError::not_found)?;
     match (&request.method, segments.as_slice()) {
         (Method::Post, ["check"]) => check::check(request, ctx),
         (Method::Post, ["registry"]) => registry::upload(request, ctx),
         (Method::Post, ["registry", "lookup"]) => registry::lookup(request, ctx),
-        (_, ["check"] | ["registry"] | ["registry", "lookup"]) => Err(ApiError::method_not_allowed()),
+        (_, ["check"] | ["registry"] | ["registry", "lookup"]) => {
+            Err(ApiError::method_not_allowed())
+        }
         _ => Err(ApiError::not_found()),
     }
 }

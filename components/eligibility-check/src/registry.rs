@@ -57,11 +57,16 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let mut parsed: Vec<(PersonKey, RegistryEntry)> = Vec::with_capacity(upload.entries.len());
     for (i, input) in upload.entries.into_iter().enumerate() {
         let at = format!("entries[{i}]");
-        let Some((id, entry)) = RegistryEntry::parse(input, &at, &key_groups, &change, &mut problems) else {
+        let Some((id, entry)) =
+            RegistryEntry::parse(input, &at, &key_groups, &change, &mut problems)
+        else {
             continue;
         };
         let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
-        if parsed.iter().any(|(p, e)| p == &person && e.group == entry.group) {
+        if parsed
+            .iter()
+            .any(|(p, e)| p == &person && e.group == entry.group)
+        {
             problems.push(
                 Reason::new(
                     "duplicate_entry",
@@ -77,16 +82,29 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     for (person, entry) in &parsed {
         ctx.store.put_registry_entry(person, entry)?;
     }
-    Ok(json(200, &Uploaded { stored: parsed.len() }))
+    Ok(json(
+        200,
+        &Uploaded {
+            stored: parsed.len(),
+        },
+    ))
 }
 
 /// A POST so the resident ID travels in the body, not in URLs that proxies log.
 pub fn lookup(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin, Role::Reviewer])?;
+    operator(
+        request,
+        &ctx.config,
+        ctx.now_unix(),
+        &[Role::Admin, Role::Reviewer],
+    )?;
     let lookup: Lookup = request.json()?;
-    let id = ResidentId::parse(&lookup.resident_id).map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
+    let id = ResidentId::parse(&lookup.resident_id)
+        .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
     let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
-    let entries = ctx.store.registry_entries(&person, &ctx.policies.key_groups())?;
+    let entries = ctx
+        .store
+        .registry_entries(&person, &ctx.policies.key_groups())?;
     Ok(json(
         200,
         &Found {

@@ -15,7 +15,9 @@ async fn handle(request: IncomingRequest) -> Response {
 }
 
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let segments = request.segments_after("/api/policy").ok_or_else(ApiError::not_found)?;
+    let segments = request
+        .segments_after("/api/policy")
+        .ok_or_else(ApiError::not_found)?;
     match (&request.method, segments.as_slice()) {
         (Method::Get, []) => policy::current(ctx),
         (Method::Get, ["versions", id]) => policy::version(ctx, id),
@@ -24,11 +26,21 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Put, ["platforms", id]) => platforms::put_one(request, ctx, id),
         (Method::Get, ["standards"]) => standards::list(request, ctx),
         (Method::Put, ["standards"]) => standards::replace(request, ctx),
-        (Method::Put, ["standards", occupation, level]) => standards::put_one(request, ctx, occupation, level),
-        (Method::Delete, ["standards", occupation, level]) => standards::remove(request, ctx, occupation, level),
-        (_, [] | ["versions", _] | ["platforms"] | ["platforms", _] | ["standards"] | ["standards", _, _]) => {
-            Err(ApiError::method_not_allowed())
+        (Method::Put, ["standards", occupation, level]) => {
+            standards::put_one(request, ctx, occupation, level)
         }
+        (Method::Delete, ["standards", occupation, level]) => {
+            standards::remove(request, ctx, occupation, level)
+        }
+        (
+            _,
+            []
+            | ["versions", _]
+            | ["platforms"]
+            | ["platforms", _]
+            | ["standards"]
+            | ["standards", _, _],
+        ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }
 }

@@ -48,7 +48,11 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             .at("occupation"),
         );
     }
-    let level = match request.query_param("level").as_deref().map(SkillLevel::parse) {
+    let level = match request
+        .query_param("level")
+        .as_deref()
+        .map(SkillLevel::parse)
+    {
         None => None,
         Some(Ok(level)) => Some(level),
         Some(Err(reason)) => {
@@ -80,7 +84,12 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     Ok(json_revision(&table, table.revision))
 }
 
-pub fn put_one(request: &ApiRequest, ctx: &Context, occupation: &str, level: &str) -> Result<Response, ApiError> {
+pub fn put_one(
+    request: &ApiRequest,
+    ctx: &Context,
+    occupation: &str,
+    level: &str,
+) -> Result<Response, ApiError> {
     let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
     let value: StandardValue = request.json()?;
     let input = StandardInput {
@@ -98,18 +107,29 @@ pub fn put_one(request: &ApiRequest, ctx: &Context, occupation: &str, level: &st
     Ok(json_revision(&table, table.revision))
 }
 
-pub fn remove(request: &ApiRequest, ctx: &Context, occupation: &str, level: &str) -> Result<Response, ApiError> {
+pub fn remove(
+    request: &ApiRequest,
+    ctx: &Context,
+    occupation: &str,
+    level: &str,
+) -> Result<Response, ApiError> {
     let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
     let occupation = OccupationCode::parse(occupation).map_err(|r| r.at("occupation"));
     let level = SkillLevel::parse(level).map_err(|r| r.at("level"));
     let (occupation, level) = match (occupation, level) {
         (Ok(o), Ok(l)) => (o, l),
-        (o, l) => return Err(ApiError::invalid(o.err().into_iter().chain(l.err()).collect())),
+        (o, l) => {
+            return Err(ApiError::invalid(
+                o.err().into_iter().chain(l.err()).collect(),
+            ));
+        }
     };
     let change = Change::new(&admin.sub, ctx.now);
     let table = ctx.store.update_standards(|current| {
         request.check_revision(current.revision)?;
-        current.without(&occupation, level, &change).ok_or_else(ApiError::not_found)
+        current
+            .without(&occupation, level, &change)
+            .ok_or_else(ApiError::not_found)
     })?;
     Ok(json_revision(&table, table.revision))
 }

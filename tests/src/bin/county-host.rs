@@ -41,7 +41,9 @@ fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>
         let Some(key) = name.strip_prefix("--").filter(|k| allowed.contains(k)) else {
             bail!("unknown option {name}\n{USAGE}");
         };
-        let value = rest.next().with_context(|| format!("{name} needs a value"))?;
+        let value = rest
+            .next()
+            .with_context(|| format!("{name} needs a value"))?;
         options.insert(key.to_owned(), value.clone());
     }
     Ok(options)
@@ -50,13 +52,19 @@ fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>
 /// The application variables from the environment, as `spin up` reads them.
 fn spin_variables() -> BTreeMap<String, String> {
     std::env::vars()
-        .filter_map(|(k, v)| k.strip_prefix("SPIN_VARIABLE_").map(|name| (name.to_lowercase(), v)))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("SPIN_VARIABLE_")
+                .map(|name| (name.to_lowercase(), v))
+        })
         .collect()
 }
 
 fn serve(args: &[String]) -> Result<()> {
     let options = options(args, &["listen", "manifest", "store"])?;
-    let listen: SocketAddr = options.get("listen").map_or("127.0.0.1:3000", String::as_str).parse()?;
+    let listen: SocketAddr = options
+        .get("listen")
+        .map_or("127.0.0.1:3000", String::as_str)
+        .parse()?;
     let manifest = PathBuf::from(options.get("manifest").map_or("spin.toml", String::as_str));
     let store = PathBuf::from(options.get("store").map_or(".data/kv.db", String::as_str));
     let runtime = tokio::runtime::Runtime::new()?;
@@ -65,22 +73,31 @@ fn serve(args: &[String]) -> Result<()> {
         let kv = Arc::new(KvStore::open(&store)?);
         let host = Arc::new(Host::new(app, kv, &spin_variables())?.echo_logs());
         let listener = tokio::net::TcpListener::bind(listen).await?;
-        eprintln!("serving {} on http://{listen} (store: {})", manifest.display(), store.display());
+        eprintln!(
+            "serving {} on http://{listen} (store: {})",
+            manifest.display(),
+            store.display()
+        );
         loop {
             let (stream, client) = listener.accept().await?;
             let host = host.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let host = host.clone();
-                    async move {
-                        let response = host.handle(request, client).await?;
-                        let mut out = hyper::Response::new(Full::new(response.body));
-                        *out.status_mut() = hyper::StatusCode::from_u16(response.status)?;
-                        *out.headers_mut() = response.headers;
-                        anyhow::Ok(out)
-                    }
-                });
-                if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let host = host.clone();
+                        async move {
+                            let response = host.handle(request, client).await?;
+                            let mut out = hyper::Response::new(Full::new(response.body));
+                            *out.status_mut() = hyper::StatusCode::from_u16(response.status)?;
+                            *out.headers_mut() = response.headers;
+                            anyhow::Ok(out)
+                        }
+                    },
+                );
+                if let Err(e) = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
                     eprintln!("connection from {client}: {e}");
                 }
             });
@@ -90,14 +107,16 @@ fn serve(args: &[String]) -> Result<()> {
 
 fn mint_token(args: &[String]) -> Result<()> {
     let options = options(args, &["role", "sub", "ttl-seconds"])?;
-    let role = Role::parse(options.get("role").context("--role is required")?).map_err(|r| anyhow::anyhow!(r.message_en))?;
+    let role = Role::parse(options.get("role").context("--role is required")?)
+        .map_err(|r| anyhow::anyhow!(r.message_en))?;
     let sub = options.get("sub").context("--sub is required")?.clone();
     let ttl: i64 = options.get("ttl-seconds").map_or(Ok(3600), |t| t.parse())?;
     let secret_variable = match role {
         Role::Trainee => "SPIN_VARIABLE_TRAINEE_TOKEN_SECRET",
         _ => "SPIN_VARIABLE_OPERATOR_TOKEN_SECRET",
     };
-    let secret = std::env::var(secret_variable).with_context(|| format!("{secret_variable} is not set"))?;
+    let secret =
+        std::env::var(secret_variable).with_context(|| format!("{secret_variable} is not set"))?;
     let now = chrono::Utc::now().timestamp();
     let claims = TokenClaims {
         sub,

@@ -1,0 +1,236 @@
+//! What every integration test needs: the compiled app (loaded once per test binary), a
+//! county instance on a fresh in-memory store, tokens, and HTTP requests through the host.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use county_host::{App, Host, KvStore};
+use http_body_util::Full;
+use serde_json::Value;
+use subsidy_rules::auth::{Role, TokenClaims, sign_token};
+
+pub const OPERATOR_SECRET: &str = "test-operator-secret-0123456789abcdef";
+pub const TRAINEE_SECRET: &str = "test-trainee-secret-0123456789abcdefgh";
+pub const PERSON_SECRET: &str = "test-person-key-secret-0123456789abcd";
+
+/// A valid resident ID of a person born 1990-03-07 in 泰山区 (check digit computed).
+pub const TRAINEE_A: &str = "370902199003071231";
+
+pub fn manifest_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spin.toml")
+}
+
+pub fn app() -> Arc<App> {
+    static APP: OnceLock<Arc<App>> = OnceLock::new();
+    APP.get_or_init(|| {
+        App::load(&manifest_path()).expect("the components are built: run scripts/test.sh")
+    })
+    .clone()
+}
+
+pub fn variables(county: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("county_code".to_owned(), county.to_owned()),
+        ("county_name".to_owned(), "泰山区".to_owned()),
+        (
+            "operator_token_secret".to_owned(),
+            OPERATOR_SECRET.to_owned(),
+        ),
+        ("trainee_token_secret".to_owned(), TRAINEE_SECRET.to_owned()),
+        ("person_key_secret".to_owned(), PERSON_SECRET.to_owned()),
+    ])
+}
+
+/// Completes 17 digits with the GB 11643 check character.
+pub fn resident_id(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+pub struct County {
+    pub host: Host,
+}
+
+pub fn county(code: &str) -> County {
+    let kv = Arc::new(KvStore::in_memory().unwrap());
+    County {
+        host: Host::new(app(), kv, &variables(code)).unwrap(),
+    }
+}
+
+/// 泰山区, Tai'an.
+pub fn taishan() -> County {
+    county("370902")
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub fn token(role: Role, sub: &str) -> String {
+    let secret = if role == Role::Trainee {
+        TRAINEE_SECRET
+    } else {
+        OPERATOR_SECRET
+    };
+    let claims = TokenClaims {
+        sub: sub.to_owned(),
+        role,
+        iat: now() - 10,
+        exp: now() + 600,
+    };
+    sign_token(&claims, secret.as_bytes())
+}
+
+pub fn admin() -> String {
+    token(Role::Admin, "op-admin")
+}
+
+pub fn reviewer() -> String {
+    token(Role::Reviewer, "op-reviewer")
+}
+
+pub fn finance() -> String {
+    token(Role::Finance, "op-finance")
+}
+
+pub fn trainee(id: &str) -> String {
+    token(Role::Trainee, id)
+}
+
+pub fn expired_admin() -> String {
+    let claims = TokenClaims {
+        sub: "op-admin".into(),
+        role: Role::Admin,
+        iat: now() - 7200,
+        exp: now() - 3600,
+    };
+    sign_token(&claims, OPERATOR_SECRET.as_bytes())
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The error code of a structured error, after checking the whole error shape.
+    pub fn error_code(&self) -> String {
+        let body = self.json();
+        let error = &body["error"];
+        assert_eq!(error["status"], self.status, "{body}");
+        for field in ["message_zh", "message_en"] {
+            assert!(
+                error[field].as_str().is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
+        }
+        assert!(
+            error["details"].as_array().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        error["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Every (code, field) in the error's details.
+    pub fn details(&self) -> Vec<(String, String)> {
+        let body = self.json();
+        body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["field"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub struct Call {
+    method: hyper::Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+pub fn call(method: &str, path: &str) -> Call {
+    Call {
+        method: method.parse().unwrap(),
+        path: path.to_owned(),
+        headers: vec![],
+        body: vec![],
+    }
+}
+
+impl Call {
+    pub fn bearer(self, token: &str) -> Call {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn json(self, body: &Value) -> Call {
+        self.header("content-type", "application/json")
+            .raw(serde_json::to_vec(body).unwrap())
+    }
+
+    pub fn raw(mut self, body: Vec<u8>) -> Call {
+        self.body = body;
+        self
+    }
+
+    pub async fn send(self, county: &County) -> Reply {
+        let mut request = hyper::Request::builder()
+            .method(self.method)
+            .uri(format!("http://127.0.0.1:3000{}", self.path))
+            .header("host", "127.0.0.1:3000");
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(self.body)).map_err(
+                |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
+            ))
+            .unwrap();
+        let client: SocketAddr = "127.0.0.1:50000".parse().unwrap();
+        let response = county.host.handle(request, client).await.unwrap();
+        Reply {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
+use http_body_util::BodyExt as _;
