@@ -47,6 +47,13 @@ fn plain_decimal(text: &str) -> Option<Decimal> {
 #[serde(transparent)]
 pub struct StudyHours(Decimal);
 
+impl<'de> Deserialize<'de> for StudyHours {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = DecimalText::deserialize(deserializer)?;
+        StudyHours::parse(&text.0).map_err(|reason| serde::de::Error::custom(reason.message_en))
+    }
+}
+
 impl StudyHours {
     /// 2020-02-06..2020-06-30 is 146 days; more than 2,000 hours in one course is a data error.
     pub const MAX: Decimal = Decimal::from_parts(2000, 0, 0, false, 0);

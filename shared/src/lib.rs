@@ -5,12 +5,16 @@
 mod amounts;
 pub mod auth;
 mod change;
+pub mod completion;
 mod county;
+pub mod credentials;
 pub mod dates;
 pub mod eligibility;
+pub mod invoice;
 mod key_group;
 mod occupation;
 mod person_key;
+pub mod platform_auth;
 pub mod platforms;
 pub mod policy;
 mod reason;

@@ -3,11 +3,14 @@
 //! without the county's secret can test a guessed number against them.
 
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::ResidentId;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Stored in records so that indexes can be found again; never parsed from client input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PersonKey(String);
 
 impl PersonKey {

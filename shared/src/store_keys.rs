@@ -3,21 +3,48 @@
 //!
 //! Every key starts with the county code: with a shared Redis, all counties' instances share
 //! one keyspace (Redis ignores store labels). No key holds a resident ID: persons appear as
-//! their `PersonKey`. No request path lists keys; indexes are explicit keys.
+//! their `PersonKey`. No request path lists keys; lists are explicit `Index`es.
 //!
-//! | key                                   | value                                         |
-//! |---------------------------------------|-----------------------------------------------|
-//! | `{county}:standards`                  | `StandardsTable` JSON (absent: empty table)   |
-//! | `{county}:platforms`                  | `PlatformRegister` JSON (absent: the seed)    |
-//! | `{county}:registry:{person}:{group}`  | `RegistryEntry` JSON, one per key group       |
-//! | `{county}:person:{person}:claims`     | counter (atomic increment): claim slots taken |
-//! | `{county}:person:{person}:claim:{n}`  | claim id in slot n, 1-based                   |
-//! | `{county}:claim:{claim_id}`           | claim record JSON, holding a `PriorClaim`     |
+//! | key                                            | value                                     |
+//! |------------------------------------------------|-------------------------------------------|
+//! | `{county}:standards`                           | `StandardsTable` (absent: empty table)    |
+//! | `{county}:platforms`                           | `PlatformRegister` (absent: the seed)     |
+//! | `{county}:registry:{person}:{group}`           | `RegistryEntry`, one per key group        |
+//! | `{county}:claim:{claim_id}`                    | claim record, holding a `PriorClaim`      |
+//! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
+//! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
+//! | `{county}:completion:{platform}:{record_id}`   | `CompletionRecord`                        |
+//! | `{county}:billed:{person}:{occupation}:{level}`| counter: billings of a trainee's course   |
+//! | `{county}:invoice-seq:{platform}:{month}`      | counter: invoice numbers                  |
+//! | `{county}:invoice:{number}`                    | `Invoice`                                 |
+//! | index `{county}:person:{person}:claims`        | claim ids of a person                     |
+//! | index `{county}:person:{person}:completions`   | `{platform}/{record_id}` of a person      |
+//! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
+//! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
+//! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
 //!
+//! An index is a counter `{base}:n` taken by atomic increment and slots `{base}:{1..=n}`
+//! holding one entry each (JSON string). A slot may be missing (a writer died between taking
+//! it and filling it) or repeat an entry (a retried write): readers skip and de-duplicate.
 //! A counter key is only ever touched by `increment` (read with a delta of 0): backends
 //! encode counters differently, and SQLite's fails on a key holding anything else.
 
-use crate::{CountyCode, PersonGroup, PersonKey};
+use crate::{CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, SkillLevel};
+
+/// An append-only list in the store.
+pub struct Index {
+    base: String,
+}
+
+impl Index {
+    pub fn counter(&self) -> String {
+        format!("{}:n", self.base)
+    }
+
+    pub fn slot(&self, n: u64) -> String {
+        format!("{}:{n}", self.base)
+    }
+}
 
 pub fn standards(county: &CountyCode) -> String {
     format!("{county}:standards")
@@ -31,17 +58,71 @@ pub fn registry_entry(county: &CountyCode, person: &PersonKey, group: PersonGrou
     format!("{county}:registry:{}:{}", person.as_str(), group.code())
 }
 
-/// Counter of claim slots a person has taken; slots 1..=n may hold claim ids.
-pub fn person_claim_count(county: &CountyCode, person: &PersonKey) -> String {
-    format!("{county}:person:{}:claims", person.as_str())
-}
-
-pub fn person_claim_slot(county: &CountyCode, person: &PersonKey, slot: u64) -> String {
-    format!("{county}:person:{}:claim:{slot}", person.as_str())
-}
-
 pub fn claim(county: &CountyCode, claim_id: &str) -> String {
     format!("{county}:claim:{claim_id}")
+}
+
+pub fn person_claims(county: &CountyCode, person: &PersonKey) -> Index {
+    Index {
+        base: format!("{county}:person:{}:claims", person.as_str()),
+    }
+}
+
+pub fn credential(county: &CountyCode, key_id: &str) -> String {
+    format!("{county}:credential:{key_id}")
+}
+
+pub fn platform_credentials(county: &CountyCode, platform: &PlatformId) -> Index {
+    Index {
+        base: format!("{county}:platform:{platform}:credentials"),
+    }
+}
+
+pub fn nonce(county: &CountyCode, key_id: &str, nonce: &str) -> String {
+    format!("{county}:nonce:{key_id}:{nonce}")
+}
+
+pub fn completion(county: &CountyCode, platform: &PlatformId, record_id: &str) -> String {
+    format!("{county}:completion:{platform}:{record_id}")
+}
+
+pub fn person_completions(county: &CountyCode, person: &PersonKey) -> Index {
+    Index {
+        base: format!("{county}:person:{}:completions", person.as_str()),
+    }
+}
+
+pub fn platform_month(county: &CountyCode, platform: &PlatformId, month: &str) -> Index {
+    Index {
+        base: format!("{county}:platform:{platform}:month:{month}"),
+    }
+}
+
+pub fn course_billed(
+    county: &CountyCode,
+    person: &PersonKey,
+    occupation: &OccupationCode,
+    level: SkillLevel,
+) -> String {
+    format!(
+        "{county}:billed:{}:{occupation}:{}",
+        person.as_str(),
+        level.code()
+    )
+}
+
+pub fn invoice_sequence(county: &CountyCode, platform: &PlatformId, month: &str) -> String {
+    format!("{county}:invoice-seq:{platform}:{month}")
+}
+
+pub fn invoice(county: &CountyCode, number: &str) -> String {
+    format!("{county}:invoice:{number}")
+}
+
+pub fn platform_invoices(county: &CountyCode, platform: &PlatformId) -> Index {
+    Index {
+        base: format!("{county}:platform:{platform}:invoices"),
+    }
 }
 
 #[cfg(test)]
@@ -54,13 +135,23 @@ mod tests {
         let county = CountyCode::parse("370902").unwrap();
         let raw = with_check("37090219900307123");
         let person = PersonKey::derive(b"s", &ResidentId::parse(&raw).unwrap());
+        let platform = PlatformId::parse(&"p".repeat(40)).unwrap();
+        let occupation = OccupationCode::parse("4-03-02-01-01").unwrap();
+        let record = "r".repeat(64);
         let keys = [
             standards(&county),
             platforms(&county),
             registry_entry(&county, &person, PersonGroup::UnemployedGraduate),
-            person_claim_count(&county, &person),
-            person_claim_slot(&county, &person, u64::MAX),
+            person_claims(&county, &person).slot(u64::MAX),
             claim(&county, "c-0123456789abcdef"),
+            credential(&county, "pk_0123456789abcdef"),
+            nonce(&county, "pk_0123456789abcdef", &"n".repeat(64)),
+            completion(&county, &platform, &record),
+            person_completions(&county, &person).slot(u64::MAX),
+            platform_month(&county, &platform, "2020-03").slot(u64::MAX),
+            course_billed(&county, &person, &occupation, SkillLevel::NoLevel),
+            invoice(&county, &format!("370902-{platform}-202003-{}", u64::MAX)),
+            platform_invoices(&county, &platform).counter(),
         ];
         for key in keys {
             assert!(key.starts_with("370902:"), "{key}");

@@ -87,7 +87,8 @@ async fn a_check_writes_nothing() {
         PERSON_SECRET.as_bytes(),
         &ResidentId::parse(TRAINEE_A).unwrap(),
     );
-    let counter = store_keys::person_claim_count(&CountyCode::parse("370902").unwrap(), &person);
+    let counter =
+        store_keys::person_claims(&CountyCode::parse("370902").unwrap(), &person).counter();
     let added: Vec<&String> = after.iter().filter(|k| !before.contains(k)).collect();
     assert!(added.iter().all(|k| **k == counter), "{added:?}");
     assert_eq!(
@@ -187,14 +188,6 @@ fn seed_claim(
     let kv = county.host.kv();
     let code = CountyCode::parse("370902").unwrap();
     let person = PersonKey::derive(PERSON_SECRET.as_bytes(), &ResidentId::parse(id).unwrap());
-    let slot = kv
-        .increment(
-            "default",
-            &store_keys::person_claim_count(&code, &person),
-            1,
-        )
-        .unwrap()
-        .unwrap();
     let record = json!({"occupation": occupation, "level": level, "assessed_on": assessed_on, "status": status, "amount": "100.00"});
     kv.set(
         "default",
@@ -202,9 +195,17 @@ fn seed_claim(
         record.to_string().as_bytes(),
     )
     .unwrap();
-    let slot_key = store_keys::person_claim_slot(&code, &person, slot as u64);
-    kv.set("default", &slot_key, json!(claim_id).to_string().as_bytes())
+    let index = store_keys::person_claims(&code, &person);
+    let slot = kv
+        .increment("default", &index.counter(), 1)
+        .unwrap()
         .unwrap();
+    kv.set(
+        "default",
+        &index.slot(slot as u64),
+        json!(claim_id).to_string().as_bytes(),
+    )
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

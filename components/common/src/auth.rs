@@ -1,12 +1,13 @@
 //! The one auth check: bearer tokens (see `subsidy_rules::auth`), operators' signed with one
-//! secret, trainees' with another.
+//! secret, trainees' with another; partner platforms sign each request with their API secret.
 
 use subsidy_rules::{
-    Reason, ResidentId,
+    PlatformId, Reason, ResidentId,
     auth::{Role, TokenClaims, verify_token},
+    platform_auth::SignedParts,
 };
 
-use crate::{ApiError, ApiRequest, CountyConfig};
+use crate::{ApiError, ApiRequest, CountyConfig, Store};
 
 /// Who is calling, once their token has verified.
 pub enum Caller {
@@ -94,4 +95,84 @@ fn token_role_mismatch() -> Reason {
         "登录凭证的角色与签发方不符",
         "The token's role does not match its issuer",
     )
+}
+
+/// A partner platform, its request signature verified (see `subsidy_rules::platform_auth`).
+pub struct PlatformCaller {
+    pub platform_id: PlatformId,
+    pub key_id: String,
+}
+
+/// Whoever calls a platform endpoint: the platform itself, or a county operator.
+pub enum Party {
+    Platform(PlatformCaller),
+    Operator(TokenClaims),
+}
+
+fn signature_refused(reason: Reason) -> ApiError {
+    ApiError::new(401, reason)
+}
+
+/// Verifies a signed platform request: key known and usable, clock window, signature, and
+/// last the nonce's single use (so that a refused request burns no nonce).
+pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<PlatformCaller, ApiError> {
+    let header = |name: &'static str| {
+        request.header(name).ok_or_else(|| {
+            signature_refused(Reason::new(
+                "signature_missing",
+                format!("缺少签名请求头 {name}"),
+                format!("The signed-request header {name} is missing"),
+            ))
+        })
+    };
+    let key_id = header("x-key-id")?;
+    let timestamp = header("x-timestamp")?;
+    let nonce = header("x-nonce")?;
+    let signature = header("x-signature")?;
+    let credential = store.credential(key_id)?.ok_or_else(|| {
+        signature_refused(Reason::new(
+            "key_unknown",
+            "平台密钥不存在",
+            "No such API key",
+        ))
+    })?;
+    credential.check_usable(now).map_err(signature_refused)?;
+    let method = request.method.to_string();
+    let parts = SignedParts {
+        method: &method,
+        path: &request.path,
+        query: &request.query,
+        timestamp,
+        nonce,
+        body: &request.body,
+    };
+    parts
+        .verify(&credential.secret, signature, now)
+        .map_err(signature_refused)?;
+    if !store.first_use_of_nonce(key_id, nonce)? {
+        return Err(signature_refused(Reason::new(
+            "nonce_reused",
+            "该请求的 X-Nonce 已使用过（疑似重放）",
+            "This X-Nonce has been used before (a replay?)",
+        )));
+    }
+    Ok(PlatformCaller {
+        platform_id: credential.platform_id,
+        key_id: credential.key_id,
+    })
+}
+
+/// A platform if the request is signed (`X-Key-Id` present), else an operator in `roles`.
+pub fn party(
+    request: &ApiRequest,
+    config: &CountyConfig,
+    store: &Store,
+    now: i64,
+    roles: &[Role],
+) -> Result<Party, ApiError> {
+    if request.header("x-key-id").is_some() {
+        platform(request, store, now).map(Party::Platform)
+    } else {
+        operator(request, config, now, roles).map(Party::Operator)
+    }
 }

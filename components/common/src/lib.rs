@@ -12,10 +12,10 @@ use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Response};
 use subsidy_rules::PolicyBook;
 
-pub use auth::{Caller, caller, operator};
+pub use auth::{Caller, Party, PlatformCaller, caller, operator, party, platform};
 pub use config::CountyConfig;
 pub use error::ApiError;
-pub use request::{ApiRequest, MAX_BODY_BYTES};
+pub use request::{ApiRequest, MAX_BODY_BYTES, from_value};
 pub use store::Store;
 
 /// What a route has to work with.

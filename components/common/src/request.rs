@@ -19,6 +19,20 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
 }
 
+/// One item of a batch as `T`: a bad item is that item's problem, not the batch's.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Reason> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        Reason::new(
+            "invalid_field",
+            format!("字段 {path} 不正确：{inner}"),
+            format!("Field {path} is not valid: {inner}"),
+        )
+        .at(path)
+    })
+}
+
 fn too_large() -> ApiError {
     ApiError::new(
         413,

@@ -6,8 +6,10 @@
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
-    CountyCode, PersonGroup, PersonKey, PlatformRegister, RegistryEntry, StandardsTable,
-    eligibility::PriorClaim, store_keys,
+    CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PlatformRegister,
+    RegistryEntry, SkillLevel, StandardsTable, completion::CompletionRecord,
+    credentials::Credential, eligibility::PriorClaim, invoice::Invoice, store_keys,
+    store_keys::Index,
 };
 
 use crate::ApiError;
@@ -174,19 +176,226 @@ impl Store {
         )
     }
 
-    /// Every claim a person has made here, through the slots the claim counter handed out. A
-    /// slot without a claim id is a submission that died before it was written: skipped.
-    pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
-        let slots = self.counter(&store_keys::person_claim_count(&self.county, person))?;
-        let mut claims = Vec::new();
+    /// Appends an entry to an index: takes the next slot atomically, then fills it.
+    fn append(&self, index: &Index, entry: &str) -> Result<(), ApiError> {
+        let slot = atomics::increment(&self.bucket, &index.counter(), 1).map_err(store_error)?;
+        self.set_json(&index.slot(slot.max(1) as u64), &entry)
+    }
+
+    /// An index's entries in the order appended, without repeats; empty slots skipped.
+    fn entries(&self, index: &Index) -> Result<Vec<String>, ApiError> {
+        let slots = self.counter(&index.counter())?;
+        let mut entries: Vec<String> = Vec::new();
         for slot in 1..=slots {
-            let slot_key = store_keys::person_claim_slot(&self.county, person, slot);
-            let Some(claim_id) = self.get_json::<String>(&slot_key)? else {
-                continue;
-            };
-            let claim_key = store_keys::claim(&self.county, &claim_id);
-            claims.extend(self.get_json::<PriorClaim>(&claim_key)?);
+            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
+                && !entries.contains(&entry)
+            {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Every claim a person has made here.
+    pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(&store_keys::person_claims(&self.county, person))? {
+            claims
+                .extend(self.get_json::<PriorClaim>(&store_keys::claim(&self.county, &claim_id))?);
         }
         Ok(claims)
+    }
+
+    pub fn credential(&self, key_id: &str) -> Result<Option<Credential>, ApiError> {
+        self.get_json(&store_keys::credential(&self.county, key_id))
+    }
+
+    /// Stores a new credential (its key id is fresh and random) and lists it under its platform.
+    pub fn insert_credential(&self, credential: &Credential) -> Result<(), ApiError> {
+        let index = store_keys::platform_credentials(&self.county, &credential.platform_id);
+        self.append(&index, &credential.key_id)?;
+        self.set_json(
+            &store_keys::credential(&self.county, &credential.key_id),
+            credential,
+        )
+    }
+
+    pub fn update_credential(
+        &self,
+        key_id: &str,
+        mut change: impl FnMut(Credential) -> Result<Credential, ApiError>,
+    ) -> Result<Credential, ApiError> {
+        self.update_json(
+            &store_keys::credential(&self.county, key_id),
+            |c: Option<Credential>| change(c.ok_or_else(ApiError::not_found)?),
+        )
+    }
+
+    pub fn platform_credentials(&self, platform: &PlatformId) -> Result<Vec<Credential>, ApiError> {
+        let mut credentials = Vec::new();
+        for key_id in self.entries(&store_keys::platform_credentials(&self.county, platform))? {
+            credentials.extend(self.credential(&key_id)?);
+        }
+        Ok(credentials)
+    }
+
+    /// Counts a use of a request nonce; true the first time. Atomic on every backend.
+    pub fn first_use_of_nonce(&self, key_id: &str, nonce: &str) -> Result<bool, ApiError> {
+        let key = store_keys::nonce(&self.county, key_id, nonce);
+        Ok(atomics::increment(&self.bucket, &key, 1).map_err(store_error)? == 1)
+    }
+
+    pub fn completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+    ) -> Result<Option<CompletionRecord>, ApiError> {
+        self.get_json(&store_keys::completion(&self.county, platform, record_id))
+    }
+
+    /// Stores a new record. Indexes are written first: a record that exists is always
+    /// findable, and a retry after a failure in between only repeats index entries.
+    pub fn insert_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
+        self.index_completion(record)?;
+        let key =
+            store_keys::completion(&self.county, &record.platform_id, &record.facts.record_id);
+        self.set_json(&key, record)
+    }
+
+    fn index_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
+        let f = &record.facts;
+        let by_month = store_keys::platform_month(&self.county, &record.platform_id, &f.month());
+        self.append(&by_month, &f.record_id)?;
+        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
+        self.append(
+            &by_person,
+            &format!("{}/{}", record.platform_id, f.record_id),
+        )
+    }
+
+    /// Changes an existing record under compare-and-swap, so that a correction and a billing
+    /// never both win. Re-indexes when the change moved it to another month or person.
+    pub fn update_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        let key = store_keys::completion(&self.county, platform, record_id);
+        let mut before = None;
+        let updated = self.update_json(&key, |r: Option<CompletionRecord>| {
+            let record = r.ok_or_else(ApiError::not_found)?;
+            before = Some((record.facts.month(), record.facts.trainee.person.clone()));
+            change(record)
+        })?;
+        let moved = before.is_some_and(|(month, person)| {
+            month != updated.facts.month() || person != updated.facts.trainee.person
+        });
+        if moved {
+            self.index_completion(&updated)?;
+        }
+        Ok(updated)
+    }
+
+    /// A platform's records assessed in a month (`YYYY-MM`).
+    pub fn completions_in_month(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+    ) -> Result<Vec<CompletionRecord>, ApiError> {
+        let mut records = Vec::new();
+        for record_id in self.entries(&store_keys::platform_month(&self.county, platform, month))? {
+            // A corrected record may have moved to another month: its old entry stays behind.
+            if let Some(record) = self.completion(platform, &record_id)?
+                && record.facts.month() == month
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Takes a trainee's course (occupation + level) for billing; true if no invoice had it.
+    pub fn take_course_for_billing(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        Ok(atomics::increment(&self.bucket, &key, 1).map_err(store_error)? == 1)
+    }
+
+    /// Gives back a course taken by an invoice that then could not bill it.
+    pub fn release_course(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        atomics::increment(&self.bucket, &key, -1).map_err(store_error)?;
+        Ok(())
+    }
+
+    /// Whether any invoice has taken the course.
+    pub fn course_billed(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        Ok(self.counter(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))? > 0)
+    }
+
+    /// The next invoice number of a platform for a month.
+    pub fn next_invoice_number(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+    ) -> Result<String, ApiError> {
+        let key = store_keys::invoice_sequence(&self.county, platform, month);
+        let n = atomics::increment(&self.bucket, &key, 1).map_err(store_error)?;
+        Ok(format!(
+            "{}-{platform}-{}-{n}",
+            self.county,
+            month.replace('-', "")
+        ))
+    }
+
+    pub fn invoice(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
+        self.get_json(&store_keys::invoice(&self.county, number))
+    }
+
+    pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
+        self.set_json(&store_keys::invoice(&self.county, &invoice.number), invoice)?;
+        self.append(
+            &store_keys::platform_invoices(&self.county, &invoice.platform_id),
+            &invoice.number,
+        )
+    }
+
+    pub fn update_invoice(
+        &self,
+        number: &str,
+        mut change: impl FnMut(Invoice) -> Result<Invoice, ApiError>,
+    ) -> Result<Invoice, ApiError> {
+        self.update_json(
+            &store_keys::invoice(&self.county, number),
+            |i: Option<Invoice>| change(i.ok_or_else(ApiError::not_found)?),
+        )
+    }
+
+    pub fn platform_invoices(&self, platform: &PlatformId) -> Result<Vec<Invoice>, ApiError> {
+        let mut invoices = Vec::new();
+        for number in self.entries(&store_keys::platform_invoices(&self.county, platform))? {
+            invoices.extend(self.invoice(&number)?);
+        }
+        Ok(invoices)
     }
 }

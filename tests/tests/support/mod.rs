@@ -190,7 +190,39 @@ pub fn call(method: &str, path: &str) -> Call {
     }
 }
 
+/// A fresh nonce for a signed request.
+pub fn nonce() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("nonce-{:016}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 impl Call {
+    /// Signs the call as a platform would (see the README's signing scheme), at `timestamp`
+    /// with `nonce`.
+    pub fn signed_at(self, key_id: &str, secret: &str, timestamp: i64, nonce: &str) -> Call {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let timestamp = timestamp.to_string();
+        let parts = subsidy_rules::platform_auth::SignedParts {
+            method: self.method.as_str(),
+            path,
+            query,
+            timestamp: &timestamp,
+            nonce,
+            body: &self.body,
+        };
+        let signature = parts.sign(secret);
+        self.header("x-key-id", key_id)
+            .header("x-timestamp", &timestamp)
+            .header("x-nonce", nonce)
+            .header("x-signature", &signature)
+    }
+
+    /// Signs the call now with a fresh nonce.
+    pub fn signed(self, key_id: &str, secret: &str) -> Call {
+        self.signed_at(key_id, secret, now(), &nonce())
+    }
+
     pub fn bearer(self, token: &str) -> Call {
         self.header("authorization", &format!("Bearer {token}"))
     }

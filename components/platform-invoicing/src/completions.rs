@@ -1,0 +1,242 @@
+//! Platforms report completion records in batches, each record judged on its own; they list,
+//! fetch and void their own records.
+
+use county_api::{ApiError, ApiRequest, Context, from_value, json, platform};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::Response;
+use subsidy_rules::{
+    Change, PlatformId, Reason,
+    auth::Role,
+    completion::{
+        CompletionInput, CompletionRecord, MAX_BATCH, RecordState, parse_month, parse_record_id,
+    },
+};
+
+use crate::acting_platform;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    records: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Outcome {
+    /// New, stored.
+    Accepted,
+    /// Sent before with the same content: nothing changed.
+    Unchanged,
+    /// Sent before with other content, and still open to correction: replaced.
+    Corrected,
+    Rejected,
+}
+
+#[derive(Serialize)]
+struct RecordResult {
+    index: usize,
+    record_id: Option<String>,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<RecordState>,
+    reasons: Vec<Reason>,
+}
+
+#[derive(Serialize)]
+struct BatchResult {
+    accepted: usize,
+    rejected: usize,
+    results: Vec<RecordResult>,
+}
+
+/// A record as its platform sees it.
+#[derive(Serialize)]
+pub struct RecordView<'a> {
+    #[serde(flatten)]
+    record: &'a CompletionRecord,
+    state: RecordState,
+}
+
+pub fn view(record: &CompletionRecord) -> RecordView<'_> {
+    RecordView {
+        record,
+        state: record.state(),
+    }
+}
+
+pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let caller = platform(request, &ctx.store, ctx.now_unix())?;
+    let batch: Batch = request.json()?;
+    if batch.records.is_empty() || batch.records.len() > MAX_BATCH {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "invalid_batch_size",
+                format!("每批应有1至{MAX_BATCH}条记录"),
+                format!("A batch holds 1 to {MAX_BATCH} records"),
+            )
+            .at("records"),
+        ]));
+    }
+    let change = Change::new(&caller.key_id, ctx.now);
+    let mut results = Vec::with_capacity(batch.records.len());
+    for (index, value) in batch.records.into_iter().enumerate() {
+        let record_id = value
+            .get("record_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let result = match store_one(ctx, &caller.platform_id, value, &change) {
+            Ok((outcome, state)) => RecordResult {
+                index,
+                record_id,
+                outcome,
+                state: Some(state),
+                reasons: vec![],
+            },
+            Err(RecordError::Rejected(reasons)) => RecordResult {
+                index,
+                record_id,
+                outcome: Outcome::Rejected,
+                state: None,
+                reasons,
+            },
+            // The store failed: stop, answering for nothing after it. Records before it are
+            // stored, and re-sending the whole batch is safe.
+            Err(RecordError::Store(error)) => return Err(error),
+        };
+        results.push(result);
+    }
+    let rejected = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Rejected))
+        .count();
+    Ok(json(
+        200,
+        &BatchResult {
+            accepted: results.len() - rejected,
+            rejected,
+            results,
+        },
+    ))
+}
+
+enum RecordError {
+    Rejected(Vec<Reason>),
+    Store(ApiError),
+}
+
+impl From<ApiError> for RecordError {
+    fn from(error: ApiError) -> RecordError {
+        // A refusal that concerns the record itself (e.g. locked) is the record's outcome.
+        if error.status < 500 && error.status != 409 {
+            RecordError::Rejected(error.details)
+        } else {
+            RecordError::Store(error)
+        }
+    }
+}
+
+fn store_one(
+    ctx: &Context,
+    platform: &PlatformId,
+    value: serde_json::Value,
+    change: &Change,
+) -> Result<(Outcome, RecordState), RecordError> {
+    let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
+    let (_, facts) = input
+        .parse(&ctx.config.county, &ctx.config.person_key_secret)
+        .map_err(RecordError::Rejected)?;
+    match ctx.store.completion(platform, &facts.record_id)? {
+        None => {
+            let record = CompletionRecord::new(platform.clone(), facts, change.clone());
+            ctx.store.insert_completion(&record)?;
+            Ok((Outcome::Accepted, record.state()))
+        }
+        Some(existing) if existing.digest == facts.digest() => {
+            Ok((Outcome::Unchanged, existing.state()))
+        }
+        Some(_) => {
+            let record_id = facts.record_id.clone();
+            let updated = ctx
+                .store
+                .update_completion(platform, &record_id, |current| {
+                    if current.digest == facts.digest() {
+                        return Ok(current);
+                    }
+                    current
+                        .corrected(facts.clone(), change.clone())
+                        .map_err(|r| ApiError::new(422, r))
+                })?;
+            Ok((Outcome::Corrected, updated.state()))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    platform_id: &'a PlatformId,
+    month: &'a str,
+    records: Vec<RecordView<'a>>,
+}
+
+const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
+
+/// A platform's records assessed in one month: `?month=YYYY-MM`.
+pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let month = request.query_param("month").unwrap_or_default();
+    let month = parse_month(&month).map_err(|r| ApiError::invalid(vec![r.at("month")]))?;
+    let records = ctx.store.completions_in_month(&platform_id, &month)?;
+    Ok(json(
+        200,
+        &Listing {
+            platform_id: &platform_id,
+            month: &month,
+            records: records.iter().map(view).collect(),
+        },
+    ))
+}
+
+pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
+    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let record_id =
+        parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
+    // Another platform's record is simply not found: no hint that it exists.
+    let record = ctx
+        .store
+        .completion(&platform_id, &record_id)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(json(200, &view(&record)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoidInput {
+    reason: String,
+}
+
+pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
+    let caller = platform(request, &ctx.store, ctx.now_unix())?;
+    let input: VoidInput = request.json()?;
+    let reason = input.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "invalid_text",
+                "作废原因应为不超过200字的非空文本",
+                "A void reason is a non-empty text of at most 200 characters",
+            )
+            .at("reason"),
+        ]));
+    }
+    let record_id =
+        parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
+    let change = Change::new(&caller.key_id, ctx.now);
+    let record = ctx
+        .store
+        .update_completion(&caller.platform_id, &record_id, |current| {
+            current
+                .voided(reason.clone(), change.clone())
+                .map_err(|r| ApiError::new(409, r))
+        })?;
+    Ok(json(200, &view(&record)))
+}

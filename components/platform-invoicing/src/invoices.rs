@@ -1,0 +1,299 @@
+//! Invoices for the platform subsidy: previewed and issued per platform and month, approved
+//! and paid by the county's finance staff, exported as CSV.
+
+use county_api::{ApiError, ApiRequest, Context, Party, json, operator};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::Response;
+use subsidy_rules::{
+    Change, PersonGroup, PlatformId, Reason,
+    auth::Role,
+    completion::{CompletionRecord, RecordState, parse_month},
+    dates::parse_day,
+    invoice::{HeldLine, Invoice, InvoiceLine, Payment, already_billed, bill_line, held},
+};
+
+use crate::acting_platform;
+
+/// What a platform's passed, open records of a month would bill now.
+struct Assessment<'a> {
+    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
+    held: Vec<HeldLine>,
+}
+
+fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessment<'a>, ApiError> {
+    let standards = ctx.store.standards()?;
+    let platforms = ctx.store.platforms()?;
+    let key_groups: Vec<PersonGroup> = ctx.policies.key_groups();
+    let mut assessment = Assessment {
+        billable: vec![],
+        held: vec![],
+    };
+    let open = records.iter().filter(|r| {
+        r.state() != RecordState::Void && r.invoice.is_none() && r.facts.assessment.passed
+    });
+    for record in open {
+        let f = &record.facts;
+        let registry = ctx.store.registry_entries(&f.trainee.person, &key_groups)?;
+        let verified = registry.iter().any(|e| e.covers(f.assessment.date));
+        match bill_line(&ctx.policies, &standards, &platforms, verified, record) {
+            Ok(_)
+                if ctx
+                    .store
+                    .course_billed(&f.trainee.person, &f.occupation, f.level)? =>
+            {
+                assessment.held.push(held(record, vec![already_billed()]));
+            }
+            Ok(line) => assessment.billable.push((record, line)),
+            Err(held_line) => assessment.held.push(held_line),
+        }
+    }
+    Ok(assessment)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueInput {
+    month: String,
+    /// Operators name the platform; platforms act for themselves.
+    #[serde(default)]
+    platform_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Preview<'a> {
+    platform_id: &'a PlatformId,
+    period: &'a str,
+    lines: Vec<&'a InvoiceLine>,
+    total: subsidy_rules::Yuan,
+    held: &'a [HeldLine],
+}
+
+const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
+
+fn month_param(value: Option<String>) -> Result<String, ApiError> {
+    parse_month(&value.unwrap_or_default()).map_err(|r| ApiError::invalid(vec![r.at("month")]))
+}
+
+/// What an invoice for `?month=` would hold now, and what is held back: nothing is written.
+pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let month = month_param(request.query_param("month"))?;
+    let records = ctx.store.completions_in_month(&platform_id, &month)?;
+    let assessment = assess(ctx, &records)?;
+    let lines: Vec<&InvoiceLine> = assessment.billable.iter().map(|(_, line)| line).collect();
+    Ok(json(
+        200,
+        &Preview {
+            platform_id: &platform_id,
+            period: &month,
+            total: lines.iter().map(|l| l.amount).sum(),
+            lines,
+            held: &assessment.held,
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct Issued<'a> {
+    /// None when nothing can be billed now; `held` says why.
+    invoice: Option<&'a Invoice>,
+    held: &'a [HeldLine],
+}
+
+/// Issues an invoice of everything billable now for a platform and month. Each course is
+/// taken for billing atomically, so no trainee's course is billed twice, by any platform.
+pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let input: IssueInput = request.json()?;
+    let (platform_id, party) = acting_platform(
+        request,
+        ctx,
+        &[Role::Admin, Role::Finance],
+        input.platform_id.as_deref(),
+    )?;
+    let month = month_param(Some(input.month))?;
+    let by = match &party {
+        Party::Platform(caller) => caller.key_id.clone(),
+        Party::Operator(claims) => claims.sub.clone(),
+    };
+    let change = Change::new(&by, ctx.now);
+    let records = ctx.store.completions_in_month(&platform_id, &month)?;
+    let assessment = assess(ctx, &records)?;
+    let mut held = assessment.held;
+    let mut lines = Vec::new();
+    let number = if assessment.billable.is_empty() {
+        None
+    } else {
+        Some(ctx.store.next_invoice_number(&platform_id, &month)?)
+    };
+    for (record, line) in assessment.billable {
+        let number = number.as_deref().expect("billable lines have a number");
+        let f = &record.facts;
+        if !ctx
+            .store
+            .take_course_for_billing(&f.trainee.person, &f.occupation, f.level)?
+        {
+            held.push(subsidy_rules::invoice::held(record, vec![already_billed()]));
+            continue;
+        }
+        // The record must still be what was assessed: not voided, corrected or billed since.
+        let marked = ctx
+            .store
+            .update_completion(&platform_id, &f.record_id, |current| {
+                if current.digest != record.digest
+                    || current.state() == RecordState::Void
+                    || current.invoice.is_some()
+                {
+                    return Err(ApiError::new(
+                        409,
+                        Reason::new(
+                            "record_changed",
+                            "记录已变更",
+                            "The record changed meanwhile",
+                        ),
+                    ));
+                }
+                Ok(CompletionRecord {
+                    invoice: Some(number.to_owned()),
+                    ..current
+                })
+            });
+        match marked {
+            Ok(_) => lines.push(line),
+            Err(error) if error.status == 409 => {
+                ctx.store
+                    .release_course(&f.trainee.person, &f.occupation, f.level)?;
+                held.push(subsidy_rules::invoice::held(record, error.details));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let invoice = match (number, lines.is_empty()) {
+        (Some(number), false) => {
+            let platform_name = (ctx.store.platforms()?.find(&platform_id))
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let policy = ctx
+                .policies
+                .current(subsidy_rules::dates::china_day(ctx.now));
+            let invoice = Invoice::issue(
+                number,
+                ctx.config.county.clone(),
+                ctx.config.county_name.clone(),
+                platform_id,
+                platform_name,
+                month,
+                policy.platform_subsidy.fund.clone(),
+                lines,
+                change,
+            );
+            ctx.store.insert_invoice(&invoice)?;
+            Some(invoice)
+        }
+        _ => None,
+    };
+    let status = if invoice.is_some() { 201 } else { 200 };
+    Ok(json(
+        status,
+        &Issued {
+            invoice: invoice.as_ref(),
+            held: &held,
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    platform_id: &'a PlatformId,
+    invoices: Vec<&'a Invoice>,
+}
+
+pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let invoices = ctx.store.platform_invoices(&platform_id)?;
+    Ok(json(
+        200,
+        &Listing {
+            platform_id: &platform_id,
+            invoices: invoices.iter().collect(),
+        },
+    ))
+}
+
+/// An invoice its platform or a county operator may read; to anyone else it does not exist.
+fn readable(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Invoice, ApiError> {
+    let party = county_api::party(request, &ctx.config, &ctx.store, ctx.now_unix(), &READERS)?;
+    let invoice = ctx.store.invoice(number)?.ok_or_else(ApiError::not_found)?;
+    match party {
+        Party::Platform(caller) if caller.platform_id != invoice.platform_id => {
+            Err(ApiError::not_found())
+        }
+        _ => Ok(invoice),
+    }
+}
+
+pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+    Ok(json(200, &readable(request, ctx, number)?))
+}
+
+pub fn csv(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+    let invoice = readable(request, ctx, number)?;
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{}.csv\"", invoice.number),
+        )
+        .body(invoice.to_csv())
+        .build())
+}
+
+fn transition_refused(reason: Reason) -> ApiError {
+    ApiError::new(409, reason)
+}
+
+pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+    let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
+    let change = Change::new(&finance.sub, ctx.now);
+    let invoice = ctx.store.update_invoice(number, |current| {
+        current.approved(change.clone()).map_err(transition_refused)
+    })?;
+    Ok(json(200, &invoice))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayInput {
+    reference: String,
+    paid_on: String,
+}
+
+pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+    let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
+    let input: PayInput = request.json()?;
+    let mut problems = subsidy_rules::Problems::new();
+    let reference = input.reference.trim().to_owned();
+    if reference.is_empty() || reference.chars().count() > 64 {
+        problems.push(
+            Reason::new(
+                "invalid_text",
+                "付款凭证号应为不超过64字的非空文本",
+                "The payment reference is a non-empty text of at most 64 characters",
+            )
+            .at("reference"),
+        );
+    }
+    let paid_on = problems.field("paid_on", parse_day(&input.paid_on));
+    problems.finish(|| ())?;
+    let payment = Payment {
+        reference,
+        paid_on: paid_on.expect("parsed"),
+    };
+    let change = Change::new(&finance.sub, ctx.now);
+    let invoice = ctx.store.update_invoice(number, |current| {
+        current
+            .paid(payment.clone(), change.clone())
+            .map_err(transition_refused)
+    })?;
+    Ok(json(200, &invoice))
+}

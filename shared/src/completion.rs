@@ -1,0 +1,509 @@
+//! Completion records: what a platform reports of one trainee's training, as validated on
+//! arrival, and the record's life afterwards (claimed, billed, voided, corrected).
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, Problems, Reason,
+    ResidentId, SkillLevel, StudyHours, TrainingMode, dates::parse_day, eligibility,
+};
+
+/// The most records one batch may carry.
+pub const MAX_BATCH: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionInput {
+    pub record_id: String,
+    pub trainee: TraineeInput,
+    pub occupation: String,
+    pub level: String,
+    pub study_hours: DecimalText,
+    pub mode: String,
+    pub started_on: String,
+    pub ended_on: String,
+    pub assessment: AssessmentInput,
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraineeInput {
+    pub resident_id: String,
+    pub name: String,
+    pub hukou_county: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    pub result: String,
+    #[serde(default)]
+    pub score: Option<DecimalText>,
+    pub date: String,
+}
+
+/// A platform's own id for a record: 1–64 of `A-Za-z0-9_-.`.
+pub fn parse_record_id(input: &str) -> Result<String, Reason> {
+    let ok = (1..=64).contains(&input.len())
+        && input
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err(Reason::new(
+            "invalid_record_id",
+            "记录编号应为1至64位字母、数字、-、_或.",
+            "A record id is 1 to 64 characters of A-Z, a-z, 0-9, -, _ and .",
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trainee {
+    /// Masked; the whole number is kept nowhere in the store.
+    pub resident_id: String,
+    pub name: String,
+    pub hukou_county: CountyCode,
+    /// The keyed hash that stands for the person in store keys.
+    pub person: PersonKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Decimal>,
+    /// China Standard Time.
+    pub date: NaiveDate,
+}
+
+/// A validated completion, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionFacts {
+    pub record_id: String,
+    pub trainee: Trainee,
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    pub study_hours: StudyHours,
+    pub mode: TrainingMode,
+    pub started_on: NaiveDate,
+    pub ended_on: NaiveDate,
+    pub assessment: Assessment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+}
+
+fn bounded_text(value: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, Reason> {
+    let trimmed = value.trim();
+    if !trimmed.is_empty() && trimmed.chars().count() <= max {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(Reason::new(
+            "invalid_text",
+            format!("{what_zh}应为不超过{max}字的非空文本"),
+            format!("{what_en} is a non-empty text of at most {max} characters"),
+        ))
+    }
+}
+
+fn assessment_result(input: &str) -> Result<bool, Reason> {
+    match input {
+        "pass" => Ok(true),
+        "fail" => Ok(false),
+        _ => Err(Reason::new(
+            "invalid_assessment_result",
+            "考核结果应为 pass（合格）或 fail（不合格）",
+            "The assessment result is pass or fail",
+        )),
+    }
+}
+
+fn score(input: &DecimalText) -> Result<Decimal, Reason> {
+    input
+        .0
+        .parse::<Decimal>()
+        .ok()
+        .filter(|s| *s >= Decimal::ZERO && *s <= Decimal::ONE_HUNDRED && s.scale() <= 2)
+        .ok_or_else(|| {
+            Reason::new(
+                "invalid_score",
+                "考核成绩应为0至100的数",
+                "A score is a number from 0 to 100",
+            )
+        })
+}
+
+impl CompletionInput {
+    /// Validates one record for the county `served`: every problem at once, fields relative to
+    /// the record.
+    pub fn parse(
+        self,
+        served: &CountyCode,
+        person_secret: &[u8],
+    ) -> Result<(ResidentId, CompletionFacts), Vec<Reason>> {
+        let mut p = Problems::new();
+        let record_id = p.field("record_id", parse_record_id(&self.record_id));
+        let resident_id = p.field(
+            "trainee.resident_id",
+            ResidentId::parse(&self.trainee.resident_id),
+        );
+        let name = p.field(
+            "trainee.name",
+            bounded_text(&self.trainee.name, 50, "姓名", "The name"),
+        );
+        let hukou = p.field(
+            "trainee.hukou_county",
+            CountyCode::parse(&self.trainee.hukou_county),
+        );
+        let occupation = p.field("occupation", OccupationCode::parse(&self.occupation));
+        let level = p.field("level", SkillLevel::parse(&self.level));
+        let hours = p.field("study_hours", StudyHours::parse(&self.study_hours.0));
+        let mode = p.field("mode", TrainingMode::parse(&self.mode));
+        let started_on = p.field("started_on", parse_day(&self.started_on));
+        let ended_on = p.field("ended_on", parse_day(&self.ended_on));
+        let passed = p.field(
+            "assessment.result",
+            assessment_result(&self.assessment.result),
+        );
+        let score = match &self.assessment.score {
+            None => Some(None),
+            Some(s) => p.field("assessment.score", score(s)).map(Some),
+        };
+        let assessed_on = p.field("assessment.date", parse_day(&self.assessment.date));
+        let certificate = match self.certificate_number.as_deref() {
+            None => Some(None),
+            Some(c) => p
+                .field(
+                    "certificate_number",
+                    bounded_text(c, 64, "证书编号", "The certificate number"),
+                )
+                .map(Some),
+        };
+        if let Some(hukou) = &hukou
+            && hukou != served
+        {
+            p.push(eligibility::wrong_county(hukou, served).at("trainee.hukou_county"));
+        }
+        if mode.is_some_and(|m| m != TrainingMode::Online) {
+            p.push(
+                Reason::new(
+                    "training_not_online",
+                    "平台只报送线上培训记录；线下及实操培训不在本政策范围内",
+                    "Platforms report online training only; offline and practical training are outside this policy",
+                )
+                .at("mode"),
+            );
+        }
+        if let (Some(start), Some(end), Some(assessed)) = (started_on, ended_on, assessed_on)
+            && (end < start || assessed < start)
+        {
+            p.push(
+                Reason::new(
+                    "training_dates_inconsistent",
+                    "结束日期和考核日期不能早于开始日期",
+                    "The end and assessment dates cannot be before the start date",
+                )
+                .at("ended_on"),
+            );
+        }
+        p.finish(|| ())?;
+        let missing = "every field parsed";
+        let resident_id = resident_id.expect(missing);
+        let facts = CompletionFacts {
+            record_id: record_id.expect(missing),
+            trainee: Trainee {
+                resident_id: resident_id.masked(),
+                name: name.expect(missing),
+                hukou_county: hukou.expect(missing),
+                person: PersonKey::derive(person_secret, &resident_id),
+            },
+            occupation: occupation.expect(missing),
+            level: level.expect(missing),
+            study_hours: hours.expect(missing),
+            mode: mode.expect(missing),
+            started_on: started_on.expect(missing),
+            ended_on: ended_on.expect(missing),
+            assessment: Assessment {
+                passed: passed.expect(missing),
+                score: score.expect(missing),
+                date: assessed_on.expect(missing),
+            },
+            certificate_number: certificate.expect(missing),
+        };
+        Ok((resident_id, facts))
+    }
+}
+
+impl CompletionFacts {
+    /// Identifies the content: a re-sent record with the same digest is the same record.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).expect("facts serialize");
+        hex::encode(Sha256::digest(json))
+    }
+
+    /// The billing period (calendar month of the assessment), `YYYY-MM`.
+    pub fn month(&self) -> String {
+        month_of(self.assessment.date)
+    }
+}
+
+pub fn month_of(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+/// A billing period as `YYYY-MM`.
+pub fn parse_month(input: &str) -> Result<String, Reason> {
+    let day = format!("{input}-01");
+    match parse_day(&day) {
+        Ok(_) if input.len() == 7 => Ok(input.to_owned()),
+        _ => Err(Reason::new(
+            "invalid_month",
+            "月份应为 YYYY-MM 格式，如 2020-03",
+            "A month is YYYY-MM, e.g. 2020-03",
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    Reported,
+    Claimed,
+    Billed,
+    Void,
+}
+
+/// A completion record as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRecord {
+    pub platform_id: PlatformId,
+    #[serde(flatten)]
+    pub facts: CompletionFacts,
+    pub digest: String,
+    /// The claim made from it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
+    /// The invoice that billed it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub void_reason: Option<String>,
+    pub received: Change,
+    #[serde(default)]
+    pub corrections: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+}
+
+impl CompletionRecord {
+    pub fn new(
+        platform_id: PlatformId,
+        facts: CompletionFacts,
+        received: Change,
+    ) -> CompletionRecord {
+        CompletionRecord {
+            platform_id,
+            digest: facts.digest(),
+            facts,
+            claim: None,
+            invoice: None,
+            void_reason: None,
+            received,
+            corrections: 0,
+            changed: None,
+        }
+    }
+
+    pub fn state(&self) -> RecordState {
+        if self.void_reason.is_some() {
+            RecordState::Void
+        } else if self.invoice.is_some() {
+            RecordState::Billed
+        } else if self.claim.is_some() {
+            RecordState::Claimed
+        } else {
+            RecordState::Reported
+        }
+    }
+
+    /// Corrections and voids are allowed only while nothing rests on the record.
+    fn check_open(&self) -> Result<(), Reason> {
+        match self.state() {
+            RecordState::Reported => Ok(()),
+            state => Err(Reason::new(
+                "record_locked",
+                format!(
+                    "该记录已{}，不能更正或作废",
+                    match state {
+                        RecordState::Claimed => "被申领补贴",
+                        RecordState::Billed => "开票结算",
+                        _ => "作废",
+                    }
+                ),
+                format!("The record is {state:?}; it can no longer be corrected or voided")
+                    .to_lowercase(),
+            )),
+        }
+    }
+
+    /// The record with new facts for the same id.
+    pub fn corrected(
+        &self,
+        facts: CompletionFacts,
+        change: Change,
+    ) -> Result<CompletionRecord, Reason> {
+        self.check_open()?;
+        Ok(CompletionRecord {
+            digest: facts.digest(),
+            facts,
+            corrections: self.corrections + 1,
+            changed: Some(change),
+            ..self.clone()
+        })
+    }
+
+    pub fn voided(&self, reason: String, change: Change) -> Result<CompletionRecord, Reason> {
+        self.check_open()?;
+        Ok(CompletionRecord {
+            void_reason: Some(reason),
+            changed: Some(change),
+            ..self.clone()
+        })
+    }
+
+    /// What the eligibility rules need of the training.
+    pub fn as_completion(&self) -> eligibility::Completion {
+        let f = &self.facts;
+        eligibility::Completion {
+            platform: self.platform_id.clone(),
+            occupation: f.occupation.clone(),
+            level: f.level,
+            study_hours: f.study_hours,
+            mode: f.mode,
+            started_on: f.started_on,
+            assessment_passed: f.assessment.passed,
+            assessed_on: f.assessment.date,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::resident_id::tests::with_check;
+
+    pub(crate) fn input(record_id: &str) -> CompletionInput {
+        serde_json::from_value(serde_json::json!({
+            "record_id": record_id,
+            "trainee": {"resident_id": with_check("37090219900307123"), "name": "张三", "hukou_county": "370902"},
+            "occupation": "4-03-02-01", "level": "5", "study_hours": 24, "mode": "online",
+            "started_on": "2020-02-20", "ended_on": "2020-03-10",
+            "assessment": {"result": "pass", "score": 86.5, "date": "2020-03-15"},
+            "certificate_number": "SD2020-0001"
+        }))
+        .unwrap()
+    }
+
+    pub(crate) fn county() -> CountyCode {
+        CountyCode::parse("370902").unwrap()
+    }
+
+    pub(crate) fn record(record_id: &str) -> CompletionRecord {
+        let (_, facts) = input(record_id).parse(&county(), b"secret").unwrap();
+        let change = Change::new("pk_test", "2020-03-16T00:00:00Z".parse().unwrap());
+        CompletionRecord::new(PlatformId::parse("wljnpx").unwrap(), facts, change)
+    }
+
+    #[test]
+    fn a_valid_record_keeps_no_whole_resident_id() {
+        let (id, facts) = input("r1").parse(&county(), b"secret").unwrap();
+        let json = serde_json::to_string(&facts).unwrap();
+        assert!(!json.contains(id.expose()), "{json}");
+        assert_eq!(facts.month(), "2020-03");
+        assert_eq!(
+            facts.digest(),
+            input("r1").parse(&county(), b"secret").unwrap().1.digest()
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_reported() {
+        let mut bad = input("bad id!");
+        bad.trainee.hukou_county = "370911".into();
+        bad.level = "9".into();
+        bad.mode = "offline".into();
+        bad.ended_on = "2020-02-01".into();
+        bad.assessment.score = Some(DecimalText("101".into()));
+        let reasons = bad.parse(&county(), b"s").unwrap_err();
+        let found: Vec<(&str, &str)> = reasons
+            .iter()
+            .map(|r| (r.code, r.field.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("invalid_record_id", "record_id"),
+                ("invalid_level", "level"),
+                ("invalid_score", "assessment.score"),
+                ("wrong_county", "trainee.hukou_county"),
+                ("training_not_online", "mode"),
+                ("training_dates_inconsistent", "ended_on"),
+            ]
+        );
+        assert!(reasons[3].message_zh.contains("370911"));
+    }
+
+    #[test]
+    fn a_record_can_change_only_while_nothing_rests_on_it() {
+        let open = record("r1");
+        let (_, other) = input("r1").parse(&county(), b"secret").unwrap();
+        let change = Change::new("pk_test", "2020-03-17T00:00:00Z".parse().unwrap());
+        let corrected = open.corrected(other.clone(), change.clone()).unwrap();
+        assert_eq!(corrected.corrections, 1);
+        let voided = open.voided("重复报送".into(), change.clone()).unwrap();
+        assert_eq!(voided.state(), RecordState::Void);
+        assert_eq!(
+            voided
+                .voided("again".into(), change.clone())
+                .unwrap_err()
+                .code,
+            "record_locked"
+        );
+
+        let claimed = CompletionRecord {
+            claim: Some("c1".into()),
+            ..open.clone()
+        };
+        assert_eq!(claimed.state(), RecordState::Claimed);
+        assert_eq!(
+            claimed
+                .corrected(other.clone(), change.clone())
+                .unwrap_err()
+                .code,
+            "record_locked"
+        );
+        let billed = CompletionRecord {
+            invoice: Some("i1".into()),
+            ..claimed
+        };
+        assert_eq!(billed.state(), RecordState::Billed);
+        assert_eq!(
+            billed.voided("x".into(), change).unwrap_err().code,
+            "record_locked"
+        );
+    }
+
+    #[test]
+    fn months_parse_strictly() {
+        assert_eq!(parse_month("2020-03").unwrap(), "2020-03");
+        for bad in ["2020-3", "2020-13", "2020-03-01", "march"] {
+            assert_eq!(parse_month(bad).unwrap_err().code, "invalid_month", "{bad}");
+        }
+    }
+}

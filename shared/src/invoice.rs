@@ -1,0 +1,398 @@
+//! Platform invoices: one line per passed completion of a key-group trainee, 20% of the local
+//! standard for its occupation + level; lines that cannot be billed yet are held with reasons.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Change, CountyCode, OccupationCode, PlatformId, PlatformRegister, PolicyBook, Reason,
+    SkillLevel, StandardsTable, StudyHours, Yuan, completion::CompletionRecord,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub record_id: String,
+    pub trainee: String,
+    pub trainee_name: String,
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    pub study_hours: StudyHours,
+    pub assessed_on: NaiveDate,
+    pub local_standard: Yuan,
+    pub share: Decimal,
+    pub amount: Yuan,
+    pub policy_version: String,
+}
+
+/// A passed completion that cannot be billed yet, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldLine {
+    pub record_id: String,
+    pub trainee: String,
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    pub assessed_on: NaiveDate,
+    pub reasons: Vec<Reason>,
+}
+
+/// The reason a course already billed elsewhere gives.
+pub fn already_billed() -> Reason {
+    Reason::new(
+        "already_billed",
+        "该学员此职业此等级的培训已由平台结算过，不能重复结算",
+        "This trainee's course (occupation and level) has been billed already, by this or another platform",
+    )
+}
+
+/// Whether a passed, open record can be billed now: the line, or every reason it is held.
+pub fn bill_line(
+    policies: &PolicyBook,
+    standards: &StandardsTable,
+    platforms: &PlatformRegister,
+    key_group_verified: bool,
+    record: &CompletionRecord,
+) -> Result<InvoiceLine, HeldLine> {
+    let f = &record.facts;
+    let mut reasons = platforms.check_training_platform(&record.platform_id, f.assessment.date);
+    if !key_group_verified {
+        reasons.push(Reason::new(
+            "key_group_not_verified",
+            "学员的重点群体身份尚未核实（未在登记名单中，或补贴申领尚未审核通过）",
+            "The trainee's key-group status is not verified yet (not in the registry, no approved claim)",
+        ));
+    }
+    let standard = standards.lookup(&f.occupation, f.level);
+    if standard.is_none() {
+        reasons.push(Reason::new(
+            "no_local_standard",
+            format!(
+                "本地没有职业 {} 等级 {} 的培训补贴标准",
+                f.occupation,
+                f.level.code()
+            ),
+            format!(
+                "No local training-subsidy standard for occupation {} at level {}",
+                f.occupation,
+                f.level.code()
+            ),
+        ));
+    }
+    let policy = policies.in_force_on(f.assessment.date);
+    if policy.is_none() {
+        reasons.push(Reason::new(
+            "outside_policy_window",
+            format!("考核日期 {} 不在政策执行期内", f.assessment.date),
+            format!(
+                "The assessment day {} is outside every policy window",
+                f.assessment.date
+            ),
+        ));
+    }
+    match (standard, policy) {
+        (Some(standard), Some(policy)) if reasons.is_empty() => Ok(InvoiceLine {
+            record_id: f.record_id.clone(),
+            trainee: f.trainee.resident_id.clone(),
+            trainee_name: f.trainee.name.clone(),
+            occupation: f.occupation.clone(),
+            level: f.level,
+            study_hours: f.study_hours,
+            assessed_on: f.assessment.date,
+            local_standard: standard.standard,
+            share: policy.platform_subsidy.share_of_local_standard,
+            amount: policy.platform_subsidy_for(standard.standard),
+            policy_version: policy.id.clone(),
+        }),
+        _ => Err(held(record, reasons)),
+    }
+}
+
+pub fn held(record: &CompletionRecord, reasons: Vec<Reason>) -> HeldLine {
+    let f = &record.facts;
+    HeldLine {
+        record_id: f.record_id.clone(),
+        trainee: f.trainee.resident_id.clone(),
+        occupation: f.occupation.clone(),
+        level: f.level,
+        assessed_on: f.assessment.date,
+        reasons,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceState {
+    Issued,
+    Approved,
+    Paid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub from: Option<InvoiceState>,
+    pub to: InvoiceState,
+    pub changed: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub reference: String,
+    pub paid_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub number: String,
+    pub county: CountyCode,
+    pub county_name: String,
+    pub platform_id: PlatformId,
+    pub platform_name: String,
+    /// The month of the assessments billed, `YYYY-MM`.
+    pub period: String,
+    pub fund: String,
+    pub lines: Vec<InvoiceLine>,
+    pub total: Yuan,
+    pub state: InvoiceState,
+    pub transitions: Vec<Transition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
+}
+
+fn wrong_state(from: InvoiceState, to: InvoiceState) -> Reason {
+    Reason::new(
+        "invalid_transition",
+        format!("发票状态为 {from:?}，不能变更为 {to:?}").to_lowercase(),
+        format!("An invoice in state {from:?} cannot become {to:?}").to_lowercase(),
+    )
+}
+
+impl Invoice {
+    /// A new invoice, issued now.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue(
+        number: String,
+        county: CountyCode,
+        county_name: String,
+        platform_id: PlatformId,
+        platform_name: String,
+        period: String,
+        fund: String,
+        lines: Vec<InvoiceLine>,
+        change: Change,
+    ) -> Invoice {
+        Invoice {
+            total: lines.iter().map(|l| l.amount).sum(),
+            number,
+            county,
+            county_name,
+            platform_id,
+            platform_name,
+            period,
+            fund,
+            lines,
+            state: InvoiceState::Issued,
+            transitions: vec![Transition {
+                from: None,
+                to: InvoiceState::Issued,
+                changed: change,
+            }],
+            payment: None,
+        }
+    }
+
+    fn moved(&self, to: InvoiceState, change: Change) -> Result<Invoice, Reason> {
+        let allowed = matches!(
+            (self.state, to),
+            (InvoiceState::Issued, InvoiceState::Approved)
+                | (InvoiceState::Approved, InvoiceState::Paid)
+        );
+        if !allowed {
+            return Err(wrong_state(self.state, to));
+        }
+        let mut next = self.clone();
+        next.transitions.push(Transition {
+            from: Some(self.state),
+            to,
+            changed: change,
+        });
+        next.state = to;
+        Ok(next)
+    }
+
+    pub fn approved(&self, change: Change) -> Result<Invoice, Reason> {
+        self.moved(InvoiceState::Approved, change)
+    }
+
+    pub fn paid(&self, payment: Payment, change: Change) -> Result<Invoice, Reason> {
+        let mut next = self.moved(InvoiceState::Paid, change)?;
+        next.payment = Some(payment);
+        Ok(next)
+    }
+
+    /// One row per line, then a total row: for the finance office's spreadsheet.
+    pub fn to_csv(&self) -> String {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "invoice_number",
+            "county",
+            "platform_id",
+            "platform_name",
+            "period",
+            "fund",
+            "state",
+            "record_id",
+            "trainee",
+            "trainee_name",
+            "occupation",
+            "level",
+            "study_hours",
+            "assessed_on",
+            "local_standard",
+            "share",
+            "amount",
+        ];
+        out.write_record(header).expect("in-memory CSV");
+        let head = [
+            self.number.as_str(),
+            self.county.as_str(),
+            self.platform_id.as_str(),
+            &self.platform_name,
+            &self.period,
+            &self.fund,
+        ];
+        let state = format!("{:?}", self.state).to_lowercase();
+        for line in &self.lines {
+            let row = [
+                line.record_id.clone(),
+                line.trainee.clone(),
+                line.trainee_name.clone(),
+                line.occupation.to_string(),
+                line.level.code().to_owned(),
+                line.study_hours.value().to_string(),
+                line.assessed_on.to_string(),
+                line.local_standard.to_string(),
+                line.share.to_string(),
+                line.amount.to_string(),
+            ];
+            let record = head
+                .iter()
+                .map(|s| s.to_string())
+                .chain([state.clone()])
+                .chain(row);
+            out.write_record(record.collect::<Vec<_>>())
+                .expect("in-memory CSV");
+        }
+        let mut total = vec![String::new(); header.len()];
+        total[0] = self.number.clone();
+        total[7] = "TOTAL".into();
+        total[16] = self.total.to_string();
+        out.write_record(total).expect("in-memory CSV");
+        String::from_utf8(out.into_inner().expect("in-memory CSV")).expect("CSV of UTF-8 text")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::completion::tests::record;
+    use crate::standards::{StandardInput, SubsidyStandard};
+
+    fn change() -> Change {
+        Change::new("op", "2020-04-01T00:00:00Z".parse().unwrap())
+    }
+
+    fn seed() -> PlatformRegister {
+        PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap())
+    }
+
+    fn standards(amount: &str) -> StandardsTable {
+        let input = StandardInput {
+            occupation: "4-03-02-01".into(),
+            occupation_name: None,
+            level: "5".into(),
+            standard: crate::DecimalText(amount.into()),
+        };
+        StandardsTable::default().with_standard(
+            SubsidyStandard::parse_one(input, &change()).unwrap(),
+            &change(),
+        )
+    }
+
+    #[test]
+    fn a_line_is_twenty_percent_of_the_local_standard_to_the_fen() {
+        let book = PolicyBook::built_in();
+        let line = bill_line(&book, &standards("1234.57"), &seed(), true, &record("r1")).unwrap();
+        assert_eq!(line.amount.to_string(), "246.91");
+        assert_eq!(line.local_standard.to_string(), "1234.57");
+        assert_eq!(line.share.to_string(), "0.20");
+        let line = bill_line(&book, &standards("1234.58"), &seed(), true, &record("r1")).unwrap();
+        assert_eq!(line.amount.to_string(), "246.92");
+    }
+
+    #[test]
+    fn lines_are_held_with_every_reason() {
+        let book = PolicyBook::built_in();
+        let mut late = record("r1");
+        late.facts.assessment.date = "2020-07-01".parse().unwrap();
+        let held = bill_line(&book, &StandardsTable::default(), &seed(), false, &late).unwrap_err();
+        let codes: Vec<&str> = held.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "key_group_not_verified",
+                "no_local_standard",
+                "outside_policy_window"
+            ]
+        );
+        let mut elsewhere = record("r2");
+        elsewhere.platform_id = PlatformId::parse("unlisted").unwrap();
+        let held = bill_line(&book, &standards("1000"), &seed(), true, &elsewhere).unwrap_err();
+        assert_eq!(held.reasons[0].code, "platform_not_approved");
+    }
+
+    #[test]
+    fn invoices_move_issued_approved_paid_and_no_other_way() {
+        let book = PolicyBook::built_in();
+        let line = bill_line(&book, &standards("1000"), &seed(), true, &record("r1")).unwrap();
+        let invoice = Invoice::issue(
+            "370902-wljnpx-202003-1".into(),
+            CountyCode::parse("370902").unwrap(),
+            "泰山区".into(),
+            PlatformId::parse("wljnpx").unwrap(),
+            "互联网+职业技能培训网".into(),
+            "2020-03".into(),
+            "职业技能提升行动专账资金".into(),
+            vec![line.clone(), line],
+            change(),
+        );
+        assert_eq!(invoice.total.to_string(), "400.00");
+        let payment = Payment {
+            reference: "BANK-1".into(),
+            paid_on: "2020-04-10".parse().unwrap(),
+        };
+        assert_eq!(
+            invoice.paid(payment.clone(), change()).unwrap_err().code,
+            "invalid_transition"
+        );
+        let approved = invoice.approved(change()).unwrap();
+        assert_eq!(
+            approved.approved(change()).unwrap_err().code,
+            "invalid_transition"
+        );
+        let paid = approved.paid(payment, change()).unwrap();
+        assert_eq!(paid.state, InvoiceState::Paid);
+        assert_eq!(paid.transitions.len(), 3);
+        let csv = paid.to_csv();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows.len(), 4);
+        assert!(
+            rows[1].contains(
+                ",paid,r1,370***********1231,张三,4-03-02-01,5,24,2020-03-15,1000.00,0.20,200.00"
+            ),
+            "{}",
+            rows[1]
+        );
+        assert!(rows[3].ends_with(",400.00") && rows[3].contains("TOTAL"));
+        assert!(rows[1].contains("互联网+职业技能培训网"));
+    }
+}
