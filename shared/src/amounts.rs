@@ -130,7 +130,7 @@ impl std::iter::Sum for Yuan {
 
 impl std::fmt::Display for Yuan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
+        write!(f, "{:.2}", self.0)
     }
 }
 
@@ -162,6 +162,11 @@ mod tests {
         assert_eq!(Yuan::rounded(d("0.124999")).to_string(), "0.12");
         assert_eq!(Yuan::rounded(d("2.5")).to_string(), "2.50");
         assert_eq!(Yuan::rounded(d("7")).to_string(), "7.00");
+        assert_eq!(Yuan::ZERO.to_string(), "0.00");
+        assert_eq!(
+            [Yuan::ZERO; 0].into_iter().sum::<Yuan>().to_string(),
+            "0.00"
+        );
     }
 
     #[test]
