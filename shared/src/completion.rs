@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, Problems, Reason,
-    ResidentId, SkillLevel, StudyHours, TrainingMode, dates::parse_day, eligibility,
+    ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text, dates::parse_day, eligibility,
 };
 
 /// The most records one batch may carry.
@@ -99,20 +99,7 @@ pub struct CompletionFacts {
     pub certificate_number: Option<String>,
 }
 
-fn bounded_text(value: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, Reason> {
-    let trimmed = value.trim();
-    if !trimmed.is_empty() && trimmed.chars().count() <= max {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(Reason::new(
-            "invalid_text",
-            format!("{what_zh}应为不超过{max}字的非空文本"),
-            format!("{what_en} is a non-empty text of at most {max} characters"),
-        ))
-    }
-}
-
-fn assessment_result(input: &str) -> Result<bool, Reason> {
+pub fn assessment_result(input: &str) -> Result<bool, Reason> {
     match input {
         "pass" => Ok(true),
         "fail" => Ok(false),
@@ -153,10 +140,7 @@ impl CompletionInput {
             "trainee.resident_id",
             ResidentId::parse(&self.trainee.resident_id),
         );
-        let name = p.field(
-            "trainee.name",
-            bounded_text(&self.trainee.name, 50, "姓名", "The name"),
-        );
+        let name = p.field("trainee.name", bounded_text(&self.trainee.name, 50));
         let hukou = p.field(
             "trainee.hukou_county",
             CountyCode::parse(&self.trainee.hukou_county),
@@ -178,12 +162,7 @@ impl CompletionInput {
         let assessed_on = p.field("assessment.date", parse_day(&self.assessment.date));
         let certificate = match self.certificate_number.as_deref() {
             None => Some(None),
-            Some(c) => p
-                .field(
-                    "certificate_number",
-                    bounded_text(c, 64, "证书编号", "The certificate number"),
-                )
-                .map(Some),
+            Some(c) => p.field("certificate_number", bounded_text(c, 64)).map(Some),
         };
         if let Some(hukou) = &hukou
             && hukou != served

@@ -31,7 +31,7 @@ pub use occupation::{OccupationCode, SkillLevel};
 pub use person_key::PersonKey;
 pub use platforms::{PlatformId, PlatformRegister};
 pub use policy::{PolicyBook, PolicyVersion, TrainingMode};
-pub use reason::{Problems, Reason};
+pub use reason::{Problems, Reason, bounded_text};
 pub use registry::RegistryEntry;
 pub use resident_id::ResidentId;
 pub use standards::StandardsTable;

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, CountyCode, Problems, Reason, dates::parse_day};
+use crate::{Change, CountyCode, Problems, Reason, bounded_text, dates::parse_day};
 
 const SEED: &str = include_str!("../data/platform-seed.json");
 
@@ -102,21 +102,7 @@ pub struct PlatformInput {
 }
 
 fn text(problems: &mut Problems, field: &str, value: &str, max_chars: usize) -> Option<String> {
-    let trimmed = value.trim();
-    let ok = !trimmed.is_empty() && trimmed.chars().count() <= max_chars;
-    let reason = Reason::new(
-        "invalid_text",
-        format!("应为不超过{max_chars}字的非空文本"),
-        format!("A non-empty text of at most {max_chars} characters"),
-    );
-    problems.field(
-        field,
-        if ok {
-            Ok(trimmed.to_owned())
-        } else {
-            Err(reason)
-        },
-    )
+    problems.field(field, bounded_text(value, max_chars))
 }
 
 fn status(input: &str) -> Result<PlatformStatus, Reason> {
@@ -302,19 +288,18 @@ impl PlatformRegister {
         let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
             .map(|(i, p)| Platform::parse(p, &format!("platforms[{i}]"), change, &mut problems))
             .collect();
-        for (i, p) in platforms.iter().enumerate() {
-            let Some(p) = p else { continue };
-            if platforms[..i].iter().flatten().any(|q| q.id == p.id) {
-                problems.push(
-                    Reason::new(
-                        "duplicate_platform",
-                        format!("平台编号 {} 重复", p.id),
-                        format!("Platform id {} appears more than once", p.id),
-                    )
-                    .at(format!("platforms[{i}].id")),
-                );
-            }
-        }
+        problems.flag_repeats(
+            &platforms,
+            |p| p.id.clone(),
+            |i, p| {
+                Reason::new(
+                    "duplicate_platform",
+                    format!("平台编号 {} 重复", p.id),
+                    format!("Platform id {} appears more than once", p.id),
+                )
+                .at(format!("platforms[{i}].id"))
+            },
+        );
         problems.finish(|| platforms.into_iter().flatten().collect())
     }
 

@@ -42,6 +42,20 @@ impl std::fmt::Display for Reason {
 
 impl std::error::Error for Reason {}
 
+/// A free text a person typed: trimmed, non-empty, at most `max_chars` characters.
+pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Reason> {
+    let trimmed = value.trim();
+    if !trimmed.is_empty() && trimmed.chars().count() <= max_chars {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(Reason::new(
+            "invalid_text",
+            format!("应为不超过{max_chars}字的非空文本"),
+            format!("A non-empty text of at most {max_chars} characters"),
+        ))
+    }
+}
+
 /// Collects every problem found while parsing one input, so a client fixes them all at once.
 #[derive(Debug, Default)]
 pub struct Problems(Vec<Reason>);
@@ -58,6 +72,25 @@ impl Problems {
             Err(reason) => {
                 self.0.push(reason.at(field));
                 None
+            }
+        }
+    }
+
+    /// Records `repeated(i, item)` for each parsed item whose `key` an earlier item has.
+    pub fn flag_repeats<T, K: PartialEq>(
+        &mut self,
+        items: &[Option<T>],
+        key: impl Fn(&T) -> K,
+        repeated: impl Fn(usize, &T) -> Reason,
+    ) {
+        for (i, item) in items.iter().enumerate() {
+            let Some(item) = item else { continue };
+            if items[..i]
+                .iter()
+                .flatten()
+                .any(|earlier| key(earlier) == key(item))
+            {
+                self.push(repeated(i, item));
             }
         }
     }

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, PersonGroup, Problems, Reason, ResidentId, dates::parse_day};
+use crate::{Change, PersonGroup, Problems, Reason, ResidentId, bounded_text, dates::parse_day};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistryEntry {
@@ -66,18 +66,7 @@ impl RegistryEntry {
             }
         });
         let group = problems.field(&format!("{at}.group"), group);
-        let source = input.source.trim();
-        let source_ok = !source.is_empty() && source.chars().count() <= 100;
-        if !source_ok {
-            problems.push(
-                Reason::new(
-                    "invalid_text",
-                    "来源应为不超过100字的非空文本",
-                    "The source is a non-empty text of at most 100 characters",
-                )
-                .at(format!("{at}.source")),
-            );
-        }
+        let source = problems.field(&format!("{at}.source"), bounded_text(&input.source, 100));
         let valid_from = problems.field(&format!("{at}.valid_from"), parse_day(&input.valid_from));
         let valid_to = match input.valid_to.as_deref().map(parse_day) {
             None => Some(None),
@@ -98,12 +87,11 @@ impl RegistryEntry {
                 None
             }
         };
-        source_ok.then_some(())?;
         let resident_id = resident_id?;
         let entry = RegistryEntry {
             resident_id: resident_id.masked(),
             group: group?,
-            source: source.to_owned(),
+            source: source?,
             valid_from: valid_from?,
             valid_to: valid_to?,
             changed: change.clone(),

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan};
+use crate::{
+    Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan, bounded_text,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubsidyStandard {
@@ -48,20 +50,12 @@ impl SubsidyStandard {
             &format!("{at}.occupation"),
             OccupationCode::parse(&input.occupation),
         );
-        let name_ok = input
-            .occupation_name
-            .as_deref()
-            .is_none_or(|n| !n.trim().is_empty() && n.chars().count() <= 100);
-        if !name_ok {
-            problems.push(
-                Reason::new(
-                    "invalid_text",
-                    "职业名称应为不超过100字的非空文本",
-                    "An occupation name is a non-empty text of at most 100 characters",
-                )
-                .at(format!("{at}.occupation_name")),
-            );
-        }
+        let name = match input.occupation_name.as_deref() {
+            None => Some(None),
+            Some(n) => problems
+                .field(&format!("{at}.occupation_name"), bounded_text(n, 100))
+                .map(Some),
+        };
         let level = problems.field(&format!("{at}.level"), SkillLevel::parse(&input.level));
         let positive = Yuan::parse(&input.standard.0).and_then(|y| {
             if y.is_zero() {
@@ -75,10 +69,9 @@ impl SubsidyStandard {
             }
         });
         let standard = problems.field(&format!("{at}.standard"), positive);
-        name_ok.then_some(())?;
         Some(SubsidyStandard {
             occupation: occupation?,
-            occupation_name: input.occupation_name.map(|n| n.trim().to_owned()),
+            occupation_name: name?,
             level: level?,
             standard: standard?,
             changed: change.clone(),
@@ -131,27 +124,22 @@ impl StandardsTable {
                 SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems)
             })
             .collect();
-        for (i, s) in standards.iter().enumerate() {
-            let Some(s) = s else { continue };
-            let earlier = standards[..i].iter().flatten();
-            if earlier
-                .clone()
-                .any(|e| e.occupation == s.occupation && e.level == s.level)
-            {
-                problems.push(
-                    Reason::new(
-                        "duplicate_standard",
-                        format!("职业 {} 等级 {} 的标准重复", s.occupation, s.level.code()),
-                        format!(
-                            "Occupation {} at level {} appears more than once",
-                            s.occupation,
-                            s.level.code()
-                        ),
-                    )
-                    .at(format!("standards[{i}]")),
-                );
-            }
-        }
+        problems.flag_repeats(
+            &standards,
+            |s| (s.occupation.clone(), s.level),
+            |i, s| {
+                Reason::new(
+                    "duplicate_standard",
+                    format!("职业 {} 等级 {} 的标准重复", s.occupation, s.level.code()),
+                    format!(
+                        "Occupation {} at level {} appears more than once",
+                        s.occupation,
+                        s.level.code()
+                    ),
+                )
+                .at(format!("standards[{i}]"))
+            },
+        );
         problems.finish(|| standards.into_iter().flatten().collect())
     }
 

@@ -7,6 +7,7 @@ use subsidy_rules::{
     CountyCode, DecimalText, OccupationCode, PersonGroup, PersonKey, PlatformId, Problems, Reason,
     ResidentId, SkillLevel, StudyHours, TrainingMode,
     auth::Role,
+    completion::{AssessmentInput, assessment_result},
     dates::parse_day,
     eligibility::{Applicant, Completion, CountyRules, Verdict, evaluate},
 };
@@ -40,29 +41,6 @@ struct TrainingInput {
     mode: String,
     started_on: String,
     assessment: AssessmentInput,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AssessmentInput {
-    result: String,
-    date: String,
-    /// Informational: the pass mark is the platform's.
-    #[serde(default)]
-    #[allow(dead_code)]
-    score: Option<DecimalText>,
-}
-
-fn assessment_result(input: &str) -> Result<bool, Reason> {
-    match input {
-        "pass" => Ok(true),
-        "fail" => Ok(false),
-        _ => Err(Reason::new(
-            "invalid_assessment_result",
-            "考核结果应为 pass（合格）或 fail（不合格）",
-            "The assessment result is pass or fail",
-        )),
-    }
 }
 
 impl CheckInput {

@@ -54,31 +54,32 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let change = Change::new(&admin.sub, ctx.now);
     let key_groups = ctx.policies.key_groups();
     let mut problems = Problems::new();
-    let mut parsed: Vec<(PersonKey, RegistryEntry)> = Vec::with_capacity(upload.entries.len());
-    for (i, input) in upload.entries.into_iter().enumerate() {
-        let at = format!("entries[{i}]");
-        let Some((id, entry)) =
-            RegistryEntry::parse(input, &at, &key_groups, &change, &mut problems)
-        else {
-            continue;
-        };
-        let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
-        if parsed
-            .iter()
-            .any(|(p, e)| p == &person && e.group == entry.group)
-        {
-            problems.push(
-                Reason::new(
-                    "duplicate_entry",
-                    "同一人员同一类别在本批中重复",
-                    "The same person and group appear twice in this batch",
-                )
-                .at(at),
-            );
-        }
-        parsed.push((person, entry));
-    }
+    let parsed: Vec<Option<(PersonKey, RegistryEntry)>> = (upload.entries.into_iter().enumerate())
+        .map(|(i, input)| {
+            let (id, entry) = RegistryEntry::parse(
+                input,
+                &format!("entries[{i}]"),
+                &key_groups,
+                &change,
+                &mut problems,
+            )?;
+            Some((PersonKey::derive(&ctx.config.person_key_secret, &id), entry))
+        })
+        .collect();
+    problems.flag_repeats(
+        &parsed,
+        |(person, entry)| (person.clone(), entry.group),
+        |i, _| {
+            Reason::new(
+                "duplicate_entry",
+                "同一人员同一类别在本批中重复",
+                "The same person and group appear twice in this batch",
+            )
+            .at(format!("entries[{i}]"))
+        },
+    );
     problems.finish(|| ())?;
+    let parsed: Vec<(PersonKey, RegistryEntry)> = parsed.into_iter().flatten().collect();
     for (person, entry) in &parsed {
         ctx.store.put_registry_entry(person, entry)?;
     }

@@ -7,6 +7,7 @@ use spin_sdk::http::Response;
 use subsidy_rules::{
     Change, PlatformId, Reason,
     auth::Role,
+    bounded_text,
     completion::{
         CompletionInput, CompletionRecord, MAX_BATCH, RecordState, parse_month, parse_record_id,
     },
@@ -217,17 +218,8 @@ struct VoidInput {
 pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
     let caller = platform(request, &ctx.store, ctx.now_unix())?;
     let input: VoidInput = request.json()?;
-    let reason = input.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::invalid(vec![
-            Reason::new(
-                "invalid_text",
-                "作废原因应为不超过200字的非空文本",
-                "A void reason is a non-empty text of at most 200 characters",
-            )
-            .at("reason"),
-        ]));
-    }
+    let reason =
+        bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
     let record_id =
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
     let change = Change::new(&caller.key_id, ctx.now);

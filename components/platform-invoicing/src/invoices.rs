@@ -7,6 +7,7 @@ use spin_sdk::http::Response;
 use subsidy_rules::{
     Change, PersonGroup, PlatformId, Reason,
     auth::Role,
+    bounded_text,
     completion::{CompletionRecord, RecordState, parse_month},
     dates::parse_day,
     invoice::{HeldLine, Invoice, InvoiceLine, Payment, already_billed, bill_line, held},
@@ -272,21 +273,11 @@ pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response
     let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
     let input: PayInput = request.json()?;
     let mut problems = subsidy_rules::Problems::new();
-    let reference = input.reference.trim().to_owned();
-    if reference.is_empty() || reference.chars().count() > 64 {
-        problems.push(
-            Reason::new(
-                "invalid_text",
-                "付款凭证号应为不超过64字的非空文本",
-                "The payment reference is a non-empty text of at most 64 characters",
-            )
-            .at("reference"),
-        );
-    }
+    let reference = problems.field("reference", bounded_text(&input.reference, 64));
     let paid_on = problems.field("paid_on", parse_day(&input.paid_on));
     problems.finish(|| ())?;
     let payment = Payment {
-        reference,
+        reference: reference.expect("parsed"),
         paid_on: paid_on.expect("parsed"),
     };
     let change = Change::new(&finance.sub, ctx.now);
