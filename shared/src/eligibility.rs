@@ -73,7 +73,7 @@ pub struct CountyRules<'a> {
     pub platforms: &'a PlatformRegister,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyGroupStatus {
     /// Found in the county's key-group registry for the assessment day.

@@ -5,6 +5,7 @@
 mod amounts;
 pub mod auth;
 mod change;
+pub mod claim;
 pub mod completion;
 mod county;
 pub mod credentials;

@@ -10,7 +10,11 @@
 //! | `{county}:standards`                           | `StandardsTable` (absent: empty table)    |
 //! | `{county}:platforms`                           | `PlatformRegister` (absent: the seed)     |
 //! | `{county}:registry:{person}:{group}`           | `RegistryEntry`, one per key group        |
-//! | `{county}:claim:{claim_id}`                    | claim record, holding a `PriorClaim`      |
+//! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
+//! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
+//! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course |
+//! | `{county}:idempotency:{person}:{key}`          | claim id a submission key produced        |
+//! | `{county}:idempotency:{person}:{key}:n`        | counter: submissions with that key        |
 //! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
 //! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
 //! | `{county}:completion:{platform}:{record_id}`   | `CompletionRecord`                        |
@@ -22,6 +26,8 @@
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
 //! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
+//! | index `{county}:claims`                        | every claim id, in order of submission    |
+//! | index `{county}:queue:{review|verified}`       | claim ids waiting for a reviewer          |
 //!
 //! An index is a counter `{base}:n` taken by atomic increment and slots `{base}:{1..=n}`
 //! holding one entry each (JSON string). A slot may be missing (a writer died between taking
@@ -65,6 +71,47 @@ pub fn claim(county: &CountyCode, claim_id: &str) -> String {
 pub fn person_claims(county: &CountyCode, person: &PersonKey) -> Index {
     Index {
         base: format!("{county}:person:{}:claims", person.as_str()),
+    }
+}
+
+/// Counter of a person's claims that hold a place in a calendar year's limit.
+pub fn claims_in_year(county: &CountyCode, person: &PersonKey, year: i32) -> String {
+    format!("{county}:person:{}:year:{year}", person.as_str())
+}
+
+/// Counter of a person's claims that hold an occupation + level.
+pub fn claims_of_course(
+    county: &CountyCode,
+    person: &PersonKey,
+    occupation: &OccupationCode,
+    level: SkillLevel,
+) -> String {
+    format!(
+        "{county}:person:{}:course:{occupation}:{}",
+        person.as_str(),
+        level.code()
+    )
+}
+
+pub fn idempotency(county: &CountyCode, person: &PersonKey, key: &str) -> String {
+    format!("{county}:idempotency:{}:{key}", person.as_str())
+}
+
+pub fn idempotency_uses(county: &CountyCode, person: &PersonKey, key: &str) -> String {
+    format!("{county}:idempotency:{}:{key}:n", person.as_str())
+}
+
+pub fn all_claims(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:claims"),
+    }
+}
+
+/// Claims waiting for a reviewer: `review` (key group declared only) or `verified` (found in
+/// the registry, approvable in bulk).
+pub fn claim_queue(county: &CountyCode, queue: &str) -> Index {
+    Index {
+        base: format!("{county}:queue:{queue}"),
     }
 }
 
@@ -144,6 +191,10 @@ mod tests {
             registry_entry(&county, &person, PersonGroup::UnemployedGraduate),
             person_claims(&county, &person).slot(u64::MAX),
             claim(&county, "c-0123456789abcdef"),
+            claims_in_year(&county, &person, 2020),
+            claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
+            idempotency_uses(&county, &person, &"k".repeat(64)),
+            claim_queue(&county, "verified").slot(u64::MAX),
             credential(&county, "pk_0123456789abcdef"),
             nonce(&county, "pk_0123456789abcdef", &"n".repeat(64)),
             completion(&county, &platform, &record),

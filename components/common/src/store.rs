@@ -3,12 +3,18 @@
 //! concurrency rules of SPIN-NOTES.md: plain get/set, compare-and-swap for read-modify-write
 //! of shared documents, atomic increment for counters, never a key listing.
 
+use chrono::Datelike;
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
     CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PlatformRegister,
-    RegistryEntry, SkillLevel, StandardsTable, completion::CompletionRecord,
-    credentials::Credential, eligibility::PriorClaim, invoice::Invoice, store_keys,
+    RegistryEntry, SkillLevel, StandardsTable,
+    claim::Claim,
+    completion::CompletionRecord,
+    credentials::Credential,
+    eligibility::{ClaimStatus, PriorClaim},
+    invoice::Invoice,
+    store_keys,
     store_keys::Index,
 };
 
@@ -204,6 +210,202 @@ impl Store {
                 .extend(self.get_json::<PriorClaim>(&store_keys::claim(&self.county, &claim_id))?);
         }
         Ok(claims)
+    }
+
+    /// Every claim a person has made here, whole.
+    pub fn person_claims(&self, person: &PersonKey) -> Result<Vec<Claim>, ApiError> {
+        self.claims_of(&store_keys::person_claims(&self.county, person))
+    }
+
+    fn claims_of(&self, index: &Index) -> Result<Vec<Claim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(index)? {
+            claims.extend(self.claim(&claim_id)?);
+        }
+        Ok(claims)
+    }
+
+    /// Every claim of the county, in order of submission (for reports).
+    pub fn all_claims(&self) -> Result<Vec<Claim>, ApiError> {
+        self.claims_of(&store_keys::all_claims(&self.county))
+    }
+
+    pub fn claim(&self, id: &str) -> Result<Option<Claim>, ApiError> {
+        self.get_json(&store_keys::claim(&self.county, id))
+    }
+
+    /// Stores a new claim and lists it: under its person (the history the limits are
+    /// recounted from), the county, and the queue it waits in.
+    pub fn insert_claim(&self, claim: &Claim, queue: &str) -> Result<(), ApiError> {
+        self.append(
+            &store_keys::person_claims(&self.county, &claim.person),
+            &claim.id,
+        )?;
+        self.append(&store_keys::all_claims(&self.county), &claim.id)?;
+        self.append(&store_keys::claim_queue(&self.county, queue), &claim.id)?;
+        self.set_json(&store_keys::claim(&self.county, &claim.id), claim)
+    }
+
+    pub fn update_claim(
+        &self,
+        id: &str,
+        mut change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        self.update_json(&store_keys::claim(&self.county, id), |c: Option<Claim>| {
+            change(c.ok_or_else(ApiError::not_found)?)
+        })
+    }
+
+    /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`,
+    /// at most `limit`; and the slot to continue after.
+    pub fn claim_queue(
+        &self,
+        queue: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::claim_queue(&self.county, queue);
+        let slots = self.counter(&index.counter())?;
+        let mut page: Vec<Claim> = Vec::new();
+        let mut last = after;
+        for slot in after + 1..=slots {
+            if page.len() == limit {
+                break;
+            }
+            last = slot;
+            let Some(id) = self.get_json::<String>(&index.slot(slot))? else {
+                continue;
+            };
+            if let Some(claim) = self.claim(&id)?
+                && claim.status == ClaimStatus::Submitted
+                && !page.iter().any(|c| c.id == claim.id)
+            {
+                page.push(claim);
+            }
+        }
+        Ok((page, last))
+    }
+
+    /// Takes a place for a new claim in the person's yearly limit and for its course; gives
+    /// both back and names the limit that refused when either is full. Increments are atomic
+    /// on every backend, so concurrent submissions cannot both take the last place.
+    pub fn reserve_claim_places(
+        &self,
+        person: &PersonKey,
+        year: i32,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+        yearly_limit: u32,
+    ) -> Result<Option<&'static str>, ApiError> {
+        let year_key = store_keys::claims_in_year(&self.county, person, year);
+        let course_key = store_keys::claims_of_course(&self.county, person, occupation, level);
+        let add = |key: &str, delta: i64| {
+            atomics::increment(&self.bucket, key, delta).map_err(store_error)
+        };
+        if add(&year_key, 1)? > i64::from(yearly_limit) {
+            add(&year_key, -1)?;
+            return Ok(Some("yearly_limit_reached"));
+        }
+        if add(&course_key, 1)? > 1 {
+            add(&course_key, -1)?;
+            add(&year_key, -1)?;
+            return Ok(Some("occupation_level_already_claimed"));
+        }
+        Ok(None)
+    }
+
+    /// Gives back the places a claim held (it was rejected or withdrawn, or never stored).
+    pub fn release_claim_places(
+        &self,
+        person: &PersonKey,
+        year: i32,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        let year_key = store_keys::claims_in_year(&self.county, person, year);
+        let course_key = store_keys::claims_of_course(&self.county, person, occupation, level);
+        atomics::increment(&self.bucket, &course_key, -1).map_err(store_error)?;
+        atomics::increment(&self.bucket, &year_key, -1).map_err(store_error)?;
+        Ok(())
+    }
+
+    /// Sets a person's limit counters to what their claim records say; returns each counter's
+    /// key with the value found and the value it now has.
+    pub fn recount_claim_places(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<(String, i64, i64)>, ApiError> {
+        let mut expected: Vec<(String, i64)> = Vec::new();
+        for claim in self.person_claims(person)? {
+            let counts = i64::from(claim.status.counts_toward_limits());
+            let keys = [
+                store_keys::claims_in_year(&self.county, person, claim.assessed_on.year()),
+                store_keys::claims_of_course(&self.county, person, &claim.occupation, claim.level),
+            ];
+            for key in keys {
+                match expected.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += counts,
+                    None => expected.push((key, counts)),
+                }
+            }
+        }
+        let mut report = Vec::new();
+        for (key, is) in expected {
+            let was = self.counter(&key)? as i64;
+            if was != is {
+                atomics::increment(&self.bucket, &key, is - was).map_err(store_error)?;
+            }
+            report.push((key, was, is));
+        }
+        Ok(report)
+    }
+
+    /// Takes an idempotency key for a submission; true for its first use.
+    pub fn take_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<bool, ApiError> {
+        let counter = store_keys::idempotency_uses(&self.county, person, key);
+        Ok(atomics::increment(&self.bucket, &counter, 1).map_err(store_error)? == 1)
+    }
+
+    pub fn idempotent_claim(
+        &self,
+        person: &PersonKey,
+        key: &str,
+    ) -> Result<Option<String>, ApiError> {
+        self.get_json(&store_keys::idempotency(&self.county, person, key))
+    }
+
+    pub fn set_idempotent_claim(
+        &self,
+        person: &PersonKey,
+        key: &str,
+        claim_id: &str,
+    ) -> Result<(), ApiError> {
+        self.set_json(
+            &store_keys::idempotency(&self.county, person, key),
+            &claim_id,
+        )
+    }
+
+    /// The completion records reported for a person, by any platform.
+    pub fn person_completions(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<CompletionRecord>, ApiError> {
+        let mut records = Vec::new();
+        for entry in self.entries(&store_keys::person_completions(&self.county, person))? {
+            let Some((platform, record_id)) = entry.split_once('/') else {
+                continue;
+            };
+            let Ok(platform) = PlatformId::parse(platform) else {
+                continue;
+            };
+            if let Some(record) = self.completion(&platform, record_id)?
+                && &record.facts.trainee.person == person
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
     }
 
     pub fn credential(&self, key_id: &str) -> Result<Option<Credential>, ApiError> {

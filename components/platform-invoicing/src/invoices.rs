@@ -34,8 +34,7 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
     });
     for record in open {
         let f = &record.facts;
-        let registry = ctx.store.registry_entries(&f.trainee.person, &key_groups)?;
-        let verified = registry.iter().any(|e| e.covers(f.assessment.date));
+        let verified = key_group_verified(ctx, record, &key_groups)?;
         match bill_line(&ctx.policies, &standards, &platforms, verified, record) {
             Ok(_)
                 if ctx
@@ -49,6 +48,24 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
         }
     }
     Ok(assessment)
+}
+
+/// The trainee's key group is verified by the registry on the assessment day, or by a claim
+/// on this record that a reviewer approved.
+fn key_group_verified(
+    ctx: &Context,
+    record: &CompletionRecord,
+    key_groups: &[PersonGroup],
+) -> Result<bool, ApiError> {
+    let f = &record.facts;
+    let registry = ctx.store.registry_entries(&f.trainee.person, key_groups)?;
+    if registry.iter().any(|e| e.covers(f.assessment.date)) {
+        return Ok(true);
+    }
+    match &record.claim {
+        Some(id) => Ok(ctx.store.claim(id)?.is_some_and(|c| c.verifies_key_group())),
+        None => Ok(false),
+    }
 }
 
 #[derive(Deserialize)]

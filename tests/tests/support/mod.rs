@@ -266,3 +266,73 @@ impl Call {
 }
 
 use http_body_util::BodyExt as _;
+use serde_json::json;
+
+// Platform helpers shared by the platform and claim tests.
+
+pub struct Platform {
+    pub key_id: String,
+    pub secret: String,
+}
+
+pub async fn credential(county: &County, platform_id: &str) -> Platform {
+    let reply = call("POST", "/api/platform/credentials")
+        .bearer(&admin())
+        .json(&json!({ "platform_id": platform_id }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.json());
+    let body = reply.json();
+    Platform {
+        key_id: body["key_id"].as_str().unwrap().to_owned(),
+        secret: body["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+pub fn record(record_id: &str, trainee: &str, occupation: &str, assessed_on: &str) -> Value {
+    json!({
+        "record_id": record_id,
+        "trainee": {"resident_id": trainee, "name": "张三", "hukou_county": "370902"},
+        "occupation": occupation, "level": "5", "study_hours": 24, "mode": "online",
+        "started_on": "2020-02-20", "ended_on": "2020-03-10",
+        "assessment": {"result": "pass", "score": 86, "date": assessed_on},
+        "certificate_number": format!("CERT-{record_id}")
+    })
+}
+
+pub async fn report(county: &County, platform: &Platform, records: Vec<Value>) -> Reply {
+    call("POST", "/api/platform/completions")
+        .json(&json!({ "records": records }))
+        .signed(&platform.key_id, &platform.secret)
+        .send(county)
+        .await
+}
+
+pub fn outcomes(reply: &Reply) -> Vec<String> {
+    let body = reply.json();
+    let results = body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    results
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub async fn set_standard(county: &County, occupation: &str, standard: &str) {
+    let reply = call("PUT", &format!("/api/policy/standards/{occupation}/5"))
+        .bearer(&admin())
+        .json(&json!({ "standard": standard }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+pub async fn verify_key_group(county: &County, trainee: &str) {
+    let reply = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&json!({"entries": [{"resident_id": trainee, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}]}))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200);
+}

@@ -1,0 +1,39 @@
+//! Claim submission: trainees claim the living allowance from their completion records (the
+//! mini-program's main endpoint); the county reviews, approves or rejects, and pays.
+
+mod report;
+mod review;
+mod trainee;
+
+use county_api::{ApiError, ApiRequest, Context};
+use spin_sdk::http::{IncomingRequest, Method, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+async fn handle(request: IncomingRequest) -> Response {
+    county_api::serve(request, route).await
+}
+
+fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let segments = request
+        .segments_after("/api/claims")
+        .ok_or_else(ApiError::not_found)?;
+    match (&request.method, segments.as_slice()) {
+        (Method::Get, ["completions"]) => trainee::completions(request, ctx),
+        (Method::Post, []) => trainee::submit(request, ctx),
+        (Method::Get, []) => trainee::list(request, ctx),
+        (Method::Get, ["queue"]) => review::queue(request, ctx),
+        (Method::Post, ["bulk-approve"]) => review::bulk_approve(request, ctx),
+        (Method::Post, ["recount"]) => review::recount(request, ctx),
+        (Method::Get, ["report"]) => report::report(request, ctx),
+        (Method::Get, [id]) => trainee::fetch(request, ctx, id),
+        (Method::Post, [id, "withdraw"]) => trainee::withdraw(request, ctx, id),
+        (Method::Post, [id, "approve"]) => review::approve(request, ctx, id),
+        (Method::Post, [id, "reject"]) => review::reject(request, ctx, id),
+        (Method::Post, [id, "pay"]) => review::pay(request, ctx, id),
+        (_, [] | [_] | [_, "withdraw" | "approve" | "reject" | "pay"]) => {
+            Err(ApiError::method_not_allowed())
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}

@@ -1,0 +1,330 @@
+//! A claim for the living allowance: made by a trainee from one completion record, reviewed,
+//! approved or rejected, paid. Every transition is recorded.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, SkillLevel, StudyHours,
+    Yuan, bounded_text,
+    eligibility::{ClaimStatus, KeyGroupStatus},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayeeKind {
+    /// 社会保障卡 (its financial account).
+    SocialSecurityCard,
+    BankAccount,
+}
+
+/// Where the allowance is paid. The account is kept whole for finance and shown masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payee {
+    pub kind: PayeeKind,
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayeeInput {
+    pub kind: String,
+    pub account: String,
+    #[serde(default)]
+    pub bank_name: Option<String>,
+}
+
+impl PayeeInput {
+    pub fn parse(self) -> Result<Payee, Vec<Reason>> {
+        let mut problems = crate::Problems::new();
+        let kind = match self.kind.as_str() {
+            "social_security_card" => Some(PayeeKind::SocialSecurityCard),
+            "bank_account" => Some(PayeeKind::BankAccount),
+            _ => {
+                problems.push(
+                    Reason::new(
+                        "invalid_payee_kind",
+                        "收款方式应为 social_security_card（社会保障卡）或 bank_account（银行账户）",
+                        "The payee kind is social_security_card or bank_account",
+                    )
+                    .at("payee.kind"),
+                );
+                None
+            }
+        };
+        let account: String = self
+            .account
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let account_ok =
+            (12..=30).contains(&account.len()) && account.bytes().all(|b| b.is_ascii_digit());
+        if !account_ok {
+            problems.push(
+                Reason::new(
+                    "invalid_account",
+                    "收款账号应为12至30位数字",
+                    "The account number is 12 to 30 digits",
+                )
+                .at("payee.account"),
+            );
+        }
+        let bank_name = match self.bank_name.as_deref() {
+            None => Some(None),
+            Some(name) => problems
+                .field("payee.bank_name", bounded_text(name, 50))
+                .map(Some),
+        };
+        if kind == Some(PayeeKind::BankAccount) && bank_name == Some(None) {
+            problems.push(
+                Reason::new(
+                    "bank_name_required",
+                    "银行账户须填写开户行",
+                    "A bank account needs the bank's name",
+                )
+                .at("payee.bank_name"),
+            );
+        }
+        problems.finish(|| Payee {
+            kind: kind.expect("parsed"),
+            account,
+            bank_name: bank_name.expect("parsed"),
+        })
+    }
+}
+
+impl Payee {
+    /// The last 4 digits only.
+    pub fn masked(&self) -> Payee {
+        let tail = &self.account[self.account.len() - 4..];
+        Payee {
+            account: format!("{}{tail}", "*".repeat(self.account.len() - 4)),
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimTransition {
+    pub from: Option<ClaimStatus>,
+    pub to: ClaimStatus,
+    pub changed: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimPayment {
+    pub reference: String,
+    pub paid_on: NaiveDate,
+    pub fund: String,
+}
+
+/// A claim as stored. Its `occupation`, `level`, `assessed_on` and `status` are what the rules
+/// read back as the person's claim history (`PriorClaim`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: String,
+    pub person: PersonKey,
+    /// Masked.
+    pub resident_id: String,
+    pub platform_id: PlatformId,
+    pub record_id: String,
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    pub study_hours: StudyHours,
+    pub assessed_on: NaiveDate,
+    pub status: ClaimStatus,
+    pub amount: Yuan,
+    pub fund: String,
+    pub key_group: PersonGroup,
+    /// At submission: verified from the registry, or declared only.
+    pub key_group_status: KeyGroupStatus,
+    pub policy_version: String,
+    pub payee: Payee,
+    pub consent: Change,
+    pub transitions: Vec<ClaimTransition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<ClaimPayment>,
+}
+
+fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
+    Reason::new(
+        "invalid_transition",
+        format!("申领状态为 {from:?}，不能变更为 {to:?}").to_lowercase(),
+        format!("A claim in state {from:?} cannot become {to:?}").to_lowercase(),
+    )
+}
+
+impl Claim {
+    fn moved(
+        &self,
+        to: ClaimStatus,
+        change: Change,
+        reason: Option<String>,
+    ) -> Result<Claim, Reason> {
+        use ClaimStatus::*;
+        let allowed = matches!(
+            (self.status, to),
+            (Submitted, Approved | Rejected | Withdrawn) | (Approved, Paid)
+        );
+        if !allowed {
+            return Err(not_now(self.status, to));
+        }
+        let mut next = self.clone();
+        next.transitions.push(ClaimTransition {
+            from: Some(self.status),
+            to,
+            changed: change,
+            reason,
+        });
+        next.status = to;
+        Ok(next)
+    }
+
+    pub fn approved(&self, change: Change, note: Option<String>) -> Result<Claim, Reason> {
+        self.moved(ClaimStatus::Approved, change, note)
+    }
+
+    pub fn rejected(&self, change: Change, reason: String) -> Result<Claim, Reason> {
+        self.moved(ClaimStatus::Rejected, change, Some(reason))
+    }
+
+    pub fn withdrawn(&self, change: Change) -> Result<Claim, Reason> {
+        self.moved(ClaimStatus::Withdrawn, change, None)
+    }
+
+    pub fn paid(
+        &self,
+        change: Change,
+        reference: String,
+        paid_on: NaiveDate,
+    ) -> Result<Claim, Reason> {
+        let mut next = self.moved(ClaimStatus::Paid, change, None)?;
+        next.payment = Some(ClaimPayment {
+            reference,
+            paid_on,
+            fund: self.fund.clone(),
+        });
+        Ok(next)
+    }
+
+    /// Whether the claim has established the trainee's key group: a reviewer approved it.
+    pub fn verifies_key_group(&self) -> bool {
+        matches!(self.status, ClaimStatus::Approved | ClaimStatus::Paid)
+    }
+
+    /// The claim as shown to anyone but finance: payee masked.
+    pub fn masked(&self) -> Claim {
+        Claim {
+            payee: self.payee.masked(),
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim() -> Claim {
+        let change = Change::new("trainee", "2020-03-20T00:00:00Z".parse().unwrap());
+        Claim {
+            id: "c-1".into(),
+            person: PersonKey::derive(
+                b"s",
+                &crate::ResidentId::parse("11010519491231002X").unwrap(),
+            ),
+            resident_id: "110***********002X".into(),
+            platform_id: PlatformId::parse("wljnpx").unwrap(),
+            record_id: "r1".into(),
+            occupation: OccupationCode::parse("4-03-02-01").unwrap(),
+            level: SkillLevel::Level5,
+            study_hours: StudyHours::parse("24").unwrap(),
+            assessed_on: "2020-03-15".parse().unwrap(),
+            status: ClaimStatus::Submitted,
+            amount: Yuan::parse("120").unwrap(),
+            fund: "就业补助资金".into(),
+            key_group: PersonGroup::MigrantWorker,
+            key_group_status: KeyGroupStatus::NeedsReview,
+            policy_version: "shandong-2020-02".into(),
+            payee: PayeeInput {
+                kind: "social_security_card".into(),
+                account: "6217 0012 3456 7890 123".into(),
+                bank_name: None,
+            }
+            .parse()
+            .unwrap(),
+            consent: change.clone(),
+            transitions: vec![ClaimTransition {
+                from: None,
+                to: ClaimStatus::Submitted,
+                changed: change,
+                reason: None,
+            }],
+            payment: None,
+        }
+    }
+
+    fn change() -> Change {
+        Change::new("op", "2020-03-21T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn claims_move_only_along_the_policy_states() {
+        let paid_on: NaiveDate = "2020-04-01".parse().unwrap();
+        let submitted = claim();
+        assert_eq!(
+            submitted
+                .paid(change(), "x".into(), paid_on)
+                .unwrap_err()
+                .code,
+            "invalid_transition"
+        );
+        let approved = submitted.approved(change(), None).unwrap();
+        assert!(approved.verifies_key_group());
+        assert_eq!(
+            approved.withdrawn(change()).unwrap_err().code,
+            "invalid_transition"
+        );
+        assert_eq!(
+            approved.rejected(change(), "x".into()).unwrap_err().code,
+            "invalid_transition"
+        );
+        let paid = approved.paid(change(), "BANK-1".into(), paid_on).unwrap();
+        assert_eq!(paid.payment.as_ref().unwrap().fund, "就业补助资金");
+        assert_eq!(paid.transitions.len(), 3);
+        let rejected = submitted.rejected(change(), "材料不符".into()).unwrap();
+        assert_eq!(rejected.transitions[1].reason.as_deref(), Some("材料不符"));
+        assert!(!rejected.verifies_key_group());
+        assert!(rejected.approved(change(), None).is_err());
+        assert_eq!(
+            submitted.withdrawn(change()).unwrap().status,
+            ClaimStatus::Withdrawn
+        );
+    }
+
+    #[test]
+    fn payees_are_validated_and_masked() {
+        let payee = claim().payee;
+        assert_eq!(payee.account, "6217001234567890123");
+        assert_eq!(payee.masked().account, "***************0123");
+        let bad = PayeeInput {
+            kind: "cash".into(),
+            account: "12ab".into(),
+            bank_name: None,
+        }
+        .parse()
+        .unwrap_err();
+        let codes: Vec<&str> = bad.iter().map(|r| r.code).collect();
+        assert_eq!(codes, ["invalid_payee_kind", "invalid_account"]);
+        let no_bank = PayeeInput {
+            kind: "bank_account".into(),
+            account: "622202123456789".into(),
+            bank_name: None,
+        };
+        assert_eq!(no_bank.parse().unwrap_err()[0].code, "bank_name_required");
+    }
+}
