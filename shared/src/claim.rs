@@ -148,6 +148,9 @@ pub struct Claim {
     pub transitions: Vec<ClaimTransition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<ClaimPayment>,
+    /// The submission's `Idempotency-Key`: a retry with it finds this claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
@@ -265,6 +268,7 @@ mod tests {
                 reason: None,
             }],
             payment: None,
+            idempotency_key: None,
         }
     }
 

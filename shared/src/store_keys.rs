@@ -13,8 +13,7 @@
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
 //! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
 //! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course |
-//! | `{county}:idempotency:{person}:{key}`          | claim id a submission key produced        |
-//! | `{county}:idempotency:{person}:{key}:n`        | counter: submissions with that key        |
+//! | `{county}:idempotency:{person}:{key}`          | counter: submissions holding that key     |
 //! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
 //! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
 //! | `{county}:completion:{platform}:{record_id}`   | `CompletionRecord`                        |
@@ -93,12 +92,9 @@ pub fn claims_of_course(
     )
 }
 
+/// Counter of submissions holding an `Idempotency-Key`: the first to take it submits.
 pub fn idempotency(county: &CountyCode, person: &PersonKey, key: &str) -> String {
     format!("{county}:idempotency:{}:{key}", person.as_str())
-}
-
-pub fn idempotency_uses(county: &CountyCode, person: &PersonKey, key: &str) -> String {
-    format!("{county}:idempotency:{}:{key}:n", person.as_str())
 }
 
 pub fn all_claims(county: &CountyCode) -> Index {
@@ -193,7 +189,7 @@ mod tests {
             claim(&county, "c-0123456789abcdef"),
             claims_in_year(&county, &person, 2020),
             claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
-            idempotency_uses(&county, &person, &"k".repeat(64)),
+            idempotency(&county, &person, &"k".repeat(64)),
             claim_queue(&county, "verified").slot(u64::MAX),
             credential(&county, "pk_0123456789abcdef"),
             nonce(&county, "pk_0123456789abcdef", &"n".repeat(64)),

@@ -75,9 +75,23 @@ pub struct App {
     routes: Vec<(Route, String)>,
 }
 
+/// A component served beside the manifest's, e.g. the benchmark's no-op baseline.
+pub struct ExtraComponent {
+    pub id: String,
+    pub route: String,
+    pub source: std::path::PathBuf,
+}
+
 impl App {
     pub fn load(manifest_path: &Path) -> Result<Arc<App>> {
-        let manifest = Manifest::load(manifest_path)?;
+        App::load_with(manifest_path, Vec::new())
+    }
+
+    pub fn load_with(manifest_path: &Path, extra: Vec<ExtraComponent>) -> Result<Arc<App>> {
+        let mut manifest = Manifest::load(manifest_path)?;
+        for component in extra {
+            manifest.add_component(&component.id, &component.route, &component.source);
+        }
         let engine = Engine::new(&Config::new()).map_err(|e| anyhow!("{e}"))?;
         let mut linker: Linker<InstanceState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow!("{e}"))?;

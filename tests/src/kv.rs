@@ -7,12 +7,15 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::{Context as _, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub struct KvStore {
     connection: Mutex<Connection>,
+    /// Operations left before an injected failure; negative when none is armed.
+    fault_in: AtomicI64,
 }
 
 /// A store operation's failure as the guest sees it (`wasi:keyvalue/store.error.other`).
@@ -45,10 +48,34 @@ impl KvStore {
         )?;
         Ok(KvStore {
             connection: Mutex::new(connection),
+            fault_in: AtomicI64::new(-1),
         })
     }
 
+    /// Makes the `k`-th guest operation from now (1-based) fail with a store error, once: the
+    /// reliability tests' way of killing a request at every step.
+    pub fn fail_at(&self, k: i64) {
+        self.fault_in.store(k, Ordering::SeqCst);
+    }
+
+    /// Whether the armed failure has happened (or none was armed).
+    pub fn fault_spent(&self) -> bool {
+        self.fault_in.load(Ordering::SeqCst) <= 0
+    }
+
+    fn injected_fault(&self) -> StoreResult<()> {
+        match self.fault_in.fetch_sub(1, Ordering::SeqCst) {
+            1 => Err("injected fault".to_owned()),
+            n if n <= 0 => {
+                self.fault_in.store(-1, Ordering::SeqCst);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn run<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
+        self.injected_fault()?;
         let mut connection = self.connection.lock().expect("store lock");
         f(&mut connection).map_err(|e| e.to_string())
     }
@@ -107,6 +134,9 @@ impl KvStore {
     /// Atomic add. `Err` is a trap: Spin's SQLite backend panics on a value that is not an
     /// 8-byte integer.
     pub fn increment(&self, store: &str, key: &str, delta: i64) -> Result<StoreResult<i64>> {
+        if let Err(fault) = self.injected_fault() {
+            return Ok(Err(fault));
+        }
         let mut connection = self.connection.lock().expect("store lock");
         let tx = match connection.transaction() {
             Ok(tx) => tx,

@@ -4,10 +4,11 @@
 //! backend. The integration tests drive it in-process; `county-host serve` serves it on
 //! 127.0.0.1 for anyone without the Spin CLI.
 
+pub mod client;
 pub mod host;
 pub mod kv;
 pub mod manifest;
 mod spin_imports;
 
-pub use host::{App, Host, HostResponse};
+pub use host::{App, ExtraComponent, Host, HostResponse};
 pub use kv::KvStore;

@@ -62,6 +62,22 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Adds a component with no store and no variables at `route`.
+    pub fn add_component(&mut self, id: &str, route: &str, source: &Path) {
+        self.component.insert(
+            id.to_owned(),
+            ComponentDecl {
+                source: source.to_string_lossy().into_owned(),
+                key_value_stores: vec![],
+                variables: BTreeMap::new(),
+            },
+        );
+        self.trigger.http.push(HttpTrigger {
+            route: route.to_owned(),
+            component: id.to_owned(),
+        });
+    }
+
     /// A component's source, relative to the manifest's folder.
     pub fn source_path(&self, manifest_path: &Path, component: &str) -> PathBuf {
         let folder = manifest_path.parent().unwrap_or(Path::new("."));

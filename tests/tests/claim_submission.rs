@@ -372,7 +372,7 @@ async fn concurrent_claims_of_one_course_yield_one() {
     let bodies = ["wljnpx/a1", "wljnpx/a2", "ixueto/b1", "ixueto/b2"]
         .iter()
         .cycle()
-        .take(8)
+        .take(32)
         .map(|r| {
             let (platform, record_id) = r.split_once('/').unwrap();
             (claim_body(platform, record_id), None)
@@ -388,7 +388,7 @@ async fn concurrent_claims_of_one_course_yield_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_retries_with_one_key_make_one_claim() {
+async fn thirty_two_simultaneous_retries_with_one_key_make_one_claim() {
     let (county, _) = reported(1).await;
     let county = Arc::new(county);
     let bodies = (0..12)

@@ -168,13 +168,34 @@ fn random_id() -> Result<String, ApiError> {
     Ok(format!("c-{}", hex::encode(bytes)))
 }
 
-/// The original claim of a submission key, if it exists yet.
+/// The original claim of a submission key, if it was stored. A retry also finishes what a
+/// failure may have left undone after the claim was stored: marking its record claimed.
 fn replay(ctx: &Context, person: &PersonKey, key: &str) -> Result<Option<Response>, ApiError> {
-    let Some(id) = ctx.store.idempotent_claim(person, key)? else {
+    let claims = ctx.store.person_claims(person)?;
+    let Some(claim) = claims
+        .into_iter()
+        .find(|c| c.idempotency_key.as_deref() == Some(key))
+    else {
         return Ok(None);
     };
-    let claim = ctx.store.claim(&id)?.ok_or_else(ApiError::not_found)?;
+    if claim.status.counts_toward_limits() {
+        mark_record(ctx, &claim)?;
+    }
     Ok(Some(json(200, &claim.masked())))
+}
+
+fn mark_record(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
+    ctx.store
+        .update_completion(&claim.platform_id, &claim.record_id, |current| {
+            if current.claim.as_deref() == Some(claim.id.as_str()) {
+                return Ok(current);
+            }
+            Ok(CompletionRecord {
+                claim: Some(claim.id.clone()),
+                ..current
+            })
+        })?;
+    Ok(())
 }
 
 pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -246,7 +267,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     if let Some(key) = &key
         && !ctx.store.take_idempotency_key(&person, key)?
     {
-        // A submission with this key is under way (or died before it finished).
+        // A submission with this key is under way: its claim, or a wait.
         return match replay(ctx, &person, key)? {
             Some(original) => Ok(original),
             None => Err(ApiError::new(
@@ -266,14 +287,65 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         .get(&verdict.policy_version)
         .expect("the verdict names a known version");
     let limit = policy.claim_limits.per_person_per_calendar_year;
-    if let Some(code) =
-        ctx.store
-            .reserve_claim_places(&person, year, &f.occupation, f.level, limit)?
-    {
-        return Err(ApiError::new(422, limit_reached(code, year, limit)));
+    let claim = new_claim(
+        ctx,
+        &resident_id,
+        &person,
+        &record,
+        &submission,
+        &verdict,
+        key.clone(),
+    )?;
+    let reserved = ctx
+        .store
+        .reserve_claim_places(&person, year, &f.occupation, f.level, limit);
+    let refusal = match reserved {
+        Ok(None) => None,
+        Ok(Some(code)) => Some(ApiError::new(422, limit_reached(code, year, limit))),
+        Err(error) => Some(error),
+    };
+    let queue = match verdict.outcome {
+        Outcome::Eligible => "verified",
+        _ => "review",
+    };
+    let stored = match refusal {
+        Some(error) => Err(error),
+        None => ctx.store.insert_claim(&claim, queue).inspect_err(|_| {
+            // Nothing was stored: give the places back so the counters still match the claims.
+            let _ = ctx
+                .store
+                .release_claim_places(&person, year, &f.occupation, f.level);
+        }),
+    };
+    if let Err(error) = stored {
+        if let Some(key) = &key {
+            let _ = ctx.store.release_idempotency_key(&person, key);
+        }
+        return Err(error);
     }
+    // The claim stands from here; a failure marking its record is finished by a retry.
+    mark_record(ctx, &claim)?;
+    Ok(json(
+        201,
+        &Submitted {
+            claim: &claim.masked(),
+            verdict: &verdict,
+        },
+    ))
+}
+
+fn new_claim(
+    ctx: &Context,
+    resident_id: &ResidentId,
+    person: &PersonKey,
+    record: &CompletionRecord,
+    submission: &Submission,
+    verdict: &Verdict,
+    idempotency_key: Option<String>,
+) -> Result<Claim, ApiError> {
+    let f = &record.facts;
     let change = Change::new(&resident_id.masked(), ctx.now);
-    let claim = Claim {
+    Ok(Claim {
         id: random_id()?,
         person: person.clone(),
         resident_id: resident_id.masked(),
@@ -289,7 +361,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         key_group: submission.group,
         key_group_status: verdict.key_group_status,
         policy_version: verdict.policy_version.clone(),
-        payee: submission.payee,
+        payee: submission.payee.clone(),
         consent: change.clone(),
         transitions: vec![ClaimTransition {
             from: None,
@@ -298,29 +370,8 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             reason: None,
         }],
         payment: None,
-    };
-    let queue = match verdict.outcome {
-        Outcome::Eligible => "verified",
-        _ => "review",
-    };
-    ctx.store.insert_claim(&claim, queue)?;
-    ctx.store
-        .update_completion(&record.platform_id, &f.record_id, |current| {
-            Ok(CompletionRecord {
-                claim: Some(claim.id.clone()),
-                ..current
-            })
-        })?;
-    if let Some(key) = &key {
-        ctx.store.set_idempotent_claim(&person, key, &claim.id)?;
-    }
-    Ok(json(
-        201,
-        &Submitted {
-            claim: &claim.masked(),
-            verdict: &verdict,
-        },
-    ))
+        idempotency_key,
+    })
 }
 
 /// A record can carry one live claim: void records and records claimed already are refused.

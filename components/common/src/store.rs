@@ -288,7 +288,8 @@ impl Store {
 
     /// Takes a place for a new claim in the person's yearly limit and for its course; gives
     /// both back and names the limit that refused when either is full. Increments are atomic
-    /// on every backend, so concurrent submissions cannot both take the last place.
+    /// on every backend, so concurrent submissions cannot both take the last place; a failed
+    /// increment changed nothing, and what was taken before it is given back.
     pub fn reserve_claim_places(
         &self,
         person: &PersonKey,
@@ -299,19 +300,22 @@ impl Store {
     ) -> Result<Option<&'static str>, ApiError> {
         let year_key = store_keys::claims_in_year(&self.county, person, year);
         let course_key = store_keys::claims_of_course(&self.county, person, occupation, level);
-        let add = |key: &str, delta: i64| {
-            atomics::increment(&self.bucket, key, delta).map_err(store_error)
-        };
-        if add(&year_key, 1)? > i64::from(yearly_limit) {
-            add(&year_key, -1)?;
+        if self.add(&year_key, 1)? > i64::from(yearly_limit) {
+            self.undo(&year_key)?;
             return Ok(Some("yearly_limit_reached"));
         }
-        if add(&course_key, 1)? > 1 {
-            add(&course_key, -1)?;
-            add(&year_key, -1)?;
-            return Ok(Some("occupation_level_already_claimed"));
+        match self.add(&course_key, 1) {
+            Err(error) => {
+                self.undo(&year_key)?;
+                Err(error)
+            }
+            Ok(taken) if taken > 1 => {
+                self.undo(&course_key)?;
+                self.undo(&year_key)?;
+                Ok(Some("occupation_level_already_claimed"))
+            }
+            Ok(_) => Ok(None),
         }
-        Ok(None)
     }
 
     /// Gives back the places a claim held (it was rejected or withdrawn, or never stored).
@@ -322,11 +326,30 @@ impl Store {
         occupation: &OccupationCode,
         level: SkillLevel,
     ) -> Result<(), ApiError> {
-        let year_key = store_keys::claims_in_year(&self.county, person, year);
-        let course_key = store_keys::claims_of_course(&self.county, person, occupation, level);
-        atomics::increment(&self.bucket, &course_key, -1).map_err(store_error)?;
-        atomics::increment(&self.bucket, &year_key, -1).map_err(store_error)?;
-        Ok(())
+        self.undo(&store_keys::claims_of_course(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))?;
+        self.undo(&store_keys::claims_in_year(&self.county, person, year))
+    }
+
+    fn add(&self, key: &str, delta: i64) -> Result<i64, ApiError> {
+        atomics::increment(&self.bucket, key, delta).map_err(store_error)
+    }
+
+    /// Gives back one place. Compensation must not be lost to a passing fault: it is tried
+    /// again a few times before the failure is reported (and a recount is needed).
+    fn undo(&self, key: &str) -> Result<(), ApiError> {
+        let mut last = None;
+        for _ in 0..3 {
+            match self.add(key, -1) {
+                Ok(_) => return Ok(()),
+                Err(error) => last = Some(error),
+            }
+        }
+        Err(last.expect("three attempts failed"))
     }
 
     /// Sets a person's limit counters to what their claim records say; returns each counter's
@@ -362,28 +385,13 @@ impl Store {
 
     /// Takes an idempotency key for a submission; true for its first use.
     pub fn take_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<bool, ApiError> {
-        let counter = store_keys::idempotency_uses(&self.county, person, key);
+        let counter = store_keys::idempotency(&self.county, person, key);
         Ok(atomics::increment(&self.bucket, &counter, 1).map_err(store_error)? == 1)
     }
 
-    pub fn idempotent_claim(
-        &self,
-        person: &PersonKey,
-        key: &str,
-    ) -> Result<Option<String>, ApiError> {
-        self.get_json(&store_keys::idempotency(&self.county, person, key))
-    }
-
-    pub fn set_idempotent_claim(
-        &self,
-        person: &PersonKey,
-        key: &str,
-        claim_id: &str,
-    ) -> Result<(), ApiError> {
-        self.set_json(
-            &store_keys::idempotency(&self.county, person, key),
-            &claim_id,
-        )
+    /// Gives a key back after its submission failed before storing a claim.
+    pub fn release_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<(), ApiError> {
+        self.undo(&store_keys::idempotency(&self.county, person, key))
     }
 
     /// The completion records reported for a person, by any platform.
@@ -535,9 +543,12 @@ impl Store {
         occupation: &OccupationCode,
         level: SkillLevel,
     ) -> Result<(), ApiError> {
-        let key = store_keys::course_billed(&self.county, person, occupation, level);
-        atomics::increment(&self.bucket, &key, -1).map_err(store_error)?;
-        Ok(())
+        self.undo(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))
     }
 
     /// Whether any invoice has taken the course.
@@ -574,12 +585,11 @@ impl Store {
         self.get_json(&store_keys::invoice(&self.county, number))
     }
 
+    /// Lists, then stores, a new invoice: one that can be read is whole.
     pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
-        self.set_json(&store_keys::invoice(&self.county, &invoice.number), invoice)?;
-        self.append(
-            &store_keys::platform_invoices(&self.county, &invoice.platform_id),
-            &invoice.number,
-        )
+        let index = store_keys::platform_invoices(&self.county, &invoice.platform_id);
+        self.append(&index, &invoice.number)?;
+        self.set_json(&store_keys::invoice(&self.county, &invoice.number), invoice)
     }
 
     pub fn update_invoice(

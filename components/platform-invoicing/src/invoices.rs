@@ -50,6 +50,85 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
     Ok(assessment)
 }
 
+/// Takes a record's course for billing and marks the record with the invoice number: true when
+/// billed, false when the course was billed already; 409 when the record changed meanwhile.
+/// On any failure the course is given back.
+fn bill_record(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    number: &str,
+    record: &CompletionRecord,
+) -> Result<bool, ApiError> {
+    let f = &record.facts;
+    if !ctx
+        .store
+        .take_course_for_billing(&f.trainee.person, &f.occupation, f.level)?
+    {
+        return Ok(false);
+    }
+    // The record must still be what was assessed: not voided, corrected or billed since.
+    let marked = ctx
+        .store
+        .update_completion(platform_id, &f.record_id, |current| {
+            if current.digest != record.digest
+                || current.state() == RecordState::Void
+                || current.invoice.is_some()
+            {
+                return Err(ApiError::new(
+                    409,
+                    Reason::new(
+                        "record_changed",
+                        "记录已变更",
+                        "The record changed meanwhile",
+                    ),
+                ));
+            }
+            Ok(CompletionRecord {
+                invoice: Some(number.to_owned()),
+                ..current
+            })
+        });
+    match marked {
+        Ok(_) => Ok(true),
+        Err(error) => {
+            ctx.store
+                .release_course(&f.trainee.person, &f.occupation, f.level)?;
+            Err(error)
+        }
+    }
+}
+
+/// Undoes the billing of records for an invoice that will not be written, so that no record
+/// points at an invoice nobody can read and every course can be billed again. Each step is
+/// tried a few times: a passing fault must not leave a record stranded.
+fn roll_back(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    number: &str,
+    billed: &[(&CompletionRecord, InvoiceLine)],
+) {
+    for (record, _) in billed {
+        let f = &record.facts;
+        for _ in 0..3 {
+            let unmarked = ctx
+                .store
+                .update_completion(platform_id, &f.record_id, |current| {
+                    let ours = current.invoice.as_deref() == Some(number);
+                    Ok(CompletionRecord {
+                        invoice: if ours { None } else { current.invoice.clone() },
+                        ..current
+                    })
+                });
+            if unmarked.is_ok() {
+                break;
+            }
+        }
+        let _ = ctx
+            .store
+            .release_course(&f.trainee.person, &f.occupation, f.level);
+    }
+}
+
 /// The trainee's key group is verified by the registry on the assessment day, or by a claim
 /// on this record that a reviewer approved.
 fn key_group_verified(
@@ -137,77 +216,58 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     let records = ctx.store.completions_in_month(&platform_id, &month)?;
     let assessment = assess(ctx, &records)?;
     let mut held = assessment.held;
-    let mut lines = Vec::new();
-    let number = if assessment.billable.is_empty() {
-        None
-    } else {
-        Some(ctx.store.next_invoice_number(&platform_id, &month)?)
-    };
+    if assessment.billable.is_empty() {
+        return Ok(json(
+            200,
+            &Issued {
+                invoice: None,
+                held: &held,
+            },
+        ));
+    }
+    // Everything the invoice needs is read before anything is written: from here, a failure
+    // rolls back.
+    let platform_name = (ctx.store.platforms()?.find(&platform_id))
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let number = ctx.store.next_invoice_number(&platform_id, &month)?;
+    let mut billed: Vec<(&CompletionRecord, InvoiceLine)> = Vec::new();
     for (record, line) in assessment.billable {
-        let number = number.as_deref().expect("billable lines have a number");
-        let f = &record.facts;
-        if !ctx
-            .store
-            .take_course_for_billing(&f.trainee.person, &f.occupation, f.level)?
-        {
-            held.push(subsidy_rules::invoice::held(record, vec![already_billed()]));
-            continue;
-        }
-        // The record must still be what was assessed: not voided, corrected or billed since.
-        let marked = ctx
-            .store
-            .update_completion(&platform_id, &f.record_id, |current| {
-                if current.digest != record.digest
-                    || current.state() == RecordState::Void
-                    || current.invoice.is_some()
-                {
-                    return Err(ApiError::new(
-                        409,
-                        Reason::new(
-                            "record_changed",
-                            "记录已变更",
-                            "The record changed meanwhile",
-                        ),
-                    ));
-                }
-                Ok(CompletionRecord {
-                    invoice: Some(number.to_owned()),
-                    ..current
-                })
-            });
-        match marked {
-            Ok(_) => lines.push(line),
+        match bill_record(ctx, &platform_id, &number, record) {
+            Ok(true) => billed.push((record, line)),
+            Ok(false) => held.push(subsidy_rules::invoice::held(record, vec![already_billed()])),
             Err(error) if error.status == 409 => {
-                ctx.store
-                    .release_course(&f.trainee.person, &f.occupation, f.level)?;
-                held.push(subsidy_rules::invoice::held(record, error.details));
+                held.push(subsidy_rules::invoice::held(record, error.details))
             }
-            Err(error) => return Err(error),
+            Err(error) => {
+                roll_back(ctx, &platform_id, &number, &billed);
+                return Err(error);
+            }
         }
     }
-    let invoice = match (number, lines.is_empty()) {
-        (Some(number), false) => {
-            let platform_name = (ctx.store.platforms()?.find(&platform_id))
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            let policy = ctx
-                .policies
-                .current(subsidy_rules::dates::china_day(ctx.now));
-            let invoice = Invoice::issue(
-                number,
-                ctx.config.county.clone(),
-                ctx.config.county_name.clone(),
-                platform_id,
-                platform_name,
-                month,
-                policy.platform_subsidy.fund.clone(),
-                lines,
-                change,
-            );
-            ctx.store.insert_invoice(&invoice)?;
-            Some(invoice)
+    let invoice = if billed.is_empty() {
+        None
+    } else {
+        let policy = ctx
+            .policies
+            .current(subsidy_rules::dates::china_day(ctx.now));
+        let lines = billed.iter().map(|(_, line)| line.clone()).collect();
+        let invoice = Invoice::issue(
+            number.clone(),
+            ctx.config.county.clone(),
+            ctx.config.county_name.clone(),
+            platform_id.clone(),
+            platform_name,
+            month,
+            policy.platform_subsidy.fund.clone(),
+            lines,
+            change,
+        );
+        if let Err(error) = ctx.store.insert_invoice(&invoice) {
+            roll_back(ctx, &platform_id, &number, &billed);
+            return Err(error);
         }
-        _ => None,
+        Some(invoice)
     };
     let status = if invoice.is_some() { 201 } else { 200 };
     Ok(json(

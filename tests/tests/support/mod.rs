@@ -3,13 +3,12 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
+#[allow(unused_imports)]
+pub use county_host::client::{Call, Reply, call, nonce};
 use county_host::{App, Host, KvStore};
-use http_body_util::Full;
 use serde_json::Value;
 use subsidy_rules::auth::{Role, TokenClaims, sign_token};
 
@@ -58,6 +57,55 @@ pub fn resident_id(first17: &str) -> String {
 
 pub struct County {
     pub host: Host,
+}
+
+impl std::ops::Deref for County {
+    type Target = Host;
+    fn deref(&self) -> &Host {
+        &self.host
+    }
+}
+
+/// Checks on the one error shape.
+pub trait ErrorShape {
+    fn error_code(&self) -> String;
+    fn details(&self) -> Vec<(String, String)>;
+}
+
+impl ErrorShape for Reply {
+    /// The error code of a structured error, after checking the whole error shape.
+    fn error_code(&self) -> String {
+        let body = self.json();
+        let error = &body["error"];
+        assert_eq!(error["status"], self.status, "{body}");
+        for field in ["message_zh", "message_en"] {
+            assert!(
+                error[field].as_str().is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
+        }
+        assert!(
+            error["details"].as_array().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        error["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Every (code, field) in the error's details.
+    fn details(&self) -> Vec<(String, String)> {
+        let body = self.json();
+        body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["field"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
 }
 
 pub fn county(code: &str) -> County {
@@ -117,155 +165,6 @@ pub fn expired_admin() -> String {
     sign_token(&claims, OPERATOR_SECRET.as_bytes())
 }
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: hyper::HeaderMap,
-    pub body: Bytes,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "{} is not JSON ({e}): {}",
-                self.status,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The error code of a structured error, after checking the whole error shape.
-    pub fn error_code(&self) -> String {
-        let body = self.json();
-        let error = &body["error"];
-        assert_eq!(error["status"], self.status, "{body}");
-        for field in ["message_zh", "message_en"] {
-            assert!(
-                error[field].as_str().is_some_and(|m| !m.is_empty()),
-                "{body}"
-            );
-        }
-        assert!(
-            error["details"].as_array().is_some_and(|d| !d.is_empty()),
-            "{body}"
-        );
-        error["code"].as_str().unwrap().to_owned()
-    }
-
-    /// Every (code, field) in the error's details.
-    pub fn details(&self) -> Vec<(String, String)> {
-        let body = self.json();
-        body["error"]["details"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                (
-                    d["code"].as_str().unwrap().to_owned(),
-                    d["field"].as_str().unwrap_or("").to_owned(),
-                )
-            })
-            .collect()
-    }
-}
-
-pub struct Call {
-    method: hyper::Method,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-pub fn call(method: &str, path: &str) -> Call {
-    Call {
-        method: method.parse().unwrap(),
-        path: path.to_owned(),
-        headers: vec![],
-        body: vec![],
-    }
-}
-
-/// A fresh nonce for a signed request.
-pub fn nonce() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("nonce-{:016}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-impl Call {
-    /// Signs the call as a platform would (see the README's signing scheme), at `timestamp`
-    /// with `nonce`.
-    pub fn signed_at(self, key_id: &str, secret: &str, timestamp: i64, nonce: &str) -> Call {
-        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
-        let timestamp = timestamp.to_string();
-        let parts = subsidy_rules::platform_auth::SignedParts {
-            method: self.method.as_str(),
-            path,
-            query,
-            timestamp: &timestamp,
-            nonce,
-            body: &self.body,
-        };
-        let signature = parts.sign(secret);
-        self.header("x-key-id", key_id)
-            .header("x-timestamp", &timestamp)
-            .header("x-nonce", nonce)
-            .header("x-signature", &signature)
-    }
-
-    /// Signs the call now with a fresh nonce.
-    pub fn signed(self, key_id: &str, secret: &str) -> Call {
-        self.signed_at(key_id, secret, now(), &nonce())
-    }
-
-    pub fn bearer(self, token: &str) -> Call {
-        self.header("authorization", &format!("Bearer {token}"))
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Call {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn json(self, body: &Value) -> Call {
-        self.header("content-type", "application/json")
-            .raw(serde_json::to_vec(body).unwrap())
-    }
-
-    pub fn raw(mut self, body: Vec<u8>) -> Call {
-        self.body = body;
-        self
-    }
-
-    pub async fn send(self, county: &County) -> Reply {
-        let mut request = hyper::Request::builder()
-            .method(self.method)
-            .uri(format!("http://127.0.0.1:3000{}", self.path))
-            .header("host", "127.0.0.1:3000");
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        let request = request
-            .body(Full::new(Bytes::from(self.body)).map_err(
-                |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
-            ))
-            .unwrap();
-        let client: SocketAddr = "127.0.0.1:50000".parse().unwrap();
-        let response = county.host.handle(request, client).await.unwrap();
-        Reply {
-            status: response.status,
-            headers: response.headers,
-            body: response.body,
-        }
-    }
-}
-
-use http_body_util::BodyExt as _;
 use serde_json::json;
 
 // Platform helpers shared by the platform and claim tests.

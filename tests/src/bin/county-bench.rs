@@ -1,0 +1,377 @@
+//! The benchmark: every endpoint's throughput and latency as a ratio to a no-op component
+//! served by the same host in the same run, the cost of invoices and the review queue as the
+//! store grows, and each component's size. Ratios, not absolute times: the machines are shared.
+//!
+//!     scripts/bench.sh            (builds the components, then runs this in release)
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, ensure};
+use county_host::client::{Call, bearer_token, call};
+use county_host::{App, ExtraComponent, Host, KvStore};
+use serde_json::{Value, json};
+use subsidy_rules::auth::Role;
+
+const OPERATOR: &str = "bench-operator-secret-0123456789abcdef";
+const TRAINEE: &str = "bench-trainee-secret-0123456789abcdefgh";
+const PERSON: &str = "bench-person-key-secret-0123456789abcd";
+const REQUESTS: usize = 400;
+const CONCURRENCY: usize = 16;
+
+fn resident_id(n: usize) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    // Distinct for n < 336,000: month, day and sequence from n.
+    let first17 = format!(
+        "3709021990{:02}{:02}{:03}",
+        1 + (n / 28_000) % 12,
+        1 + (n / 1_000) % 28,
+        n % 1_000
+    );
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn variables() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("county_code".into(), "370902".into()),
+        ("county_name".into(), "泰山区".into()),
+        ("operator_token_secret".into(), OPERATOR.into()),
+        ("trainee_token_secret".into(), TRAINEE.into()),
+        ("person_key_secret".into(), PERSON.into()),
+    ])
+}
+
+fn admin() -> String {
+    bearer_token(Role::Admin, "bench-admin", OPERATOR)
+}
+
+struct Platform {
+    key_id: String,
+    secret: String,
+}
+
+fn record(id: &str, trainee: &str, occupation: &str) -> Value {
+    json!({
+        "record_id": id,
+        "trainee": {"resident_id": trainee, "name": "张三", "hukou_county": "370902"},
+        "occupation": occupation, "level": "5", "study_hours": 24, "mode": "online",
+        "started_on": "2020-02-20", "ended_on": "2020-03-10",
+        "assessment": {"result": "pass", "score": 86, "date": "2020-03-15"}
+    })
+}
+
+async fn send(host: &Host, call: Call) -> Result<Value> {
+    let reply = call.send(host).await;
+    ensure!(
+        reply.status < 300,
+        "setup request failed: {} {}",
+        reply.status,
+        String::from_utf8_lossy(&reply.body)
+    );
+    Ok(serde_json::from_slice(&reply.body).unwrap_or(Value::Null))
+}
+
+/// A county with a platform, a standard, and `trainees` persons each with one reported,
+/// registry-verified completion (record `t{i}`).
+async fn county(app: &Arc<App>, unrelated: usize, trainees: usize) -> Result<(Host, Platform)> {
+    let kv = Arc::new(KvStore::in_memory()?);
+    // Unrelated data: another county's keys, as a shared store would hold.
+    let filler = vec![b'x'; 200];
+    for i in 0..unrelated {
+        kv.set("default", &format!("370911:completion:other:{i}"), &filler)
+            .map_err(anyhow::Error::msg)?;
+    }
+    let host = Host::new(app.clone(), kv, &variables())?;
+    let credential = send(
+        &host,
+        call("POST", "/api/platform/credentials")
+            .bearer(&admin())
+            .json(&json!({"platform_id": "wljnpx"})),
+    )
+    .await?;
+    let platform = Platform {
+        key_id: credential["key_id"].as_str().unwrap_or_default().to_owned(),
+        secret: credential["secret"].as_str().unwrap_or_default().to_owned(),
+    };
+    send(
+        &host,
+        call("PUT", "/api/policy/standards/4-03-02-01/5")
+            .bearer(&admin())
+            .json(&json!({"standard": "1200"})),
+    )
+    .await?;
+    for chunk in (0..trainees).collect::<Vec<_>>().chunks(500) {
+        let records: Vec<Value> = chunk
+            .iter()
+            .map(|i| record(&format!("t{i}"), &resident_id(*i), "4-03-02-01"))
+            .collect();
+        send(
+            &host,
+            call("POST", "/api/platform/completions")
+                .json(&json!({"records": records}))
+                .signed(&platform.key_id, &platform.secret),
+        )
+        .await?;
+        let entries: Vec<Value> = chunk
+            .iter()
+            .map(|i| json!({"resident_id": resident_id(*i), "group": "migrant_worker", "source": "bench", "valid_from": "2020-01-01"}))
+            .collect();
+        send(
+            &host,
+            call("POST", "/api/eligibility/registry")
+                .bearer(&admin())
+                .json(&json!({"entries": entries})),
+        )
+        .await?;
+    }
+    Ok((host, platform))
+}
+
+struct Stats {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// Runs `make(i)` for i in 0..REQUESTS, sequentially or from `workers` tasks at once.
+async fn measure<F>(host: &Arc<Host>, workers: usize, make: F) -> Result<Stats>
+where
+    F: Fn(usize) -> Call + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..workers)
+        .map(|w| {
+            let host = host.clone();
+            let make = make.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                for i in (w..REQUESTS).step_by(workers) {
+                    let request = make(i);
+                    let t = Instant::now();
+                    let reply = request.send(&host).await;
+                    latencies.push(t.elapsed());
+                    if reply.status >= 300 {
+                        anyhow::bail!(
+                            "request {i} answered {}: {}",
+                            reply.status,
+                            String::from_utf8_lossy(&reply.body)
+                        );
+                    }
+                }
+                anyhow::Ok(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Ok(Stats {
+        rps: REQUESTS as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    })
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn timed(host: &Host, make: impl Fn() -> Call, repeat: usize) -> Result<Duration> {
+    let mut times = Vec::new();
+    for _ in 0..repeat {
+        let t = Instant::now();
+        send(host, make()).await?;
+        times.push(t.elapsed());
+    }
+    Ok(median(times))
+}
+
+fn component_sizes(root: &Path) -> Result<Vec<(String, u64)>> {
+    let mut sizes = Vec::new();
+    for entry in std::fs::read_dir(root.join("target/wasm32-wasip2/release"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            sizes.push((name, std::fs::metadata(&path)?.len()));
+        }
+    }
+    sizes.sort();
+    Ok(sizes)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let noop = ExtraComponent {
+        id: "noop".into(),
+        route: "/bench/noop".into(),
+        source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
+    };
+    let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
+    println!(
+        "machine: {} cores; {} requests per measurement, concurrency {CONCURRENCY}\n",
+        std::thread::available_parallelism()?,
+        REQUESTS
+    );
+
+    println!("## Component sizes (target: at most 300 KB)\n");
+    println!("| component | KB | within target |\n|---|---|---|");
+    for (name, bytes) in component_sizes(&root)? {
+        println!(
+            "| {name} | {:.0} | {} |",
+            bytes as f64 / 1024.0,
+            if bytes <= 300 * 1024 { "yes" } else { "no" }
+        );
+    }
+
+    // Claims need a fresh eligible trainee per request: 2 × REQUESTS of them.
+    let (host, platform) = county(&app, 0, 2 * REQUESTS + 20).await?;
+    let host = Arc::new(host);
+    let platform = Arc::new(platform);
+    let trainee_token = |i: usize| bearer_token(Role::Trainee, &resident_id(i), TRAINEE);
+    let check_body = |i: usize| {
+        json!({
+            "applicant": {"resident_id": resident_id(i), "hukou_county": "370902", "group": "migrant_worker"},
+            "training": {"platform_id": "wljnpx", "occupation": "4-03-02-01", "level": "5", "study_hours": 24,
+                         "mode": "online", "started_on": "2020-02-20",
+                         "assessment": {"result": "pass", "date": "2020-03-15"}}
+        })
+    };
+
+    println!(
+        "\n## Endpoints: throughput and latency, as a ratio to the no-op component (targets: policy read and eligibility ≥ 0.7, claim submission ≥ 0.4)\n"
+    );
+    println!(
+        "| endpoint | mode | req/s | ratio to no-op | p50 ms | p99 ms |\n|---|---|---|---|---|---|"
+    );
+    for (mode, workers) in [("sequential", 1), ("16 concurrent", CONCURRENCY)] {
+        let offset = if workers == 1 { 0 } else { REQUESTS };
+        let noop = measure(&host, workers, |_| call("GET", "/bench/noop")).await?;
+        let p = platform.clone();
+        let batch = move |i: usize| {
+            let records: Vec<Value> = (0..10)
+                .map(|j| {
+                    record(
+                        &format!("b{offset}-{i}-{j}"),
+                        &resident_id(5000 + i),
+                        "4-03-02-02",
+                    )
+                })
+                .collect();
+            call("POST", "/api/platform/completions")
+                .json(&json!({"records": records}))
+                .signed(&p.key_id, &p.secret)
+        };
+        let p = platform.clone();
+        let preview = move |_| {
+            call("GET", "/api/platform/invoices/preview?month=2020-03").signed(&p.key_id, &p.secret)
+        };
+        let endpoints: Vec<(&str, Stats)> = vec![
+            ("policy read", measure(&host, workers, |_| call("GET", "/api/policy")).await?),
+            ("eligibility check", measure(&host, workers, move |i| call("POST", "/api/eligibility/check").bearer(&trainee_token(i)).json(&check_body(i))).await?),
+            ("completion batch (10 records)", measure(&host, workers, batch).await?),
+            (
+                "claim submission",
+                measure(&host, workers, move |i| {
+                    let body = json!({"platform_id": "wljnpx", "record_id": format!("t{}", offset + i), "group": "migrant_worker",
+                                      "payee": {"kind": "social_security_card", "account": "6217001234567890123"}, "consent": true});
+                    call("POST", "/api/claims").bearer(&trainee_token(offset + i)).json(&body)
+                })
+                .await?,
+            ),
+            ("invoice build (preview, 820 records)", measure(&host, workers, preview).await?),
+        ];
+        println!(
+            "| no-op | {mode} | {:.0} | 1.00 | {:.2} | {:.2} |",
+            noop.rps,
+            noop.p50.as_secs_f64() * 1e3,
+            noop.p99.as_secs_f64() * 1e3
+        );
+        for (name, stats) in endpoints {
+            println!(
+                "| {name} | {mode} | {:.0} | {:.2} | {:.2} | {:.2} |",
+                stats.rps,
+                stats.rps / noop.rps,
+                stats.p50.as_secs_f64() * 1e3,
+                stats.p99.as_secs_f64() * 1e3
+            );
+        }
+    }
+
+    println!(
+        "\n## Growth: 1,000 vs 100,000 unrelated records in the store (target: ratio ≤ 1.5)\n"
+    );
+    println!("| operation | 1,000 ms | 100,000 ms | ratio |\n|---|---|---|---|");
+    let mut results: Vec<(String, Duration, Duration)> = Vec::new();
+    let mut per_size = Vec::new();
+    for unrelated in [1_000, 100_000] {
+        let (host, platform) = county(&app, unrelated, 1_060).await?;
+        // 60 claims waiting for review (their trainees declared, not registered, for this).
+        for i in 1_000..1_060 {
+            let body = json!({"platform_id": "wljnpx", "record_id": format!("t{i}"), "group": "poor_laborer",
+                              "payee": {"kind": "social_security_card", "account": "6217001234567890123"}, "consent": true});
+            send(
+                &host,
+                call("POST", "/api/claims")
+                    .bearer(&trainee_token(i))
+                    .json(&body),
+            )
+            .await?;
+        }
+        let reviewer = bearer_token(Role::Reviewer, "bench-reviewer", OPERATOR);
+        let queue = timed(
+            &host,
+            || call("GET", "/api/claims/queue?kind=review&limit=50").bearer(&reviewer),
+            21,
+        )
+        .await?;
+        let t = Instant::now();
+        let issued = send(
+            &host,
+            call("POST", "/api/platform/invoices")
+                .json(&json!({"month": "2020-03"}))
+                .signed(&platform.key_id, &platform.secret),
+        )
+        .await?;
+        let invoice = t.elapsed();
+        let lines = issued["invoice"]["lines"].as_array().map_or(0, Vec::len);
+        ensure!(lines >= 1_000, "the invoice has {lines} lines, not 1,000");
+        per_size.push((invoice, queue));
+    }
+    results.push((
+        "build an invoice of 1,000 lines".into(),
+        per_size[0].0,
+        per_size[1].0,
+    ));
+    results.push((
+        "read a page of the review queue".into(),
+        per_size[0].1,
+        per_size[1].1,
+    ));
+    for (name, small, large) in results {
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.2} |",
+            small.as_secs_f64() * 1e3,
+            large.as_secs_f64() * 1e3,
+            large.as_secs_f64() / small.as_secs_f64()
+        );
+    }
+    Ok(())
+}
