@@ -231,7 +231,7 @@ async fn main() -> Result<()> {
         REQUESTS
     );
 
-    println!("## Component sizes (target: at most 300 KB)\n");
+    println!("### Component sizes (target: at most 300 KB)\n");
     println!("| component | KB | within target |\n|---|---|---|");
     for (name, bytes) in component_sizes(&root)? {
         println!(
