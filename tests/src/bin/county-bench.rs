@@ -256,7 +256,7 @@ async fn main() -> Result<()> {
     };
 
     println!(
-        "\n## Endpoints: throughput and latency, as a ratio to the no-op component (targets: policy read and eligibility ≥ 0.7, claim submission ≥ 0.4)\n"
+        "\n### Endpoints: throughput and latency, as a ratio to the no-op component (targets: policy read and eligibility ≥ 0.7, claim submission ≥ 0.4)\n"
     );
     println!(
         "| endpoint | mode | req/s | ratio to no-op | p50 ms | p99 ms |\n|---|---|---|---|---|---|"
@@ -316,7 +316,7 @@ async fn main() -> Result<()> {
     }
 
     println!(
-        "\n## Growth: 1,000 vs 100,000 unrelated records in the store (target: ratio ≤ 1.5)\n"
+        "\n### Growth: 1,000 vs 100,000 unrelated records in the store (target: ratio ≤ 1.5)\n"
     );
     println!("| operation | 1,000 ms | 100,000 ms | ratio |\n|---|---|---|---|");
     let mut results: Vec<(String, Duration, Duration)> = Vec::new();
