@@ -1,6 +1,6 @@
 //! The trainee's side: their completion records, submitting a claim, their claims, withdrawing.
 
-use county_api::{ApiError, ApiRequest, Caller, Context, caller, json};
+use county_api::{ApiError, ApiRequest, Caller, Context, caller, json, judge};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -9,7 +9,7 @@ use subsidy_rules::{
     claim::{Claim, ClaimTransition, PayeeInput},
     completion::{CompletionRecord, RecordState, parse_record_id},
     dates::parse_day,
-    eligibility::{Applicant, ClaimStatus, CountyRules, Outcome, Verdict, evaluate},
+    eligibility::{Applicant, ClaimStatus, Outcome, Verdict},
 };
 
 /// The trainee behind the request; operators act through the review endpoints instead.
@@ -223,29 +223,11 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         graduation_date: submission.graduation_date,
         employed: submission.employed,
     };
-    let registry = ctx.store.registry_entries(&person, &[submission.group])?;
-    let history = ctx.store.claim_history(&person)?;
-    let platforms = ctx.store.platforms()?;
-    let rules = CountyRules {
-        county: &ctx.config.county,
-        policies: &ctx.policies,
-        platforms: &platforms,
-    };
-    let verdict = evaluate(
-        &rules,
-        &applicant,
-        &record.as_completion(),
-        &registry,
-        &history,
-    );
+    let verdict = judge(ctx, &applicant, &record.as_completion())?;
     if verdict.outcome == Outcome::Ineligible {
-        let primary = (verdict
-            .reasons
-            .iter()
-            .find(|r| r.code == "wrong_county")
-            .cloned())
-        .unwrap_or_else(|| {
-            Reason::new(
+        return Err(ApiError {
+            status: 422,
+            reason: Reason::new(
                 "not_eligible",
                 format!(
                     "不符合补贴条件（{}项），详见 details",
@@ -255,11 +237,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
                     "Not eligible ({} reasons, listed in details)",
                     verdict.reasons.len()
                 ),
-            )
-        });
-        return Err(ApiError {
-            status: 422,
-            reason: primary,
+            ),
             details: verdict.reasons.clone(),
         });
     }

@@ -4,6 +4,7 @@
 mod auth;
 mod config;
 mod error;
+mod judge;
 mod request;
 mod store;
 
@@ -15,6 +16,7 @@ use subsidy_rules::PolicyBook;
 pub use auth::{Caller, Party, PlatformCaller, caller, operator, party, platform};
 pub use config::CountyConfig;
 pub use error::ApiError;
+pub use judge::judge;
 pub use request::{ApiRequest, MAX_BODY_BYTES, from_value};
 pub use store::Store;
 

@@ -1,15 +1,15 @@
 //! The dry run: would this training earn the living allowance, how much, and if not, why.
 
-use county_api::{ApiError, ApiRequest, Caller, Context, caller, json};
+use county_api::{ApiError, ApiRequest, Caller, Context, caller, json, judge};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    CountyCode, DecimalText, OccupationCode, PersonGroup, PersonKey, PlatformId, Problems, Reason,
-    ResidentId, SkillLevel, StudyHours, TrainingMode,
+    CountyCode, DecimalText, OccupationCode, PersonGroup, PlatformId, Problems, Reason, ResidentId,
+    SkillLevel, StudyHours, TrainingMode,
     auth::Role,
     completion::{AssessmentInput, assessment_result},
     dates::parse_day,
-    eligibility::{Applicant, Completion, CountyRules, Verdict, evaluate},
+    eligibility::{Applicant, Completion, Verdict},
 };
 
 #[derive(Deserialize)]
@@ -129,27 +129,7 @@ pub fn check(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         _ => {}
     }
 
-    let person = PersonKey::derive(&ctx.config.person_key_secret, &applicant.resident_id);
-    let registry = ctx
-        .store
-        .registry_entries(&person, &[applicant.declared_group])?;
-    let history = ctx.store.claim_history(&person)?;
-    let platforms = ctx.store.platforms()?;
-    let rules = CountyRules {
-        county: &ctx.config.county,
-        policies: &ctx.policies,
-        platforms: &platforms,
-    };
-    let verdict = evaluate(&rules, &applicant, &completion, &registry, &history);
-    // Another county's resident is not ours to judge: refuse, naming the county that pays,
-    // with every other reason alongside.
-    if let Some(wrong) = verdict.reasons.iter().find(|r| r.code == "wrong_county") {
-        return Err(ApiError {
-            status: 422,
-            reason: wrong.clone(),
-            details: verdict.reasons.clone(),
-        });
-    }
+    let verdict = judge(ctx, &applicant, &completion)?;
     Ok(json(
         200,
         &CheckResponse {
