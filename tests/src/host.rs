@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -92,7 +92,16 @@ impl App {
         for component in extra {
             manifest.add_component(&component.id, &component.route, &component.source);
         }
-        let engine = Engine::new(&Config::new()).map_err(|e| anyhow!("{e}"))?;
+        // Instances come from a pool, as under Spin: a request pays for no fresh mappings.
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(256)
+            .total_memories(256)
+            .total_tables(256)
+            .total_core_instances(256)
+            .max_memory_size(256 << 20);
+        let mut config = Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(|e| anyhow!("{e}"))?;
         let mut linker: Linker<InstanceState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow!("{e}"))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
