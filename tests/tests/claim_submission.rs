@@ -9,14 +9,6 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use support::*;
 
-fn claim_body(platform_id: &str, record_id: &str) -> Value {
-    json!({
-        "platform_id": platform_id, "record_id": record_id, "group": "migrant_worker",
-        "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
-        "consent": true
-    })
-}
-
 async fn submit(county: &County, trainee_id: &str, body: &Value) -> Reply {
     call("POST", "/api/claims")
         .bearer(&trainee(trainee_id))
@@ -128,18 +120,7 @@ async fn the_whole_journey_from_report_to_payment_releases_the_platform_line() {
         paid["payee"]["account"], "6217001234567890123",
         "finance sees the account it pays"
     );
-    let steps: Vec<(Value, Value, Value)> = paid["transitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["from"].clone(),
-                t["to"].clone(),
-                t["changed"]["by"].clone(),
-            )
-        })
-        .collect();
+    let steps = transitions(&paid);
     assert_eq!(
         steps,
         [
@@ -302,21 +283,6 @@ async fn concurrently(
         statuses.push(task.await.unwrap());
     }
     statuses
-}
-
-async fn recount_is_clean(county: &County) {
-    let recount = call("POST", "/api/claims/recount")
-        .bearer(&admin())
-        .json(&json!({"resident_id": TRAINEE_A}))
-        .send(county)
-        .await;
-    assert_eq!(recount.status, 200);
-    for counter in recount.json()["counters"].as_array().unwrap() {
-        assert_eq!(
-            counter["was"], counter["is"],
-            "counters equal a recount from the records: {counter}"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -653,18 +653,7 @@ async fn finance_approves_then_pays_and_every_step_is_recorded() {
         paid["payment"],
         json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"})
     );
-    let steps: Vec<(Value, Value, Value)> = paid["transitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["from"].clone(),
-                t["to"].clone(),
-                t["changed"]["by"].clone(),
-            )
-        })
-        .collect();
+    let steps = transitions(&paid);
     assert_eq!(
         steps,
         [

@@ -67,11 +67,6 @@ impl Fixture {
     }
 }
 
-fn claim_body(record_id: &str) -> Value {
-    json!({"platform_id": "wljnpx", "record_id": record_id, "group": "migrant_worker",
-           "payee": {"kind": "social_security_card", "account": ACCOUNT}, "consent": true})
-}
-
 async fn fixture() -> (Fixture, String, String, String, String) {
     let county = taishan();
     let p = credential(&county, "wljnpx").await;
@@ -98,7 +93,7 @@ async fn fixture() -> (Fixture, String, String, String, String) {
     verify_key_group(&county, TRAINEE_A).await;
     let claim = call("POST", "/api/claims")
         .bearer(&trainee(TRAINEE_A))
-        .json(&claim_body("r0"))
+        .json(&claim_body("wljnpx", "r0"))
         .send(&county)
         .await
         .json()["claim"]["id"]
@@ -107,7 +102,7 @@ async fn fixture() -> (Fixture, String, String, String, String) {
         .to_owned();
     let to_withdraw = call("POST", "/api/claims")
         .bearer(&trainee(TRAINEE_A))
-        .json(&claim_body("r2"))
+        .json(&claim_body("wljnpx", "r2"))
         .send(&county)
         .await
         .json()["claim"]["id"]
@@ -299,7 +294,7 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
         (
             "POST",
             "/api/claims".into(),
-            Some(claim_body("r1")),
+            Some(claim_body("wljnpx", "r1")),
             vec![TraineeA],
         ),
         ("GET", "/api/claims".into(), None, vec![TraineeA, TraineeB]),

@@ -235,3 +235,44 @@ pub async fn verify_key_group(county: &County, trainee: &str) {
         .await;
     assert_eq!(reply.status, 200);
 }
+
+/// A trainee's claim from a record: a migrant worker paid to a social security card.
+pub fn claim_body(platform_id: &str, record_id: &str) -> Value {
+    json!({
+        "platform_id": platform_id, "record_id": record_id, "group": "migrant_worker",
+        "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
+        "consent": true
+    })
+}
+
+/// The limit counters of TRAINEE_A equal a recount from their claims.
+pub async fn recount_is_clean(county: &County) {
+    let recount = call("POST", "/api/claims/recount")
+        .bearer(&admin())
+        .json(&json!({"resident_id": TRAINEE_A}))
+        .send(county)
+        .await;
+    assert_eq!(recount.status, 200);
+    for counter in recount.json()["counters"].as_array().unwrap() {
+        assert_eq!(
+            counter["was"], counter["is"],
+            "counters equal a recount from the records: {counter}"
+        );
+    }
+}
+
+/// A claim's or an invoice's transitions as (from, to, by).
+pub fn transitions(document: &Value) -> Vec<(Value, Value, Value)> {
+    document["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["from"].clone(),
+                t["to"].clone(),
+                t["changed"]["by"].clone(),
+            )
+        })
+        .collect()
+}
