@@ -374,7 +374,7 @@ impl Store {
         }
         let mut report = Vec::new();
         for (key, is) in expected {
-            let was = self.counter(&key)? as i64;
+            let was = self.add(&key, 0)?;
             if was != is {
                 atomics::increment(&self.bucket, &key, is - was).map_err(store_error)?;
             }
