@@ -5,7 +5,7 @@ use county_api::{ApiError, ApiRequest, Context, Party, json, operator};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PersonGroup, PlatformId, Reason,
+    Change, PersonGroup, PlatformId, PlatformRegister, Reason,
     auth::Role,
     bounded_text,
     completion::{CompletionRecord, RecordState, parse_month},
@@ -19,15 +19,17 @@ use crate::acting_platform;
 struct Assessment<'a> {
     billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
     held: Vec<HeldLine>,
+    /// The register the lines were judged against (and the invoice names the platform from).
+    platforms: PlatformRegister,
 }
 
 fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessment<'a>, ApiError> {
     let standards = ctx.store.standards()?;
-    let platforms = ctx.store.platforms()?;
     let key_groups: Vec<PersonGroup> = ctx.policies.key_groups();
     let mut assessment = Assessment {
         billable: vec![],
         held: vec![],
+        platforms: ctx.store.platforms()?,
     };
     let open = records.iter().filter(|r| {
         r.state() != RecordState::Void && r.invoice.is_none() && r.facts.assessment.passed
@@ -35,7 +37,13 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
     for record in open {
         let f = &record.facts;
         let verified = key_group_verified(ctx, record, &key_groups)?;
-        match bill_line(&ctx.policies, &standards, &platforms, verified, record) {
+        match bill_line(
+            &ctx.policies,
+            &standards,
+            &assessment.platforms,
+            verified,
+            record,
+        ) {
             Ok(_)
                 if ctx
                     .store
@@ -227,7 +235,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     }
     // Everything the invoice needs is read before anything is written: from here, a failure
     // rolls back.
-    let platform_name = (ctx.store.platforms()?.find(&platform_id))
+    let platform_name = (assessment.platforms.find(&platform_id))
         .map(|p| p.name.clone())
         .unwrap_or_default();
     let number = ctx.store.next_invoice_number(&platform_id, &month)?;

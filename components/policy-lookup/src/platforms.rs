@@ -25,9 +25,20 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let replacement: Replacement = request.json()?;
     let change = Change::new(&admin.sub, ctx.now);
     let platforms = PlatformRegister::parse_list(replacement.platforms, &change)?;
+    save(request, ctx, |current| {
+        Ok(current.replaced(platforms.clone(), &change))
+    })
+}
+
+/// Applies an admin's change to the register under compare-and-swap, honouring `If-Match`.
+fn save(
+    request: &ApiRequest,
+    ctx: &Context,
+    mut change: impl FnMut(PlatformRegister) -> Result<PlatformRegister, ApiError>,
+) -> Result<Response, ApiError> {
     let register = ctx.store.update_platforms(|current| {
         request.check_revision(current.revision)?;
-        Ok(current.replaced(platforms.clone(), &change))
+        change(current)
     })?;
     Ok(json_revision(&register, register.revision))
 }
@@ -50,9 +61,7 @@ pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
     }
     let change = Change::new(&admin.sub, ctx.now);
     let platform = Platform::parse_one(input, &change)?;
-    let register = ctx.store.update_platforms(|current| {
-        request.check_revision(current.revision)?;
+    save(request, ctx, |current| {
         Ok(current.with_platform(platform.clone(), &change))
-    })?;
-    Ok(json_revision(&register, register.revision))
+    })
 }

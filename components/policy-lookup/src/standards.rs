@@ -77,9 +77,20 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let replacement: Replacement = request.json()?;
     let change = Change::new(&admin.sub, ctx.now);
     let entries = StandardsTable::parse_list(replacement.standards, &change)?;
+    save(request, ctx, |current| {
+        Ok(current.replaced(entries.clone(), &change))
+    })
+}
+
+/// Applies an admin's change to the table under compare-and-swap, honouring `If-Match`.
+fn save(
+    request: &ApiRequest,
+    ctx: &Context,
+    mut change: impl FnMut(StandardsTable) -> Result<StandardsTable, ApiError>,
+) -> Result<Response, ApiError> {
     let table = ctx.store.update_standards(|current| {
         request.check_revision(current.revision)?;
-        Ok(current.replaced(entries.clone(), &change))
+        change(current)
     })?;
     Ok(json_revision(&table, table.revision))
 }
@@ -100,11 +111,9 @@ pub fn put_one(
     };
     let change = Change::new(&admin.sub, ctx.now);
     let standard = SubsidyStandard::parse_one(input, &change)?;
-    let table = ctx.store.update_standards(|current| {
-        request.check_revision(current.revision)?;
+    save(request, ctx, |current| {
         Ok(current.with_standard(standard.clone(), &change))
-    })?;
-    Ok(json_revision(&table, table.revision))
+    })
 }
 
 pub fn remove(
@@ -125,11 +134,9 @@ pub fn remove(
         }
     };
     let change = Change::new(&admin.sub, ctx.now);
-    let table = ctx.store.update_standards(|current| {
-        request.check_revision(current.revision)?;
+    save(request, ctx, |current| {
         current
             .without(&occupation, level, &change)
             .ok_or_else(ApiError::not_found)
-    })?;
-    Ok(json_revision(&table, table.revision))
+    })
 }
