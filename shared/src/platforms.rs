@@ -182,15 +182,10 @@ pub struct PlatformRegister {
     pub changed: Option<Change>,
 }
 
+/// One platform of the seed. Plain fields and a hand-written `cities`: `flatten` and
+/// `untagged` would buffer every entry and parse it twice, on every request that reads the seed.
 #[derive(Deserialize)]
 struct SeedEntry {
-    #[serde(flatten)]
-    platform: SeedPlatform,
-    cities: SeedCities,
-}
-
-#[derive(Deserialize)]
-struct SeedPlatform {
     id: PlatformId,
     name: String,
     #[serde(default)]
@@ -199,20 +194,39 @@ struct SeedPlatform {
     site: Option<String>,
     listed_in: Vec<String>,
     recorded_on: NaiveDate,
+    cities: SeedCities,
 }
 
 /// `"all"` (every Shandong city) or a list of 4-digit city prefixes.
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum SeedCities {
-    All(AllCities),
+    All,
     Only(Vec<String>),
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum AllCities {
-    All,
+impl<'de> Deserialize<'de> for SeedCities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Cities;
+        impl<'de> serde::de::Visitor<'de> for Cities {
+            type Value = SeedCities;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"all\" or a list of city codes")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<SeedCities, E> {
+                match value {
+                    "all" => Ok(SeedCities::All),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<SeedCities, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(SeedCities::Only)
+            }
+        }
+        deserializer.deserialize_any(Cities)
+    }
 }
 
 /// Reasons the allowance cannot rest on training at a platform.
@@ -236,16 +250,16 @@ impl PlatformRegister {
         let platforms = entries
             .into_iter()
             .filter(|e| match &e.cities {
-                SeedCities::All(_) => county.province() == "37",
+                SeedCities::All => county.province() == "37",
                 SeedCities::Only(cities) => cities.iter().any(|c| c == county.city()),
             })
             .map(|e| Platform {
-                id: e.platform.id,
-                name: e.platform.name,
-                aliases: e.platform.aliases,
-                site: e.platform.site,
-                listed_in: e.platform.listed_in,
-                recorded_on: Some(e.platform.recorded_on),
+                id: e.id,
+                name: e.name,
+                aliases: e.aliases,
+                site: e.site,
+                listed_in: e.listed_in,
+                recorded_on: Some(e.recorded_on),
                 status: PlatformStatus::Approved,
                 changed: None,
             })

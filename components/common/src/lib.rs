@@ -48,7 +48,9 @@ pub async fn serve(request: IncomingRequest, route: Route) -> Response {
         Err(error) => Err(error),
     };
     let response = response.unwrap_or_else(ApiError::into_response);
-    eprintln!("{method_and_path} -> {}", response.status());
+    // One write: each piece `eprintln!` writes separately is a host call of its own.
+    let line = format!("{method_and_path} -> {}\n", response.status());
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     response
 }
 

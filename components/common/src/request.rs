@@ -47,6 +47,26 @@ fn too_large() -> ApiError {
     )
 }
 
+/// The whole body, refused with 413 as soon as it passes `MAX_BODY_BYTES`.
+async fn read_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    let mut stream = request.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request(
+                "body_unreadable",
+                "请求内容读取失败",
+                "The request body could not be read",
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 impl ApiRequest {
     pub async fn read(request: IncomingRequest) -> Result<ApiRequest, ApiError> {
         let method = request.method();
@@ -63,21 +83,11 @@ impl ApiRequest {
         if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        let mut stream = request.into_body_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| {
-                ApiError::bad_request(
-                    "body_unreadable",
-                    "请求内容读取失败",
-                    "The request body could not be read",
-                )
-            })?;
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        // No route reads a GET's or HEAD's body: skip the stream and its host calls.
+        let body = match method {
+            Method::Get | Method::Head => Vec::new(),
+            _ => read_body(request).await?,
+        };
         Ok(ApiRequest {
             method,
             path,
