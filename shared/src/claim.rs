@@ -156,8 +156,12 @@ pub struct Claim {
 fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
     Reason::new(
         "invalid_transition",
-        format!("申领状态为 {from:?}，不能变更为 {to:?}").to_lowercase(),
-        format!("A claim in state {from:?} cannot become {to:?}").to_lowercase(),
+        format!("申领状态为 {}，不能变更为 {}", from.as_str(), to.as_str()),
+        format!(
+            "A claim in state {} cannot become {}",
+            from.as_str(),
+            to.as_str()
+        ),
     )
 }
 

@@ -258,6 +258,18 @@ pub enum RecordState {
     Void,
 }
 
+impl RecordState {
+    /// The state's name as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordState::Reported => "reported",
+            RecordState::Claimed => "claimed",
+            RecordState::Billed => "billed",
+            RecordState::Void => "void",
+        }
+    }
+}
+
 /// A completion record as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionRecord {
@@ -325,8 +337,10 @@ impl CompletionRecord {
                         _ => "作废",
                     }
                 ),
-                format!("The record is {state:?}; it can no longer be corrected or voided")
-                    .to_lowercase(),
+                format!(
+                    "The record is {}; it can no longer be corrected or voided",
+                    state.as_str()
+                ),
             )),
         }
     }

@@ -16,9 +16,20 @@ pub fn china_day(at: DateTime<Utc>) -> NaiveDate {
 
 /// A day as `YYYY-MM-DD`, the only form the API takes.
 pub fn parse_day(input: &str) -> Result<NaiveDate, Reason> {
-    let well_formed = input.len() == 10;
-    well_formed
-        .then(|| NaiveDate::parse_from_str(input, "%Y-%m-%d").ok())
+    // Digits by position, then chrono for the calendar: `parse_from_str` would interpret its
+    // format string on every call, and its parser is a large share of a component.
+    let digits = |range: std::ops::Range<usize>| {
+        let bytes = input.as_bytes().get(range)?;
+        bytes.iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let dashes = input.len() == 10 && input.as_bytes()[4] == b'-' && input.as_bytes()[7] == b'-';
+    dashes
+        .then(|| {
+            let year = i32::try_from(digits(0..4)?).ok()?;
+            NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
+        })
         .flatten()
         .filter(|day| (1900..=2100).contains(&chrono::Datelike::year(day)))
         .ok_or_else(|| {
@@ -58,6 +69,12 @@ mod tests {
             "2020-02-06T00:00:00",
             "",
             "0001-01-01",
+            "2020-13-01",
+            "2020-00-10",
+            "2020-04-31",
+            "2020-+4-01",
+            "２０２０-02-06",
+            "2020/02/06",
         ] {
             assert_eq!(parse_day(bad).unwrap_err().code, "invalid_date", "{bad}");
         }

@@ -47,6 +47,17 @@ pub enum ClaimStatus {
 }
 
 impl ClaimStatus {
+    /// The state's name as the API and the store write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Submitted => "submitted",
+            ClaimStatus::Approved => "approved",
+            ClaimStatus::Paid => "paid",
+            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Withdrawn => "withdrawn",
+        }
+    }
+
     /// A claim holds its place in the limits from submission until rejected or withdrawn.
     pub fn counts_toward_limits(self) -> bool {
         matches!(

@@ -127,6 +127,17 @@ pub enum InvoiceState {
     Paid,
 }
 
+impl InvoiceState {
+    /// The state's name as the API, the store and the CSV write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceState::Issued => "issued",
+            InvoiceState::Approved => "approved",
+            InvoiceState::Paid => "paid",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     pub from: Option<InvoiceState>,
@@ -161,8 +172,12 @@ pub struct Invoice {
 fn wrong_state(from: InvoiceState, to: InvoiceState) -> Reason {
     Reason::new(
         "invalid_transition",
-        format!("发票状态为 {from:?}，不能变更为 {to:?}").to_lowercase(),
-        format!("An invoice in state {from:?} cannot become {to:?}").to_lowercase(),
+        format!("发票状态为 {}，不能变更为 {}", from.as_str(), to.as_str()),
+        format!(
+            "An invoice in state {} cannot become {}",
+            from.as_str(),
+            to.as_str()
+        ),
     )
 }
 
@@ -260,7 +275,7 @@ impl Invoice {
             &self.period,
             &self.fund,
         ];
-        let state = format!("{:?}", self.state).to_lowercase();
+        let state = self.state.as_str();
         for line in &self.lines {
             let row = [
                 line.record_id.clone(),
@@ -277,7 +292,7 @@ impl Invoice {
             let record = head
                 .iter()
                 .map(|s| s.to_string())
-                .chain([state.clone()])
+                .chain([state.to_owned()])
                 .chain(row);
             out.write_record(record.collect::<Vec<_>>())
                 .expect("in-memory CSV");
@@ -394,5 +409,21 @@ mod tests {
         );
         assert!(rows[3].ends_with(",400.00") && rows[3].contains("TOTAL"));
         assert!(rows[1].contains("互联网+职业技能培训网"));
+    }
+
+    #[test]
+    fn state_names_are_the_serialized_names() {
+        for state in [
+            InvoiceState::Issued,
+            InvoiceState::Approved,
+            InvoiceState::Paid,
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        let refused = wrong_state(InvoiceState::Paid, InvoiceState::Approved);
+        assert_eq!(
+            refused.message_en,
+            "An invoice in state paid cannot become approved"
+        );
     }
 }

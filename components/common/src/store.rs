@@ -192,9 +192,12 @@ impl Store {
     fn entries(&self, index: &Index) -> Result<Vec<String>, ApiError> {
         let slots = self.counter(&index.counter())?;
         let mut entries: Vec<String> = Vec::new();
+        // A set beside the list: a platform's month holds thousands of records, and a scan
+        // of the list for each would make reading them quadratic.
+        let mut seen = std::collections::HashSet::new();
         for slot in 1..=slots {
             if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
-                && !entries.contains(&entry)
+                && seen.insert(entry.clone())
             {
                 entries.push(entry);
             }
