@@ -336,16 +336,15 @@ async fn only_the_trainee_or_a_reviewing_operator_may_check_a_person() {
         (odd_subject.status, odd_subject.error_code().as_str()),
         (401, "token_malformed")
     );
-    let forged_trainee = subsidy_rules::auth::sign_token(
-        &subsidy_rules::auth::TokenClaims {
-            sub: TRAINEE_A.into(),
-            role: subsidy_rules::auth::Role::Trainee,
-            iat: now(),
-            exp: now() + 60,
-        },
-        OPERATOR_SECRET.as_bytes(),
-    );
+    let forged_trainee = token_signed_with(Role::Trainee, TRAINEE_A, OPERATOR_SECRET.as_bytes());
     let mismatch = check(&county, &forged_trainee, &facts(TRAINEE_A)).await;
+    assert_eq!(
+        (mismatch.status, mismatch.error_code().as_str()),
+        (401, "token_role_mismatch")
+    );
+    // Nor does the identity service's secret make an operator.
+    let forged_admin = token_signed_with(Role::Admin, "op-admin", TRAINEE_SECRET.as_bytes());
+    let mismatch = check(&county, &forged_admin, &facts(TRAINEE_A)).await;
     assert_eq!(
         (mismatch.status, mismatch.error_code().as_str()),
         (401, "token_role_mismatch")

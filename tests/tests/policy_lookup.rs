@@ -369,15 +369,8 @@ async fn only_admins_change_tables() {
         );
     }
     // A token signed with another county's secret is worthless here.
-    let other_county = subsidy_rules::auth::sign_token(
-        &subsidy_rules::auth::TokenClaims {
-            sub: "op".into(),
-            role: subsidy_rules::auth::Role::Admin,
-            iat: now(),
-            exp: now() + 60,
-        },
-        b"another-county-secret-0123456789abcdef",
-    );
+    let other_county =
+        token_signed_with(Role::Admin, "op", b"another-county-secret-0123456789abcdef");
     let foreign = put().bearer(&other_county).send(&county).await;
     assert_eq!(
         (foreign.status, foreign.error_code().as_str()),

@@ -10,7 +10,8 @@ use std::sync::{Arc, OnceLock};
 pub use county_host::client::{Call, Reply, call, nonce};
 use county_host::{App, Host, KvStore};
 use serde_json::Value;
-use subsidy_rules::auth::{Role, TokenClaims, sign_token};
+pub use subsidy_rules::auth::Role;
+use subsidy_rules::auth::{TokenClaims, sign_token};
 
 pub const OPERATOR_SECRET: &str = "test-operator-secret-0123456789abcdef";
 pub const TRAINEE_SECRET: &str = "test-trainee-secret-0123456789abcdefgh";
@@ -124,19 +125,25 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// A token from its rightful issuer: the identity service for trainees, operators' otherwise.
 pub fn token(role: Role, sub: &str) -> String {
     let secret = if role == Role::Trainee {
         TRAINEE_SECRET
     } else {
         OPERATOR_SECRET
     };
+    token_signed_with(role, sub, secret.as_bytes())
+}
+
+/// A token valid for ten minutes, signed with any secret.
+pub fn token_signed_with(role: Role, sub: &str, secret: &[u8]) -> String {
     let claims = TokenClaims {
         sub: sub.to_owned(),
         role,
         iat: now() - 10,
         exp: now() + 600,
     };
-    sign_token(&claims, secret.as_bytes())
+    sign_token(&claims, secret)
 }
 
 pub fn admin() -> String {
