@@ -75,7 +75,6 @@ fn malformed() -> Reason {
     )
 }
 
-/// Checks signature and lifetime. It does not check the role: that is the endpoint's business.
 /// The role a token claims, unverified: only for choosing which issuer's secret to try first.
 pub fn claimed_role(token: &str) -> Option<Role> {
     #[derive(Deserialize)]
@@ -87,6 +86,7 @@ pub fn claimed_role(token: &str) -> Option<Role> {
     Some(claimed.role)
 }
 
+/// Checks signature and lifetime. It does not check the role: that is the endpoint's business.
 pub fn verify_token(token: &str, secret: &[u8], now_unix: i64) -> Result<TokenClaims, Reason> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
