@@ -20,6 +20,8 @@ const TRAINEE: &str = "bench-trainee-secret-0123456789abcdefgh";
 const PERSON: &str = "bench-person-key-secret-0123456789abcd";
 const REQUESTS: usize = 400;
 const CONCURRENCY: usize = 16;
+/// Each endpoint alternates with the no-op this many times (odd: the ratio is the median).
+const ROUNDS: usize = 5;
 
 fn resident_id(n: usize) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -140,41 +142,63 @@ struct Stats {
     p99: Duration,
 }
 
-/// Runs `make(i)` for i in 0..REQUESTS, sequentially or from `workers` tasks at once.
-async fn measure<F>(host: &Arc<Host>, workers: usize, make: F) -> Result<Stats>
-where
-    F: Fn(usize) -> Call + Send + Sync + 'static,
-{
-    measure_n(host, workers, REQUESTS, |status| status < 300, make).await
+impl Stats {
+    fn of(requests: usize, elapsed: Duration, mut latencies: Vec<Duration>) -> Stats {
+        latencies.sort();
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        Stats {
+            rps: requests as f64 / elapsed.as_secs_f64(),
+            p50: at(0.50),
+            p99: at(0.99),
+        }
+    }
 }
 
-/// Runs `make(i)` for i in 0..requests; every answer's status must pass `expected`.
-async fn measure_n<F>(
-    host: &Arc<Host>,
-    workers: usize,
+/// One endpoint's requests: `make(i)` is the i-th, and every answer's status must pass
+/// `expected`.
+#[derive(Clone)]
+struct Endpoint {
+    label: String,
     requests: usize,
     expected: fn(u16) -> bool,
-    make: F,
-) -> Result<Stats>
-where
-    F: Fn(usize) -> Call + Send + Sync + 'static,
-{
-    let make = Arc::new(make);
+    make: Arc<dyn Fn(usize) -> Call + Send + Sync>,
+}
+
+fn endpoint(label: &str, make: impl Fn(usize) -> Call + Send + Sync + 'static) -> Endpoint {
+    Endpoint {
+        label: label.to_owned(),
+        requests: REQUESTS,
+        expected: |status| status < 300,
+        make: Arc::new(make),
+    }
+}
+
+/// Sends requests `first..first + count` of `endpoint`, sequentially or from `workers` tasks
+/// at once: the time it took and each request's latency.
+async fn run(
+    host: &Arc<Host>,
+    workers: usize,
+    endpoint: &Endpoint,
+    first: usize,
+    count: usize,
+) -> Result<(Duration, Vec<Duration>)> {
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)
         .map(|w| {
             let host = host.clone();
-            let make = make.clone();
+            let endpoint = endpoint.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                for i in (w..requests).step_by(workers) {
-                    let request = make(i);
+                for i in (first + w..first + count).step_by(workers) {
+                    let request = (endpoint.make)(i);
                     let t = Instant::now();
                     let reply = request.send(&host).await;
                     latencies.push(t.elapsed());
-                    if !expected(reply.status) {
+                    if !(endpoint.expected)(reply.status) {
                         anyhow::bail!(
-                            "request {i} answered {}: {}",
+                            "{} request {i} answered {}: {}",
+                            endpoint.label,
                             reply.status,
                             String::from_utf8_lossy(&reply.body)
                         );
@@ -188,14 +212,30 @@ where
     for task in tasks {
         latencies.extend(task.await??);
     }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Ok(Stats {
-        rps: requests as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-    })
+    Ok((started.elapsed(), latencies))
+}
+
+/// `endpoint` measured in rounds that alternate with as many no-op requests, so that the
+/// machine's load changing between the two does not show up as a ratio: its stats over all
+/// rounds, and the median of the rounds' ratios of no-op time to its time.
+async fn against_noop(
+    host: &Arc<Host>,
+    workers: usize,
+    noop: &Endpoint,
+    endpoint: &Endpoint,
+) -> Result<(Stats, f64)> {
+    let per_round = (endpoint.requests / ROUNDS).max(workers);
+    let (mut elapsed, mut latencies, mut ratios) = (Duration::ZERO, Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let (noop_time, _) = run(host, workers, noop, round * per_round, per_round).await?;
+        let (time, mut times) = run(host, workers, endpoint, round * per_round, per_round).await?;
+        ratios.push(noop_time.as_secs_f64() / time.as_secs_f64());
+        elapsed += time;
+        latencies.append(&mut times);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let stats = Stats::of(per_round * ROUNDS, elapsed, latencies);
+    Ok((stats, ratios[ROUNDS / 2]))
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -275,9 +315,9 @@ async fn main() -> Result<()> {
     println!(
         "| endpoint | mode | req/s | ratio to no-op | p50 ms | p99 ms |\n|---|---|---|---|---|---|"
     );
+    let noop = endpoint("no-op", |_| call("GET", "/bench/noop"));
     for (mode, workers) in [("sequential", 1), ("16 concurrent", CONCURRENCY)] {
         let offset = if workers == 1 { 0 } else { REQUESTS };
-        let noop = measure(&host, workers, |_| call("GET", "/bench/noop")).await?;
         let p = platform.clone();
         let batch = move |i: usize| {
             let records: Vec<Value> = (0..10)
@@ -297,56 +337,70 @@ async fn main() -> Result<()> {
         let preview = move |_| {
             call("GET", "/api/platform/invoices/preview?month=2020-03").signed(&p.key_id, &p.secret)
         };
-        let mut endpoints: Vec<(String, Stats)> = vec![
+        let endpoints = [
             // What serving a request costs a county component before any of our code runs:
             // instantiating it, reading the headers, refusing a body declared too large.
-            (
-                "floor: eligibility component refusing an oversize body (413)".into(),
-                measure_n(&host, workers, REQUESTS, |status| status == 413, |_| {
-                    call("POST", "/api/eligibility/check").header("content-length", "600000")
-                })
-                .await?,
-            ),
-            ("standards read (empty table)".into(), measure(&host, workers, |_| call("GET", "/api/policy/standards?level=4")).await?),
-            ("policy read".into(), measure(&host, workers, |_| call("GET", "/api/policy")).await?),
-            ("eligibility check".into(), measure(&host, workers, move |i| call("POST", "/api/eligibility/check").bearer(&trainee_token(i)).json(&check_body(i))).await?),
-            ("completion batch (10 records)".into(), measure(&host, workers, batch).await?),
-            (
-                "claim submission".into(),
-                measure(&host, workers, move |i| {
-                    let body = json!({"platform_id": "wljnpx", "record_id": format!("t{}", offset + i), "group": "migrant_worker",
-                                      "payee": {"kind": "social_security_card", "account": "6217001234567890123"}, "consent": true});
-                    call("POST", "/api/claims").bearer(&trainee_token(offset + i)).json(&body)
-                })
-                .await?,
-            ),
+            Endpoint {
+                expected: |status| status == 413,
+                ..endpoint(
+                    "floor: eligibility component refusing an oversize body (413)",
+                    |_| call("POST", "/api/eligibility/check").header("content-length", "600000"),
+                )
+            },
+            endpoint("standards read (empty table)", |_| {
+                call("GET", "/api/policy/standards?level=4")
+            }),
+            endpoint("policy read", |_| call("GET", "/api/policy")),
+            endpoint("eligibility check", move |i| {
+                call("POST", "/api/eligibility/check")
+                    .bearer(&trainee_token(i))
+                    .json(&check_body(i))
+            }),
+            endpoint("completion batch (10 records)", batch),
+            endpoint("claim submission", move |i| {
+                let body = json!({"platform_id": "wljnpx", "record_id": format!("t{}", offset + i), "group": "migrant_worker",
+                                  "payee": {"kind": "social_security_card", "account": "6217001234567890123"}, "consent": true});
+                call("POST", "/api/claims")
+                    .bearer(&trainee_token(offset + i))
+                    .json(&body)
+            }),
         ];
-        // Slow by nature (it reads every record of the month, the batches' included): fewer
-        // requests, and the label says how many records it read.
+        let (noop_time, noop_latencies) = run(&host, workers, &noop, 0, REQUESTS).await?;
+        let alone = Stats::of(REQUESTS, noop_time, noop_latencies);
+        println!(
+            "| no-op | {mode} | {:.0} | 1.00 | {:.2} | {:.2} |",
+            alone.rps,
+            alone.p50.as_secs_f64() * 1e3,
+            alone.p99.as_secs_f64() * 1e3
+        );
+        let row = |label: &str, stats: Stats, ratio: f64| {
+            println!(
+                "| {label} | {mode} | {:.0} | {ratio:.2} | {:.2} | {:.2} |",
+                stats.rps,
+                stats.p50.as_secs_f64() * 1e3,
+                stats.p99.as_secs_f64() * 1e3
+            );
+        };
+        for endpoint in &endpoints {
+            let (stats, ratio) = against_noop(&host, workers, &noop, endpoint).await?;
+            row(&endpoint.label, stats, ratio);
+        }
+        // Slow by nature (it reads every record of the month, the batches' just sent
+        // included): fewer requests, and the label says how many records it reads.
         let seen = send(&host, preview(0)).await?;
         let records = ["lines", "held"]
             .iter()
             .map(|k| seen[k].as_array().map_or(0, Vec::len))
             .sum::<usize>();
-        endpoints.push((
-            format!("invoice build (preview, {records} records)"),
-            measure_n(&host, workers, 32, |status| status < 300, preview).await?,
-        ));
-        println!(
-            "| no-op | {mode} | {:.0} | 1.00 | {:.2} | {:.2} |",
-            noop.rps,
-            noop.p50.as_secs_f64() * 1e3,
-            noop.p99.as_secs_f64() * 1e3
-        );
-        for (name, stats) in endpoints {
-            println!(
-                "| {name} | {mode} | {:.0} | {:.2} | {:.2} | {:.2} |",
-                stats.rps,
-                stats.rps / noop.rps,
-                stats.p50.as_secs_f64() * 1e3,
-                stats.p99.as_secs_f64() * 1e3
-            );
-        }
+        let invoice = Endpoint {
+            requests: 32,
+            ..endpoint(
+                &format!("invoice build (preview, {records} records)"),
+                preview,
+            )
+        };
+        let (stats, ratio) = against_noop(&host, workers, &noop, &invoice).await?;
+        row(&invoice.label, stats, ratio);
     }
 
     if std::env::args().any(|a| a == "--endpoints-only") {
