@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-components.sh
-exec cargo run --profile bench-host -p county-host --bin county-bench -- "$@"
+exec cargo run --profile bench-host -p county-bench -- "$@"

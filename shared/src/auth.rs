@@ -67,12 +67,45 @@ fn mac(secret: &[u8], signing_input: &str) -> Hmac<Sha256> {
     mac
 }
 
-fn malformed() -> Reason {
-    Reason::new(
-        "token_malformed",
-        "登录凭证格式不正确",
-        "The bearer token is not a well-formed HS256 JWT",
-    )
+/// Why a bearer token is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    Malformed,
+    /// Not signed with this secret: a forgery, or a token of the other issuer.
+    SignatureInvalid,
+    Expired,
+    NotYetValid,
+}
+
+impl TokenRefusal {
+    pub fn reason(self) -> Reason {
+        match self {
+            TokenRefusal::Malformed => Reason::new(
+                "token_malformed",
+                "登录凭证格式不正确",
+                "The bearer token is not a well-formed HS256 JWT",
+            ),
+            TokenRefusal::SignatureInvalid => Reason::new(
+                "token_signature_invalid",
+                "登录凭证签名无效",
+                "The bearer token's signature does not verify",
+            ),
+            TokenRefusal::Expired => Reason::new(
+                "token_expired",
+                "登录凭证已过期，请重新登录",
+                "The bearer token has expired",
+            ),
+            TokenRefusal::NotYetValid => Reason::new(
+                "token_not_yet_valid",
+                "登录凭证签发时间晚于当前时间",
+                "The bearer token is issued in the future",
+            ),
+        }
+    }
+}
+
+fn malformed() -> TokenRefusal {
+    TokenRefusal::Malformed
 }
 
 /// The role a token claims, unverified: only for choosing which issuer's secret to try first.
@@ -87,7 +120,11 @@ pub fn claimed_role(token: &str) -> Option<Role> {
 }
 
 /// Checks signature and lifetime. It does not check the role: that is the endpoint's business.
-pub fn verify_token(token: &str, secret: &[u8], now_unix: i64) -> Result<TokenClaims, Reason> {
+pub fn verify_token(
+    token: &str,
+    secret: &[u8],
+    now_unix: i64,
+) -> Result<TokenClaims, TokenRefusal> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -102,30 +139,16 @@ pub fn verify_token(token: &str, secret: &[u8], now_unix: i64) -> Result<TokenCl
     let signing_input = &token[..token.len() - signature.len() - 1];
     mac(secret, signing_input)
         .verify_slice(&decode(signature)?)
-        .map_err(|_| {
-            Reason::new(
-                "token_signature_invalid",
-                "登录凭证签名无效",
-                "The bearer token's signature does not verify",
-            )
-        })?;
+        .map_err(|_| TokenRefusal::SignatureInvalid)?;
     let claims: TokenClaims = serde_json::from_slice(&decode(payload)?).map_err(|_| malformed())?;
     if claims.sub.is_empty() || claims.sub.len() > 128 {
         return Err(malformed());
     }
     if now_unix >= claims.exp {
-        return Err(Reason::new(
-            "token_expired",
-            "登录凭证已过期，请重新登录",
-            "The bearer token has expired",
-        ));
+        return Err(TokenRefusal::Expired);
     }
     if claims.iat > now_unix + LEEWAY_SECONDS {
-        return Err(Reason::new(
-            "token_not_yet_valid",
-            "登录凭证签发时间晚于当前时间",
-            "The bearer token is issued in the future",
-        ));
+        return Err(TokenRefusal::NotYetValid);
     }
     Ok(claims)
 }
@@ -161,11 +184,14 @@ mod tests {
             claims(Role::Reviewer)
         );
         assert_eq!(
-            verify_token(&token, SECRET, 2_000).unwrap_err().code,
+            verify_token(&token, SECRET, 2_000)
+                .unwrap_err()
+                .reason()
+                .code,
             "token_expired"
         );
         assert_eq!(
-            verify_token(&token, SECRET, 900).unwrap_err().code,
+            verify_token(&token, SECRET, 900).unwrap_err().reason().code,
             "token_not_yet_valid"
         );
         assert!(verify_token(&token, SECRET, 1_000 - LEEWAY_SECONDS).is_ok());
@@ -175,7 +201,10 @@ mod tests {
     fn tampering_or_another_secret_fails() {
         let token = sign_token(&claims(Role::Reviewer), SECRET);
         assert_eq!(
-            verify_token(&token, b"other", 1_500).unwrap_err().code,
+            verify_token(&token, b"other", 1_500)
+                .unwrap_err()
+                .reason()
+                .code,
             "token_signature_invalid"
         );
         // Promote oneself to admin without the secret.
@@ -184,7 +213,10 @@ mod tests {
         let parts: Vec<&str> = token.split('.').collect();
         let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
         assert_eq!(
-            verify_token(&forged, SECRET, 1_500).unwrap_err().code,
+            verify_token(&forged, SECRET, 1_500)
+                .unwrap_err()
+                .reason()
+                .code,
             "token_signature_invalid"
         );
     }
@@ -198,7 +230,7 @@ mod tests {
         );
         for bad in ["", "a.b", "a.b.c.d", "!!.??.**", none_alg.as_str()] {
             assert_eq!(
-                verify_token(bad, SECRET, 1_500).unwrap_err().code,
+                verify_token(bad, SECRET, 1_500).unwrap_err().reason().code,
                 "token_malformed",
                 "{bad}"
             );

@@ -1,14 +1,75 @@
 //! A claim for the living allowance: made by a trainee from one completion record, reviewed,
 //! approved or rejected, paid. Every transition is recorded.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, SkillLevel, StudyHours,
-    Yuan, bounded_text,
-    eligibility::{ClaimStatus, KeyGroupStatus},
+    AllParsed, Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, ResidentId,
+    SkillLevel, StudyHours, Yuan, bounded_text,
+    completion::CompletionRecord,
+    eligibility::{ClaimStatus, KeyGroupStatus, Outcome, Verdict},
+    optional_field,
+    payment::Payment,
 };
+
+/// The queue a submitted claim waits in until a reviewer decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewQueue {
+    /// The registry confirmed the key group: approvable in bulk.
+    Verified,
+    /// The key group is only declared: a reviewer checks it claim by claim.
+    Review,
+}
+
+impl ReviewQueue {
+    /// Where a claim goes, by what the registry said of its key group.
+    pub fn for_key_group(status: KeyGroupStatus) -> ReviewQueue {
+        match status {
+            KeyGroupStatus::Verified => ReviewQueue::Verified,
+            _ => ReviewQueue::Review,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewQueue::Verified => "verified",
+            ReviewQueue::Review => "review",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<ReviewQueue, Reason> {
+        match input {
+            "verified" => Ok(ReviewQueue::Verified),
+            "review" => Ok(ReviewQueue::Review),
+            _ => Err(Reason::new(
+                "invalid_queue",
+                "kind 应为 review 或 verified",
+                "kind is review or verified",
+            )),
+        }
+    }
+}
+
+/// What the trainee adds to their completion record when claiming: the rest comes from the
+/// record, never from the trainee.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    pub group: PersonGroup,
+    pub graduation_date: Option<NaiveDate>,
+    pub employed: Option<bool>,
+    pub payee: Payee,
+}
+
+/// A submission, ready to become a claim once the rules have judged it.
+pub struct Submission<'a> {
+    pub id: String,
+    pub resident_id: &'a ResidentId,
+    pub person: &'a PersonKey,
+    pub record: &'a CompletionRecord,
+    pub request: &'a ClaimRequest,
+    pub idempotency_key: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,59 +99,55 @@ pub struct PayeeInput {
 
 impl PayeeInput {
     pub fn parse(self) -> Result<Payee, Vec<Reason>> {
-        let mut problems = crate::Problems::new();
         let kind = match self.kind.as_str() {
-            "social_security_card" => Some(PayeeKind::SocialSecurityCard),
-            "bank_account" => Some(PayeeKind::BankAccount),
-            _ => {
-                problems.push(
-                    Reason::new(
-                        "invalid_payee_kind",
-                        "收款方式应为 social_security_card（社会保障卡）或 bank_account（银行账户）",
-                        "The payee kind is social_security_card or bank_account",
-                    )
-                    .at("payee.kind"),
-                );
-                None
-            }
+            "social_security_card" => Ok(PayeeKind::SocialSecurityCard),
+            "bank_account" => Ok(PayeeKind::BankAccount),
+            _ => Err(vec![
+                Reason::new(
+                    "invalid_payee_kind",
+                    "收款方式应为 social_security_card（社会保障卡）或 bank_account（银行账户）",
+                    "The payee kind is social_security_card or bank_account",
+                )
+                .at("payee.kind"),
+            ]),
         };
         let account: String = self
             .account
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
-        let account_ok =
-            (12..=30).contains(&account.len()) && account.bytes().all(|b| b.is_ascii_digit());
-        if !account_ok {
-            problems.push(
-                Reason::new(
-                    "invalid_account",
-                    "收款账号应为12至30位数字",
-                    "The account number is 12 to 30 digits",
-                )
-                .at("payee.account"),
-            );
-        }
-        let bank_name = match self.bank_name.as_deref() {
-            None => Some(None),
-            Some(name) => problems
-                .field("payee.bank_name", bounded_text(name, 50))
-                .map(Some),
-        };
-        if kind == Some(PayeeKind::BankAccount) && bank_name == Some(None) {
-            problems.push(
+        let account =
+            if (12..=30).contains(&account.len()) && account.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(account)
+            } else {
+                Err(vec![
+                    Reason::new(
+                        "invalid_account",
+                        "收款账号应为12至30位数字",
+                        "The account number is 12 to 30 digits",
+                    )
+                    .at("payee.account"),
+                ])
+            };
+        let bank_name = optional_field("payee.bank_name", self.bank_name.as_deref(), |name| {
+            bounded_text(name, 50)
+        });
+        let bank_named = match (&kind, &bank_name) {
+            (Ok(PayeeKind::BankAccount), Ok(None)) => Err(vec![
                 Reason::new(
                     "bank_name_required",
                     "银行账户须填写开户行",
                     "A bank account needs the bank's name",
                 )
                 .at("payee.bank_name"),
-            );
-        }
-        problems.finish(|| Payee {
-            kind: kind.expect("parsed"),
+            ]),
+            _ => Ok(()),
+        };
+        let (kind, account, bank_name, ()) = (kind, account, bank_name, bank_named).all_parsed()?;
+        Ok(Payee {
+            kind,
             account,
-            bank_name: bank_name.expect("parsed"),
+            bank_name,
         })
     }
 }
@@ -166,6 +223,49 @@ fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
 }
 
 impl Claim {
+    /// A claim made now by the trainee from their record, and the queue it waits in. An
+    /// ineligible verdict makes no claim: every reason comes back instead.
+    pub fn submit(
+        submission: Submission,
+        verdict: &Verdict,
+        at: DateTime<Utc>,
+    ) -> Result<(Claim, ReviewQueue), Vec<Reason>> {
+        let amount = match (verdict.outcome, verdict.amount) {
+            (Outcome::Eligible | Outcome::NeedsReview, Some(amount)) => amount,
+            _ => return Err(verdict.reasons.clone()),
+        };
+        let f = &submission.record.facts;
+        let change = Change::new(&submission.resident_id.masked(), at);
+        let claim = Claim {
+            id: submission.id,
+            person: submission.person.clone(),
+            resident_id: submission.resident_id.masked(),
+            platform_id: submission.record.platform_id.clone(),
+            record_id: f.record_id.clone(),
+            occupation: f.occupation.clone(),
+            level: f.level,
+            study_hours: f.study_hours,
+            assessed_on: f.assessment.date,
+            status: ClaimStatus::Submitted,
+            amount,
+            fund: verdict.fund.clone(),
+            key_group: submission.request.group,
+            key_group_status: verdict.key_group_status,
+            policy_version: verdict.policy_version.clone(),
+            payee: submission.request.payee.clone(),
+            consent: change.clone(),
+            transitions: vec![ClaimTransition {
+                from: None,
+                to: ClaimStatus::Submitted,
+                changed: change,
+                reason: None,
+            }],
+            payment: None,
+            idempotency_key: submission.idempotency_key,
+        };
+        Ok((claim, ReviewQueue::for_key_group(verdict.key_group_status)))
+    }
+
     fn moved(
         &self,
         to: ClaimStatus,
@@ -203,16 +303,11 @@ impl Claim {
         self.moved(ClaimStatus::Withdrawn, change, None)
     }
 
-    pub fn paid(
-        &self,
-        change: Change,
-        reference: String,
-        paid_on: NaiveDate,
-    ) -> Result<Claim, Reason> {
+    pub fn paid(&self, change: Change, payment: Payment) -> Result<Claim, Reason> {
         let mut next = self.moved(ClaimStatus::Paid, change, None)?;
         next.payment = Some(ClaimPayment {
-            reference,
-            paid_on,
+            reference: payment.reference,
+            paid_on: payment.paid_on,
             fund: self.fund.clone(),
         });
         Ok(next)
@@ -233,10 +328,10 @@ impl Claim {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn claim() -> Claim {
+    pub(crate) fn claim() -> Claim {
         let change = Change::new("trainee", "2020-03-20T00:00:00Z".parse().unwrap());
         Claim {
             id: "c-1".into(),
@@ -276,6 +371,13 @@ mod tests {
         }
     }
 
+    fn payment(reference: &str, paid_on: NaiveDate) -> Payment {
+        Payment {
+            reference: reference.into(),
+            paid_on,
+        }
+    }
+
     fn change() -> Change {
         Change::new("op", "2020-03-21T00:00:00Z".parse().unwrap())
     }
@@ -286,7 +388,7 @@ mod tests {
         let submitted = claim();
         assert_eq!(
             submitted
-                .paid(change(), "x".into(), paid_on)
+                .paid(change(), payment("x", paid_on))
                 .unwrap_err()
                 .code,
             "invalid_transition"
@@ -301,7 +403,7 @@ mod tests {
             approved.rejected(change(), "x".into()).unwrap_err().code,
             "invalid_transition"
         );
-        let paid = approved.paid(change(), "BANK-1".into(), paid_on).unwrap();
+        let paid = approved.paid(change(), payment("BANK-1", paid_on)).unwrap();
         assert_eq!(paid.payment.as_ref().unwrap().fund, "就业补助资金");
         assert_eq!(paid.transitions.len(), 3);
         let rejected = submitted.rejected(change(), "材料不符".into()).unwrap();
@@ -311,6 +413,76 @@ mod tests {
         assert_eq!(
             submitted.withdrawn(change()).unwrap().status,
             ClaimStatus::Withdrawn
+        );
+    }
+
+    fn verdict(outcome: Outcome, status: KeyGroupStatus, reasons: Vec<Reason>) -> Verdict {
+        Verdict {
+            outcome,
+            amount: (outcome != Outcome::Ineligible).then(|| Yuan::parse("120").unwrap()),
+            fund: "就业补助资金".into(),
+            key_group: PersonGroup::MigrantWorker,
+            key_group_status: status,
+            policy_version: "shandong-2020-02".into(),
+            paying_county: crate::CountyCode::parse("370902").unwrap(),
+            reasons,
+        }
+    }
+
+    #[test]
+    fn a_claim_is_made_from_the_record_and_queued_by_what_the_registry_said() {
+        let record = crate::completion::tests::record("r1");
+        let resident_id = ResidentId::parse("11010519491231002X").unwrap();
+        let person = PersonKey::derive(b"s", &resident_id);
+        let request = ClaimRequest {
+            group: PersonGroup::MigrantWorker,
+            graduation_date: None,
+            employed: None,
+            payee: claim().payee,
+        };
+        let submission = || Submission {
+            id: "c-1".into(),
+            resident_id: &resident_id,
+            person: &person,
+            record: &record,
+            request: &request,
+            idempotency_key: Some("mp-0001".into()),
+        };
+        let at = "2020-03-20T00:00:00Z".parse().unwrap();
+        let verified = verdict(Outcome::Eligible, KeyGroupStatus::Verified, vec![]);
+        let (claim, queue) = Claim::submit(submission(), &verified, at).unwrap();
+        assert_eq!(queue, ReviewQueue::Verified);
+        assert_eq!(claim.status, ClaimStatus::Submitted);
+        assert_eq!(claim.amount, Yuan::parse("120").unwrap());
+        assert_eq!(claim.study_hours, record.facts.study_hours);
+        assert_eq!(claim.assessed_on, record.facts.assessment.date);
+        assert_eq!(claim.transitions.len(), 1);
+        assert_eq!(claim.transitions[0].changed.by, resident_id.masked());
+        let declared = verdict(Outcome::NeedsReview, KeyGroupStatus::NeedsReview, vec![]);
+        assert_eq!(
+            Claim::submit(submission(), &declared, at).unwrap().1,
+            ReviewQueue::Review
+        );
+        let refused = vec![Reason::new("outside_policy_window", "窗口外", "outside")];
+        let ineligible = verdict(
+            Outcome::Ineligible,
+            KeyGroupStatus::Verified,
+            refused.clone(),
+        );
+        assert_eq!(
+            Claim::submit(submission(), &ineligible, at).unwrap_err(),
+            refused
+        );
+    }
+
+    #[test]
+    fn queues_parse_from_their_names() {
+        for queue in [ReviewQueue::Verified, ReviewQueue::Review] {
+            assert_eq!(ReviewQueue::parse(queue.as_str()).unwrap(), queue);
+        }
+        assert_eq!(
+            ReviewQueue::parse("paid").unwrap_err().code,
+            "invalid_queue"
         );
     }
 

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, Problems, Reason,
+    AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, Reason,
     ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text, dates::parse_day, eligibility,
+    field, optional_field,
 };
 
 /// The most records one batch may carry.
@@ -134,86 +135,113 @@ impl CompletionInput {
         served: &CountyCode,
         person_secret: &[u8],
     ) -> Result<(ResidentId, CompletionFacts), Vec<Reason>> {
-        let mut p = Problems::new();
-        let record_id = p.field("record_id", parse_record_id(&self.record_id));
-        let resident_id = p.field(
+        let record_id = field("record_id", parse_record_id(&self.record_id));
+        let resident_id = field(
             "trainee.resident_id",
             ResidentId::parse(&self.trainee.resident_id),
         );
-        let name = p.field("trainee.name", bounded_text(&self.trainee.name, 50));
-        let hukou = p.field(
+        let name = field("trainee.name", bounded_text(&self.trainee.name, 50));
+        let hukou = field(
             "trainee.hukou_county",
             CountyCode::parse(&self.trainee.hukou_county),
         );
-        let occupation = p.field("occupation", OccupationCode::parse(&self.occupation));
-        let level = p.field("level", SkillLevel::parse(&self.level));
-        let hours = p.field("study_hours", StudyHours::parse(&self.study_hours.0));
-        let mode = p.field("mode", TrainingMode::parse(&self.mode));
-        let started_on = p.field("started_on", parse_day(&self.started_on));
-        let ended_on = p.field("ended_on", parse_day(&self.ended_on));
-        let passed = p.field(
+        let occupation = field("occupation", OccupationCode::parse(&self.occupation));
+        let level = field("level", SkillLevel::parse(&self.level));
+        let hours = field("study_hours", StudyHours::parse(&self.study_hours.0));
+        let mode = field("mode", TrainingMode::parse(&self.mode));
+        let started_on = field("started_on", parse_day(&self.started_on));
+        let ended_on = field("ended_on", parse_day(&self.ended_on));
+        let passed = field(
             "assessment.result",
             assessment_result(&self.assessment.result),
         );
         let score = match &self.assessment.score {
-            None => Some(None),
-            Some(s) => p.field("assessment.score", score(s)).map(Some),
+            None => Ok(None),
+            Some(s) => field("assessment.score", score(s)).map(Some),
         };
-        let assessed_on = p.field("assessment.date", parse_day(&self.assessment.date));
-        let certificate = match self.certificate_number.as_deref() {
-            None => Some(None),
-            Some(c) => p.field("certificate_number", bounded_text(c, 64)).map(Some),
+        let assessed_on = field("assessment.date", parse_day(&self.assessment.date));
+        let certificate = optional_field(
+            "certificate_number",
+            self.certificate_number.as_deref(),
+            |c| bounded_text(c, 64),
+        );
+        // Checks across fields, on whichever of them parsed.
+        let in_county = match &hukou {
+            Ok(hukou) if hukou != served => Err(vec![
+                eligibility::wrong_county(hukou, served).at("trainee.hukou_county"),
+            ]),
+            _ => Ok(()),
         };
-        if let Some(hukou) = &hukou
-            && hukou != served
-        {
-            p.push(eligibility::wrong_county(hukou, served).at("trainee.hukou_county"));
-        }
-        if mode.is_some_and(|m| m != TrainingMode::Online) {
-            p.push(
+        let online = match &mode {
+            Ok(mode) if *mode != TrainingMode::Online => Err(vec![
                 Reason::new(
                     "training_not_online",
                     "平台只报送线上培训记录；线下及实操培训不在本政策范围内",
                     "Platforms report online training only; offline and practical training are outside this policy",
                 )
                 .at("mode"),
-            );
-        }
-        if let (Some(start), Some(end), Some(assessed)) = (started_on, ended_on, assessed_on)
-            && (end < start || assessed < start)
-        {
-            p.push(
+            ]),
+            _ => Ok(()),
+        };
+        let dates_in_order = match (&started_on, &ended_on, &assessed_on) {
+            (Ok(start), Ok(end), Ok(assessed)) if end < start || assessed < start => Err(vec![
                 Reason::new(
                     "training_dates_inconsistent",
                     "结束日期和考核日期不能早于开始日期",
                     "The end and assessment dates cannot be before the start date",
                 )
                 .at("ended_on"),
-            );
-        }
-        p.finish(|| ())?;
-        let missing = "every field parsed";
-        let resident_id = resident_id.expect(missing);
+            ]),
+            _ => Ok(()),
+        };
+        let (
+            (record_id, resident_id, name, hukou, occupation, level, hours, mode),
+            (started_on, ended_on, passed, score, assessed_on, certificate),
+            ((), (), ()),
+        ) = (
+            (
+                record_id,
+                resident_id,
+                name,
+                hukou,
+                occupation,
+                level,
+                hours,
+                mode,
+            )
+                .all_parsed(),
+            (
+                started_on,
+                ended_on,
+                passed,
+                score,
+                assessed_on,
+                certificate,
+            )
+                .all_parsed(),
+            (in_county, online, dates_in_order).all_parsed(),
+        )
+            .all_parsed()?;
         let facts = CompletionFacts {
-            record_id: record_id.expect(missing),
+            record_id,
             trainee: Trainee {
                 resident_id: resident_id.masked(),
-                name: name.expect(missing),
-                hukou_county: hukou.expect(missing),
+                name,
+                hukou_county: hukou,
                 person: PersonKey::derive(person_secret, &resident_id),
             },
-            occupation: occupation.expect(missing),
-            level: level.expect(missing),
-            study_hours: hours.expect(missing),
-            mode: mode.expect(missing),
-            started_on: started_on.expect(missing),
-            ended_on: ended_on.expect(missing),
+            occupation,
+            level,
+            study_hours: hours,
+            mode,
+            started_on,
+            ended_on,
             assessment: Assessment {
-                passed: passed.expect(missing),
-                score: score.expect(missing),
-                date: assessed_on.expect(missing),
+                passed,
+                score,
+                date: assessed_on,
             },
-            certificate_number: certificate.expect(missing),
+            certificate_number: certificate,
         };
         Ok((resident_id, facts))
     }

@@ -324,6 +324,42 @@ fn graduate_reasons(
     reasons
 }
 
+/// Why a claim gets no place in the limits: the rules' verdict and the store's atomic
+/// reservation refuse with the same words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitRefusal {
+    /// At most `limit` claims per person per calendar year of the assessment.
+    YearlyLimitReached { year: i32, limit: u32 },
+    /// 同一职业同一等级不可重复享受.
+    OccupationLevelAlreadyClaimed {
+        occupation: OccupationCode,
+        level: SkillLevel,
+    },
+}
+
+impl LimitRefusal {
+    pub fn reason(&self) -> Reason {
+        match self {
+            LimitRefusal::YearlyLimitReached { year, limit } => Reason::new(
+                "yearly_limit_reached",
+                format!("{year}年申领次数已达上限（每人每年不超过{limit}次）"),
+                format!("The {year} limit of {limit} claims per person is reached"),
+            ),
+            LimitRefusal::OccupationLevelAlreadyClaimed { occupation, level } => Reason::new(
+                "occupation_level_already_claimed",
+                format!(
+                    "同一职业（{occupation}）同一等级（{}）不可重复享受",
+                    level.name_zh()
+                ),
+                format!(
+                    "Occupation {occupation} at level {} has been claimed already",
+                    level.code()
+                ),
+            ),
+        }
+    }
+}
+
 fn frequency_reasons(
     policy: &PolicyVersion,
     completion: &Completion,
@@ -336,28 +372,18 @@ fn frequency_reasons(
     let mut reasons = Vec::new();
     if in_year >= limits.per_person_per_calendar_year as usize {
         let limit = limits.per_person_per_calendar_year;
-        reasons.push(Reason::new(
-            "yearly_limit_reached",
-            format!("{year}年已申领{in_year}次，每人每年不超过{limit}次"),
-            format!("{in_year} claims already in {year}; at most {limit} per person per year"),
-        ));
+        reasons.push(LimitRefusal::YearlyLimitReached { year, limit }.reason());
     }
     let same_project =
         counting().any(|c| c.occupation == completion.occupation && c.level == completion.level);
     if limits.once_per_occupation_and_level && same_project {
-        reasons.push(Reason::new(
-            "occupation_level_already_claimed",
-            format!(
-                "同一职业（{}）同一等级（{}）不可重复享受",
-                completion.occupation,
-                completion.level.name_zh()
-            ),
-            format!(
-                "Occupation {} at level {} has been claimed already",
-                completion.occupation,
-                completion.level.code()
-            ),
-        ));
+        reasons.push(
+            LimitRefusal::OccupationLevelAlreadyClaimed {
+                occupation: completion.occupation.clone(),
+                level: completion.level,
+            }
+            .reason(),
+        );
     }
     reasons
 }

@@ -145,11 +145,7 @@ pub struct Transition {
     pub changed: Change,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Payment {
-    pub reference: String,
-    pub paid_on: NaiveDate,
-}
+pub use crate::payment::Payment;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invoice {

@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, CountyCode, Problems, Reason, bounded_text, dates::parse_day};
+use crate::{
+    AllParsed, Change, CountyCode, Problems, Reason, bounded_text, dates::parse_day, field,
+    optional_field,
+};
 
 const SEED: &str = include_str!("../data/platform-seed.json");
 
@@ -101,8 +104,21 @@ pub struct PlatformInput {
     pub status: String,
 }
 
-fn text(problems: &mut Problems, field: &str, value: &str, max_chars: usize) -> Option<String> {
-    problems.field(field, bounded_text(value, max_chars))
+/// Every item of a list of texts, each named `{at}[i]`, every problem reported.
+fn texts(at: &str, values: &[String], max_chars: usize) -> Result<Vec<String>, Vec<Reason>> {
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        match bounded_text(value, max_chars) {
+            Ok(text) => parsed.push(text),
+            Err(reason) => problems.push(reason.at(format!("{at}[{i}]"))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(problems)
+    }
 }
 
 fn status(input: &str) -> Result<PlatformStatus, Reason> {
@@ -120,43 +136,35 @@ fn status(input: &str) -> Result<PlatformStatus, Reason> {
 impl Platform {
     /// Validates one platform sent on its own.
     pub fn parse_one(input: PlatformInput, change: &Change) -> Result<Platform, Vec<Reason>> {
-        let mut problems = Problems::new();
-        let platform = Platform::parse(input, "platform", change, &mut problems);
-        problems.finish(|| platform.expect("no problems means parsed"))
+        Platform::parse(input, "platform", change)
     }
 
-    /// Validates an operator's entry; every problem is recorded under `at` (e.g. `platforms[3]`).
-    pub fn parse(
-        input: PlatformInput,
-        at: &str,
-        change: &Change,
-        problems: &mut Problems,
-    ) -> Option<Platform> {
-        let id = problems.field(&format!("{at}.id"), PlatformId::parse(&input.id));
-        let name = text(problems, &format!("{at}.name"), &input.name, 100);
-        let aliases: Vec<Option<String>> = (input.aliases.iter().enumerate())
-            .map(|(i, a)| text(problems, &format!("{at}.aliases[{i}]"), a, 100))
-            .collect();
-        let site = input
-            .site
-            .as_deref()
-            .map(|s| text(problems, &format!("{at}.site"), s, 200));
-        let listed_in: Vec<Option<String>> = (input.listed_in.iter().enumerate())
-            .map(|(i, l)| text(problems, &format!("{at}.listed_in[{i}]"), l, 100))
-            .collect();
-        let recorded_on = input
-            .recorded_on
-            .as_deref()
-            .map(|d| problems.field(&format!("{at}.recorded_on"), parse_day(d)));
-        let status = problems.field(&format!("{at}.status"), status(&input.status));
-        Some(Platform {
-            id: id?,
-            name: name?,
-            aliases: aliases.into_iter().collect::<Option<_>>()?,
-            site: site.map(|s| s.ok_or(())).transpose().ok()?,
-            listed_in: listed_in.into_iter().collect::<Option<_>>()?,
-            recorded_on: recorded_on.map(|d| d.ok_or(())).transpose().ok()?,
-            status: status?,
+    /// Validates an operator's entry; every problem is named under `at` (e.g. `platforms[3]`).
+    pub fn parse(input: PlatformInput, at: &str, change: &Change) -> Result<Platform, Vec<Reason>> {
+        let (id, name, aliases, site, listed_in, recorded_on, status) = (
+            field(&format!("{at}.id"), PlatformId::parse(&input.id)),
+            field(&format!("{at}.name"), bounded_text(&input.name, 100)),
+            texts(&format!("{at}.aliases"), &input.aliases, 100),
+            optional_field(&format!("{at}.site"), input.site.as_deref(), |s| {
+                bounded_text(s, 200)
+            }),
+            texts(&format!("{at}.listed_in"), &input.listed_in, 100),
+            optional_field(
+                &format!("{at}.recorded_on"),
+                input.recorded_on.as_deref(),
+                parse_day,
+            ),
+            field(&format!("{at}.status"), status(&input.status)),
+        )
+            .all_parsed()?;
+        Ok(Platform {
+            id,
+            name,
+            aliases,
+            site,
+            listed_in,
+            recorded_on,
+            status,
             changed: Some(change.clone()),
         })
     }
@@ -300,7 +308,7 @@ impl PlatformRegister {
     ) -> Result<Vec<Platform>, Vec<Reason>> {
         let mut problems = Problems::new();
         let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
-            .map(|(i, p)| Platform::parse(p, &format!("platforms[{i}]"), change, &mut problems))
+            .map(|(i, p)| problems.item(Platform::parse(p, &format!("platforms[{i}]"), change)))
             .collect();
         problems.flag_repeats(
             &platforms,

@@ -76,6 +76,17 @@ impl Problems {
         }
     }
 
+    /// One item of a list, parsed on its own: its value, or its reasons recorded and `None`.
+    pub fn item<T>(&mut self, parsed: Result<T, Vec<Reason>>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(reasons) => {
+                self.0.extend(reasons);
+                None
+            }
+        }
+    }
+
     /// Records `repeated(i, item)` for each parsed item whose `key` an earlier item has.
     pub fn flag_repeats<T, K: PartialEq>(
         &mut self,
@@ -114,5 +125,70 @@ impl Problems {
 
     pub fn into_vec(self) -> Vec<Reason> {
         self.0
+    }
+}
+
+/// One field's parse, its reason pinned to the field: an item for [`AllParsed`].
+pub fn field<T>(name: &str, parsed: Result<T, Reason>) -> Result<T, Vec<Reason>> {
+    parsed.map_err(|reason| vec![reason.at(name)])
+}
+
+/// An optional field's parse: absent is `None`, present must parse.
+pub fn optional_field<T>(
+    name: &str,
+    input: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, Reason>,
+) -> Result<Option<T>, Vec<Reason>> {
+    input.map(|value| field(name, parse(value))).transpose()
+}
+
+/// Several parses at once: every value when all parsed, else every reason of every field, so
+/// a client fixes them all in one go. Matching on the tuple means no value is taken on trust.
+pub trait AllParsed {
+    type Values;
+    fn all_parsed(self) -> Result<Self::Values, Vec<Reason>>;
+}
+
+macro_rules! all_parsed {
+    ($($t:ident $v:ident),+) => {
+        impl<$($t),+> AllParsed for ($(Result<$t, Vec<Reason>>,)+) {
+            type Values = ($($t,)+);
+            fn all_parsed(self) -> Result<Self::Values, Vec<Reason>> {
+                match self {
+                    ($(Ok($v),)+) => Ok(($($v,)+)),
+                    ($($v,)+) => {
+                        let mut reasons = Vec::new();
+                        $(if let Err(r) = $v { reasons.extend(r); })+
+                        Err(reasons)
+                    }
+                }
+            }
+        }
+    };
+}
+
+all_parsed!(A a, B b);
+all_parsed!(A a, B b, C c);
+all_parsed!(A a, B b, C c, D d);
+all_parsed!(A a, B b, C c, D d, E e);
+all_parsed!(A a, B b, C c, D d, E e, F f);
+all_parsed!(A a, B b, C c, D d, E e, F f, G g);
+all_parsed!(A a, B b, C c, D d, E e, F f, G g, H h);
+
+#[cfg(test)]
+mod all_parsed_tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_of_every_field_is_kept() {
+        let bad = || Err(Reason::new("bad", "坏", "bad"));
+        let parsed: Result<(u8, u8, u8), _> =
+            (field("a", bad()), field("b", Ok(2)), field("c", bad())).all_parsed();
+        let fields: Vec<_> = parsed.unwrap_err().into_iter().map(|r| r.field).collect();
+        assert_eq!(fields, [Some("a".to_owned()), Some("c".to_owned())]);
+        assert_eq!(
+            (field("a", Ok(1)), field("b", Ok(2))).all_parsed(),
+            Ok((1, 2))
+        );
     }
 }

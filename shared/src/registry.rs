@@ -5,7 +5,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, PersonGroup, Problems, Reason, ResidentId, bounded_text, dates::parse_day};
+use crate::{
+    AllParsed, Change, PersonGroup, Reason, ResidentId, bounded_text, dates::parse_day, field,
+    optional_field,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistryEntry {
@@ -45,12 +48,7 @@ impl RegistryEntry {
         at: &str,
         key_groups: &[PersonGroup],
         change: &Change,
-        problems: &mut Problems,
-    ) -> Option<(ResidentId, RegistryEntry)> {
-        let resident_id = problems.field(
-            &format!("{at}.resident_id"),
-            ResidentId::parse(&input.resident_id),
-        );
+    ) -> Result<(ResidentId, RegistryEntry), Vec<Reason>> {
         let group = PersonGroup::parse(&input.group).and_then(|g| {
             if key_groups.contains(&g) {
                 Ok(g)
@@ -65,38 +63,38 @@ impl RegistryEntry {
                 ))
             }
         });
-        let group = problems.field(&format!("{at}.group"), group);
-        let source = problems.field(&format!("{at}.source"), bounded_text(&input.source, 100));
-        let valid_from = problems.field(&format!("{at}.valid_from"), parse_day(&input.valid_from));
-        let valid_to = match input.valid_to.as_deref().map(parse_day) {
-            None => Some(None),
-            Some(Ok(to)) if valid_from.is_none_or(|from| from <= to) => Some(Some(to)),
-            Some(Ok(_)) => {
-                problems.push(
-                    Reason::new(
-                        "invalid_validity",
-                        "有效期止日不能早于起日",
-                        "valid_to cannot be before valid_from",
-                    )
-                    .at(format!("{at}.valid_to")),
-                );
-                None
+        let valid_from = field(&format!("{at}.valid_from"), parse_day(&input.valid_from));
+        let valid_to = optional_field(&format!("{at}.valid_to"), input.valid_to.as_deref(), |to| {
+            let to = parse_day(to)?;
+            match &valid_from {
+                Ok(from) if *from > to => Err(Reason::new(
+                    "invalid_validity",
+                    "有效期止日不能早于起日",
+                    "valid_to cannot be before valid_from",
+                )),
+                _ => Ok(to),
             }
-            Some(Err(reason)) => {
-                problems.push(reason.at(format!("{at}.valid_to")));
-                None
-            }
-        };
-        let resident_id = resident_id?;
+        });
+        let (resident_id, group, source, valid_from, valid_to) = (
+            field(
+                &format!("{at}.resident_id"),
+                ResidentId::parse(&input.resident_id),
+            ),
+            field(&format!("{at}.group"), group),
+            field(&format!("{at}.source"), bounded_text(&input.source, 100)),
+            valid_from,
+            valid_to,
+        )
+            .all_parsed()?;
         let entry = RegistryEntry {
             resident_id: resident_id.masked(),
-            group: group?,
-            source: source?,
-            valid_from: valid_from?,
-            valid_to: valid_to?,
+            group,
+            source,
+            valid_from,
+            valid_to,
             changed: change.clone(),
         };
-        Some((resident_id, entry))
+        Ok((resident_id, entry))
     }
 }
 
@@ -118,9 +116,7 @@ mod tests {
     fn parse(input: RegistryEntryInput) -> Result<RegistryEntry, Vec<Reason>> {
         let groups = crate::PolicyBook::built_in().key_groups();
         let change = Change::new("op", "2020-03-01T00:00:00Z".parse().unwrap());
-        let mut problems = Problems::new();
-        let parsed = RegistryEntry::parse(input, "entries[0]", &groups, &change, &mut problems);
-        problems.finish(|| parsed.unwrap().1)
+        RegistryEntry::parse(input, "entries[0]", &groups, &change).map(|(_, entry)| entry)
     }
 
     #[test]

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan, bounded_text,
+    AllParsed, Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan,
+    bounded_text, field, optional_field,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,28 +36,15 @@ impl SubsidyStandard {
         input: StandardInput,
         change: &Change,
     ) -> Result<SubsidyStandard, Vec<Reason>> {
-        let mut problems = Problems::new();
-        let standard = SubsidyStandard::parse(input, "standard", change, &mut problems);
-        problems.finish(|| standard.expect("no problems means parsed"))
+        SubsidyStandard::parse(input, "standard", change)
     }
 
+    /// Validates one standard, its fields named under `at`.
     pub fn parse(
         input: StandardInput,
         at: &str,
         change: &Change,
-        problems: &mut Problems,
-    ) -> Option<SubsidyStandard> {
-        let occupation = problems.field(
-            &format!("{at}.occupation"),
-            OccupationCode::parse(&input.occupation),
-        );
-        let name = match input.occupation_name.as_deref() {
-            None => Some(None),
-            Some(n) => problems
-                .field(&format!("{at}.occupation_name"), bounded_text(n, 100))
-                .map(Some),
-        };
-        let level = problems.field(&format!("{at}.level"), SkillLevel::parse(&input.level));
+    ) -> Result<SubsidyStandard, Vec<Reason>> {
         let positive = Yuan::parse(&input.standard.0).and_then(|y| {
             if y.is_zero() {
                 Err(Reason::new(
@@ -68,12 +56,25 @@ impl SubsidyStandard {
                 Ok(y)
             }
         });
-        let standard = problems.field(&format!("{at}.standard"), positive);
-        Some(SubsidyStandard {
-            occupation: occupation?,
-            occupation_name: name?,
-            level: level?,
-            standard: standard?,
+        let (occupation, occupation_name, level, standard) = (
+            field(
+                &format!("{at}.occupation"),
+                OccupationCode::parse(&input.occupation),
+            ),
+            optional_field(
+                &format!("{at}.occupation_name"),
+                input.occupation_name.as_deref(),
+                |n| bounded_text(n, 100),
+            ),
+            field(&format!("{at}.level"), SkillLevel::parse(&input.level)),
+            field(&format!("{at}.standard"), positive),
+        )
+            .all_parsed()?;
+        Ok(SubsidyStandard {
+            occupation,
+            occupation_name,
+            level,
+            standard,
             changed: change.clone(),
         })
     }
@@ -121,7 +122,11 @@ impl StandardsTable {
         let mut problems = Problems::new();
         let standards: Vec<Option<SubsidyStandard>> = (inputs.into_iter().enumerate())
             .map(|(i, s)| {
-                SubsidyStandard::parse(s, &format!("standards[{i}]"), change, &mut problems)
+                problems.item(SubsidyStandard::parse(
+                    s,
+                    &format!("standards[{i}]"),
+                    change,
+                ))
             })
             .collect();
         problems.flag_repeats(

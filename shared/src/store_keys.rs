@@ -105,7 +105,8 @@ pub fn all_claims(county: &CountyCode) -> Index {
 
 /// Claims waiting for a reviewer: `review` (key group declared only) or `verified` (found in
 /// the registry, approvable in bulk).
-pub fn claim_queue(county: &CountyCode, queue: &str) -> Index {
+pub fn claim_queue(county: &CountyCode, queue: crate::claim::ReviewQueue) -> Index {
+    let queue = queue.as_str();
     Index {
         base: format!("{county}:queue:{queue}"),
     }
@@ -190,7 +191,7 @@ mod tests {
             claims_in_year(&county, &person, 2020),
             claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
             idempotency(&county, &person, &"k".repeat(64)),
-            claim_queue(&county, "verified").slot(u64::MAX),
+            claim_queue(&county, crate::claim::ReviewQueue::Verified).slot(u64::MAX),
             credential(&county, "pk_0123456789abcdef"),
             nonce(&county, "pk_0123456789abcdef", &"n".repeat(64)),
             completion(&county, &platform, &record),

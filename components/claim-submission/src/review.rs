@@ -1,11 +1,17 @@
 //! The county's side: the review queues, approving and rejecting, paying, recounting limits.
 
-use county_api::{ApiError, ApiRequest, Context, json, operator};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PersonKey, Problems, Reason, ResidentId, auth::Role, bounded_text, claim::Claim,
-    completion::CompletionRecord, dates::parse_day, eligibility::KeyGroupStatus,
+    AllParsed, Reason, ResidentId,
+    auth::Role,
+    bounded_text,
+    claim::{Claim, ReviewQueue},
+    completion::CompletionRecord,
+    eligibility::KeyGroupStatus,
+    field,
+    payment::{Payment, PaymentInput},
 };
 
 const MAX_PAGE: usize = 100;
@@ -18,62 +24,47 @@ struct QueuePage {
     next_after: u64,
 }
 
-/// `?kind=review` (key group declared only; the default) or `?kind=verified` (found in the
-/// registry), oldest first, `after` and `limit` (≤ 100) for paging.
-pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    operator(
-        request,
-        &ctx.config,
-        ctx.now_unix(),
-        &[Role::Reviewer, Role::Admin],
-    )?;
-    let mut problems = Problems::new();
-    let kind = request
-        .query_param("kind")
-        .unwrap_or_else(|| "review".into());
-    if !matches!(kind.as_str(), "review" | "verified") {
-        problems.push(
-            Reason::new(
-                "invalid_queue",
-                "kind 应为 review 或 verified",
-                "kind is review or verified",
-            )
-            .at("kind"),
-        );
-    }
-    let number = |name: &str, default: u64, max: u64| match request
-        .query_param(name)
-        .map(|v| v.parse::<u64>())
-    {
+/// A whole-number query parameter from 0 to `max`, `default` when absent.
+fn number(request: &ApiRequest, name: &str, default: u64, max: u64) -> Result<u64, Vec<Reason>> {
+    match request.query_param(name).map(|v| v.parse::<u64>()) {
         None => Ok(default),
         Some(Ok(n)) if n <= max => Ok(n),
-        _ => Err(Reason::new(
-            "invalid_number",
-            format!("{name} 应为0至{max}的整数"),
-            format!("{name} is a whole number from 0 to {max}"),
-        )),
-    };
-    let after = problems.field("after", number("after", 0, u64::MAX));
-    let limit = problems.field(
-        "limit",
-        number("limit", 50, MAX_PAGE as u64).and_then(|n| {
-            if n == 0 {
+        _ => field(
+            name,
+            Err(Reason::new(
+                "invalid_number",
+                format!("{name} 应为0至{max}的整数"),
+                format!("{name} is a whole number from 0 to {max}"),
+            )),
+        ),
+    }
+}
+
+/// `?kind=review` (key group declared only; the default) or `?kind=verified` (found in the
+/// registry), oldest first, `after` and `limit` (1 to 100) for paging.
+pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    ctx.require_operator(request, &[Role::Reviewer, Role::Admin])?;
+    let kind = request.query_param("kind");
+    let (queue, after, limit) = (
+        field(
+            "kind",
+            ReviewQueue::parse(kind.as_deref().unwrap_or("review")),
+        ),
+        number(request, "after", 0, u64::MAX),
+        number(request, "limit", 50, MAX_PAGE as u64).and_then(|n| match n {
+            0 => field(
+                "limit",
                 Err(Reason::new(
                     "invalid_number",
                     "limit 应大于0",
                     "limit is above 0",
-                ))
-            } else {
-                Ok(n)
-            }
+                )),
+            ),
+            n => Ok(n as usize),
         }),
-    );
-    problems.finish(|| ())?;
-    let (claims, next_after) = ctx.store.claim_queue(
-        &kind,
-        after.expect("parsed"),
-        limit.expect("parsed") as usize,
-    )?;
+    )
+        .all_parsed()?;
+    let (claims, next_after) = ctx.store.claim_queue(queue, after, limit)?;
     Ok(json(
         200,
         &QueuePage {
@@ -84,14 +75,12 @@ pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
 }
 
 fn refused(reason: Reason) -> ApiError {
-    ApiError::new(409, reason)
+    ApiError::new(ErrorKind::Conflict, reason)
 }
 
 /// A claim that stops counting frees its places in the limits and its completion record.
 pub fn free(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
-    let year = chrono::Datelike::year(&claim.assessed_on);
-    ctx.store
-        .release_claim_places(&claim.person, year, &claim.occupation, claim.level)?;
+    ctx.store.release_claim_places(claim)?;
     let released = ctx
         .store
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
@@ -106,7 +95,7 @@ pub fn free(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
             })
         });
     match released {
-        Err(error) if error.status == 404 => Ok(()),
+        Err(error) if error.kind == ErrorKind::NotFound => Ok(()),
         other => other.map(drop),
     }
 }
@@ -121,7 +110,7 @@ struct ApproveInput {
 /// Approving verifies the trainee's declared key group: the platform's invoice line for the
 /// course stops being held.
 pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let reviewer = operator(request, &ctx.config, ctx.now_unix(), &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let input: ApproveInput = if request.body.is_empty() {
         ApproveInput::default()
     } else {
@@ -131,7 +120,7 @@ pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
         None => None,
         Some(n) => Some(bounded_text(n, 200).map_err(|r| ApiError::invalid(vec![r.at("note")]))?),
     };
-    let change = Change::new(&reviewer.sub, ctx.now);
+    let change = ctx.change_by(&reviewer.sub);
     let claim = ctx.store.update_claim(id, |current| {
         current
             .approved(change.clone(), note.clone())
@@ -147,11 +136,11 @@ struct RejectInput {
 }
 
 pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let reviewer = operator(request, &ctx.config, ctx.now_unix(), &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let input: RejectInput = request.json()?;
     let reason =
         bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
-    let change = Change::new(&reviewer.sub, ctx.now);
+    let change = ctx.change_by(&reviewer.sub);
     let claim = ctx.store.update_claim(id, |current| {
         current
             .rejected(change.clone(), reason.clone())
@@ -178,7 +167,7 @@ struct BulkResult {
 /// Approves claims whose key group the registry verified, each on its own; others are
 /// skipped with the reason.
 pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let reviewer = operator(request, &ctx.config, ctx.now_unix(), &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let input: BulkInput = request.json()?;
     if input.claim_ids.is_empty() || input.claim_ids.len() > MAX_PAGE {
         return Err(ApiError::invalid(vec![
@@ -190,7 +179,7 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
             .at("claim_ids"),
         ]));
     }
-    let change = Change::new(&reviewer.sub, ctx.now);
+    let change = ctx.change_by(&reviewer.sub);
     let mut results = Vec::new();
     for id in input.claim_ids {
         let outcome = ctx.store.update_claim(&id, |current| {
@@ -209,37 +198,29 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
                 approved: true,
                 reason: None,
             },
-            Err(error) if error.status < 500 => BulkResult {
-                claim_id: id,
-                approved: false,
-                reason: Some(error.reason),
-            },
+            Err(error)
+                if error.kind != ErrorKind::Internal && error.kind != ErrorKind::Unavailable =>
+            {
+                BulkResult {
+                    claim_id: id,
+                    approved: false,
+                    reason: Some(error.reason),
+                }
+            }
             Err(error) => return Err(error),
         });
     }
     Ok(json(200, &serde_json::json!({ "results": results })))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PayInput {
-    reference: String,
-    paid_on: String,
-}
-
 /// Finance marks an approved claim paid, from 就业补助资金.
 pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
-    let input: PayInput = request.json()?;
-    let mut problems = Problems::new();
-    let reference = problems.field("reference", bounded_text(&input.reference, 64));
-    let paid_on = problems.field("paid_on", parse_day(&input.paid_on));
-    problems.finish(|| ())?;
-    let (reference, paid_on) = (reference.expect("parsed"), paid_on.expect("parsed"));
-    let change = Change::new(&finance.sub, ctx.now);
+    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let change = ctx.change_by(&finance.sub);
     let claim = ctx.store.update_claim(id, |current| {
         current
-            .paid(change.clone(), reference.clone(), paid_on)
+            .paid(change.clone(), payment.clone())
             .map_err(refused)
     })?;
     Ok(json(200, &claim))
@@ -261,11 +242,11 @@ struct Counter {
 /// Sets a person's limit counters to what their claim records say (after a failure left a
 /// place taken by a claim that was never stored, for instance).
 pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    ctx.require_operator(request, &[Role::Admin])?;
     let input: RecountInput = request.json()?;
     let id = ResidentId::parse(&input.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
+    let person = ctx.person(&id);
     let counters: Vec<Counter> = (ctx.store.recount_claim_places(&person)?.into_iter())
         .map(|(key, was, is)| Counter { key, was, is })
         .collect();

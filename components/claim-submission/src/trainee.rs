@@ -1,34 +1,17 @@
 //! The trainee's side: their completion records, submitting a claim, their claims, withdrawing.
 
-use county_api::{ApiError, ApiRequest, Caller, Context, caller, json, judge};
+use county_api::{ApiError, ApiRequest, Caller, Context, ErrorKind, Trainee, json, judge};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PersonGroup, PersonKey, PlatformId, Problems, Reason, ResidentId,
+    AllParsed, PersonGroup, PlatformId, Reason,
     auth::Role,
-    claim::{Claim, ClaimTransition, PayeeInput},
+    claim::{Claim, ClaimRequest, PayeeInput, ReviewQueue, Submission},
     completion::{CompletionRecord, RecordState, parse_record_id},
     dates::parse_day,
-    eligibility::{Applicant, ClaimStatus, Outcome, Verdict},
+    eligibility::{Applicant, Verdict},
+    field, optional_field,
 };
-
-/// The trainee behind the request; operators act through the review endpoints instead.
-fn trainee(request: &ApiRequest, ctx: &Context) -> Result<(ResidentId, PersonKey), ApiError> {
-    match caller(request, &ctx.config, ctx.now_unix())? {
-        Caller::Trainee(id) => {
-            let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
-            Ok((id, person))
-        }
-        Caller::Operator(_) => Err(ApiError::new(
-            403,
-            Reason::new(
-                "trainees_only",
-                "仅学员本人可以办理",
-                "Only the trainee themselves may do this",
-            ),
-        )),
-    }
-}
 
 #[derive(Serialize)]
 struct RecordSummary<'a> {
@@ -50,8 +33,8 @@ struct Records<'a> {
 
 /// The trainee's completion records, from every platform: what they can claim from.
 pub fn completions(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (_, person) = trainee(request, ctx)?;
-    let records = ctx.store.person_completions(&person)?;
+    let trainee = ctx.require_trainee(request)?;
+    let records = ctx.store.person_completions(&trainee.person)?;
     let summaries = records
         .iter()
         .map(|r| RecordSummary {
@@ -83,50 +66,53 @@ struct SubmitInput {
     consent: bool,
 }
 
-struct Submission {
+/// A trainee's claim request, every field checked at once.
+struct SubmitRequest {
     platform_id: PlatformId,
     record_id: String,
-    group: PersonGroup,
-    graduation_date: Option<chrono::NaiveDate>,
-    employed: Option<bool>,
-    payee: subsidy_rules::claim::Payee,
+    claim: ClaimRequest,
 }
 
-impl SubmitInput {
-    fn parse(self) -> Result<Submission, Vec<Reason>> {
-        let mut p = Problems::new();
-        let platform_id = p.field("platform_id", PlatformId::parse(&self.platform_id));
-        let record_id = p.field("record_id", parse_record_id(&self.record_id));
-        let group = p.field("group", PersonGroup::parse(&self.group));
-        let graduation_date = match self.graduation_date.as_deref() {
-            None => Some(None),
-            Some(day) => p.field("graduation_date", parse_day(day)).map(Some),
-        };
-        let payee = match self.payee.parse() {
-            Ok(payee) => Some(payee),
-            Err(reasons) => {
-                reasons.into_iter().for_each(|r| p.push(r));
-                None
-            }
-        };
-        if !self.consent {
-            p.push(
-                Reason::new(
-                    "consent_required",
-                    "须同意为审核和发放补贴使用本人信息",
-                    "Consent to the use of your data for reviewing and paying the allowance is required",
-                )
-                .at("consent"),
-            );
-        }
-        p.finish(|| ())?;
-        Ok(Submission {
-            platform_id: platform_id.expect("parsed"),
-            record_id: record_id.expect("parsed"),
-            group: group.expect("parsed"),
-            graduation_date: graduation_date.expect("parsed"),
-            employed: self.employed,
-            payee: payee.expect("parsed"),
+fn consent_given(consent: bool) -> Result<(), Vec<Reason>> {
+    if consent {
+        return Ok(());
+    }
+    Err(vec![
+        Reason::new(
+            "consent_required",
+            "须同意为审核和发放补贴使用本人信息",
+            "Consent to the use of your data for reviewing and paying the allowance is required",
+        )
+        .at("consent"),
+    ])
+}
+
+impl TryFrom<SubmitInput> for SubmitRequest {
+    type Error = Vec<Reason>;
+
+    fn try_from(input: SubmitInput) -> Result<SubmitRequest, Vec<Reason>> {
+        let (platform_id, record_id, group, graduation_date, payee, ()) = (
+            field("platform_id", PlatformId::parse(&input.platform_id)),
+            field("record_id", parse_record_id(&input.record_id)),
+            field("group", PersonGroup::parse(&input.group)),
+            optional_field(
+                "graduation_date",
+                input.graduation_date.as_deref(),
+                parse_day,
+            ),
+            input.payee.parse(),
+            consent_given(input.consent),
+        )
+            .all_parsed()?;
+        Ok(SubmitRequest {
+            platform_id,
+            record_id,
+            claim: ClaimRequest {
+                group,
+                graduation_date,
+                employed: input.employed,
+                payee,
+            },
         })
     }
 }
@@ -155,23 +141,10 @@ fn idempotency_key(request: &ApiRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-fn random_id() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        ApiError::server(
-            503,
-            "randomness_unavailable",
-            "暂时无法生成编号，请重试",
-            format!("no randomness: {e}"),
-        )
-    })?;
-    Ok(format!("c-{}", hex::encode(bytes)))
-}
-
 /// The original claim of a submission key, if it was stored. A retry also finishes what a
 /// failure may have left undone after the claim was stored: marking its record claimed.
-fn replay(ctx: &Context, person: &PersonKey, key: &str) -> Result<Option<Response>, ApiError> {
-    let claims = ctx.store.person_claims(person)?;
+fn replay(ctx: &Context, trainee: &Trainee, key: &str) -> Result<Option<Response>, ApiError> {
+    let claims = ctx.store.person_claims(&trainee.person)?;
     let Some(claim) = claims
         .into_iter()
         .find(|c| c.idempotency_key.as_deref() == Some(key))
@@ -198,158 +171,151 @@ fn mark_record(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Submitting a claim: the trainee's own open record, judged by the rules, stored once. The
+/// `Idempotency-Key` is looked at first: a retry of a stored claim gets that claim, one that
+/// races a submission still in flight gets 409 `request_in_progress`, never a verdict of its
+/// own.
 pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (resident_id, person) = trainee(request, ctx)?;
+    let trainee = ctx.require_trainee(request)?;
     let key = idempotency_key(request)?;
     if let Some(key) = &key
-        && let Some(original) = replay(ctx, &person, key)?
+        && !ctx.store.take_idempotency_key(&trainee.person, key)?
     {
-        return Ok(original);
+        return replay(ctx, &trainee, key)?.ok_or_else(request_in_progress);
     }
-    let input: SubmitInput = request.json()?;
-    let submission = input.parse()?;
-    // Someone else's record, or none: not found either way.
-    let record = ctx
-        .store
-        .completion(&submission.platform_id, &submission.record_id)?
-        .filter(|r| r.facts.trainee.person == person)
-        .ok_or_else(ApiError::not_found)?;
-    check_record_open(ctx, &record)?;
-
-    let applicant = Applicant {
-        resident_id: resident_id.clone(),
-        hukou_county: record.facts.trainee.hukou_county.clone(),
-        declared_group: submission.group,
-        graduation_date: submission.graduation_date,
-        employed: submission.employed,
-    };
-    let verdict = judge(ctx, &applicant, &record.as_completion())?;
-    if verdict.outcome == Outcome::Ineligible {
-        return Err(ApiError {
-            status: 422,
-            reason: Reason::new(
-                "not_eligible",
-                format!(
-                    "不符合补贴条件（{}项），详见 details",
-                    verdict.reasons.len()
-                ),
-                format!(
-                    "Not eligible ({} reasons, listed in details)",
-                    verdict.reasons.len()
-                ),
-            ),
-            details: verdict.reasons.clone(),
-        });
-    }
-
-    if let Some(key) = &key
-        && !ctx.store.take_idempotency_key(&person, key)?
-    {
-        // A submission with this key is under way: its claim, or a wait.
-        return match replay(ctx, &person, key)? {
-            Some(original) => Ok(original),
-            None => Err(ApiError::new(
-                409,
-                Reason::new(
-                    "request_in_progress",
-                    "相同的申领请求正在处理中，请稍后查询",
-                    "A submission with this Idempotency-Key is in progress; check again shortly",
-                ),
-            )),
-        };
-    }
-    let f = &record.facts;
-    let year = chrono::Datelike::year(&f.assessment.date);
-    let policy = ctx
-        .policies
-        .get(&verdict.policy_version)
-        .expect("the verdict names a known version");
-    let limit = policy.claim_limits.per_person_per_calendar_year;
-    let claim = new_claim(
-        ctx,
-        &resident_id,
-        &person,
-        &record,
-        &submission,
-        &verdict,
-        key.clone(),
-    )?;
-    let reserved = ctx
-        .store
-        .reserve_claim_places(&person, year, &f.occupation, f.level, limit);
-    let refusal = match reserved {
-        Ok(None) => None,
-        Ok(Some(code)) => Some(ApiError::new(422, limit_reached(code, year, limit))),
-        Err(error) => Some(error),
-    };
-    let queue = match verdict.outcome {
-        Outcome::Eligible => "verified",
-        _ => "review",
-    };
-    let stored = match refusal {
-        Some(error) => Err(error),
-        None => ctx.store.insert_claim(&claim, queue).inspect_err(|_| {
-            // Nothing was stored: give the places back so the counters still match the claims.
-            let _ = ctx
-                .store
-                .release_claim_places(&person, year, &f.occupation, f.level);
-        }),
-    };
-    if let Err(error) = stored {
-        if let Some(key) = &key {
-            let _ = ctx.store.release_idempotency_key(&person, key);
+    let (claim, queue, verdict) = match prepare_claim(request, ctx, &trainee, key.clone()) {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            // Nothing was stored: the key is free for a corrected retry.
+            if let Some(key) = &key {
+                ctx.store.release_idempotency_key(&trainee.person, key)?;
+            }
+            return Err(refusal);
         }
-        return Err(error);
-    }
+    };
+    store_claim(ctx, &claim, queue, key.as_deref())?;
     // The claim stands from here; a failure marking its record is finished by a retry.
     mark_record(ctx, &claim)?;
+    let claim = claim.masked();
     Ok(json(
         201,
         &Submitted {
-            claim: &claim.masked(),
+            claim: &claim,
             verdict: &verdict,
         },
     ))
 }
 
-fn new_claim(
+/// The claim a request would make, judged, and its queue; nothing written.
+fn prepare_claim(
+    request: &ApiRequest,
     ctx: &Context,
-    resident_id: &ResidentId,
-    person: &PersonKey,
-    record: &CompletionRecord,
-    submission: &Submission,
-    verdict: &Verdict,
-    idempotency_key: Option<String>,
-) -> Result<Claim, ApiError> {
-    let f = &record.facts;
-    let change = Change::new(&resident_id.masked(), ctx.now);
-    Ok(Claim {
-        id: random_id()?,
-        person: person.clone(),
-        resident_id: resident_id.masked(),
-        platform_id: record.platform_id.clone(),
-        record_id: f.record_id.clone(),
-        occupation: f.occupation.clone(),
-        level: f.level,
-        study_hours: f.study_hours,
-        assessed_on: f.assessment.date,
-        status: ClaimStatus::Submitted,
-        amount: verdict.amount.expect("an eligible verdict has an amount"),
-        fund: verdict.fund.clone(),
-        key_group: submission.group,
-        key_group_status: verdict.key_group_status,
-        policy_version: verdict.policy_version.clone(),
-        payee: submission.payee.clone(),
-        consent: change.clone(),
-        transitions: vec![ClaimTransition {
-            from: None,
-            to: ClaimStatus::Submitted,
-            changed: change,
-            reason: None,
-        }],
-        payment: None,
-        idempotency_key,
-    })
+    trainee: &Trainee,
+    key: Option<String>,
+) -> Result<(Claim, ReviewQueue, Verdict), ApiError> {
+    let input: SubmitRequest = request.json::<SubmitInput>()?.try_into()?;
+    let record = open_record_of(ctx, trainee, &input)?;
+    let verdict = judge(
+        ctx,
+        &applicant(trainee, &record, &input),
+        &record.as_completion(),
+    )?;
+    let submission = Submission {
+        id: format!("c-{}", county_api::random_hex(8)?),
+        resident_id: &trainee.resident_id,
+        person: &trainee.person,
+        record: &record,
+        request: &input.claim,
+        idempotency_key: key,
+    };
+    let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
+    Ok((claim, queue, verdict))
+}
+
+/// The trainee's own record, open for a claim. Someone else's record, or none: not found.
+fn open_record_of(
+    ctx: &Context,
+    trainee: &Trainee,
+    input: &SubmitRequest,
+) -> Result<CompletionRecord, ApiError> {
+    let record = ctx
+        .store
+        .completion(&input.platform_id, &input.record_id)?
+        .filter(|r| r.facts.trainee.person == trainee.person)
+        .ok_or_else(ApiError::not_found)?;
+    check_record_open(ctx, &record)?;
+    Ok(record)
+}
+
+/// The applicant as the rules see them: who they are from the token, their hukou from the
+/// record, their key group and declarations from the request.
+fn applicant(trainee: &Trainee, record: &CompletionRecord, input: &SubmitRequest) -> Applicant {
+    Applicant {
+        resident_id: trainee.resident_id.clone(),
+        hukou_county: record.facts.trainee.hukou_county.clone(),
+        declared_group: input.claim.group,
+        graduation_date: input.claim.graduation_date,
+        employed: input.claim.employed,
+    }
+}
+
+fn not_eligible(reasons: Vec<Reason>) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Invalid,
+        reason: Reason::new(
+            "not_eligible",
+            format!("不符合补贴条件（{}项），详见 details", reasons.len()),
+            format!(
+                "Not eligible ({} reasons, listed in details)",
+                reasons.len()
+            ),
+        ),
+        details: reasons,
+    }
+}
+
+fn request_in_progress() -> ApiError {
+    ApiError::conflict(Reason::new(
+        "request_in_progress",
+        "相同的申领请求正在处理中，请稍后查询",
+        "A submission with this Idempotency-Key is in progress; check again shortly",
+    ))
+}
+
+/// Takes the claim's places in the limits, then stores it in its queue. Whatever fails gives
+/// back what was taken (places, the idempotency key), so the counters still match the claims.
+fn store_claim(
+    ctx: &Context,
+    claim: &Claim,
+    queue: ReviewQueue,
+    key: Option<&str>,
+) -> Result<(), ApiError> {
+    let stored = yearly_limit(ctx, claim)
+        .and_then(|limit| ctx.store.reserve_claim_places(claim, limit))
+        .and_then(|refusal| match refusal {
+            Some(refusal) => Err(ApiError::new(ErrorKind::Invalid, refusal.reason())),
+            None => ctx.store.insert_claim(claim, queue).or_else(|error| {
+                ctx.store.release_claim_places(claim)?;
+                Err(error)
+            }),
+        });
+    if let (Err(_), Some(key)) = (&stored, key) {
+        ctx.store.release_idempotency_key(&claim.person, key)?;
+    }
+    stored
+}
+
+fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
+    let policy = ctx.policies.get(&claim.policy_version).ok_or_else(|| {
+        ApiError::server(
+            ErrorKind::Internal,
+            "policy_version_unknown",
+            "政策版本数据有误，请联系系统管理员",
+            "The policy data is inconsistent; please tell the system administrator",
+            format_args!("verdict names unknown version {}", claim.policy_version),
+        )
+    })?;
+    Ok(policy.claim_limits.per_person_per_calendar_year)
 }
 
 /// A record can carry one live claim: void records and records claimed already are refused.
@@ -370,8 +336,7 @@ fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), Api
             .claim(id)?
             .is_some_and(|c| c.status.counts_toward_limits())
     {
-        return Err(ApiError::new(
-            409,
+        return Err(ApiError::conflict(
             Reason::new(
                 "already_claimed",
                 "该培训记录已申领过补贴",
@@ -383,31 +348,16 @@ fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), Api
     Ok(())
 }
 
-fn limit_reached(code: &'static str, year: i32, limit: u32) -> Reason {
-    match code {
-        "yearly_limit_reached" => Reason::new(
-            code,
-            format!("{year}年申领次数已达上限（每人每年不超过{limit}次）"),
-            format!("The {year} limit of {limit} claims per person is reached"),
-        ),
-        _ => Reason::new(
-            code,
-            "同一职业同一等级不可重复享受",
-            "This occupation at this level has been claimed already",
-        ),
-    }
-}
-
 #[derive(Serialize)]
 struct ClaimList {
     claims: Vec<Claim>,
 }
 
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (_, person) = trainee(request, ctx)?;
+    let trainee = ctx.require_trainee(request)?;
     let claims = ctx
         .store
-        .person_claims(&person)?
+        .person_claims(&trainee.person)?
         .iter()
         .map(Claim::masked)
         .collect();
@@ -417,11 +367,11 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 /// A claim its trainee or a county operator may read; finance alone sees the whole payee
 /// account, which it pays to.
 pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let who = caller(request, &ctx.config, ctx.now_unix())?;
+    let who = ctx.require_caller(request)?;
     let claim = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
     match who {
         Caller::Trainee(resident_id) => {
-            if PersonKey::derive(&ctx.config.person_key_secret, &resident_id) != claim.person {
+            if ctx.person(&resident_id) != claim.person {
                 return Err(ApiError::not_found());
             }
             Ok(json(200, &claim.masked()))
@@ -433,17 +383,17 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, 
 
 /// Before approval a trainee may withdraw; the claim's places in the limits are freed.
 pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let (resident_id, person) = trainee(request, ctx)?;
+    let trainee = ctx.require_trainee(request)?;
     let existing = ctx
         .store
         .claim(id)?
-        .filter(|c| c.person == person)
+        .filter(|c| c.person == trainee.person)
         .ok_or_else(ApiError::not_found)?;
-    let change = Change::new(&resident_id.masked(), ctx.now);
+    let change = ctx.change_by(&trainee.resident_id.masked());
     let claim = ctx.store.update_claim(&existing.id, |current| {
         current
             .withdrawn(change.clone())
-            .map_err(|r| ApiError::new(409, r))
+            .map_err(ApiError::conflict)
     })?;
     crate::review::free(ctx, &claim)?;
     Ok(json(200, &claim.masked()))

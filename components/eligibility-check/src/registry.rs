@@ -1,11 +1,11 @@
 //! The key-group registry: county admins upload who is known to belong to a key group;
 //! admins and reviewers look a person up.
 
-use county_api::{ApiError, ApiRequest, Context, json, operator};
+use county_api::{ApiError, ApiRequest, Context, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PersonKey, Problems, Reason, RegistryEntry, ResidentId, auth::Role,
+    PersonKey, Problems, Reason, RegistryEntry, ResidentId, auth::Role,
     registry::RegistryEntryInput,
 };
 
@@ -39,7 +39,7 @@ struct Found {
 /// problem. Storing is per entry and idempotent, so a batch interrupted by a store failure is
 /// simply sent again.
 pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let upload: Upload = request.json()?;
     if upload.entries.is_empty() || upload.entries.len() > MAX_BATCH {
         return Err(ApiError::invalid(vec![
@@ -51,19 +51,15 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             .at("entries"),
         ]));
     }
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let key_groups = ctx.policies.key_groups();
     let mut problems = Problems::new();
     let parsed: Vec<Option<(PersonKey, RegistryEntry)>> = (upload.entries.into_iter().enumerate())
         .map(|(i, input)| {
-            let (id, entry) = RegistryEntry::parse(
-                input,
-                &format!("entries[{i}]"),
-                &key_groups,
-                &change,
-                &mut problems,
-            )?;
-            Some((PersonKey::derive(&ctx.config.person_key_secret, &id), entry))
+            let parsed =
+                RegistryEntry::parse(input, &format!("entries[{i}]"), &key_groups, &change);
+            let (id, entry) = problems.item(parsed)?;
+            Some((ctx.person(&id), entry))
         })
         .collect();
     problems.flag_repeats(
@@ -93,16 +89,11 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
 
 /// A POST so the resident ID travels in the body, not in URLs that proxies log.
 pub fn lookup(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    operator(
-        request,
-        &ctx.config,
-        ctx.now_unix(),
-        &[Role::Admin, Role::Reviewer],
-    )?;
+    ctx.require_operator(request, &[Role::Admin, Role::Reviewer])?;
     let lookup: Lookup = request.json()?;
     let id = ResidentId::parse(&lookup.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = PersonKey::derive(&ctx.config.person_key_secret, &id);
+    let person = ctx.person(&id);
     let entries = ctx
         .store
         .registry_entries(&person, &ctx.policies.key_groups())?;

@@ -1,7 +1,7 @@
 //! Platforms report completion records in batches, each record judged on its own; they list,
 //! fetch and void their own records.
 
-use county_api::{ApiError, ApiRequest, Context, from_value, json, platform};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, from_value, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -66,7 +66,7 @@ pub fn view(record: &CompletionRecord) -> RecordView<'_> {
 }
 
 pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let caller = platform(request, &ctx.store, ctx.now_unix())?;
+    let caller = ctx.require_platform(request)?;
     let batch: Batch = request.json()?;
     if batch.records.is_empty() || batch.records.len() > MAX_BATCH {
         return Err(ApiError::invalid(vec![
@@ -78,33 +78,12 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             .at("records"),
         ]));
     }
-    let change = Change::new(&caller.key_id, ctx.now);
+    let change = ctx.change_by(&caller.key_id);
     let mut results = Vec::with_capacity(batch.records.len());
     for (index, value) in batch.records.into_iter().enumerate() {
-        let record_id = value
-            .get("record_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        let result = match store_one(ctx, &caller.platform_id, value, &change) {
-            Ok((outcome, state)) => RecordResult {
-                index,
-                record_id,
-                outcome,
-                state: Some(state),
-                reasons: vec![],
-            },
-            Err(RecordError::Rejected(reasons)) => RecordResult {
-                index,
-                record_id,
-                outcome: Outcome::Rejected,
-                state: None,
-                reasons,
-            },
-            // The store failed: stop, answering for nothing after it. Records before it are
-            // stored, and re-sending the whole batch is safe.
-            Err(RecordError::Store(error)) => return Err(error),
-        };
-        results.push(result);
+        // A store failure stops the batch, answering for nothing after it. Records before it
+        // are stored, and re-sending the whole batch is safe.
+        results.push(report_one(ctx, &caller.platform_id, index, value, &change)?);
     }
     let rejected = results
         .iter()
@@ -120,6 +99,32 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     ))
 }
 
+/// One record of a batch, answered on its own; `Err` only when the store failed.
+fn report_one(
+    ctx: &Context,
+    platform: &PlatformId,
+    index: usize,
+    value: serde_json::Value,
+    change: &Change,
+) -> Result<RecordResult, ApiError> {
+    let record_id = value
+        .get("record_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    let (outcome, state, reasons) = match store_one(ctx, platform, value, change) {
+        Ok((outcome, state)) => (outcome, Some(state), vec![]),
+        Err(RecordError::Rejected(reasons)) => (Outcome::Rejected, None, reasons),
+        Err(RecordError::Store(error)) => return Err(error),
+    };
+    Ok(RecordResult {
+        index,
+        record_id,
+        outcome,
+        state,
+        reasons,
+    })
+}
+
 enum RecordError {
     Rejected(Vec<Reason>),
     Store(ApiError),
@@ -128,7 +133,7 @@ enum RecordError {
 impl From<ApiError> for RecordError {
     fn from(error: ApiError) -> RecordError {
         // A refusal that concerns the record itself (e.g. locked) is the record's outcome.
-        if error.status < 500 && error.status != 409 {
+        if !error.kind.is_server_side() && error.kind != ErrorKind::Conflict {
             RecordError::Rejected(error.details)
         } else {
             RecordError::Store(error)
@@ -165,7 +170,7 @@ fn store_one(
                     }
                     current
                         .corrected(facts.clone(), change.clone())
-                        .map_err(|r| ApiError::new(422, r))
+                        .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
                 })?;
             Ok((Outcome::Corrected, updated.state()))
         }
@@ -216,19 +221,19 @@ struct VoidInput {
 }
 
 pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
-    let caller = platform(request, &ctx.store, ctx.now_unix())?;
+    let caller = ctx.require_platform(request)?;
     let input: VoidInput = request.json()?;
     let reason =
         bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
     let record_id =
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
-    let change = Change::new(&caller.key_id, ctx.now);
+    let change = ctx.change_by(&caller.key_id);
     let record = ctx
         .store
         .update_completion(&caller.platform_id, &record_id, |current| {
             current
                 .voided(reason.clone(), change.clone())
-                .map_err(|r| ApiError::new(409, r))
+                .map_err(|r| ApiError::new(ErrorKind::Conflict, r))
         })?;
     Ok(json(200, &view(&record)))
 }

@@ -1,6 +1,6 @@
 //! County admins issue, rotate and revoke platforms' API credentials.
 
-use county_api::{ApiError, ApiRequest, Context, json, operator};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, json, random_hex};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -38,19 +38,6 @@ struct Issued<'a> {
     note_en: &'static str,
 }
 
-fn random_hex(bytes: usize) -> Result<String, ApiError> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|e| {
-        ApiError::server(
-            503,
-            "randomness_unavailable",
-            "无法生成随机密钥，请重试",
-            format!("no randomness: {e}"),
-        )
-    })?;
-    Ok(hex::encode(buffer))
-}
-
 fn new_credential(platform_id: PlatformId, change: Change) -> Result<Credential, ApiError> {
     Ok(Credential {
         key_id: format!("pk_{}", random_hex(8)?),
@@ -79,7 +66,7 @@ fn issued_response(credential: &Credential) -> Response {
 
 /// Registers an approved platform for the API by issuing it a credential.
 pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let input: IssueInput = request.json()?;
     let platform_id = PlatformId::parse(&input.platform_id)
         .map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
@@ -92,7 +79,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
             subsidy_rules::platforms::platform_not_approved(&platform_id).at("platform_id"),
         ]));
     }
-    let credential = new_credential(platform_id, Change::new(&admin.sub, ctx.now))?;
+    let credential = new_credential(platform_id, ctx.change_by(&admin.sub))?;
     ctx.store.insert_credential(&credential)?;
     Ok(issued_response(&credential))
 }
@@ -103,7 +90,7 @@ struct Listing<'a> {
 }
 
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    ctx.require_operator(request, &[Role::Admin])?;
     let named = request.query_param("platform_id").unwrap_or_default();
     let platform_id =
         PlatformId::parse(&named).map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
@@ -119,13 +106,13 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 
 /// A new credential for the same platform; the old one keeps working for the overlap.
 pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let input: RotateInput = if request.body.is_empty() {
         RotateInput::default()
     } else {
         request.json()?
     };
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let old = ctx
         .store
         .credential(key_id)?
@@ -147,13 +134,13 @@ pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
 fn rotation_refused(reason: Reason) -> ApiError {
     match reason.code {
         "invalid_overlap" => ApiError::invalid(vec![reason]),
-        _ => ApiError::new(409, reason),
+        _ => ApiError::new(ErrorKind::Conflict, reason),
     }
 }
 
 pub fn revoke(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
-    let change = Change::new(&admin.sub, ctx.now);
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
+    let change = ctx.change_by(&admin.sub);
     let revoked = ctx
         .store
         .update_credential(key_id, |current| Ok(current.revoked(change.clone())))?;

@@ -1,16 +1,15 @@
 //! Invoices for the platform subsidy: previewed and issued per platform and month, approved
 //! and paid by the county's finance staff, exported as CSV.
 
-use county_api::{ApiError, ApiRequest, Context, Party, json, operator};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, Party, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
     Change, PersonGroup, PlatformId, PlatformRegister, Reason,
     auth::Role,
-    bounded_text,
     completion::{CompletionRecord, RecordState, parse_month},
-    dates::parse_day,
-    invoice::{HeldLine, Invoice, InvoiceLine, Payment, already_billed, bill_line, held},
+    invoice::{HeldLine, Invoice, InvoiceLine, already_billed, bill_line, held},
+    payment::{Payment, PaymentInput},
 };
 
 use crate::acting_platform;
@@ -83,7 +82,7 @@ fn bill_record(
                 || current.invoice.is_some()
             {
                 return Err(ApiError::new(
-                    409,
+                    ErrorKind::Conflict,
                     Reason::new(
                         "record_changed",
                         "记录已变更",
@@ -216,66 +215,21 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         input.platform_id.as_deref(),
     )?;
     let month = month_param(Some(input.month))?;
-    let by = match &party {
-        Party::Platform(caller) => caller.key_id.clone(),
-        Party::Operator(claims) => claims.sub.clone(),
-    };
-    let change = Change::new(&by, ctx.now);
     let records = ctx.store.completions_in_month(&platform_id, &month)?;
     let assessment = assess(ctx, &records)?;
     let mut held = assessment.held;
-    if assessment.billable.is_empty() {
-        return Ok(json(
-            200,
-            &Issued {
-                invoice: None,
-                held: &held,
-            },
-        ));
-    }
-    // Everything the invoice needs is read before anything is written: from here, a failure
-    // rolls back.
-    let platform_name = (assessment.platforms.find(&platform_id))
-        .map(|p| p.name.clone())
-        .unwrap_or_default();
-    let number = ctx.store.next_invoice_number(&platform_id, &month)?;
-    let mut billed: Vec<(&CompletionRecord, InvoiceLine)> = Vec::new();
-    for (record, line) in assessment.billable {
-        match bill_record(ctx, &platform_id, &number, record) {
-            Ok(true) => billed.push((record, line)),
-            Ok(false) => held.push(subsidy_rules::invoice::held(record, vec![already_billed()])),
-            Err(error) if error.status == 409 => {
-                held.push(subsidy_rules::invoice::held(record, error.details))
-            }
-            Err(error) => {
-                roll_back(ctx, &platform_id, &number, &billed);
-                return Err(error);
-            }
-        }
-    }
-    let invoice = if billed.is_empty() {
+    let invoice = if assessment.billable.is_empty() {
         None
     } else {
-        let policy = ctx
-            .policies
-            .current(subsidy_rules::dates::china_day(ctx.now));
-        let lines = billed.iter().map(|(_, line)| line.clone()).collect();
-        let invoice = Invoice::issue(
-            number.clone(),
-            ctx.config.county.clone(),
-            ctx.config.county_name.clone(),
-            platform_id.clone(),
-            platform_name,
+        let draft = Draft {
+            platform_id: &platform_id,
+            platform_name: (assessment.platforms.find(&platform_id))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             month,
-            policy.platform_subsidy.fund.clone(),
-            lines,
-            change,
-        );
-        if let Err(error) = ctx.store.insert_invoice(&invoice) {
-            roll_back(ctx, &platform_id, &number, &billed);
-            return Err(error);
-        }
-        Some(invoice)
+            change: ctx.change_by(party.subject()),
+        };
+        bill(ctx, draft, assessment.billable, &mut held)?
     };
     let status = if invoice.is_some() { 201 } else { 200 };
     Ok(json(
@@ -285,6 +239,64 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
             held: &held,
         },
     ))
+}
+
+/// What an invoice is issued for, read before anything is written.
+struct Draft<'a> {
+    platform_id: &'a PlatformId,
+    platform_name: String,
+    month: String,
+    change: Change,
+}
+
+/// Takes each billable course and marks its record, then writes the invoice of those billed;
+/// courses billed meanwhile by another invoice join `held`. From the invoice number on, a
+/// failure rolls back what was done.
+fn bill(
+    ctx: &Context,
+    draft: Draft,
+    billable: Vec<(&CompletionRecord, InvoiceLine)>,
+    held: &mut Vec<HeldLine>,
+) -> Result<Option<Invoice>, ApiError> {
+    let number = ctx
+        .store
+        .next_invoice_number(draft.platform_id, &draft.month)?;
+    let mut billed: Vec<(&CompletionRecord, InvoiceLine)> = Vec::new();
+    for (record, line) in billable {
+        match bill_record(ctx, draft.platform_id, &number, record) {
+            Ok(true) => billed.push((record, line)),
+            Ok(false) => held.push(subsidy_rules::invoice::held(record, vec![already_billed()])),
+            Err(error) if error.kind == ErrorKind::Conflict => {
+                held.push(subsidy_rules::invoice::held(record, error.details))
+            }
+            Err(error) => {
+                roll_back(ctx, draft.platform_id, &number, &billed);
+                return Err(error);
+            }
+        }
+    }
+    if billed.is_empty() {
+        return Ok(None);
+    }
+    let policy = ctx
+        .policies
+        .current(subsidy_rules::dates::china_day(ctx.now));
+    let invoice = Invoice::issue(
+        number.clone(),
+        ctx.config.county.clone(),
+        ctx.config.county_name.clone(),
+        draft.platform_id.clone(),
+        draft.platform_name,
+        draft.month,
+        policy.platform_subsidy.fund.clone(),
+        billed.iter().map(|(_, line)| line.clone()).collect(),
+        draft.change,
+    );
+    if let Err(error) = ctx.store.insert_invoice(&invoice) {
+        roll_back(ctx, draft.platform_id, &number, &billed);
+        return Err(error);
+    }
+    Ok(Some(invoice))
 }
 
 #[derive(Serialize)]
@@ -307,7 +319,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 
 /// An invoice its platform or a county operator may read; to anyone else it does not exist.
 fn readable(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Invoice, ApiError> {
-    let party = county_api::party(request, &ctx.config, &ctx.store, ctx.now_unix(), &READERS)?;
+    let party = ctx.require_party(request, &READERS)?;
     let invoice = ctx.store.invoice(number)?.ok_or_else(ApiError::not_found)?;
     match party {
         Party::Platform(caller) if caller.platform_id != invoice.platform_id => {
@@ -335,37 +347,22 @@ pub fn csv(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response
 }
 
 fn transition_refused(reason: Reason) -> ApiError {
-    ApiError::new(409, reason)
+    ApiError::conflict(reason)
 }
 
 pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
-    let change = Change::new(&finance.sub, ctx.now);
+    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let change = ctx.change_by(&finance.sub);
     let invoice = ctx.store.update_invoice(number, |current| {
         current.approved(change.clone()).map_err(transition_refused)
     })?;
     Ok(json(200, &invoice))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PayInput {
-    reference: String,
-    paid_on: String,
-}
-
 pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    let finance = operator(request, &ctx.config, ctx.now_unix(), &[Role::Finance])?;
-    let input: PayInput = request.json()?;
-    let mut problems = subsidy_rules::Problems::new();
-    let reference = problems.field("reference", bounded_text(&input.reference, 64));
-    let paid_on = problems.field("paid_on", parse_day(&input.paid_on));
-    problems.finish(|| ())?;
-    let payment = Payment {
-        reference: reference.expect("parsed"),
-        paid_on: paid_on.expect("parsed"),
-    };
-    let change = Change::new(&finance.sub, ctx.now);
+    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let change = ctx.change_by(&finance.sub);
     let invoice = ctx.store.update_invoice(number, |current| {
         current
             .paid(payment.clone(), change.clone())

@@ -65,13 +65,7 @@ fn acting_platform(
     operator_roles: &[Role],
     named: Option<&str>,
 ) -> Result<(PlatformId, Party), ApiError> {
-    let party = county_api::party(
-        request,
-        &ctx.config,
-        &ctx.store,
-        ctx.now_unix(),
-        operator_roles,
-    )?;
+    let party = ctx.require_party(request, operator_roles)?;
     let platform = match &party {
         Party::Platform(caller) => caller.platform_id.clone(),
         Party::Operator(_) => {

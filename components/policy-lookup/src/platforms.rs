@@ -1,10 +1,10 @@
 //! The register of approved online training platforms.
 
-use county_api::{ApiError, ApiRequest, Context, json_revision, operator};
+use county_api::{ApiError, ApiRequest, Context, json_revision};
 use serde::Deserialize;
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PlatformId, PlatformRegister, Reason,
+    PlatformId, PlatformRegister, Reason,
     auth::Role,
     platforms::{Platform, PlatformInput},
 };
@@ -21,9 +21,9 @@ pub fn list(ctx: &Context) -> Result<Response, ApiError> {
 }
 
 pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let replacement: Replacement = request.json()?;
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let platforms = PlatformRegister::parse_list(replacement.platforms, &change)?;
     save(request, ctx, |current| {
         Ok(current.replaced(platforms.clone(), &change))
@@ -44,7 +44,7 @@ fn save(
 }
 
 pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let id = PlatformId::parse(id).map_err(|r| ApiError::invalid(vec![r.at("id")]))?;
     let mut input: PlatformInput = request.json()?;
     if input.id.is_empty() {
@@ -59,7 +59,7 @@ pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
             .at("id"),
         ]));
     }
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let platform = Platform::parse_one(input, &change)?;
     save(request, ctx, |current| {
         Ok(current.with_platform(platform.clone(), &change))

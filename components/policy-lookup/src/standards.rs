@@ -1,6 +1,6 @@
 //! The county's training-subsidy standards per occupation and level.
 
-use county_api::{ApiError, ApiRequest, Context, json_revision, operator};
+use county_api::{ApiError, ApiRequest, Context, json_revision};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -73,9 +73,9 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 }
 
 pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let replacement: Replacement = request.json()?;
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let entries = StandardsTable::parse_list(replacement.standards, &change)?;
     save(request, ctx, |current| {
         Ok(current.replaced(entries.clone(), &change))
@@ -101,7 +101,7 @@ pub fn put_one(
     occupation: &str,
     level: &str,
 ) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let value: StandardValue = request.json()?;
     let input = StandardInput {
         occupation: occupation.to_owned(),
@@ -109,7 +109,7 @@ pub fn put_one(
         level: level.to_owned(),
         standard: value.standard,
     };
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     let standard = SubsidyStandard::parse_one(input, &change)?;
     save(request, ctx, |current| {
         Ok(current.with_standard(standard.clone(), &change))
@@ -122,7 +122,7 @@ pub fn remove(
     occupation: &str,
     level: &str,
 ) -> Result<Response, ApiError> {
-    let admin = operator(request, &ctx.config, ctx.now_unix(), &[Role::Admin])?;
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
     let occupation = OccupationCode::parse(occupation).map_err(|r| r.at("occupation"));
     let level = SkillLevel::parse(level).map_err(|r| r.at("level"));
     let (occupation, level) = match (occupation, level) {
@@ -133,7 +133,7 @@ pub fn remove(
             ));
         }
     };
-    let change = Change::new(&admin.sub, ctx.now);
+    let change = ctx.change_by(&admin.sub);
     save(request, ctx, |current| {
         current
             .without(&occupation, level, &change)

@@ -1,0 +1,39 @@
+//! Judging an applicant's training: the rules, fed from the store.
+
+use subsidy_rules::{
+    PersonKey,
+    eligibility::{Applicant, Completion, CountyRules, Verdict, evaluate, wrong_county},
+};
+
+use crate::{ApiError, Context, ErrorKind};
+
+/// The verdict of the rules on `completion` for `applicant`, read against the county's
+/// platform register, the applicant's registry entries for the declared group and their claim
+/// history. Another county's resident is not ours to judge: 422 `wrong_county`, naming the
+/// county that pays, with every other reason alongside.
+pub fn judge(
+    ctx: &Context,
+    applicant: &Applicant,
+    completion: &Completion,
+) -> Result<Verdict, ApiError> {
+    let person = PersonKey::derive(&ctx.config.person_key_secret, &applicant.resident_id);
+    let registry = ctx
+        .store
+        .registry_entries(&person, &[applicant.declared_group])?;
+    let history = ctx.store.claim_history(&person)?;
+    let platforms = ctx.store.platforms()?;
+    let rules = CountyRules {
+        county: &ctx.config.county,
+        policies: &ctx.policies,
+        platforms: &platforms,
+    };
+    let verdict = evaluate(&rules, applicant, completion, &registry, &history);
+    if verdict.paying_county != ctx.config.county {
+        return Err(ApiError {
+            kind: ErrorKind::Invalid,
+            reason: wrong_county(&verdict.paying_county, &ctx.config.county),
+            details: verdict.reasons.clone(),
+        });
+    }
+    Ok(verdict)
+}

@@ -1,0 +1,158 @@
+//! The HTTP edge every county component shares: one error shape, one auth check, one
+//! configuration, one store layer. Components add only their routes.
+
+mod auth;
+mod config;
+mod error;
+mod judge;
+mod request;
+mod store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use spin_sdk::http::{IncomingRequest, Response};
+use subsidy_rules::{
+    Change, PersonKey, PolicyBook, Reason, ResidentId,
+    auth::{Role, TokenClaims},
+};
+
+pub use auth::{Caller, Party, PlatformCaller};
+pub use config::CountyConfig;
+pub use error::{ApiError, ErrorKind};
+pub use judge::judge;
+pub use request::{ApiRequest, MAX_BODY_BYTES, from_value};
+pub use store::Store;
+
+/// What a route has to work with.
+pub struct Context {
+    pub config: CountyConfig,
+    pub policies: PolicyBook,
+    pub store: Store,
+    pub now: DateTime<Utc>,
+}
+
+/// A trainee, their token verified: who they are, and the key that stands for them in the
+/// store.
+pub struct Trainee {
+    pub resident_id: ResidentId,
+    pub person: PersonKey,
+}
+
+impl Context {
+    pub fn now_unix(&self) -> i64 {
+        self.now.timestamp()
+    }
+
+    /// The key that stands for a person in this county's store.
+    pub fn person(&self, id: &ResidentId) -> PersonKey {
+        PersonKey::derive(&self.config.person_key_secret, id)
+    }
+
+    /// A change made now by `by`, for the record of who did what when.
+    pub fn change_by(&self, by: &str) -> Change {
+        Change::new(by, self.now)
+    }
+
+    /// Any caller with a valid bearer token.
+    pub fn require_caller(&self, request: &ApiRequest) -> Result<Caller, ApiError> {
+        auth::caller(request, &self.config, self.now_unix())
+    }
+
+    /// An operator in one of `roles`.
+    pub fn require_operator(
+        &self,
+        request: &ApiRequest,
+        roles: &[Role],
+    ) -> Result<TokenClaims, ApiError> {
+        auth::operator(request, &self.config, self.now_unix(), roles)
+    }
+
+    /// The trainee themselves; operators act through the review endpoints instead.
+    pub fn require_trainee(&self, request: &ApiRequest) -> Result<Trainee, ApiError> {
+        match self.require_caller(request)? {
+            Caller::Trainee(resident_id) => Ok(Trainee {
+                person: self.person(&resident_id),
+                resident_id,
+            }),
+            Caller::Operator(_) => Err(ApiError::forbidden(Reason::new(
+                "trainees_only",
+                "仅学员本人可以办理",
+                "Only the trainee themselves may do this",
+            ))),
+        }
+    }
+
+    /// A partner platform whose signed request verifies.
+    pub fn require_platform(&self, request: &ApiRequest) -> Result<PlatformCaller, ApiError> {
+        auth::platform(request, &self.store, self.now_unix())
+    }
+
+    /// A platform if the request is signed, else an operator in `roles`.
+    pub fn require_party(&self, request: &ApiRequest, roles: &[Role]) -> Result<Party, ApiError> {
+        auth::party(request, &self.config, &self.store, self.now_unix(), roles)
+    }
+}
+
+pub type Route = fn(&ApiRequest, &Context) -> Result<Response, ApiError>;
+
+/// Runs one request through a component's routes and shapes every outcome into a response.
+/// The log line holds method, path and status only: never a body, a query or a token.
+pub async fn serve(request: IncomingRequest, route: Route) -> Response {
+    let mut method_and_path = String::new();
+    let response = match ApiRequest::read(request).await {
+        Ok(request) => {
+            method_and_path = format!("{} {}", request.method, request.path);
+            context().and_then(|ctx| route(&request, &ctx))
+        }
+        Err(error) => Err(error),
+    };
+    let response = response.unwrap_or_else(ApiError::into_response);
+    // One write: each piece `eprintln!` writes separately is a host call of its own.
+    let line = format!("{method_and_path} -> {}\n", response.status());
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+    response
+}
+
+fn context() -> Result<Context, ApiError> {
+    let policies = PolicyBook::built_in();
+    let config = CountyConfig::load(&policies)?;
+    let store = Store::open(&config.county)?;
+    Ok(Context {
+        config,
+        policies,
+        store,
+        now: Utc::now(),
+    })
+}
+
+/// `bytes` random bytes as hex, for ids and secrets.
+pub fn random_hex(bytes: usize) -> Result<String, ApiError> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|e| {
+        ApiError::server(
+            ErrorKind::Unavailable,
+            "randomness_unavailable",
+            "暂时无法生成随机编号，请重试",
+            "No randomness is available for now; please retry",
+            format_args!("no randomness: {e}"),
+        )
+    })?;
+    Ok(hex::encode(buffer))
+}
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: u16, body: &T) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(serde_json::to_vec(body).expect("response bodies serialize"))
+        .build()
+}
+
+/// A JSON response for a revisioned document, with its revision as the `ETag` that
+/// `If-Match` takes back.
+pub fn json_revision<T: Serialize>(body: &T, revision: u64) -> Response {
+    let mut response = json(200, body);
+    response.set_header("etag", format!("\"{revision}\""));
+    response
+}

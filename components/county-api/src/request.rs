@@ -1,0 +1,209 @@
+//! Reading a request: a bounded body, the headers we use, JSON into typed input.
+
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use spin_sdk::http::{IncomingRequest, Method};
+use subsidy_rules::Reason;
+
+use crate::{ApiError, ErrorKind};
+
+/// Bodies above this are refused with 413 before they are read whole. A registry batch of
+/// the documented 1,000 entries is about 200 KB.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+/// One item of a batch as `T`: a bad item is that item's problem, not the batch's.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Reason> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        Reason::new(
+            "invalid_field",
+            format!("字段 {path} 不正确：{inner}"),
+            format!("Field {path} is not valid: {inner}"),
+        )
+        .at(path)
+    })
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorKind::TooLarge,
+        Reason::new(
+            "body_too_large",
+            format!("请求内容超过上限 {} KB", MAX_BODY_BYTES / 1024),
+            format!(
+                "The request body is over the limit of {} KB",
+                MAX_BODY_BYTES / 1024
+            ),
+        ),
+    )
+}
+
+/// The whole body, refused with 413 as soon as it passes `MAX_BODY_BYTES`.
+async fn read_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    let mut stream = request.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request(
+                "body_unreadable",
+                "请求内容读取失败",
+                "The request body could not be read",
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+impl ApiRequest {
+    pub async fn read(request: IncomingRequest) -> Result<ApiRequest, ApiError> {
+        let method = request.method();
+        let path_and_query = request.path_with_query().unwrap_or_default();
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path.to_owned(), query.to_owned()),
+            None => (path_and_query, String::new()),
+        };
+        let headers = request.headers().entries();
+        let declared = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
+        if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(too_large());
+        }
+        // No route reads a GET's or HEAD's body: skip the stream and its host calls.
+        let body = match method {
+            Method::Get | Method::Head => Vec::new(),
+            _ => read_body(request).await?,
+        };
+        Ok(ApiRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The path's segments after a prefix, e.g. `["standards"]` for `/api/policy/standards`
+    /// under `/api/policy`. `None` when the path is not under the prefix.
+    pub fn segments_after(&self, prefix: &str) -> Option<Vec<&str>> {
+        let rest = self.path.strip_prefix(prefix)?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        Some(rest.split('/').filter(|s| !s.is_empty()).collect())
+    }
+
+    /// A query parameter, percent-decoded; the last one wins.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+            .last()
+    }
+
+    /// The revision named in `If-Match` (`"3"` or `3`), for optimistic concurrency on
+    /// documents whose responses carry `ETag: "<revision>"`.
+    pub fn if_match(&self) -> Result<Option<u64>, ApiError> {
+        let Some(value) = self.header("if-match") else {
+            return Ok(None);
+        };
+        value
+            .trim()
+            .trim_matches('"')
+            .parse()
+            .map(Some)
+            .map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match 应为数据的修订号，如 \"3\"",
+                    "If-Match must be the revision from the ETag, e.g. \"3\"",
+                )
+            })
+    }
+
+    /// Refuses the change with 412 when the client edited an older revision than the current.
+    pub fn check_revision(&self, current: u64) -> Result<(), ApiError> {
+        match self.if_match()? {
+            Some(expected) if expected != current => Err(ApiError::new(
+                ErrorKind::RevisionMismatch,
+                Reason::new(
+                    "revision_mismatch",
+                    format!("数据已被他人修改（当前修订号 {current}），请刷新后重试"),
+                    format!(
+                        "The data changed since you read it (now revision {current}); reload and retry"
+                    ),
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The body as JSON of type `T`, unknown fields refused.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if let Some(kind) = self.header("content-type")
+            && !kind
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        {
+            return Err(ApiError::new(
+                ErrorKind::UnsupportedMediaType,
+                Reason::new(
+                    "unsupported_media_type",
+                    "请求内容类型应为 application/json",
+                    "The request body must be application/json",
+                ),
+            ));
+        }
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request(
+                "body_required",
+                "缺少请求内容",
+                "A JSON body is required",
+            ));
+        }
+        let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_data() {
+                ApiError::new(
+                    ErrorKind::Invalid,
+                    Reason::new(
+                        "invalid_field",
+                        format!("字段 {path} 不正确：{inner}"),
+                        format!("Field {path} is not valid: {inner}"),
+                    )
+                    .at(path),
+                )
+            } else {
+                ApiError::bad_request(
+                    "malformed_json",
+                    format!("请求内容不是有效的 JSON：{inner}"),
+                    format!("The body is not valid JSON: {inner}"),
+                )
+            }
+        })
+    }
+}

@@ -1,0 +1,790 @@
+//! The one way components reach the key-value store. Keys come from
+//! `subsidy_rules::store_keys`; this layer adds the encoding (JSON, counters) and the
+//! concurrency rules of SPIN-NOTES.md: plain get/set, compare-and-swap for read-modify-write
+//! of shared documents, atomic increment for counters, never a key listing.
+//!
+//! **Writes whose outcome is always known.** Every document is stored in an envelope naming
+//! the write that made it, `{"write":"<id>","value":…}`. A write the store does not confirm
+//! may still have landed: on Spin's Redis backend every compare-and-swap reports failure
+//! whether or not its `SET` was applied, and any `set` or swap can error after applying (a
+//! timeout). So after such a write the key is read back: our id there means it landed and the
+//! request carries on; another id means it did not (a swap then retries from a fresh read, a
+//! set reports its error). Counters stay on `increment`, which every backend applies
+//! atomically and confirms.
+
+use chrono::Datelike;
+use serde::{Serialize, de::DeserializeOwned};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+use subsidy_rules::{
+    CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PlatformRegister,
+    RegistryEntry, SkillLevel, StandardsTable,
+    claim::{Claim, ReviewQueue},
+    completion::CompletionRecord,
+    credentials::Credential,
+    eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
+    invoice::Invoice,
+    store_keys,
+    store_keys::Index,
+};
+
+use crate::{ApiError, ErrorKind};
+
+/// The store label every component lists in `key_value_stores`.
+const LABEL: &str = "default";
+
+/// Attempts at a compare-and-swap before answering 409: only hot contention gets there.
+const CAS_ATTEMPTS: usize = 8;
+
+pub struct Store {
+    bucket: store::Bucket,
+    county: CountyCode,
+    /// This request's writer id, drawn at its first write; each write adds a sequence number.
+    writer: std::cell::OnceCell<String>,
+    writes: std::cell::Cell<u32>,
+}
+
+/// The start of every enveloped value: how a read tells an envelope from a value stored bare
+/// by an earlier version of the app (which it still reads).
+const ENVELOPE_START: &[u8] = br#"{"write":""#;
+
+/// Earlier writes an envelope remembers besides its own: a write that landed and was changed
+/// again by someone else before its read-back is still recognised as landed.
+const REMEMBERED_WRITES: usize = 7;
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a, T> {
+    write: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    earlier: &'a [String],
+    value: &'a T,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeIn<T> {
+    write: String,
+    #[serde(default)]
+    earlier: Vec<String>,
+    value: T,
+}
+
+/// The writes a stored value descends from, newest first (none for a bare value).
+type Lineage = Vec<String>;
+
+/// Decodes a stored value and its lineage.
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<(Lineage, T), ApiError> {
+    if bytes.starts_with(ENVELOPE_START) {
+        let envelope: EnvelopeIn<T> = serde_json::from_slice(bytes).map_err(|e| corrupt(key, e))?;
+        let mut lineage = envelope.earlier;
+        lineage.insert(0, envelope.write);
+        Ok((lineage, envelope.value))
+    } else {
+        let value = serde_json::from_slice(bytes).map_err(|e| corrupt(key, e))?;
+        Ok((Vec::new(), value))
+    }
+}
+
+/// Whether the value at a key is, or descends from, `write`; reads only the envelope's ids.
+fn written_by(bytes: &[u8], write: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct WriteIds {
+        write: String,
+        #[serde(default)]
+        earlier: Vec<String>,
+    }
+    bytes.starts_with(ENVELOPE_START)
+        && serde_json::from_slice::<WriteIds>(bytes)
+            .is_ok_and(|w| w.write == write || w.earlier.iter().any(|e| e == write))
+}
+
+/// Reads tried to settle a write's outcome before giving up on knowing it.
+const READ_BACK_ATTEMPTS: usize = 3;
+
+/// What reading a key back says of a write.
+enum Outcome {
+    Landed,
+    NotLanded,
+    /// The key could not be read: the write's fate is unknown.
+    Unknown,
+}
+
+fn unavailable(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::server(
+        ErrorKind::Unavailable,
+        "store_unavailable",
+        "数据存储暂不可用，请稍后重试",
+        "The data store is unavailable for now; please retry",
+        format_args!("the key-value store failed: {detail}"),
+    )
+}
+
+fn corrupt(key: &str, detail: impl std::fmt::Display) -> ApiError {
+    ApiError::server(
+        ErrorKind::Internal,
+        "store_corrupt",
+        "存储的数据无法读取，请联系系统管理员",
+        "Stored data could not be read; please tell the system administrator",
+        format_args!("the value at {key} does not decode: {detail}"),
+    )
+}
+
+fn store_error(e: store::Error) -> ApiError {
+    match e {
+        store::Error::NoSuchStore => unavailable("no such store"),
+        store::Error::AccessDenied => {
+            unavailable("access denied (is the store in key_value_stores?)")
+        }
+        store::Error::Other(detail) => unavailable(detail),
+    }
+}
+
+impl Store {
+    pub fn open(county: &CountyCode) -> Result<Store, ApiError> {
+        Ok(Store {
+            bucket: store::open(LABEL).map_err(store_error)?,
+            county: county.clone(),
+            writer: std::cell::OnceCell::new(),
+            writes: std::cell::Cell::new(0),
+        })
+    }
+
+    /// A fresh id for one write: this request's writer id and a sequence number.
+    fn next_write_id(&self) -> Result<String, ApiError> {
+        let writer = match self.writer.get() {
+            Some(writer) => writer,
+            None => {
+                let drawn = crate::random_hex(8)?;
+                self.writer.get_or_init(|| drawn)
+            }
+        };
+        let n = self.writes.get() + 1;
+        self.writes.set(n);
+        Ok(format!("{writer}-{n}"))
+    }
+
+    /// `value` in its envelope: made by `write`, descending from `earlier` (newest first).
+    fn encode<T: Serialize>(&self, write: &str, earlier: &[String], value: &T) -> Vec<u8> {
+        let earlier = &earlier[..earlier.len().min(REMEMBERED_WRITES)];
+        serde_json::to_vec(&EnvelopeOut {
+            write,
+            earlier,
+            value,
+        })
+        .expect("store values serialize")
+    }
+
+    /// Reads `key` back to learn whether `write` landed.
+    fn outcome(&self, key: &str, write: &str) -> Outcome {
+        for _ in 0..READ_BACK_ATTEMPTS {
+            match self.bucket.get(key) {
+                Ok(Some(bytes)) if written_by(&bytes, write) => return Outcome::Landed,
+                Ok(_) => return Outcome::NotLanded,
+                Err(_) => continue,
+            }
+        }
+        Outcome::Unknown
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        match self.bucket.get(key).map_err(store_error)? {
+            None => Ok(None),
+            Some(bytes) => decode(key, &bytes).map(|(_, value)| Some(value)),
+        }
+    }
+
+    /// Writes a document. A `set` that errors may still have been applied: it counts as done
+    /// when the key reads back with this write's id.
+    fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), ApiError> {
+        let write = self.next_write_id()?;
+        match self.bucket.set(key, &self.encode(&write, &[], value)) {
+            Ok(()) => Ok(()),
+            Err(error) => match self.outcome(key, &write) {
+                Outcome::Landed => Ok(()),
+                Outcome::NotLanded | Outcome::Unknown => Err(store_error(error)),
+            },
+        }
+    }
+
+    /// Read-modify-write of one JSON document, retried on a concurrent change. A swap that is
+    /// not confirmed (on Redis, none is) is settled by reading the key back: this write's id
+    /// there means done; another's means a concurrent change, and the change is made again
+    /// from what is there now. On the SQLite backend a document's very first write cannot
+    /// detect a concurrent first write (a swap from absent is an upsert); every later write
+    /// can, and Redis detects both.
+    fn update_json<T, F>(&self, key: &str, mut change: F) -> Result<T, ApiError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(Option<T>) -> Result<T, ApiError>,
+    {
+        for _ in 0..CAS_ATTEMPTS {
+            let cas = atomics::Cas::new(&self.bucket, key).map_err(store_error)?;
+            let (lineage, current) = match cas.current().map_err(store_error)? {
+                None => (Vec::new(), None),
+                Some(bytes) => {
+                    let (lineage, value) = decode(key, &bytes)?;
+                    (lineage, Some(value))
+                }
+            };
+            let next = change(current)?;
+            let write = self.next_write_id()?;
+            let error = match atomics::swap(cas, &self.encode(&write, &lineage, &next)) {
+                Ok(()) => return Ok(next),
+                Err(atomics::CasError::CasFailed(_)) => None,
+                Err(atomics::CasError::StoreError(e)) => Some(store_error(e)),
+            };
+            match (self.outcome(key, &write), error) {
+                (Outcome::Landed, _) => return Ok(next),
+                (Outcome::NotLanded, None) => continue,
+                (Outcome::NotLanded, Some(error)) => return Err(error),
+                (Outcome::Unknown, error) => {
+                    return Err(error.unwrap_or_else(|| unavailable("a swap's outcome is unknown")));
+                }
+            }
+        }
+        Err(ApiError::new(
+            ErrorKind::Contention,
+            subsidy_rules::Reason::new(
+                "concurrent_change",
+                "数据正被他人同时修改，请重试",
+                "Someone else changed the same data at the same moment; please retry",
+            ),
+        ))
+    }
+
+    /// Reads a counter without changing it: counters are only ever touched by increment.
+    fn counter(&self, key: &str) -> Result<u64, ApiError> {
+        let value = atomics::increment(&self.bucket, key, 0).map_err(store_error)?;
+        Ok(value.max(0) as u64)
+    }
+
+    /// The county's training-subsidy standards; a county starts with an empty table.
+    pub fn standards(&self) -> Result<StandardsTable, ApiError> {
+        Ok(self
+            .get_json(&store_keys::standards(&self.county))?
+            .unwrap_or_default())
+    }
+
+    pub fn update_standards(
+        &self,
+        change: impl FnMut(StandardsTable) -> Result<StandardsTable, ApiError>,
+    ) -> Result<StandardsTable, ApiError> {
+        let mut change = change;
+        self.update_json(
+            &store_keys::standards(&self.county),
+            |t: Option<StandardsTable>| change(t.unwrap_or_default()),
+        )
+    }
+
+    /// The county's platform register; until an operator changes it, the built-in seed.
+    pub fn platforms(&self) -> Result<PlatformRegister, ApiError> {
+        let stored = self.get_json(&store_keys::platforms(&self.county))?;
+        Ok(stored.unwrap_or_else(|| PlatformRegister::seed_for(&self.county)))
+    }
+
+    pub fn update_platforms(
+        &self,
+        change: impl FnMut(PlatformRegister) -> Result<PlatformRegister, ApiError>,
+    ) -> Result<PlatformRegister, ApiError> {
+        let mut change = change;
+        let county = self.county.clone();
+        self.update_json(
+            &store_keys::platforms(&self.county),
+            |r: Option<PlatformRegister>| {
+                change(r.unwrap_or_else(|| PlatformRegister::seed_for(&county)))
+            },
+        )
+    }
+
+    /// A person's key-group registry entries, one read per group.
+    pub fn registry_entries(
+        &self,
+        person: &PersonKey,
+        groups: &[PersonGroup],
+    ) -> Result<Vec<RegistryEntry>, ApiError> {
+        let mut entries = Vec::new();
+        for group in groups {
+            let key = store_keys::registry_entry(&self.county, person, *group);
+            entries.extend(self.get_json::<RegistryEntry>(&key)?);
+        }
+        Ok(entries)
+    }
+
+    /// Records (or replaces) a person's entry for one group: an upload for the same person and
+    /// group is the newer word on it.
+    pub fn put_registry_entry(
+        &self,
+        person: &PersonKey,
+        entry: &RegistryEntry,
+    ) -> Result<(), ApiError> {
+        self.set_json(
+            &store_keys::registry_entry(&self.county, person, entry.group),
+            entry,
+        )
+    }
+
+    /// Appends an entry to an index: takes the next slot atomically, then fills it.
+    fn append(&self, index: &Index, entry: &str) -> Result<(), ApiError> {
+        let slot = atomics::increment(&self.bucket, &index.counter(), 1).map_err(store_error)?;
+        self.set_json(&index.slot(slot.max(1) as u64), &entry)
+    }
+
+    /// An index's entries in the order appended, without repeats; empty slots skipped.
+    fn entries(&self, index: &Index) -> Result<Vec<String>, ApiError> {
+        let slots = self.counter(&index.counter())?;
+        let mut entries: Vec<String> = Vec::new();
+        // A set beside the list: a platform's month holds thousands of records, and a scan
+        // of the list for each would make reading them quadratic.
+        let mut seen = std::collections::HashSet::new();
+        for slot in 1..=slots {
+            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
+                && seen.insert(entry.clone())
+            {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Every claim a person has made here.
+    pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(&store_keys::person_claims(&self.county, person))? {
+            claims
+                .extend(self.get_json::<PriorClaim>(&store_keys::claim(&self.county, &claim_id))?);
+        }
+        Ok(claims)
+    }
+
+    /// Every claim a person has made here, whole.
+    pub fn person_claims(&self, person: &PersonKey) -> Result<Vec<Claim>, ApiError> {
+        self.claims_of(&store_keys::person_claims(&self.county, person))
+    }
+
+    fn claims_of(&self, index: &Index) -> Result<Vec<Claim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(index)? {
+            claims.extend(self.claim(&claim_id)?);
+        }
+        Ok(claims)
+    }
+
+    /// Every claim of the county, in order of submission (for reports).
+    pub fn all_claims(&self) -> Result<Vec<Claim>, ApiError> {
+        self.claims_of(&store_keys::all_claims(&self.county))
+    }
+
+    pub fn claim(&self, id: &str) -> Result<Option<Claim>, ApiError> {
+        self.get_json(&store_keys::claim(&self.county, id))
+    }
+
+    /// Stores a new claim and lists it: under its person (the history the limits are
+    /// recounted from), the county, and the queue it waits in.
+    pub fn insert_claim(&self, claim: &Claim, queue: ReviewQueue) -> Result<(), ApiError> {
+        self.append(
+            &store_keys::person_claims(&self.county, &claim.person),
+            &claim.id,
+        )?;
+        self.append(&store_keys::all_claims(&self.county), &claim.id)?;
+        self.append(&store_keys::claim_queue(&self.county, queue), &claim.id)?;
+        self.set_json(&store_keys::claim(&self.county, &claim.id), claim)
+    }
+
+    pub fn update_claim(
+        &self,
+        id: &str,
+        mut change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        self.update_json(&store_keys::claim(&self.county, id), |c: Option<Claim>| {
+            change(c.ok_or_else(ApiError::not_found)?)
+        })
+    }
+
+    /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`,
+    /// at most `limit`; and the slot to continue after.
+    pub fn claim_queue(
+        &self,
+        queue: ReviewQueue,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::claim_queue(&self.county, queue);
+        let slots = self.counter(&index.counter())?;
+        let mut page: Vec<Claim> = Vec::new();
+        let mut last = after;
+        for slot in after + 1..=slots {
+            if page.len() == limit {
+                break;
+            }
+            last = slot;
+            let Some(id) = self.get_json::<String>(&index.slot(slot))? else {
+                continue;
+            };
+            if let Some(claim) = self.claim(&id)?
+                && claim.status == ClaimStatus::Submitted
+                && !page.iter().any(|c| c.id == claim.id)
+            {
+                page.push(claim);
+            }
+        }
+        Ok((page, last))
+    }
+
+    /// Takes a place for a new claim in the person's yearly limit and for its course; gives
+    /// both back and names the limit that refused when either is full. Increments are atomic
+    /// on every backend, so concurrent submissions cannot both take the last place; a failed
+    /// increment changed nothing, and what was taken before it is given back.
+    pub fn reserve_claim_places(
+        &self,
+        claim: &Claim,
+        yearly_limit: u32,
+    ) -> Result<Option<LimitRefusal>, ApiError> {
+        let year = claim.assessed_on.year();
+        let year_key = store_keys::claims_in_year(&self.county, &claim.person, year);
+        let course_key = store_keys::claims_of_course(
+            &self.county,
+            &claim.person,
+            &claim.occupation,
+            claim.level,
+        );
+        if self.add(&year_key, 1)? > i64::from(yearly_limit) {
+            self.undo(&year_key)?;
+            return Ok(Some(LimitRefusal::YearlyLimitReached {
+                year,
+                limit: yearly_limit,
+            }));
+        }
+        match self.add(&course_key, 1) {
+            Err(error) => {
+                self.undo(&year_key)?;
+                Err(error)
+            }
+            Ok(taken) if taken > 1 => {
+                self.undo(&course_key)?;
+                self.undo(&year_key)?;
+                Ok(Some(LimitRefusal::OccupationLevelAlreadyClaimed {
+                    occupation: claim.occupation.clone(),
+                    level: claim.level,
+                }))
+            }
+            Ok(_) => Ok(None),
+        }
+    }
+
+    /// Gives back the places a claim held (it was rejected or withdrawn, or never stored).
+    pub fn release_claim_places(&self, claim: &Claim) -> Result<(), ApiError> {
+        let person = &claim.person;
+        self.undo(&store_keys::claims_of_course(
+            &self.county,
+            person,
+            &claim.occupation,
+            claim.level,
+        ))?;
+        self.undo(&store_keys::claims_in_year(
+            &self.county,
+            person,
+            claim.assessed_on.year(),
+        ))
+    }
+
+    fn add(&self, key: &str, delta: i64) -> Result<i64, ApiError> {
+        atomics::increment(&self.bucket, key, delta).map_err(store_error)
+    }
+
+    /// Gives back one place. Compensation must not be lost to a passing fault: it is tried
+    /// again a few times before the failure is reported (and a recount is needed).
+    fn undo(&self, key: &str) -> Result<(), ApiError> {
+        let mut last = None;
+        for _ in 0..3 {
+            match self.add(key, -1) {
+                Ok(_) => return Ok(()),
+                Err(error) => last = Some(error),
+            }
+        }
+        Err(last.expect("three attempts failed"))
+    }
+
+    /// Sets a person's limit counters to what their claim records say; returns each counter's
+    /// key with the value found and the value it now has.
+    pub fn recount_claim_places(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<(String, i64, i64)>, ApiError> {
+        let mut expected: Vec<(String, i64)> = Vec::new();
+        for claim in self.person_claims(person)? {
+            let counts = i64::from(claim.status.counts_toward_limits());
+            let keys = [
+                store_keys::claims_in_year(&self.county, person, claim.assessed_on.year()),
+                store_keys::claims_of_course(&self.county, person, &claim.occupation, claim.level),
+            ];
+            for key in keys {
+                match expected.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += counts,
+                    None => expected.push((key, counts)),
+                }
+            }
+        }
+        let mut report = Vec::new();
+        for (key, is) in expected {
+            let was = self.add(&key, 0)?;
+            if was != is {
+                atomics::increment(&self.bucket, &key, is - was).map_err(store_error)?;
+            }
+            report.push((key, was, is));
+        }
+        Ok(report)
+    }
+
+    /// Takes an idempotency key for a submission; true for its first use.
+    pub fn take_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<bool, ApiError> {
+        let counter = store_keys::idempotency(&self.county, person, key);
+        Ok(atomics::increment(&self.bucket, &counter, 1).map_err(store_error)? == 1)
+    }
+
+    /// Gives a key back after its submission failed before storing a claim.
+    pub fn release_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<(), ApiError> {
+        self.undo(&store_keys::idempotency(&self.county, person, key))
+    }
+
+    /// The completion records reported for a person, by any platform.
+    pub fn person_completions(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<CompletionRecord>, ApiError> {
+        let mut records = Vec::new();
+        for entry in self.entries(&store_keys::person_completions(&self.county, person))? {
+            let Some((platform, record_id)) = entry.split_once('/') else {
+                continue;
+            };
+            let Ok(platform) = PlatformId::parse(platform) else {
+                continue;
+            };
+            if let Some(record) = self.completion(&platform, record_id)?
+                && &record.facts.trainee.person == person
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    pub fn credential(&self, key_id: &str) -> Result<Option<Credential>, ApiError> {
+        self.get_json(&store_keys::credential(&self.county, key_id))
+    }
+
+    /// Stores a new credential (its key id is fresh and random) and lists it under its platform.
+    pub fn insert_credential(&self, credential: &Credential) -> Result<(), ApiError> {
+        let index = store_keys::platform_credentials(&self.county, &credential.platform_id);
+        self.append(&index, &credential.key_id)?;
+        self.set_json(
+            &store_keys::credential(&self.county, &credential.key_id),
+            credential,
+        )
+    }
+
+    pub fn update_credential(
+        &self,
+        key_id: &str,
+        mut change: impl FnMut(Credential) -> Result<Credential, ApiError>,
+    ) -> Result<Credential, ApiError> {
+        self.update_json(
+            &store_keys::credential(&self.county, key_id),
+            |c: Option<Credential>| change(c.ok_or_else(ApiError::not_found)?),
+        )
+    }
+
+    pub fn platform_credentials(&self, platform: &PlatformId) -> Result<Vec<Credential>, ApiError> {
+        let mut credentials = Vec::new();
+        for key_id in self.entries(&store_keys::platform_credentials(&self.county, platform))? {
+            credentials.extend(self.credential(&key_id)?);
+        }
+        Ok(credentials)
+    }
+
+    /// Counts a use of a request nonce; true the first time. Atomic on every backend.
+    pub fn first_use_of_nonce(&self, key_id: &str, nonce: &str) -> Result<bool, ApiError> {
+        let key = store_keys::nonce(&self.county, key_id, nonce);
+        Ok(atomics::increment(&self.bucket, &key, 1).map_err(store_error)? == 1)
+    }
+
+    pub fn completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+    ) -> Result<Option<CompletionRecord>, ApiError> {
+        self.get_json(&store_keys::completion(&self.county, platform, record_id))
+    }
+
+    /// Stores a new record. Indexes are written first: a record that exists is always
+    /// findable, and a retry after a failure in between only repeats index entries.
+    pub fn insert_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
+        self.index_completion(record)?;
+        let key =
+            store_keys::completion(&self.county, &record.platform_id, &record.facts.record_id);
+        self.set_json(&key, record)
+    }
+
+    fn index_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
+        let f = &record.facts;
+        let by_month = store_keys::platform_month(&self.county, &record.platform_id, &f.month());
+        self.append(&by_month, &f.record_id)?;
+        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
+        self.append(
+            &by_person,
+            &format!("{}/{}", record.platform_id, f.record_id),
+        )
+    }
+
+    /// Changes an existing record under compare-and-swap, so that a correction and a billing
+    /// never both win. Re-indexes when the change moved it to another month or person.
+    pub fn update_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        let key = store_keys::completion(&self.county, platform, record_id);
+        let mut before = None;
+        let updated = self.update_json(&key, |r: Option<CompletionRecord>| {
+            let record = r.ok_or_else(ApiError::not_found)?;
+            before = Some((record.facts.month(), record.facts.trainee.person.clone()));
+            change(record)
+        })?;
+        let moved = before.is_some_and(|(month, person)| {
+            month != updated.facts.month() || person != updated.facts.trainee.person
+        });
+        if moved {
+            self.index_completion(&updated)?;
+        }
+        Ok(updated)
+    }
+
+    /// A platform's records assessed in a month (`YYYY-MM`).
+    pub fn completions_in_month(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+    ) -> Result<Vec<CompletionRecord>, ApiError> {
+        let mut records = Vec::new();
+        for record_id in self.entries(&store_keys::platform_month(&self.county, platform, month))? {
+            // A corrected record may have moved to another month: its old entry stays behind.
+            if let Some(record) = self.completion(platform, &record_id)?
+                && record.facts.month() == month
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Takes a trainee's course (occupation + level) for billing; true if no invoice had it.
+    pub fn take_course_for_billing(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        Ok(atomics::increment(&self.bucket, &key, 1).map_err(store_error)? == 1)
+    }
+
+    /// Gives back a course taken by an invoice that then could not bill it.
+    pub fn release_course(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        self.undo(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))
+    }
+
+    /// Whether any invoice has taken the course.
+    pub fn course_billed(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        Ok(self.counter(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))? > 0)
+    }
+
+    /// The next invoice number of a platform for a month.
+    pub fn next_invoice_number(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+    ) -> Result<String, ApiError> {
+        let key = store_keys::invoice_sequence(&self.county, platform, month);
+        let n = atomics::increment(&self.bucket, &key, 1).map_err(store_error)?;
+        Ok(format!(
+            "{}-{platform}-{}-{n}",
+            self.county,
+            month.replace('-', "")
+        ))
+    }
+
+    pub fn invoice(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
+        self.get_json(&store_keys::invoice(&self.county, number))
+    }
+
+    /// Lists, then stores, a new invoice: one that can be read is whole.
+    pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
+        let index = store_keys::platform_invoices(&self.county, &invoice.platform_id);
+        self.append(&index, &invoice.number)?;
+        self.set_json(&store_keys::invoice(&self.county, &invoice.number), invoice)
+    }
+
+    pub fn update_invoice(
+        &self,
+        number: &str,
+        mut change: impl FnMut(Invoice) -> Result<Invoice, ApiError>,
+    ) -> Result<Invoice, ApiError> {
+        self.update_json(
+            &store_keys::invoice(&self.county, number),
+            |i: Option<Invoice>| change(i.ok_or_else(ApiError::not_found)?),
+        )
+    }
+
+    pub fn platform_invoices(&self, platform: &PlatformId) -> Result<Vec<Invoice>, ApiError> {
+        let mut invoices = Vec::new();
+        for number in self.entries(&store_keys::platform_invoices(&self.county, platform))? {
+            invoices.extend(self.invoice(&number)?);
+        }
+        Ok(invoices)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_name_their_write_and_bare_values_still_read() {
+        let bytes = serde_json::to_vec(&EnvelopeOut {
+            write: "w-3",
+            earlier: &["w-2".to_owned(), "w-1".to_owned()],
+            value: &"c-0123",
+        })
+        .unwrap();
+        assert!(bytes.starts_with(ENVELOPE_START));
+        let (lineage, value): (Lineage, String) = decode("k", &bytes).unwrap();
+        assert_eq!(
+            (lineage, value.as_str()),
+            (vec!["w-3".into(), "w-2".into(), "w-1".into()], "c-0123")
+        );
+        assert!(written_by(&bytes, "w-3") && written_by(&bytes, "w-1"));
+        assert!(!written_by(&bytes, "w-4"));
+        // A value stored bare by an earlier version of the app: read, written by no one.
+        let (lineage, value): (Lineage, String) = decode("k", br#""c-0123""#).unwrap();
+        assert_eq!((lineage.len(), value.as_str()), (0, "c-0123"));
+        assert!(!written_by(br#""c-0123""#, "w-3"));
+    }
+}

@@ -1,0 +1,131 @@
+//! `county-host serve`: the app without the Spin CLI, its store a SQLite file that survives
+//! restarts or a Redis named by a Spin runtime config. `county-host mint-token`: a signed bearer token for an operator or
+//! a trainee.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use county_host::runtime_config::StoreConfig;
+use county_host::{App, Host, client};
+use subsidy_rules::auth::Role;
+
+const USAGE: &str = "usage:
+  county-host serve [--listen 127.0.0.1:3000] [--manifest spin.toml]
+                    [--store .data/kv.db | --runtime-config-file runtime-config.toml]
+                    [--cache DIR]
+      application variables from SPIN_VARIABLE_<NAME>, as for `spin up`; the store is a
+      SQLite file (--store) or what a Spin runtime config names (SQLite or Redis); compiled
+      components are kept in --cache (default: target/county-host-cache beside the manifest)
+  county-host mint-token --role admin|reviewer|finance|trainee --sub SUBJECT [--ttl-seconds 3600]
+      signs with SPIN_VARIABLE_OPERATOR_TOKEN_SECRET (operators)
+      or SPIN_VARIABLE_TRAINEE_TOKEN_SECRET (trainees)";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("mint-token") => mint_token(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// `--name value` options, each at most once.
+fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>> {
+    let mut options = BTreeMap::new();
+    let mut rest = args.iter();
+    while let Some(name) = rest.next() {
+        let Some(key) = name.strip_prefix("--").filter(|k| allowed.contains(k)) else {
+            bail!("unknown option {name}\n{USAGE}");
+        };
+        let value = rest
+            .next()
+            .with_context(|| format!("{name} needs a value"))?;
+        options.insert(key.to_owned(), value.clone());
+    }
+    Ok(options)
+}
+
+/// The application variables from the environment, as `spin up` reads them.
+fn spin_variables() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("SPIN_VARIABLE_")
+                .map(|name| (name.to_lowercase(), v))
+        })
+        .collect()
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let options = options(
+        args,
+        &[
+            "listen",
+            "manifest",
+            "store",
+            "runtime-config-file",
+            "cache",
+        ],
+    )?;
+    let listen: SocketAddr = options
+        .get("listen")
+        .map_or("127.0.0.1:3000", String::as_str)
+        .parse()?;
+    let manifest = PathBuf::from(options.get("manifest").map_or("spin.toml", String::as_str));
+    let store = match (options.get("runtime-config-file"), options.get("store")) {
+        (Some(_), Some(_)) => bail!("give --store or --runtime-config-file, not both"),
+        (Some(file), None) => StoreConfig::from_file(Path::new(file))?,
+        (None, store) => StoreConfig::Spin {
+            path: Some(PathBuf::from(store.map_or(".data/kv.db", String::as_str))),
+        },
+    };
+    let cache = options.get("cache").map(PathBuf::from);
+    let runtime = tokio::runtime::Runtime::new()?;
+    // Refuse a missing variable before the slow part.
+    let variables = spin_variables();
+    county_host::manifest::Manifest::load(&manifest)?.resolve_variables(&variables)?;
+    runtime.block_on(async move {
+        let started = Instant::now();
+        eprintln!(
+            "county-host: loading the components of {}",
+            manifest.display()
+        );
+        let progress = |line: &str| eprintln!("county-host: {line}");
+        let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
+        let kv = Arc::new(store.open()?);
+        let host = Arc::new(Host::new(app, kv, &variables)?.echo_logs());
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        eprintln!(
+            "county-host: serving on http://{listen} (store: {}), ready in {:.1} s",
+            store.describe(),
+            started.elapsed().as_secs_f64()
+        );
+        county_host::serve::run(host, listener).await
+    })
+}
+
+fn mint_token(args: &[String]) -> Result<()> {
+    let options = options(args, &["role", "sub", "ttl-seconds"])?;
+    let role = Role::parse(options.get("role").context("--role is required")?)
+        .map_err(|r| anyhow::anyhow!(r.message_en))?;
+    let sub = options.get("sub").context("--sub is required")?.clone();
+    let ttl: i64 = options.get("ttl-seconds").map_or(Ok(3600), |t| t.parse())?;
+    let secret_variable = match role {
+        Role::Trainee => "SPIN_VARIABLE_TRAINEE_TOKEN_SECRET",
+        _ => "SPIN_VARIABLE_OPERATOR_TOKEN_SECRET",
+    };
+    let secret =
+        std::env::var(secret_variable).with_context(|| format!("{secret_variable} is not set"))?;
+    let now = chrono::Utc::now().timestamp();
+    println!(
+        "{}",
+        client::mint_token(role, &sub, secret.as_bytes(), now, ttl)
+    );
+    Ok(())
+}

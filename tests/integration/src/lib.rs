@@ -1,0 +1,1 @@
+//! The API tests live in `tests/api/`; this crate has no library code.

@@ -1,0 +1,403 @@
+//! Bad input, generated: a valid request to each of the 19 endpoints that read a JSON body
+//! (every one the API has; revoking a key and approving an invoice read none), mutated at
+//! random (a field replaced by any JSON, removed, an unknown one added, the whole body replaced
+//! by any JSON or any bytes), plus random query strings on 4 endpoints that read them.
+//! Whatever arrives: never a 5xx, always the one error shape when refused, and every endpoint
+//! refuses some. 500 cases each: 10,000 requests.
+
+use crate::helpers::*;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Map, Value, json};
+
+const CASES_PER_ENDPOINT: u32 = 500;
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("JSON has no NaN", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,24}".prop_map(Value::from),
+        "[0-9X\\-.]{0,20}".prop_map(Value::from),
+        Just(Value::from("9".repeat(400))),
+    ];
+    leaf.prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,10}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(usize, Value),
+    Remove(usize),
+    Add(usize, String, Value),
+    Whole(Value),
+    Bytes(Vec<u8>),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        4 => (any::<usize>(), any_json()).prop_map(|(i, v)| Mutation::Replace(i, v)),
+        2 => any::<usize>().prop_map(Mutation::Remove),
+        2 => (any::<usize>(), "[a-z_]{1,10}", any_json()).prop_map(|(i, k, v)| Mutation::Add(i, k, v)),
+        1 => any_json().prop_map(Mutation::Whole),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(Mutation::Bytes),
+    ]
+}
+
+/// Every place in a JSON value, as a path of keys and indexes.
+fn places(value: &Value, here: Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    out.push(here.clone());
+    match value {
+        Value::Object(map) => map.iter().for_each(|(k, v)| {
+            let mut next = here.clone();
+            next.push(Value::from(k.clone()));
+            places(v, next, out);
+        }),
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
+            let mut next = here.clone();
+            next.push(Value::from(i));
+            places(v, next, out);
+        }),
+        _ => {}
+    }
+}
+
+fn at<'a>(value: &'a mut Value, path: &[Value]) -> &'a mut Value {
+    path.iter().fold(value, |v, step| match step {
+        Value::String(k) => &mut v[k.as_str()],
+        other => &mut v[other.as_u64().unwrap() as usize],
+    })
+}
+
+/// The mutated body.
+fn apply(valid: &Value, mutation: &Mutation) -> Vec<u8> {
+    let mut body = valid.clone();
+    let mut all = Vec::new();
+    places(valid, vec![], &mut all);
+    match mutation {
+        Mutation::Replace(i, v) => *at(&mut body, &all[i % all.len()]) = v.clone(),
+        Mutation::Remove(i) => {
+            let path = &all[1 + i % (all.len() - 1)];
+            let (last, parent) = path.split_last().unwrap();
+            match (at(&mut body, parent), last) {
+                (Value::Object(map), Value::String(k)) => {
+                    map.remove(k);
+                }
+                (Value::Array(items), index) => {
+                    items.remove(index.as_u64().unwrap() as usize);
+                }
+                _ => {}
+            }
+        }
+        Mutation::Add(i, k, v) => {
+            let objects: Vec<&Vec<Value>> = all
+                .iter()
+                .filter(|p| at(&mut valid.clone(), p).is_object())
+                .collect();
+            if let Value::Object(map) = at(&mut body, objects[i % objects.len()]) {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        Mutation::Whole(v) => body = v.clone(),
+        Mutation::Bytes(bytes) => return bytes.clone(),
+    }
+    serde_json::to_vec(&body).unwrap()
+}
+
+fn check(reply: &Reply, what: &str) -> Result<(), TestCaseError> {
+    prop_assert!(
+        reply.status < 500,
+        "{what}: {} {}",
+        reply.status,
+        String::from_utf8_lossy(&reply.body)
+    );
+    if reply.status >= 400 {
+        let body: Value = serde_json::from_slice(&reply.body)
+            .map_err(|e| TestCaseError::fail(format!("{what}: not JSON: {e}")))?;
+        prop_assert!(
+            body["error"]["code"].is_string() && body["error"]["message_zh"].is_string(),
+            "{what}: {body}"
+        );
+    }
+    Ok(())
+}
+
+/// What the app answered, tallied: (endpoint, refused with 4xx, accepted with 2xx).
+#[derive(Default)]
+struct Tally(std::cell::RefCell<std::collections::BTreeMap<String, (u32, u32)>>);
+
+impl Tally {
+    fn count(&self, endpoint: &str, reply: &Reply) {
+        let mut tally = self.0.borrow_mut();
+        let entry = tally.entry(endpoint.to_owned()).or_default();
+        match reply.status {
+            400..=499 => entry.0 += 1,
+            200..=299 => entry.1 += 1,
+            _ => {}
+        }
+    }
+}
+
+struct Fixture {
+    county: County,
+    platform: Platform,
+    spare: Platform,
+    claim: String,
+    invoice: String,
+}
+
+async fn fixture() -> Fixture {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let spare = credential(&county, "wljnpx").await;
+    report(
+        &county,
+        &platform,
+        vec![
+            record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15"),
+            record("r1", TRAINEE_A, "4-03-02-02", "2020-03-15"),
+            record("r2", TRAINEE_A, "4-03-02-03", "2020-03-15"),
+        ],
+    )
+    .await;
+    let claim = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .json(&json!({"platform_id": "wljnpx", "record_id": "r1", "group": "migrant_worker",
+                      "payee": {"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行"}, "consent": true}))
+        .send(&county)
+        .await;
+    assert_eq!(claim.status, 201, "{}", claim.json());
+    set_standard(&county, "4-03-02-03", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let invoice = call("POST", "/api/platform/invoices")
+        .json(&json!({"month": "2020-03"}))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(invoice.status, 201, "{}", invoice.json());
+    Fixture {
+        claim: claim.json()["claim"]["id"].as_str().unwrap().to_owned(),
+        invoice: invoice.json()["invoice"]["number"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        county,
+        platform,
+        spare,
+    }
+}
+
+#[test]
+fn no_mutated_request_gets_a_5xx() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Fixture {
+        county,
+        platform,
+        spare,
+        claim,
+        invoice,
+    } = runtime.block_on(fixture());
+    let tally = Tally::default();
+    let signed = |call: Call| call.signed(&platform.key_id, &platform.secret);
+    type Auth<'a> = Box<dyn Fn(Call) -> Call + 'a>;
+    let admin_auth = || -> Auth { Box::new(|c: Call| c.bearer(&admin())) };
+    let reviewer_auth = || -> Auth { Box::new(|c: Call| c.bearer(&reviewer())) };
+    let finance_auth = || -> Auth { Box::new(|c: Call| c.bearer(&finance())) };
+    let endpoints: Vec<(&str, String, Value, Auth)> = vec![
+        (
+            "PUT",
+            "/api/policy/standards".into(),
+            json!({"standards": [{"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "5", "standard": 1200}]}),
+            admin_auth(),
+        ),
+        (
+            "PUT",
+            "/api/policy/standards/4-03-02-03/5".into(),
+            json!({"occupation_name": "西式烹调师", "standard": "1000"}),
+            admin_auth(),
+        ),
+        (
+            "PUT",
+            "/api/policy/platforms/ixueto".into(),
+            json!({"name": "行知学徒网", "aliases": ["知行学徒网"], "site": "www.ixueto.com", "listed_in": ["x"], "recorded_on": "2020-02-06", "status": "approved"}),
+            admin_auth(),
+        ),
+        (
+            "PUT",
+            "/api/policy/platforms".into(),
+            json!({"platforms": [
+                {"id": "wljnpx", "name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "approved"},
+                {"id": "ixueto", "name": "行知学徒网", "recorded_on": "2020-02-06", "status": "approved"}
+            ]}),
+            admin_auth(),
+        ),
+        (
+            "POST",
+            "/api/eligibility/check".into(),
+            json!({"applicant": {"resident_id": TRAINEE_A, "hukou_county": "370902", "group": "unemployed_graduate", "graduation_date": "2019-06-30", "employed": false}, "training": {"platform_id": "wljnpx", "occupation": "4-03-02-01", "level": "5", "study_hours": 24, "mode": "online", "started_on": "2020-02-20", "assessment": {"result": "pass", "date": "2020-03-15", "score": 90}}}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            "/api/eligibility/registry".into(),
+            json!({"entries": [{"resident_id": TRAINEE_A, "group": "poor_laborer", "source": "x", "valid_from": "2020-01-01", "valid_to": "2020-12-31"}]}),
+            admin_auth(),
+        ),
+        (
+            "POST",
+            "/api/eligibility/registry/lookup".into(),
+            json!({"resident_id": TRAINEE_A}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            "/api/platform/credentials".into(),
+            json!({"platform_id": "wfjtip"}),
+            admin_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/platform/credentials/{}/rotate", spare.key_id),
+            json!({"overlap_minutes": 30}),
+            admin_auth(),
+        ),
+        (
+            "POST",
+            "/api/platform/completions".into(),
+            json!({"records": [record("r5", TRAINEE_A, "4-03-02-05", "2020-03-15")]}),
+            Box::new(signed),
+        ),
+        (
+            "POST",
+            "/api/platform/completions/r5/void".into(),
+            json!({"reason": "重复上报"}),
+            Box::new(signed),
+        ),
+        (
+            "POST",
+            "/api/platform/invoices".into(),
+            json!({"month": "2020-03"}),
+            Box::new(signed),
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/pay"),
+            json!({"reference": "BANK-1", "paid_on": "2020-04-15"}),
+            finance_auth(),
+        ),
+        (
+            "POST",
+            "/api/claims".into(),
+            json!({"platform_id": "wljnpx", "record_id": "r0", "group": "unemployed_graduate", "graduation_date": "2019-06-30", "employed": false, "payee": {"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行"}, "consent": true}),
+            Box::new(|c: Call| c.bearer(&trainee(TRAINEE_A))),
+        ),
+        (
+            "POST",
+            "/api/claims/bulk-approve".into(),
+            json!({"claim_ids": [claim]}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/approve"),
+            json!({"note": "核实"}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/reject"),
+            json!({"reason": "材料不全"}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/pay"),
+            json!({"reference": "S-1", "paid_on": "2020-04-01"}),
+            finance_auth(),
+        ),
+        (
+            "POST",
+            "/api/claims/recount".into(),
+            json!({"resident_id": TRAINEE_A}),
+            admin_auth(),
+        ),
+    ];
+    for (method, path, valid, auth) in &endpoints {
+        let mut runner = TestRunner::new(Config {
+            cases: CASES_PER_ENDPOINT,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&mutation(), |m| {
+                let body = apply(valid, &m);
+                let request = auth(
+                    call(method, path)
+                        .header("content-type", "application/json")
+                        .raw(body),
+                );
+                let reply = runtime.block_on(request.send(&county));
+                tally.count(&format!("{method} {path}"), &reply);
+                check(&reply, &format!("{method} {path} {m:?}"))
+            })
+            .unwrap();
+    }
+    // Query strings, raw.
+    let mut runner = TestRunner::new(Config {
+        cases: CASES_PER_ENDPOINT,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &("[a-z_]{0,10}", ".{0,30}", 0usize..4),
+            |(name, value, which)| {
+                let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+                let path = [
+                    "/api/policy/standards",
+                    "/api/claims/queue",
+                    "/api/platform/invoices/preview",
+                    "/api/claims/report",
+                ][which];
+                let auth = if which == 2 {
+                    signed(call(
+                        "GET",
+                        &format!("{path}?{name}={encoded}&month={encoded}"),
+                    ))
+                } else {
+                    call(
+                        "GET",
+                        &format!("{path}?{name}={encoded}&level={encoded}&limit={encoded}"),
+                    )
+                    .bearer(&reviewer())
+                };
+                let reply = runtime.block_on(auth.send(&county));
+                tally.count("GET with a query", &reply);
+                check(&reply, &format!("GET {path}?{name}={value}"))
+            },
+        )
+        .unwrap();
+    // Every body endpoint refused some mutations with a 4xx: the mutations reached the
+    // endpoint's own checks rather than failing before it.
+    let tally = tally.0.into_inner();
+    assert_eq!(tally.len(), endpoints.len() + 1, "{tally:?}");
+    for (endpoint, (refused, accepted)) in &tally {
+        assert!(
+            *refused > 0,
+            "{endpoint}: nothing refused ({accepted} accepted)"
+        );
+        assert_eq!(
+            refused + accepted,
+            CASES_PER_ENDPOINT,
+            "{endpoint}: every case answered 2xx or 4xx"
+        );
+    }
+}

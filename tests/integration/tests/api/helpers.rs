@@ -1,0 +1,265 @@
+//! What every integration test needs: the compiled app (loaded once per test binary), a
+//! county instance on a fresh in-memory store, tokens, and HTTP requests through the host.
+
+use std::sync::{Arc, OnceLock};
+
+use county_host::client::mint_token;
+pub use county_host::client::{Call, Reply, call, nonce};
+use county_host::{App, Host, KvStore};
+use serde_json::Value;
+pub use subsidy_rules::auth::Role;
+
+pub use county_host::dev::{
+    OPERATOR_TOKEN_SECRET as OPERATOR_SECRET, PERSON_KEY_SECRET as PERSON_SECRET,
+    TRAINEE_TOKEN_SECRET as TRAINEE_SECRET, manifest_path, variables,
+};
+
+/// A valid resident ID of a person born 1990-03-07 in 泰山区 (check digit computed).
+pub const TRAINEE_A: &str = "370902199003071231";
+
+pub fn app() -> Arc<App> {
+    static APP: OnceLock<Arc<App>> = OnceLock::new();
+    APP.get_or_init(|| {
+        App::load(&manifest_path()).expect("the components are built: run scripts/test.sh")
+    })
+    .clone()
+}
+
+/// Completes 17 digits with the GB 11643 check character.
+pub fn resident_id(first17: &str) -> String {
+    subsidy_rules::ResidentId::complete(first17)
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+pub struct County {
+    pub host: Host,
+}
+
+impl std::ops::Deref for County {
+    type Target = Host;
+    fn deref(&self) -> &Host {
+        &self.host
+    }
+}
+
+/// Checks on the one error shape.
+pub trait ErrorShape {
+    fn error_code(&self) -> String;
+    fn details(&self) -> Vec<(String, String)>;
+}
+
+impl ErrorShape for Reply {
+    /// The error code of a structured error, after checking the whole error shape.
+    fn error_code(&self) -> String {
+        let body = self.json();
+        let error = &body["error"];
+        assert_eq!(error["status"], self.status, "{body}");
+        for field in ["message_zh", "message_en"] {
+            assert!(
+                error[field].as_str().is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
+        }
+        assert!(
+            error["details"].as_array().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        error["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Every (code, field) in the error's details.
+    fn details(&self) -> Vec<(String, String)> {
+        let body = self.json();
+        body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["field"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A fresh store with the semantics the suite runs under: Spin's Redis backend against the
+/// `redis-server` at `COUNTY_TEST_REDIS` (a database of its own), else Spin's SQLite backend
+/// in memory. `scripts/test.sh` runs the suite both ways.
+pub fn fresh_store() -> Arc<KvStore> {
+    Arc::new(match std::env::var("COUNTY_TEST_REDIS") {
+        Ok(server) => KvStore::redis_fresh_database(&server).unwrap(),
+        Err(_) => KvStore::in_memory().unwrap(),
+    })
+}
+
+pub fn county(code: &str) -> County {
+    County {
+        host: Host::new(app(), fresh_store(), &variables(code)).unwrap(),
+    }
+}
+
+/// 泰山区, Tai'an.
+pub fn taishan() -> County {
+    county("370902")
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A token from its rightful issuer: the identity service for trainees, operators' otherwise.
+pub fn token(role: Role, sub: &str) -> String {
+    let secret = if role == Role::Trainee {
+        TRAINEE_SECRET
+    } else {
+        OPERATOR_SECRET
+    };
+    token_signed_with(role, sub, secret.as_bytes())
+}
+
+/// A token valid for ten minutes, signed with any secret.
+pub fn token_signed_with(role: Role, sub: &str, secret: &[u8]) -> String {
+    mint_token(role, sub, secret, now() - 10, 610)
+}
+
+pub fn admin() -> String {
+    token(Role::Admin, "op-admin")
+}
+
+pub fn reviewer() -> String {
+    token(Role::Reviewer, "op-reviewer")
+}
+
+pub fn finance() -> String {
+    token(Role::Finance, "op-finance")
+}
+
+pub fn trainee(id: &str) -> String {
+    token(Role::Trainee, id)
+}
+
+pub fn expired_admin() -> String {
+    mint_token(
+        Role::Admin,
+        "op-admin",
+        OPERATOR_SECRET.as_bytes(),
+        now() - 7200,
+        3600,
+    )
+}
+
+use serde_json::json;
+
+// Platform helpers shared by the platform and claim tests.
+
+pub struct Platform {
+    pub key_id: String,
+    pub secret: String,
+}
+
+pub async fn credential(county: &County, platform_id: &str) -> Platform {
+    let reply = call("POST", "/api/platform/credentials")
+        .bearer(&admin())
+        .json(&json!({ "platform_id": platform_id }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.json());
+    let body = reply.json();
+    Platform {
+        key_id: body["key_id"].as_str().unwrap().to_owned(),
+        secret: body["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+pub fn record(record_id: &str, trainee: &str, occupation: &str, assessed_on: &str) -> Value {
+    json!({
+        "record_id": record_id,
+        "trainee": {"resident_id": trainee, "name": "张三", "hukou_county": "370902"},
+        "occupation": occupation, "level": "5", "study_hours": 24, "mode": "online",
+        "started_on": "2020-02-20", "ended_on": "2020-03-10",
+        "assessment": {"result": "pass", "score": 86, "date": assessed_on},
+        "certificate_number": format!("CERT-{record_id}")
+    })
+}
+
+pub async fn report(county: &County, platform: &Platform, records: Vec<Value>) -> Reply {
+    call("POST", "/api/platform/completions")
+        .json(&json!({ "records": records }))
+        .signed(&platform.key_id, &platform.secret)
+        .send(county)
+        .await
+}
+
+pub fn outcomes(reply: &Reply) -> Vec<String> {
+    let body = reply.json();
+    let results = body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    results
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub async fn set_standard(county: &County, occupation: &str, standard: &str) {
+    let reply = call("PUT", &format!("/api/policy/standards/{occupation}/5"))
+        .bearer(&admin())
+        .json(&json!({ "standard": standard }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+pub async fn verify_key_group(county: &County, trainee: &str) {
+    let reply = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&json!({"entries": [{"resident_id": trainee, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}]}))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+/// A trainee's claim from a record: a migrant worker paid to a social security card.
+pub fn claim_body(platform_id: &str, record_id: &str) -> Value {
+    json!({
+        "platform_id": platform_id, "record_id": record_id, "group": "migrant_worker",
+        "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
+        "consent": true
+    })
+}
+
+/// The limit counters of TRAINEE_A equal a recount from their claims.
+pub async fn recount_is_clean(county: &County) {
+    let recount = call("POST", "/api/claims/recount")
+        .bearer(&admin())
+        .json(&json!({"resident_id": TRAINEE_A}))
+        .send(county)
+        .await;
+    assert_eq!(recount.status, 200);
+    for counter in recount.json()["counters"].as_array().unwrap() {
+        assert_eq!(
+            counter["was"], counter["is"],
+            "counters equal a recount from the records: {counter}"
+        );
+    }
+}
+
+/// A claim's or an invoice's transitions as (from, to, by).
+pub fn transitions(document: &Value) -> Vec<(Value, Value, Value)> {
+    document["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["from"].clone(),
+                t["to"].clone(),
+                t["changed"]["by"].clone(),
+            )
+        })
+        .collect()
+}

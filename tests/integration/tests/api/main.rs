@@ -1,0 +1,14 @@
+//! The county API end to end: real HTTP requests through the compiled wasm components, served
+//! by the in-process Spin host (`tests/county-host`). One test binary, one module per
+//! component or concern, one helper per endpoint in `helpers.rs`.
+
+mod bad_input;
+mod claim_submission;
+mod eligibility_check;
+mod helpers;
+mod platform_invoicing;
+mod policy_lookup;
+mod reliability;
+mod replicas;
+mod routing;
+mod security;

@@ -1,0 +1,722 @@
+//! The platform gateway and invoicing, through the compiled component: credentials, signed
+//! requests, completion reports, invoices and their states.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+
+async fn issue(county: &County, platform: &Platform, month: &str) -> Reply {
+    call("POST", "/api/platform/invoices")
+        .json(&json!({ "month": month }))
+        .signed(&platform.key_id, &platform.secret)
+        .send(county)
+        .await
+}
+
+fn held_codes(body: &Value) -> Vec<(String, Vec<String>)> {
+    body["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let codes = h["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["code"].as_str().unwrap().to_owned());
+            (h["record_id"].as_str().unwrap().to_owned(), codes.collect())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_issue_credentials_only_to_approved_platforms() {
+    let county = taishan();
+    let issued = call("POST", "/api/platform/credentials")
+        .bearer(&admin())
+        .json(&json!({"platform_id": "wljnpx"}))
+        .send(&county)
+        .await;
+    assert_eq!(issued.status, 201);
+    let body = issued.json();
+    assert!(body["key_id"].as_str().unwrap().starts_with("pk_"));
+    assert_eq!(body["secret"].as_str().unwrap().len(), 67);
+    let unlisted = call("POST", "/api/platform/credentials")
+        .bearer(&admin())
+        .json(&json!({"platform_id": "not-on-register"}))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (unlisted.status, unlisted.error_code().as_str()),
+        (422, "platform_not_approved")
+    );
+    let by_reviewer = call("POST", "/api/platform/credentials")
+        .bearer(&reviewer())
+        .json(&json!({"platform_id": "wljnpx"}))
+        .send(&county)
+        .await;
+    assert_eq!(by_reviewer.status, 403);
+    let listed = call("GET", "/api/platform/credentials?platform_id=wljnpx")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    let listed = listed.json();
+    assert_eq!(listed["credentials"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["credentials"][0]["usable"], true);
+    assert!(
+        listed["credentials"][0].get("secret").is_none(),
+        "secrets are shown once only"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_correctly_signed_fresh_unreplayed_requests_pass() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let body = json!({"records": [record("r1", TRAINEE_A, "4-03-02-01", "2020-03-15")]});
+    let base = || call("POST", "/api/platform/completions").json(&body);
+
+    let good_nonce = nonce();
+    let good = base()
+        .signed_at(&platform.key_id, &platform.secret, now(), &good_nonce)
+        .send(&county)
+        .await;
+    assert_eq!(good.status, 200, "{}", good.json());
+    let replay = base()
+        .signed_at(&platform.key_id, &platform.secret, now(), &good_nonce)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (replay.status, replay.error_code().as_str()),
+        (401, "nonce_reused")
+    );
+
+    let mut tampered = base().signed(&platform.key_id, &platform.secret);
+    tampered = tampered.raw(
+        serde_json::to_vec(
+            &json!({"records": [record("r1", TRAINEE_A, "4-03-02-01", "2020-03-16")]}),
+        )
+        .unwrap(),
+    );
+    let tampered = tampered.send(&county).await;
+    assert_eq!(
+        (tampered.status, tampered.error_code().as_str()),
+        (401, "signature_invalid")
+    );
+
+    for skew in [-301, 301] {
+        let stale = base()
+            .signed_at(&platform.key_id, &platform.secret, now() + skew, &nonce())
+            .send(&county)
+            .await;
+        assert_eq!(
+            (stale.status, stale.error_code().as_str()),
+            (401, "timestamp_out_of_window")
+        );
+    }
+    let wrong_secret = base()
+        .signed(&platform.key_id, "ps_guess")
+        .send(&county)
+        .await;
+    assert_eq!(
+        (wrong_secret.status, wrong_secret.error_code().as_str()),
+        (401, "signature_invalid")
+    );
+    let unknown = base()
+        .signed("pk_0000000000000000", &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.error_code().as_str()),
+        (401, "key_unknown")
+    );
+    let unsigned = base()
+        .header("x-key-id", &platform.key_id)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (unsigned.status, unsigned.error_code().as_str()),
+        (401, "signature_missing")
+    );
+    let bearer_only = base().bearer(&admin()).send(&county).await;
+    assert_eq!(
+        (bearer_only.status, bearer_only.error_code().as_str()),
+        (401, "signature_missing")
+    );
+
+    let revoked = call(
+        "POST",
+        &format!("/api/platform/credentials/{}/revoke", platform.key_id),
+    )
+    .bearer(&admin())
+    .send(&county)
+    .await;
+    assert_eq!(revoked.status, 200);
+    let after = base()
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (after.status, after.error_code().as_str()),
+        (401, "key_revoked")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_key_keeps_working_for_the_overlap_only() {
+    let county = taishan();
+    let old = credential(&county, "wljnpx").await;
+    let rotated = call(
+        "POST",
+        &format!("/api/platform/credentials/{}/rotate", old.key_id),
+    )
+    .bearer(&admin())
+    .json(&json!({"overlap_minutes": 30}))
+    .send(&county)
+    .await;
+    assert_eq!(rotated.status, 201);
+    let new = Platform {
+        key_id: rotated.json()["key_id"].as_str().unwrap().to_owned(),
+        secret: rotated.json()["secret"].as_str().unwrap().to_owned(),
+    };
+    let list = |p: &Platform| {
+        call("GET", "/api/platform/completions?month=2020-03").signed(&p.key_id, &p.secret)
+    };
+    assert_eq!(
+        list(&old).send(&county).await.status,
+        200,
+        "within the overlap"
+    );
+    assert_eq!(list(&new).send(&county).await.status, 200);
+
+    let immediate = call(
+        "POST",
+        &format!("/api/platform/credentials/{}/rotate", new.key_id),
+    )
+    .bearer(&admin())
+    .json(&json!({"overlap_minutes": 0}))
+    .send(&county)
+    .await;
+    assert_eq!(immediate.status, 201);
+    let expired = list(&new).send(&county).await;
+    assert_eq!(
+        (expired.status, expired.error_code().as_str()),
+        (401, "key_expired")
+    );
+    let too_long = call(
+        "POST",
+        &format!("/api/platform/credentials/{}/rotate", old.key_id),
+    )
+    .bearer(&admin())
+    .json(&json!({"overlap_minutes": 100000}))
+    .send(&county)
+    .await;
+    assert_eq!(
+        (too_long.status, too_long.error_code().as_str()),
+        (422, "invalid_overlap")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_record_is_judged_on_its_own_and_resending_is_idempotent() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let mut elsewhere = record("r2", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    elsewhere["trainee"]["hukou_county"] = json!("370911");
+    let mut garbled = record("r3", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    garbled["study_hours"] = json!("lots");
+    garbled["level"] = json!("9");
+    let mut odd_field = record("r4", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    odd_field["extra"] = json!(true);
+    let batch = vec![
+        record("r1", TRAINEE_A, "4-03-02-01", "2020-03-15"),
+        elsewhere,
+        garbled,
+        odd_field,
+        json!(42),
+    ];
+    let reply = report(&county, &platform, batch.clone()).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        outcomes(&reply),
+        ["accepted", "rejected", "rejected", "rejected", "rejected"]
+    );
+    let body = reply.json();
+    assert_eq!(
+        (body["accepted"].clone(), body["rejected"].clone()),
+        (json!(1), json!(4))
+    );
+    let wrong_county = &body["results"][1]["reasons"][0];
+    assert_eq!(wrong_county["code"], "wrong_county");
+    assert!(
+        wrong_county["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("370911")
+    );
+    let garbled_codes: Vec<&str> = body["results"][2]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(garbled_codes, ["invalid_level", "invalid_study_hours"]);
+    assert_eq!(body["results"][3]["reasons"][0]["field"], "extra");
+
+    let again = report(&county, &platform, batch).await;
+    assert_eq!(outcomes(&again)[0], "unchanged");
+    let listed = call("GET", "/api/platform/completions?month=2020-03")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    let records = listed.json()["records"].as_array().unwrap().clone();
+    assert_eq!(records.len(), 1, "nothing duplicated");
+    assert_eq!(records[0]["state"], "reported");
+    assert_eq!(records[0]["trainee"]["resident_id"], "370***********1231");
+
+    // A changed record with the same id corrects it while nothing rests on it.
+    let mut changed = record("r1", TRAINEE_A, "4-03-02-01", "2020-04-02");
+    changed["study_hours"] = json!(30);
+    assert_eq!(
+        outcomes(&report(&county, &platform, vec![changed]).await),
+        ["corrected"]
+    );
+    let fetched = call("GET", "/api/platform/completions/r1")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        (
+            fetched["study_hours"].clone(),
+            fetched["corrections"].clone()
+        ),
+        (json!("30"), json!(1))
+    );
+    let march = call("GET", "/api/platform/completions?month=2020-03")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        march.json()["records"].as_array().unwrap().len(),
+        0,
+        "moved to April"
+    );
+    let april = call("GET", "/api/platform/completions?month=2020-04")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(april.json()["records"].as_array().unwrap().len(), 1);
+
+    let voided = call("POST", "/api/platform/completions/r1/void")
+        .json(&json!({"reason": "重复报送"}))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (voided.status, voided.json()["state"].clone()),
+        (200, json!("void"))
+    );
+    let again = call("POST", "/api/platform/completions/r1/void")
+        .json(&json!({"reason": "再次"}))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (409, "record_locked")
+    );
+    let relocked = report(
+        &county,
+        &platform,
+        vec![record("r1", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    assert_eq!(outcomes(&relocked), ["rejected"]);
+    assert_eq!(
+        relocked.json()["results"][0]["reasons"][0]["code"],
+        "record_locked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_are_bounded() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let empty = report(&county, &platform, vec![]).await;
+    assert_eq!(
+        (empty.status, empty.error_code().as_str()),
+        (422, "invalid_batch_size")
+    );
+    let many: Vec<Value> = (0..501)
+        .map(|i| record(&format!("r{i}"), TRAINEE_A, "4-03-02-01", "2020-03-15"))
+        .collect();
+    let too_many = report(&county, &platform, many).await;
+    assert_eq!(too_many.status, 422);
+    let bad_json = call("POST", "/api/platform/completions")
+        .header("content-type", "application/json")
+        .raw(b"{\"records\": [".to_vec())
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (bad_json.status, bad_json.error_code().as_str()),
+        (400, "malformed_json")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_platform_sees_and_changes_only_its_own_data() {
+    let county = taishan();
+    let a = credential(&county, "wljnpx").await;
+    let b = credential(&county, "ixueto").await;
+    report(
+        &county,
+        &a,
+        vec![record("shared-id", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+
+    let fetch = call("GET", "/api/platform/completions/shared-id")
+        .signed(&b.key_id, &b.secret)
+        .send(&county)
+        .await;
+    assert_eq!(fetch.status, 404);
+    let void = call("POST", "/api/platform/completions/shared-id/void")
+        .json(&json!({"reason": "x"}))
+        .signed(&b.key_id, &b.secret)
+        .send(&county)
+        .await;
+    assert_eq!(void.status, 404);
+    let b_list = call(
+        "GET",
+        "/api/platform/completions?month=2020-03&platform_id=wljnpx",
+    )
+    .signed(&b.key_id, &b.secret)
+    .send(&county)
+    .await;
+    assert_eq!(
+        b_list.json()["records"].as_array().unwrap().len(),
+        0,
+        "a platform_id parameter does not reach another platform"
+    );
+    let a_record = call("GET", "/api/platform/completions/shared-id")
+        .signed(&a.key_id, &a.secret)
+        .send(&county)
+        .await;
+    assert_eq!(a_record.json()["state"], "reported", "untouched");
+
+    set_standard(&county, "4-03-02-01", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let invoice = issue(&county, &a, "2020-03").await.json();
+    let number = invoice["invoice"]["number"].as_str().unwrap().to_owned();
+    let b_reads = call("GET", &format!("/api/platform/invoices/{number}"))
+        .signed(&b.key_id, &b.secret)
+        .send(&county)
+        .await;
+    assert_eq!(b_reads.status, 404);
+    let b_csv = call("GET", &format!("/api/platform/invoices/{number}/csv"))
+        .signed(&b.key_id, &b.secret)
+        .send(&county)
+        .await;
+    assert_eq!(b_csv.status, 404);
+    let operator_reads = call("GET", &format!("/api/platform/invoices/{number}"))
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(operator_reads.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn held_lines_say_why_and_become_billable_when_the_reason_goes() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let other = resident_id("37090219851111002");
+    let failed = {
+        let mut r = record("failed", TRAINEE_A, "4-10-01-01", "2020-03-20");
+        r["assessment"]["result"] = json!("fail");
+        r
+    };
+    report(
+        &county,
+        &platform,
+        vec![
+            record("a", TRAINEE_A, "4-03-02-01", "2020-03-15"),
+            record("b", &other, "4-03-02-01", "2020-03-16"),
+            failed,
+        ],
+    )
+    .await;
+    let preview = call("GET", "/api/platform/invoices/preview?month=2020-03")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    let preview = preview.json();
+    assert_eq!(
+        (preview["lines"].clone(), preview["total"].clone()),
+        (json!([]), json!("0.00"))
+    );
+    assert_eq!(
+        held_codes(&preview),
+        [
+            (
+                "a".to_owned(),
+                vec![
+                    "key_group_not_verified".to_owned(),
+                    "no_local_standard".to_owned()
+                ]
+            ),
+            (
+                "b".to_owned(),
+                vec![
+                    "key_group_not_verified".to_owned(),
+                    "no_local_standard".to_owned()
+                ]
+            ),
+        ],
+        "a failed assessment is no line at all"
+    );
+    let nothing = issue(&county, &platform, "2020-03").await;
+    assert_eq!(
+        (nothing.status, nothing.json()["invoice"].clone()),
+        (200, Value::Null)
+    );
+
+    set_standard(&county, "4-03-02-01", "1234.57").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let first = issue(&county, &platform, "2020-03").await;
+    assert_eq!(first.status, 201);
+    let first = first.json();
+    let invoice = &first["invoice"];
+    assert_eq!(invoice["number"], "370902-wljnpx-202003-1");
+    assert_eq!(invoice["fund"], "职业技能提升行动专账资金");
+    assert_eq!(invoice["state"], "issued");
+    assert_eq!(invoice["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(invoice["lines"][0]["record_id"], "a");
+    assert_eq!(invoice["lines"][0]["local_standard"], "1234.57");
+    assert_eq!(
+        invoice["lines"][0]["amount"], "246.91",
+        "20%, half-up to the fen"
+    );
+    assert_eq!(invoice["total"], "246.91");
+    assert_eq!(
+        held_codes(&first),
+        [("b".to_owned(), vec!["key_group_not_verified".to_owned()])]
+    );
+    let a_state = call("GET", "/api/platform/completions/a")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        (a_state["state"].clone(), a_state["invoice"].clone()),
+        (json!("billed"), json!("370902-wljnpx-202003-1"))
+    );
+
+    // A billed record is locked.
+    let mut correction = record("a", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    correction["study_hours"] = json!(40);
+    let locked = report(&county, &platform, vec![correction]).await;
+    assert_eq!(
+        locked.json()["results"][0]["reasons"][0]["code"],
+        "record_locked"
+    );
+
+    // The held line is released once its trainee is verified, and "a" is not billed again.
+    verify_key_group(&county, &other).await;
+    let second = issue(&county, &platform, "2020-03").await.json();
+    assert_eq!(second["invoice"]["number"], "370902-wljnpx-202003-2");
+    let lines: Vec<&str> = second["invoice"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["record_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(lines, ["b"]);
+    let third = issue(&county, &platform, "2020-03").await;
+    assert_eq!(third.json()["invoice"], Value::Null);
+    let listing = call("GET", "/api/platform/invoices")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(listing["invoices"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_course_is_billed_once_by_one_platform_ever() {
+    let county = taishan();
+    let a = credential(&county, "wljnpx").await;
+    let b = credential(&county, "ixueto").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    report(
+        &county,
+        &a,
+        vec![record("a1", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    report(
+        &county,
+        &b,
+        vec![record("b1", TRAINEE_A, "4-03-02-01", "2020-03-18")],
+    )
+    .await;
+    let first = issue(&county, &a, "2020-03").await.json();
+    assert_eq!(first["invoice"]["total"], "200.00");
+    let second = issue(&county, &b, "2020-03").await.json();
+    assert_eq!(second["invoice"], Value::Null);
+    assert_eq!(
+        held_codes(&second),
+        [("b1".to_owned(), vec!["already_billed".to_owned()])]
+    );
+    // Outside the window the line is held too.
+    report(
+        &county,
+        &b,
+        vec![record("b2", TRAINEE_A, "4-03-02-01", "2020-07-01")],
+    )
+    .await;
+    let july = call("GET", "/api/platform/invoices/preview?month=2020-07")
+        .signed(&b.key_id, &b.secret)
+        .send(&county)
+        .await
+        .json();
+    assert!(
+        held_codes(&july)[0]
+            .1
+            .contains(&"outside_policy_window".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finance_approves_then_pays_and_every_step_is_recorded() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    report(
+        &county,
+        &platform,
+        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    let number = issue(&county, &platform, "2020-03").await.json()["invoice"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let approve = |token: String| {
+        call("POST", &format!("/api/platform/invoices/{number}/approve")).bearer(&token)
+    };
+    let pay_body = json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"});
+    let pay = |token: String| {
+        call("POST", &format!("/api/platform/invoices/{number}/pay"))
+            .bearer(&token)
+            .json(&pay_body)
+    };
+
+    let early = pay(finance()).send(&county).await;
+    assert_eq!(
+        (early.status, early.error_code().as_str()),
+        (409, "invalid_transition")
+    );
+    for token in [admin(), reviewer(), trainee(TRAINEE_A)] {
+        assert_eq!(approve(token).send(&county).await.status, 403);
+    }
+    let by_platform = call("POST", &format!("/api/platform/invoices/{number}/approve"))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(
+        by_platform.status, 401,
+        "platforms do not approve their own invoices"
+    );
+    assert_eq!(approve(finance()).send(&county).await.status, 200);
+    let twice = approve(finance()).send(&county).await;
+    assert_eq!(
+        (twice.status, twice.error_code().as_str()),
+        (409, "invalid_transition")
+    );
+    let bad_pay = call("POST", &format!("/api/platform/invoices/{number}/pay"))
+        .bearer(&finance())
+        .json(&json!({"reference": "", "paid_on": "someday"}))
+        .send(&county)
+        .await;
+    assert_eq!(bad_pay.status, 422);
+    assert_eq!(bad_pay.details().len(), 2);
+    let paid = pay(finance()).send(&county).await;
+    assert_eq!(paid.status, 200);
+    let paid = paid.json();
+    assert_eq!(paid["state"], "paid");
+    assert_eq!(
+        paid["payment"],
+        json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"})
+    );
+    let steps = transitions(&paid);
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("issued"), json!(platform.key_id)),
+            (json!("issued"), json!("approved"), json!("op-finance")),
+            (json!("approved"), json!("paid"), json!("op-finance")),
+        ]
+    );
+
+    let csv = call("GET", &format!("/api/platform/invoices/{number}/csv"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].starts_with("invoice_number,county,platform_id"));
+    assert!(
+        rows[1].contains(
+            ",paid,a,370***********1231,张三,4-03-02-01,5,24,2020-03-15,1000.00,0.20,200.00"
+        ),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[2].contains("TOTAL") && rows[2].ends_with(",200.00"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_need_a_platform_named_and_a_role_that_reads() {
+    let county = taishan();
+    let missing = call("GET", "/api/platform/completions?month=2020-03")
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(
+        (missing.status, missing.error_code().as_str()),
+        (422, "platform_id_required")
+    );
+    let named = call(
+        "GET",
+        "/api/platform/completions?month=2020-03&platform_id=wljnpx",
+    )
+    .bearer(&reviewer())
+    .send(&county)
+    .await;
+    assert_eq!(named.status, 200);
+    let trainee_tries = call(
+        "GET",
+        "/api/platform/completions?month=2020-03&platform_id=wljnpx",
+    )
+    .bearer(&trainee(TRAINEE_A))
+    .send(&county)
+    .await;
+    assert_eq!(trainee_tries.status, 403);
+    let bad_month = call(
+        "GET",
+        "/api/platform/invoices/preview?month=March&platform_id=wljnpx",
+    )
+    .bearer(&finance())
+    .send(&county)
+    .await;
+    assert_eq!(
+        (bad_month.status, bad_month.error_code().as_str()),
+        (422, "invalid_month")
+    );
+}

@@ -1,0 +1,482 @@
+//! Policy lookup through the compiled component: reading the policy, the platform register
+//! and the standards table; county admins changing them; every refusal.
+
+use crate::helpers::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anyone_reads_every_parameter_of_the_policy_in_force() {
+    let county = taishan();
+    let reply = call("GET", "/api/policy").send(&county).await;
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    assert_eq!(body["county"], json!({"code": "370902", "name": "泰山区"}));
+    let current = &body["current"];
+    assert_eq!(current["id"], "shandong-2020-02");
+    assert_eq!(
+        current["window"],
+        json!({"from": "2020-02-06", "to": "2020-06-30"})
+    );
+    assert_eq!(current["living_allowance"]["yuan_per_study_hour"], "5.00");
+    assert_eq!(current["living_allowance"]["fund"], "就业补助资金");
+    assert_eq!(
+        current["platform_subsidy"]["share_of_local_standard"],
+        "0.20"
+    );
+    assert_eq!(
+        current["platform_subsidy"]["fund"],
+        "职业技能提升行动专账资金"
+    );
+    assert_eq!(current["claim_limits"]["per_person_per_calendar_year"], 3);
+    assert_eq!(
+        current["claim_limits"]["once_per_occupation_and_level"],
+        true
+    );
+    assert_eq!(
+        current["graduate_rule"]["max_years_since_leaving_school"],
+        2
+    );
+    assert_eq!(
+        current["key_groups"],
+        json!([
+            "migrant_worker",
+            "unemployed_graduate",
+            "poor_laborer",
+            "poor_family_child"
+        ])
+    );
+    // Today (2026 or later) is past the window: the last version still reads, marked so.
+    assert_eq!(body["in_force_today"], false);
+    assert_eq!(body["versions"][0]["id"], "shandong-2020-02");
+
+    let version = call("GET", "/api/policy/versions/shandong-2020-02")
+        .send(&county)
+        .await;
+    assert_eq!(version.status, 200);
+    assert_eq!(version.json()["documents"][0], "鲁人社字〔2020〕11号");
+    let missing = call("GET", "/api/policy/versions/nope").send(&county).await;
+    assert_eq!(
+        (missing.status, missing.error_code().as_str()),
+        (404, "not_found")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_platform_register_starts_from_the_notices() {
+    let taishan = call("GET", "/api/policy/platforms").send(&taishan()).await;
+    assert_eq!(taishan.status, 200);
+    assert_eq!(taishan.header("etag"), Some("\"0\""));
+    let body = taishan.json();
+    assert_eq!(body["source"], "built_in_seed");
+    let platforms = body["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 10);
+    let wljnpx = platforms.iter().find(|p| p["id"] == "wljnpx").unwrap();
+    assert_eq!(wljnpx["name"], "互联网+职业技能培训网");
+    assert_eq!(wljnpx["site"], "www.wljnpx.com");
+    assert_eq!(wljnpx["status"], "approved");
+    // No contact person or phone from the notices is served.
+    assert!(!String::from_utf8_lossy(&taishan.body).contains("137"));
+
+    // A Jinan county has the province's list only.
+    let jinan = call("GET", "/api/policy/platforms")
+        .send(&county("370102"))
+        .await;
+    assert_eq!(jinan.json()["platforms"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_change_the_register_and_the_change_records_who_and_when() {
+    let county = taishan();
+    let suspend = json!({
+        "name": "行知学徒网",
+        "site": "www.ixueto.com",
+        "recorded_on": "2020-02-06",
+        "status": "suspended"
+    });
+    let reply = call("PUT", "/api/policy/platforms/ixueto")
+        .bearer(&admin())
+        .json(&suspend)
+        .send(&county)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.json());
+    assert_eq!(reply.header("etag"), Some("\"1\""));
+    let register = call("GET", "/api/policy/platforms")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(register["revision"], 1);
+    assert_eq!(register["source"], "county");
+    assert_eq!(register["changed"]["by"], "op-admin");
+    let ixueto = register["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "ixueto")
+        .unwrap()
+        .clone();
+    assert_eq!(ixueto["status"], "suspended");
+    assert_eq!(ixueto["changed"]["by"], "op-admin");
+    assert!(
+        ixueto["changed"]["at"]
+            .as_str()
+            .unwrap()
+            .ends_with("+08:00")
+    );
+
+    // The whole register replaced: the county keeps only its own platform.
+    let replacement = json!({"platforms": [{
+        "id": "taian-shuangchuang", "name": "泰安双创平台-泰山集结号",
+        "recorded_on": "2020-02-12", "status": "approved"
+    }]});
+    let stale = call("PUT", "/api/policy/platforms")
+        .bearer(&admin())
+        .header("if-match", "\"0\"")
+        .json(&replacement)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (stale.status, stale.error_code().as_str()),
+        (412, "revision_mismatch")
+    );
+    let replaced = call("PUT", "/api/policy/platforms")
+        .bearer(&admin())
+        .header("if-match", "\"1\"")
+        .json(&replacement)
+        .send(&county)
+        .await;
+    assert_eq!(replaced.status, 200);
+    let register = call("GET", "/api/policy/platforms")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(register["revision"], 2);
+    assert_eq!(register["platforms"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_register_is_refused_whole_with_every_problem() {
+    let county = taishan();
+    let bad = json!({"platforms": [
+        {"id": "Bad Id", "name": "", "recorded_on": "2020-02-30", "status": "maybe"},
+        {"id": "dup", "name": "甲", "status": "approved"},
+        {"id": "dup", "name": "乙", "status": "approved"}
+    ]});
+    let reply = call("PUT", "/api/policy/platforms")
+        .bearer(&admin())
+        .json(&bad)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (reply.status, reply.error_code().as_str()),
+        (422, "invalid_input")
+    );
+    let fields: Vec<String> = reply
+        .details()
+        .into_iter()
+        .map(|(_, field)| field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "platforms[0].id",
+            "platforms[0].name",
+            "platforms[0].recorded_on",
+            "platforms[0].status",
+            "platforms[2].id"
+        ]
+    );
+    let register = call("GET", "/api/policy/platforms")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(register["revision"], 0, "nothing changed");
+
+    let mismatch = call("PUT", "/api/policy/platforms/ixueto")
+        .bearer(&admin())
+        .json(&json!({"id": "wfjtip", "name": "x", "status": "approved"}))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (mismatch.status, mismatch.error_code().as_str()),
+        (422, "id_mismatch")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn standards_are_kept_filtered_and_removed() {
+    let county = taishan();
+    let empty = call("GET", "/api/policy/standards").send(&county).await;
+    assert_eq!(empty.json(), json!({"revision": 0, "standards": []}));
+
+    let table = json!({"standards": [
+        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "5", "standard": 1200},
+        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "4", "standard": "1500.50"},
+        {"occupation": "4-10-01-01", "occupation_name": "养老护理员", "level": "5", "standard": 1000},
+        {"occupation": "6-28-01-05", "level": "none", "standard": 800}
+    ]});
+    let put = call("PUT", "/api/policy/standards")
+        .bearer(&admin())
+        .json(&table)
+        .send(&county)
+        .await;
+    assert_eq!(put.status, 200, "{}", put.json());
+    assert_eq!(put.json()["standards"][1]["standard"], "1500.50");
+
+    let cooks = call("GET", "/api/policy/standards?occupation=4-03")
+        .send(&county)
+        .await;
+    assert_eq!(cooks.header("etag"), Some("\"1\""));
+    assert_eq!(cooks.json()["standards"].as_array().unwrap().len(), 2);
+    let level5 = call("GET", "/api/policy/standards?level=5")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(level5["standards"].as_array().unwrap().len(), 2);
+    let both = call("GET", "/api/policy/standards?occupation=4-10&level=5")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(both["standards"][0]["occupation_name"], "养老护理员");
+    let bad_filter = call("GET", "/api/policy/standards?level=6&occupation=abc")
+        .send(&county)
+        .await;
+    assert_eq!(bad_filter.status, 422);
+    assert_eq!(bad_filter.details().len(), 2);
+
+    let one = call("PUT", "/api/policy/standards/4-03-02-01/5")
+        .bearer(&admin())
+        .json(&json!({"standard": "1300"}))
+        .send(&county)
+        .await;
+    assert_eq!(one.status, 200);
+    let cook5 = call("GET", "/api/policy/standards?occupation=4-03-02-01&level=5")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(cook5["standards"][0]["standard"], "1300.00");
+    assert_eq!(cook5["revision"], 2);
+
+    let gone = call("DELETE", "/api/policy/standards/6-28-01-05/none")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!(gone.status, 200);
+    assert_eq!(gone.json()["standards"].as_array().unwrap().len(), 3);
+    let again = call("DELETE", "/api/policy/standards/6-28-01-05/none")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (404, "not_found")
+    );
+    let bad_path = call("DELETE", "/api/policy/standards/6-28/7")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!(bad_path.status, 422);
+    assert_eq!(
+        bad_path.details(),
+        [
+            (
+                "invalid_occupation_code".to_owned(),
+                "occupation".to_owned()
+            ),
+            ("invalid_level".to_owned(), "level".to_owned())
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_standards_change_nothing() {
+    let county = taishan();
+    let table = json!({"standards": [
+        {"occupation": "4-03-02", "level": "7", "standard": 0},
+        {"occupation": "4-03-02-01", "level": "5", "standard": "12.345"},
+        {"occupation": "4-03-02-01", "level": "5", "standard": 1000}
+    ]});
+    let reply = call("PUT", "/api/policy/standards")
+        .bearer(&admin())
+        .json(&table)
+        .send(&county)
+        .await;
+    assert_eq!(reply.status, 422);
+    let codes: Vec<String> = reply.details().into_iter().map(|(code, _)| code).collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid_occupation_code",
+            "invalid_level",
+            "invalid_amount",
+            "invalid_amount"
+        ]
+    );
+    let after = call("GET", "/api/policy/standards")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(after["revision"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_change_tables() {
+    let county = taishan();
+    let body = json!({"standard": 1000});
+    let put = || call("PUT", "/api/policy/standards/4-03-02-01/5").json(&body);
+
+    let none = put().send(&county).await;
+    assert_eq!(
+        (none.status, none.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+    assert!(
+        none.header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer"))
+    );
+    let basic = put()
+        .header("authorization", "Basic b3A6cHc=")
+        .send(&county)
+        .await;
+    assert_eq!(
+        (basic.status, basic.error_code().as_str()),
+        (401, "token_malformed")
+    );
+    let expired = put().bearer(&expired_admin()).send(&county).await;
+    assert_eq!(
+        (expired.status, expired.error_code().as_str()),
+        (401, "token_expired")
+    );
+    let mut tampered = admin();
+    tampered.pop();
+    tampered.push(if admin().ends_with('A') { 'B' } else { 'A' });
+    let forged = put().bearer(&tampered).send(&county).await;
+    assert_eq!(
+        (forged.status, forged.error_code().as_str()),
+        (401, "token_signature_invalid")
+    );
+    let garbage = put().bearer("not-a-token").send(&county).await;
+    assert_eq!(
+        (garbage.status, garbage.error_code().as_str()),
+        (401, "token_malformed")
+    );
+    for role_token in [reviewer(), finance(), trainee(TRAINEE_A)] {
+        let denied = put().bearer(&role_token).send(&county).await;
+        assert_eq!(
+            (denied.status, denied.error_code().as_str()),
+            (403, "forbidden_role")
+        );
+    }
+    // A token signed with another county's secret is worthless here.
+    let other_county =
+        token_signed_with(Role::Admin, "op", b"another-county-secret-0123456789abcdef");
+    let foreign = put().bearer(&other_county).send(&county).await;
+    assert_eq!(
+        (foreign.status, foreign.error_code().as_str()),
+        (401, "token_signature_invalid")
+    );
+
+    let table = call("GET", "/api/policy/standards")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(table["revision"], 0, "no refused request changed anything");
+    assert_eq!(put().bearer(&admin()).send(&county).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_class_of_bad_request_gets_a_structured_4xx() {
+    let county = taishan();
+    let put = || call("PUT", "/api/policy/standards").bearer(&admin());
+    let cases = [
+        (
+            put()
+                .header("content-type", "application/json")
+                .raw(b"{\"standards\": [".to_vec()),
+            400,
+            "malformed_json",
+        ),
+        (
+            put()
+                .header("content-type", "application/json")
+                .raw(vec![0xff, 0xfe]),
+            400,
+            "malformed_json",
+        ),
+        (
+            put().header("content-type", "application/json"),
+            400,
+            "body_required",
+        ),
+        (
+            put().json(&json!({"standards": [], "extra": 1})),
+            422,
+            "invalid_field",
+        ),
+        (
+            put().json(&json!({"standards": [{"occupation": 4}]})),
+            422,
+            "invalid_field",
+        ),
+        (put().json(&json!([])), 422, "invalid_field"),
+        (
+            put()
+                .header("content-type", "text/plain")
+                .raw(b"{}".to_vec()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            put()
+                .header("content-type", "application/json")
+                .raw(vec![b' '; 600 * 1024]),
+            413,
+            "body_too_large",
+        ),
+        (
+            put()
+                .header("if-match", "soon")
+                .json(&json!({"standards": []})),
+            400,
+            "invalid_if_match",
+        ),
+        (call("GET", "/api/policy/nothing-here"), 404, "not_found"),
+        (call("POST", "/api/policy"), 405, "method_not_allowed"),
+        (
+            call("PATCH", "/api/policy/standards"),
+            405,
+            "method_not_allowed",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let reply = request.send(&county).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (status, code.to_owned()),
+            "{}",
+            reply.json()
+        );
+    }
+    let unknown_field = put()
+        .json(&json!({"standards": [], "extra": 1}))
+        .send(&county)
+        .await;
+    assert_eq!(unknown_field.json()["error"]["field"], "extra");
+    let nested = put()
+        .json(&json!({"standards": [{"occupation": 4}]}))
+        .send(&county)
+        .await;
+    assert_eq!(nested.json()["error"]["field"], "standards[0].occupation");
+    let table = call("GET", "/api/policy/standards")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(table["revision"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_host_routes_like_spin() {
+    let county = taishan();
+    assert_eq!(call("GET", "/elsewhere").send(&county).await.status, 404);
+    assert_eq!(call("GET", "/api/policyx").send(&county).await.status, 404);
+    assert_eq!(call("GET", "/api/policy/").send(&county).await.status, 200);
+}

@@ -1,0 +1,324 @@
+//! Replicas, as SpinKube runs a county on Redis: three host instances, each serving HTTP on a
+//! port of its own, over one store. Under Redis semantics (`COUNTY_TEST_REDIS`) each replica
+//! has its own connections to the same database; under SQLite semantics they share one store,
+//! as instances on one machine share its file. Set-up goes through the first replica; every
+//! race is sent over HTTP, spread over all three.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use county_host::Host;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct Replicas {
+    /// Each replica's host; the first is used in-process for set-up.
+    counties: Vec<County>,
+    addresses: Vec<SocketAddr>,
+    servers: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
+}
+
+impl Replicas {
+    async fn start(code: &str, count: usize) -> Replicas {
+        let store = fresh_store();
+        let mut counties = Vec::new();
+        let mut addresses = Vec::new();
+        let mut servers = Vec::new();
+        for _ in 0..count {
+            let host =
+                Arc::new(Host::new(app(), store.replica().unwrap(), &variables(code)).unwrap());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addresses.push(listener.local_addr().unwrap());
+            servers.push(tokio::spawn(county_host::serve::run(host, listener)));
+            counties.push(County {
+                host: Host::new(app(), store.replica().unwrap(), &variables(code)).unwrap(),
+            });
+        }
+        Replicas {
+            counties,
+            addresses,
+            servers,
+        }
+    }
+
+    fn first(&self) -> &County {
+        &self.counties[0]
+    }
+
+    /// Sends every call at once, the i-th to replica i mod 3; the replies in order.
+    async fn race(&self, calls: Vec<Call>) -> Vec<Reply> {
+        let tasks: Vec<_> = calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, call)| {
+                let address = self.addresses[i % self.addresses.len()];
+                tokio::spawn(call.send_http(address))
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for task in tasks {
+            replies.push(task.await.unwrap());
+        }
+        replies
+    }
+}
+
+fn statuses(replies: &[Reply]) -> Vec<u16> {
+    replies.iter().map(|r| r.status).collect()
+}
+
+/// TRAINEE_A's claims as the trainee sees them, by id.
+async fn claims_of_a(county: &County) -> BTreeMap<String, Value> {
+    let mine = call("GET", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .send(county)
+        .await
+        .json();
+    mine["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c.clone()))
+        .collect()
+}
+
+fn submission(record_id: &str, key: Option<&str>) -> Call {
+    let call = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .json(&claim_body("wljnpx", record_id));
+    match key {
+        Some(key) => call.header("idempotency-key", key),
+        None => call,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_journey_spread_over_three_replicas_ends_paid_and_invoiced() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    set_standard(replicas.first(), "4-03-02-01", "1000").await;
+    let at = |i: usize| replicas.addresses[i % 3];
+    let reported = call("POST", "/api/platform/completions")
+        .json(&json!({"records": [record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")]}))
+        .signed(&platform.key_id, &platform.secret)
+        .send_http(at(0))
+        .await;
+    assert_eq!(reported.status, 200, "{}", reported.json());
+    let submitted = submission("r0", Some("mp-journey-0001"))
+        .send_http(at(1))
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.json());
+    let id = submitted.json()["claim"]["id"].as_str().unwrap().to_owned();
+    let replayed = submission("r0", Some("mp-journey-0001"))
+        .send_http(at(2))
+        .await;
+    assert_eq!(replayed.status, 200, "{}", replayed.json());
+    assert_eq!(replayed.json()["id"], id.as_str());
+    let approved = call("POST", &format!("/api/claims/{id}/approve"))
+        .bearer(&reviewer())
+        .json(&json!({"note": "村委会证明核实"}))
+        .send_http(at(0))
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json());
+    let paid = call("POST", &format!("/api/claims/{id}/pay"))
+        .bearer(&finance())
+        .json(&json!({"reference": "SB-2020-04-0001", "paid_on": "2020-04-20"}))
+        .send_http(at(1))
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.json());
+    assert_eq!(paid.json()["status"], "paid");
+    let invoice = call("POST", "/api/platform/invoices")
+        .json(&json!({"month": "2020-03"}))
+        .signed(&platform.key_id, &platform.secret)
+        .send_http(at(2))
+        .await;
+    assert_eq!(invoice.status, 201, "{}", invoice.json());
+    assert_eq!(invoice.json()["invoice"]["total"], "200.00");
+    let number = invoice.json()["invoice"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (i, step) in ["approve", "pay"].iter().enumerate() {
+        let mut request =
+            call("POST", &format!("/api/platform/invoices/{number}/{step}")).bearer(&finance());
+        if *step == "pay" {
+            request = request.json(&json!({"reference": "BANK-1", "paid_on": "2020-04-15"}));
+        }
+        let reply = request.send_http(at(i)).await;
+        assert_eq!(reply.status, 200, "{step}: {}", reply.json());
+    }
+    let claims = claims_of_a(replicas.first()).await;
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[&id]["status"], "paid");
+    recount_is_clean(replicas.first()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_submissions_over_three_replicas_make_three_claims_and_every_answer_is_true() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    let records = (0..8)
+        .map(|i| {
+            record(
+                &format!("r{i}"),
+                TRAINEE_A,
+                &format!("4-03-02-{:02}", i + 1),
+                "2020-03-15",
+            )
+        })
+        .collect();
+    report(replicas.first(), &platform, records).await;
+    // Eight records, each sent eight times.
+    let calls = (0..64)
+        .map(|i| submission(&format!("r{}", i % 8), None))
+        .collect();
+    let replies = replicas.race(calls).await;
+    let created: BTreeSet<String> = replies
+        .iter()
+        .filter(|r| r.status == 201)
+        .map(|r| r.json()["claim"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        replies.iter().all(|r| [201, 409, 422].contains(&r.status)),
+        "{:?}",
+        statuses(&replies)
+    );
+    let stored = claims_of_a(replicas.first()).await;
+    // A 201 means a claim exists; an error means none was made for it.
+    assert_eq!(
+        stored.keys().cloned().collect::<BTreeSet<_>>(),
+        created,
+        "{:?}",
+        statuses(&replies)
+    );
+    assert_eq!(created.len(), 3, "{:?}", statuses(&replies));
+    let courses: BTreeSet<_> = stored
+        .values()
+        .map(|c| (c["occupation"].clone().to_string(), c["level"].to_string()))
+        .collect();
+    assert_eq!(courses.len(), 3, "distinct occupation + level");
+    recount_is_clean(replicas.first()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_retries_with_one_key_over_three_replicas_make_one_claim() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    report(
+        replicas.first(),
+        &platform,
+        vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    let calls = (0..32)
+        .map(|_| submission("r0", Some("mp-same-key-000002")))
+        .collect();
+    let replies = replicas.race(calls).await;
+    let stored = claims_of_a(replicas.first()).await;
+    assert_eq!(stored.len(), 1, "{:?}", statuses(&replies));
+    let id = stored.keys().next().unwrap();
+    for reply in &replies {
+        let body = reply.json();
+        match reply.status {
+            201 => assert_eq!(&body["claim"]["id"], id.as_str()),
+            200 => assert_eq!(&body["id"], id.as_str()),
+            409 => assert_eq!(body["error"]["code"], "request_in_progress"),
+            other => panic!("a retry got {other}: {body}"),
+        }
+    }
+    assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1);
+    recount_is_clean(replicas.first()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_invoice_builds_at_once_on_two_replicas_bill_each_course_once() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    let trainees: Vec<String> = (0..6)
+        .map(|i| resident_id(&format!("3709021990030{}123", i + 1)))
+        .collect();
+    for id in &trainees {
+        verify_key_group(replicas.first(), id).await;
+    }
+    set_standard(replicas.first(), "4-03-02-01", "1000").await;
+    let records = (0..6)
+        .map(|i| record(&format!("r{i}"), &trainees[i], "4-03-02-01", "2020-03-15"))
+        .collect();
+    report(replicas.first(), &platform, records).await;
+    let build = || {
+        call("POST", "/api/platform/invoices")
+            .json(&json!({"month": "2020-03"}))
+            .signed(&platform.key_id, &platform.secret)
+    };
+    let replies = replicas.race(vec![build(), build()]).await;
+    let mut billed = Vec::new();
+    for reply in &replies {
+        assert!([200, 201].contains(&reply.status), "{}", reply.json());
+        if let Some(lines) = reply.json()["invoice"]["lines"].as_array() {
+            billed.extend(
+                lines
+                    .iter()
+                    .map(|l| l["record_id"].as_str().unwrap().to_owned()),
+            );
+        }
+    }
+    billed.sort();
+    let expected: Vec<String> = (0..6).map(|i| format!("r{i}")).collect();
+    assert_eq!(billed, expected, "every course billed, none twice");
+    let listed = call("GET", "/api/platform/invoices")
+        .signed(&platform.key_id, &platform.secret)
+        .send(replicas.first())
+        .await
+        .json();
+    let lines: usize = listed["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lines"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(lines, 6, "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_counties_sharing_one_store_see_nothing_of_each_other() {
+    let store = fresh_store();
+    let taishan = County {
+        host: Host::new(app(), store.replica().unwrap(), &variables("370902")).unwrap(),
+    };
+    let daiyue = County {
+        host: Host::new(app(), store.replica().unwrap(), &variables("370911")).unwrap(),
+    };
+    set_standard(&taishan, "4-03-02-01", "1200").await;
+    let theirs = call("GET", "/api/policy/standards")
+        .send(&daiyue)
+        .await
+        .json();
+    assert_eq!(theirs["standards"], json!([]), "{theirs}");
+    let platform = credential(&taishan, "wljnpx").await;
+    let other_key = call("POST", "/api/platform/completions")
+        .json(&json!({"records": [record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")]}))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&daiyue)
+        .await;
+    assert_eq!(
+        (other_key.status, other_key.error_code().as_str()),
+        (401, "key_unknown"),
+        "a key of 泰山区 is unknown to 岱岳区"
+    );
+    for key in store.keys("default").unwrap() {
+        assert!(
+            key.starts_with("370902:") || key.starts_with("370911:"),
+            "{key}"
+        );
+    }
+}

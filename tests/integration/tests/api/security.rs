@@ -1,0 +1,436 @@
+//! Security: every endpoint against every kind of caller, asserted; personal data never in
+//! logs, store keys or responses that do not need it.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Who {
+    Nobody,
+    TraineeA,
+    TraineeB,
+    PlatformP,
+    PlatformQ,
+    Reviewer,
+    Finance,
+    Admin,
+    ExpiredToken,
+    TamperedToken,
+}
+
+use Who::*;
+
+const EVERYONE: [Who; 10] = [
+    Nobody,
+    TraineeA,
+    TraineeB,
+    PlatformP,
+    PlatformQ,
+    Reviewer,
+    Finance,
+    Admin,
+    ExpiredToken,
+    TamperedToken,
+];
+const OPERATORS: [Who; 3] = [Reviewer, Finance, Admin];
+const ACCOUNT: &str = "6217001234567890123";
+
+struct Fixture {
+    county: County,
+    p: Platform,
+    q: Platform,
+    trainee_b: String,
+}
+
+impl Fixture {
+    fn authorize(&self, call: Call, who: Who) -> Call {
+        match who {
+            Nobody => call,
+            TraineeA => call.bearer(&trainee(TRAINEE_A)),
+            TraineeB => call.bearer(&trainee(&self.trainee_b)),
+            PlatformP => call.signed(&self.p.key_id, &self.p.secret),
+            PlatformQ => call.signed(&self.q.key_id, &self.q.secret),
+            Reviewer => call.bearer(&reviewer()),
+            Finance => call.bearer(&finance()),
+            Admin => call.bearer(&admin()),
+            ExpiredToken => call.bearer(&expired_admin()),
+            TamperedToken => {
+                let token = admin();
+                let (head, _) = token.rsplit_once('.').unwrap();
+                call.bearer(&format!(
+                    "{head}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                ))
+            }
+        }
+    }
+}
+
+/// Claims of TRAINEE_A in the fixture: one that bulk approval approves and finance pays, one
+/// the trainee withdraws, one a reviewer rejects.
+struct Claims {
+    claim: String,
+    to_withdraw: String,
+    to_reject: String,
+}
+
+async fn fixture() -> (Fixture, Claims, String, String) {
+    let county = taishan();
+    let p = credential(&county, "wljnpx").await;
+    let q = credential(&county, "ixueto").await;
+    let spare = credential(&county, "wfjtip").await;
+    let trainee_b = resident_id("37090219851111002");
+    report(
+        &county,
+        &p,
+        vec![
+            record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15"),
+            record("r1", TRAINEE_A, "4-03-02-02", "2020-03-15"),
+            record("r2", TRAINEE_A, "4-03-02-03", "2020-03-15"),
+            record("r3", TRAINEE_A, "4-03-02-04", "2020-03-15"),
+            record("r-void", &trainee_b, "4-03-02-01", "2020-03-15"),
+        ],
+    )
+    .await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    call("PUT", "/api/policy/standards/6-28-01-05/none")
+        .bearer(&admin())
+        .json(&json!({"standard": 800}))
+        .send(&county)
+        .await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let claim = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .json(&claim_body("wljnpx", "r0"))
+        .send(&county)
+        .await
+        .json()["claim"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_withdraw = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .json(&claim_body("wljnpx", "r2"))
+        .send(&county)
+        .await
+        .json()["claim"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_reject = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .json(&claim_body("wljnpx", "r3"))
+        .send(&county)
+        .await
+        .json()["claim"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invoice = call("POST", "/api/platform/invoices")
+        .json(&json!({"month": "2020-03"}))
+        .signed(&p.key_id, &p.secret)
+        .send(&county)
+        .await
+        .json();
+    let invoice = invoice["invoice"]["number"].as_str().unwrap().to_owned();
+    let fixture = Fixture {
+        county,
+        p,
+        q,
+        trainee_b,
+    };
+    let claims = Claims {
+        claim,
+        to_withdraw,
+        to_reject,
+    };
+    (fixture, claims, invoice, spare.key_id)
+}
+
+/// The documented success of each endpoint: 201 for what creates (a credential, a rotated
+/// key, a claim), 200 or 201 for issuing an invoice (200 when nothing is billable), else 200.
+fn success_statuses(method: &str, path: &str) -> &'static [u16] {
+    match (method, path) {
+        ("POST", "/api/platform/credentials" | "/api/claims") => &[201],
+        ("POST", "/api/platform/invoices") => &[200, 201],
+        ("POST", p) if p.ends_with("/rotate") => &[201],
+        _ => &[200],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_allows_exactly_the_callers_it_should() {
+    let (
+        f,
+        Claims {
+            claim,
+            to_withdraw,
+            to_reject,
+        },
+        invoice,
+        spare_key,
+    ) = fixture().await;
+    let a_facts = json!({
+        "applicant": {"resident_id": TRAINEE_A, "hukou_county": "370902", "group": "migrant_worker"},
+        "training": {"platform_id": "wljnpx", "occupation": "4-03-02-01", "level": "5", "study_hours": 24,
+                     "mode": "online", "started_on": "2020-02-20", "assessment": {"result": "pass", "date": "2020-03-15"}}
+    });
+    let registry = json!({"entries": [{"resident_id": TRAINEE_A, "group": "poor_laborer", "source": "x", "valid_from": "2020-01-01"}]});
+    let batch = json!({"records": [record("r9", TRAINEE_A, "4-03-02-09", "2020-03-15")]});
+    let platform_and_operators = [PlatformP, PlatformQ, Reviewer, Finance, Admin];
+    let owner_and_operators = [PlatformP, Reviewer, Finance, Admin];
+    let cases: Vec<(&str, String, Option<Value>, Vec<Who>)> = vec![
+        ("GET", "/api/policy".into(), None, EVERYONE.to_vec()),
+        (
+            "GET",
+            "/api/policy/versions/shandong-2020-02".into(),
+            None,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "GET",
+            "/api/policy/platforms".into(),
+            None,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "GET",
+            "/api/policy/standards".into(),
+            None,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "PUT",
+            "/api/policy/standards/4-10-01-01/5".into(),
+            Some(json!({"standard": 900})),
+            vec![Admin],
+        ),
+        (
+            "DELETE",
+            "/api/policy/standards/6-28-01-05/none".into(),
+            None,
+            vec![Admin],
+        ),
+        (
+            "PUT",
+            "/api/policy/platforms/chinanet".into(),
+            Some(
+                json!({"name": "中国国家人事人才培训网", "recorded_on": "2020-02-12", "status": "approved"}),
+            ),
+            vec![Admin],
+        ),
+        (
+            "POST",
+            "/api/eligibility/check".into(),
+            Some(a_facts),
+            vec![TraineeA, Reviewer, Admin],
+        ),
+        (
+            "POST",
+            "/api/eligibility/registry".into(),
+            Some(registry),
+            vec![Admin],
+        ),
+        (
+            "POST",
+            "/api/eligibility/registry/lookup".into(),
+            Some(json!({"resident_id": TRAINEE_A})),
+            vec![Reviewer, Admin],
+        ),
+        (
+            "POST",
+            "/api/platform/credentials".into(),
+            Some(json!({"platform_id": "chinanet"})),
+            vec![Admin],
+        ),
+        (
+            "GET",
+            "/api/platform/credentials?platform_id=wljnpx".into(),
+            None,
+            vec![Admin],
+        ),
+        (
+            "POST",
+            format!("/api/platform/credentials/{spare_key}/rotate"),
+            None,
+            vec![Admin],
+        ),
+        (
+            "POST",
+            format!("/api/platform/credentials/{spare_key}/revoke"),
+            None,
+            vec![Admin],
+        ),
+        (
+            "POST",
+            "/api/platform/completions".into(),
+            Some(batch),
+            vec![PlatformP, PlatformQ],
+        ),
+        (
+            "GET",
+            "/api/platform/completions?month=2020-03&platform_id=wljnpx".into(),
+            None,
+            platform_and_operators.to_vec(),
+        ),
+        (
+            "GET",
+            "/api/platform/completions/r0?platform_id=wljnpx".into(),
+            None,
+            owner_and_operators.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/platform/completions/r-void/void".into(),
+            Some(json!({"reason": "测试"})),
+            vec![PlatformP],
+        ),
+        (
+            "GET",
+            "/api/platform/invoices/preview?month=2020-03&platform_id=wljnpx".into(),
+            None,
+            platform_and_operators.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/platform/invoices".into(),
+            Some(json!({"month": "2020-03", "platform_id": "wljnpx"})),
+            vec![PlatformP, PlatformQ, Finance, Admin],
+        ),
+        (
+            "GET",
+            "/api/platform/invoices?platform_id=wljnpx".into(),
+            None,
+            platform_and_operators.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/api/platform/invoices/{invoice}"),
+            None,
+            owner_and_operators.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/api/platform/invoices/{invoice}/csv"),
+            None,
+            owner_and_operators.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/approve"),
+            None,
+            vec![Finance],
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/pay"),
+            Some(json!({"reference": "B-1", "paid_on": "2020-04-01"})),
+            vec![Finance],
+        ),
+        (
+            "GET",
+            "/api/claims/completions".into(),
+            None,
+            vec![TraineeA, TraineeB],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{to_withdraw}/withdraw"),
+            None,
+            vec![TraineeA],
+        ),
+        (
+            "POST",
+            "/api/claims".into(),
+            Some(claim_body("wljnpx", "r1")),
+            vec![TraineeA],
+        ),
+        ("GET", "/api/claims".into(), None, vec![TraineeA, TraineeB]),
+        (
+            "GET",
+            format!("/api/claims/{claim}"),
+            None,
+            vec![TraineeA, Reviewer, Finance, Admin],
+        ),
+        (
+            "GET",
+            "/api/claims/queue?kind=verified".into(),
+            None,
+            vec![Reviewer, Admin],
+        ),
+        (
+            "POST",
+            "/api/claims/bulk-approve".into(),
+            Some(json!({"claim_ids": [claim]})),
+            vec![Reviewer],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{to_reject}/reject"),
+            Some(json!({"reason": "x"})),
+            vec![Reviewer],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/pay"),
+            Some(json!({"reference": "S-1", "paid_on": "2020-04-01"})),
+            vec![Finance],
+        ),
+        ("GET", "/api/claims/report".into(), None, OPERATORS.to_vec()),
+        (
+            "POST",
+            "/api/claims/recount".into(),
+            Some(json!({"resident_id": TRAINEE_A})),
+            vec![Admin],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, allowed) in &cases {
+        for who in EVERYONE {
+            let mut request = call(method, path);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let reply = f.authorize(request, who).send(&f.county).await;
+            let text = String::from_utf8_lossy(&reply.body).into_owned();
+            let right = if allowed.contains(&who) {
+                success_statuses(method, path).contains(&reply.status)
+            } else {
+                [401, 403, 404].contains(&reply.status)
+            };
+            if !right {
+                failures.push(format!(
+                    "{method} {path} as {who:?}: {} {}",
+                    reply.status,
+                    &text[..text.len().min(160)]
+                ));
+            }
+            assert!(
+                !text.contains(TRAINEE_A) && !text.contains(&f.trainee_b),
+                "{method} {path} as {who:?} returned a whole resident ID"
+            );
+            if who != Finance {
+                assert!(
+                    !text.contains(ACCOUNT),
+                    "{method} {path} as {who:?} returned the whole payee account"
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells of the access matrix are wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    let logs = f.county.logs();
+    for secret in [TRAINEE_A, f.trainee_b.as_str(), ACCOUNT, "19900307"] {
+        assert!(!logs.contains(secret), "the logs hold {secret}");
+    }
+    for key in f.county.kv().keys("default").unwrap() {
+        assert!(
+            !key.contains(TRAINEE_A) && !key.contains(&f.trainee_b) && !key.contains("19900307"),
+            "{key}"
+        );
+    }
+}
