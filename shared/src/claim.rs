@@ -13,6 +13,68 @@ use crate::{
     payment::Payment,
 };
 
+/// How long a submission may hold limit places before its claim exists. A submission stores
+/// its claim within a second; places reserved longer ago by a claim that never appeared were
+/// left by a submission that died, and a recount frees them.
+pub const RESERVATION_GRACE_SECONDS: i64 = 600;
+
+/// The limit places one submission took: written before it takes them, so that every place
+/// names its holder and the counters can always be recounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub claim_id: String,
+    pub year: i32,
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    /// When the places were taken (Unix seconds).
+    pub at: i64,
+}
+
+impl Reservation {
+    pub fn for_claim(claim: &Claim, at: i64) -> Reservation {
+        Reservation {
+            claim_id: claim.id.clone(),
+            year: chrono::Datelike::year(&claim.assessed_on),
+            occupation: claim.occupation.clone(),
+            level: claim.level,
+            at,
+        }
+    }
+
+    /// One line for an index entry: `claim|year|occupation|level|at`.
+    pub fn to_entry(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.claim_id,
+            self.year,
+            self.occupation,
+            self.level.code(),
+            self.at
+        )
+    }
+
+    pub fn from_entry(entry: &str) -> Option<Reservation> {
+        let mut parts = entry.split('|');
+        let reservation = Reservation {
+            claim_id: parts.next()?.to_owned(),
+            year: parts.next()?.parse().ok()?,
+            occupation: OccupationCode::parse(parts.next()?).ok()?,
+            level: SkillLevel::parse(parts.next()?).ok()?,
+            at: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(reservation)
+    }
+
+    /// Whether the places are held now: by the claim, while it counts toward the limits; or,
+    /// while it does not exist yet, by a submission still within its grace period.
+    pub fn holds_places(&self, claim: Option<&Claim>, now: i64) -> bool {
+        match claim {
+            Some(claim) => claim.status.counts_toward_limits(),
+            None => now - self.at < RESERVATION_GRACE_SECONDS,
+        }
+    }
+}
+
 /// The queue a submitted claim waits in until a reviewer decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewQueue {
@@ -473,6 +535,25 @@ pub(crate) mod tests {
             Claim::submit(submission(), &ineligible, at).unwrap_err(),
             refused
         );
+    }
+
+    #[test]
+    fn a_reservation_holds_its_places_while_its_claim_counts_or_is_on_its_way() {
+        let claim = claim();
+        let reservation = Reservation::for_claim(&claim, 1_000);
+        assert_eq!(
+            Reservation::from_entry(&reservation.to_entry()),
+            Some(reservation.clone())
+        );
+        assert_eq!(Reservation::from_entry("c-1|2020|4-03-02-01|5"), None);
+        assert!(reservation.holds_places(Some(&claim), 10_000));
+        let rejected = Claim {
+            status: ClaimStatus::Rejected,
+            ..claim
+        };
+        assert!(!reservation.holds_places(Some(&rejected), 1_001));
+        assert!(reservation.holds_places(None, 1_000 + RESERVATION_GRACE_SECONDS - 1));
+        assert!(!reservation.holds_places(None, 1_000 + RESERVATION_GRACE_SECONDS));
     }
 
     #[test]

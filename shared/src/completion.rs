@@ -320,6 +320,40 @@ pub struct CompletionRecord {
     pub changed: Option<Change>,
 }
 
+/// Why a record cannot carry a new claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimBlocked {
+    /// The platform voided it.
+    Void,
+    /// A claim that still counts was made from it.
+    AlreadyClaimed,
+    /// The platform corrected it since the claim was judged on it.
+    Changed,
+}
+
+impl ClaimBlocked {
+    pub fn reason(self) -> Reason {
+        match self {
+            ClaimBlocked::Void => Reason::new(
+                "record_void",
+                "该培训记录已被平台作废",
+                "The platform has voided this record",
+            ),
+            ClaimBlocked::AlreadyClaimed => Reason::new(
+                "already_claimed",
+                "该培训记录已申领过补贴",
+                "A claim has been made from this record already",
+            ),
+            ClaimBlocked::Changed => Reason::new(
+                "record_changed",
+                "培训记录在审核期间被平台更正，请重新提交",
+                "The platform corrected the record meanwhile; please submit again",
+            ),
+        }
+        .at("record_id")
+    }
+}
+
 impl CompletionRecord {
     pub fn new(
         platform_id: PlatformId,
@@ -396,6 +430,71 @@ impl CompletionRecord {
             changed: Some(change),
             ..self.clone()
         })
+    }
+
+    /// Whether an invoice may bill the record: a passed assessment, not voided, not billed.
+    pub fn open_for_billing(&self) -> bool {
+        self.facts.assessment.passed && self.void_reason.is_none() && self.invoice.is_none()
+    }
+
+    /// Whether the record can carry a new claim, given `live_claim`, the claim it names if
+    /// that still counts toward the limits.
+    pub fn open_for_claim(
+        &self,
+        live_claim: Option<&crate::claim::Claim>,
+    ) -> Result<(), ClaimBlocked> {
+        if self.void_reason.is_some() {
+            return Err(ClaimBlocked::Void);
+        }
+        if live_claim.is_some_and(|c| c.status.counts_toward_limits()) {
+            return Err(ClaimBlocked::AlreadyClaimed);
+        }
+        Ok(())
+    }
+
+    /// The record carrying `claim`, which was judged on the version with `judged_digest`:
+    /// refused when the record changed since, is void, or carries another claim that still
+    /// counts (`live_claim`). Binding is idempotent.
+    pub fn bound_to(
+        &self,
+        claim: &crate::claim::Claim,
+        judged_digest: &str,
+        live_claim: Option<&crate::claim::Claim>,
+    ) -> Result<CompletionRecord, ClaimBlocked> {
+        if self.claim.as_deref() == Some(claim.id.as_str()) {
+            return Ok(self.clone());
+        }
+        if self.digest != judged_digest || self.facts.trainee.person != claim.person {
+            return Err(ClaimBlocked::Changed);
+        }
+        self.open_for_claim(live_claim)?;
+        Ok(CompletionRecord {
+            claim: Some(claim.id.clone()),
+            ..self.clone()
+        })
+    }
+
+    /// The record without `claim`, when it carries it.
+    pub fn released_from(&self, claim_id: &str) -> CompletionRecord {
+        let ours = self.claim.as_deref() == Some(claim_id);
+        CompletionRecord {
+            claim: if ours { None } else { self.claim.clone() },
+            ..self.clone()
+        }
+    }
+
+    /// Whether the trainee's key group counts as verified for billing this record: a registry
+    /// entry (of the groups given) covers the assessment day, or a reviewer approved `claim`,
+    /// the claim this record names.
+    pub fn key_group_verified(
+        &self,
+        registry: &[crate::RegistryEntry],
+        claim: Option<&crate::claim::Claim>,
+    ) -> bool {
+        registry
+            .iter()
+            .any(|e| e.covers(self.facts.assessment.date))
+            || claim.is_some_and(|c| c.verifies_key_group())
     }
 
     /// What the eligibility rules need of the training.
@@ -478,6 +577,41 @@ pub(crate) mod tests {
             ]
         );
         assert!(reasons[3].message_zh.contains("370911"));
+    }
+
+    #[test]
+    fn what_a_record_is_open_for() {
+        let record = record("r1");
+        assert!(record.open_for_billing());
+        assert_eq!(record.open_for_claim(None), Ok(()));
+        let billed = CompletionRecord {
+            invoice: Some("370902-wljnpx-202003-1".into()),
+            ..record.clone()
+        };
+        assert!(!billed.open_for_billing());
+        let void = CompletionRecord {
+            void_reason: Some("重复".into()),
+            ..record.clone()
+        };
+        assert!(!void.open_for_billing());
+        assert_eq!(void.open_for_claim(None), Err(ClaimBlocked::Void));
+        let claim = crate::claim::tests::claim();
+        assert_eq!(
+            record.open_for_claim(Some(&claim)),
+            Err(ClaimBlocked::AlreadyClaimed)
+        );
+        let withdrawn = crate::claim::Claim {
+            status: eligibility::ClaimStatus::Withdrawn,
+            ..claim.clone()
+        };
+        assert_eq!(record.open_for_claim(Some(&withdrawn)), Ok(()));
+        // Key group: a registry entry covering the assessment day, or an approved claim.
+        assert!(!record.key_group_verified(&[], Some(&claim)));
+        let approved = crate::claim::Claim {
+            status: eligibility::ClaimStatus::Approved,
+            ..claim
+        };
+        assert!(record.key_group_verified(&[], Some(&approved)));
     }
 
     #[test]

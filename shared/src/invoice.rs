@@ -177,6 +177,17 @@ fn wrong_state(from: InvoiceState, to: InvoiceState) -> Reason {
     )
 }
 
+/// An invoice's number: county, platform, month of the assessments (`YYYYMM`) and the
+/// platform's sequence in that month, e.g. `370902-wljnpx-202003-1`.
+pub fn invoice_number(
+    county: &CountyCode,
+    platform: &PlatformId,
+    month: &str,
+    sequence: i64,
+) -> String {
+    format!("{county}-{platform}-{}-{sequence}", month.replace('-', ""))
+}
+
 impl Invoice {
     /// A new invoice, issued now.
     #[allow(clippy::too_many_arguments)]
@@ -327,6 +338,17 @@ mod tests {
             SubsidyStandard::parse_one(input, &change()).unwrap(),
             &change(),
         )
+    }
+
+    #[test]
+    fn invoice_numbers_name_county_platform_month_and_sequence() {
+        let number = invoice_number(
+            &CountyCode::parse("370902").unwrap(),
+            &PlatformId::parse("wljnpx").unwrap(),
+            "2020-03",
+            7,
+        );
+        assert_eq!(number, "370902-wljnpx-202003-7");
     }
 
     #[test]

@@ -73,6 +73,14 @@ pub fn person_claims(county: &CountyCode, person: &PersonKey) -> Index {
     }
 }
 
+/// A person's reservations of limit places, one entry per submission that took places
+/// (`claim::Reservation`): what the limit counters are recounted from.
+pub fn claim_reservations(county: &CountyCode, person: &PersonKey) -> Index {
+    Index {
+        base: format!("{county}:person:{}:reservations", person.as_str()),
+    }
+}
+
 /// Counter of a person's claims that hold a place in a calendar year's limit.
 pub fn claims_in_year(county: &CountyCode, person: &PersonKey, year: i32) -> String {
     format!("{county}:person:{}:year:{year}", person.as_str())
@@ -187,6 +195,7 @@ mod tests {
             platforms(&county),
             registry_entry(&county, &person, PersonGroup::UnemployedGraduate),
             person_claims(&county, &person).slot(u64::MAX),
+            claim_reservations(&county, &person).slot(u64::MAX),
             claim(&county, "c-0123456789abcdef"),
             claims_in_year(&county, &person, 2020),
             claims_of_course(&county, &person, &occupation, SkillLevel::Level1),

@@ -8,7 +8,6 @@ use subsidy_rules::{
     auth::Role,
     bounded_text,
     claim::{Claim, ReviewQueue},
-    completion::CompletionRecord,
     eligibility::KeyGroupStatus,
     field,
     payment::{Payment, PaymentInput},
@@ -84,15 +83,7 @@ pub fn free(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     let released = ctx
         .store
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
-            let claim_here = current.claim.as_deref() == Some(claim.id.as_str());
-            Ok(CompletionRecord {
-                claim: if claim_here {
-                    None
-                } else {
-                    current.claim.clone()
-                },
-                ..current
-            })
+            Ok(current.released_from(&claim.id))
         });
     match released {
         Err(error) if error.kind == ErrorKind::NotFound => Ok(()),
@@ -247,9 +238,12 @@ pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let id = ResidentId::parse(&input.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
     let person = ctx.person(&id);
-    let counters: Vec<Counter> = (ctx.store.recount_claim_places(&person)?.into_iter())
-        .map(|(key, was, is)| Counter { key, was, is })
-        .collect();
+    let counters: Vec<Counter> = (ctx
+        .store
+        .recount_claim_places(&person, ctx.now_unix())?
+        .into_iter())
+    .map(|(key, was, is)| Counter { key, was, is })
+    .collect();
     Ok(json(
         200,
         &serde_json::json!({ "resident_id": id.masked(), "counters": counters }),

@@ -7,7 +7,7 @@ use subsidy_rules::{
     AllParsed, PersonGroup, PlatformId, Reason,
     auth::Role,
     claim::{Claim, ClaimRequest, PayeeInput, ReviewQueue, Submission},
-    completion::{CompletionRecord, RecordState, parse_record_id},
+    completion::{ClaimBlocked, CompletionRecord, RecordState, parse_record_id},
     dates::parse_day,
     eligibility::{Applicant, Verdict},
     field, optional_field,
@@ -151,24 +151,31 @@ fn replay(ctx: &Context, trainee: &Trainee, key: &str) -> Result<Option<Response
     else {
         return Ok(None);
     };
-    if claim.status.counts_toward_limits() {
-        mark_record(ctx, &claim)?;
-    }
     Ok(Some(json(200, &claim.masked())))
 }
 
-fn mark_record(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
+/// Binds the record to the claim, on the version the claim was judged on.
+fn bind_record(ctx: &Context, judged: &CompletionRecord, claim: &Claim) -> Result<(), ApiError> {
     ctx.store
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
-            if current.claim.as_deref() == Some(claim.id.as_str()) {
-                return Ok(current);
-            }
-            Ok(CompletionRecord {
-                claim: Some(claim.id.clone()),
-                ..current
-            })
+            let live_claim = match &current.claim {
+                Some(id) if id != &claim.id => ctx.store.claim(id)?,
+                _ => None,
+            };
+            current
+                .bound_to(claim, &judged.digest, live_claim.as_ref())
+                .map_err(blocked)
         })?;
     Ok(())
+}
+
+fn blocked(blocked: ClaimBlocked) -> ApiError {
+    match blocked {
+        ClaimBlocked::AlreadyClaimed | ClaimBlocked::Changed => {
+            ApiError::conflict(blocked.reason())
+        }
+        ClaimBlocked::Void => ApiError::invalid(vec![blocked.reason()]),
+    }
 }
 
 /// Submitting a claim: the trainee's own open record, judged by the rules, stored once. The
@@ -183,7 +190,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     {
         return replay(ctx, &trainee, key)?.ok_or_else(request_in_progress);
     }
-    let (claim, queue, verdict) = match prepare_claim(request, ctx, &trainee, key.clone()) {
+    let (claim, queue, verdict, record) = match prepare_claim(request, ctx, &trainee, key.clone()) {
         Ok(prepared) => prepared,
         Err(refusal) => {
             // Nothing was stored: the key is free for a corrected retry.
@@ -193,9 +200,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             return Err(refusal);
         }
     };
-    store_claim(ctx, &claim, queue, key.as_deref())?;
-    // The claim stands from here; a failure marking its record is finished by a retry.
-    mark_record(ctx, &claim)?;
+    store_claim(ctx, &claim, queue, &record, key.as_deref())?;
     let claim = claim.masked();
     Ok(json(
         201,
@@ -206,13 +211,14 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     ))
 }
 
-/// The claim a request would make, judged, and its queue; nothing written.
+/// The claim a request would make, judged, its queue and the record it was judged on; nothing
+/// written.
 fn prepare_claim(
     request: &ApiRequest,
     ctx: &Context,
     trainee: &Trainee,
     key: Option<String>,
-) -> Result<(Claim, ReviewQueue, Verdict), ApiError> {
+) -> Result<(Claim, ReviewQueue, Verdict, CompletionRecord), ApiError> {
     let input: SubmitRequest = request.json::<SubmitInput>()?.try_into()?;
     let record = open_record_of(ctx, trainee, &input)?;
     let verdict = judge(
@@ -229,7 +235,7 @@ fn prepare_claim(
         idempotency_key: key,
     };
     let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
-    Ok((claim, queue, verdict))
+    Ok((claim, queue, verdict, record))
 }
 
 /// The trainee's own record, open for a claim. Someone else's record, or none: not found.
@@ -282,22 +288,33 @@ fn request_in_progress() -> ApiError {
     ))
 }
 
-/// Takes the claim's places in the limits, then stores it in its queue. Whatever fails gives
-/// back what was taken (places, the idempotency key), so the counters still match the claims.
+/// Takes the claim's places in the limits, binds its record (still as judged), then stores
+/// the claim in its queue. Whatever fails gives back what was taken (places, the record, the
+/// idempotency key), so the counters still match the claims.
 fn store_claim(
     ctx: &Context,
     claim: &Claim,
     queue: ReviewQueue,
+    judged: &CompletionRecord,
     key: Option<&str>,
 ) -> Result<(), ApiError> {
     let stored = yearly_limit(ctx, claim)
-        .and_then(|limit| ctx.store.reserve_claim_places(claim, limit))
+        .and_then(|limit| ctx.store.reserve_claim_places(claim, limit, ctx.now_unix()))
         .and_then(|refusal| match refusal {
             Some(refusal) => Err(ApiError::new(ErrorKind::Invalid, refusal.reason())),
-            None => ctx.store.insert_claim(claim, queue).or_else(|error| {
-                ctx.store.release_claim_places(claim)?;
-                Err(error)
-            }),
+            None => bind_record(ctx, judged, claim)
+                .or_else(|error| {
+                    ctx.store.release_claim_places(claim)?;
+                    ctx.store.forget_reservation(claim)?;
+                    Err(error)
+                })
+                .and_then(|()| {
+                    ctx.store.insert_claim(claim, queue).or_else(|error| {
+                        crate::review::free(ctx, claim)?;
+                        ctx.store.forget_reservation(claim)?;
+                        Err(error)
+                    })
+                }),
         });
     if let (Err(_), Some(key)) = (&stored, key) {
         ctx.store.release_idempotency_key(&claim.person, key)?;
@@ -320,32 +337,11 @@ fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
 
 /// A record can carry one live claim: void records and records claimed already are refused.
 fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), ApiError> {
-    if record.state() == RecordState::Void {
-        return Err(ApiError::invalid(vec![
-            Reason::new(
-                "record_void",
-                "该培训记录已被平台作废",
-                "The platform has voided this record",
-            )
-            .at("record_id"),
-        ]));
-    }
-    if let Some(id) = &record.claim
-        && ctx
-            .store
-            .claim(id)?
-            .is_some_and(|c| c.status.counts_toward_limits())
-    {
-        return Err(ApiError::conflict(
-            Reason::new(
-                "already_claimed",
-                "该培训记录已申领过补贴",
-                "A claim has been made from this record already",
-            )
-            .at("record_id"),
-        ));
-    }
-    Ok(())
+    let live_claim = match &record.claim {
+        Some(id) => ctx.store.claim(id)?,
+        None => None,
+    };
+    record.open_for_claim(live_claim.as_ref()).map_err(blocked)
 }
 
 #[derive(Serialize)]

@@ -18,7 +18,7 @@ use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
     CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PlatformRegister,
     RegistryEntry, SkillLevel, StandardsTable,
-    claim::{Claim, ReviewQueue},
+    claim::{Claim, Reservation, ReviewQueue},
     completion::CompletionRecord,
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
@@ -323,8 +323,15 @@ impl Store {
 
     /// Appends an entry to an index: takes the next slot atomically, then fills it.
     fn append(&self, index: &Index, entry: &str) -> Result<(), ApiError> {
+        self.append_at(index, entry).map(drop)
+    }
+
+    /// Appends, and says in which slot.
+    fn append_at(&self, index: &Index, entry: &str) -> Result<u64, ApiError> {
         let slot = atomics::increment(&self.bucket, &index.counter(), 1).map_err(store_error)?;
-        self.set_json(&index.slot(slot.max(1) as u64), &entry)
+        let slot = slot.max(1) as u64;
+        self.set_json(&index.slot(slot), &entry)?;
+        Ok(slot)
     }
 
     /// An index's entries in the order appended, without repeats; empty slots skipped.
@@ -432,7 +439,31 @@ impl Store {
     /// both back and names the limit that refused when either is full. Increments are atomic
     /// on every backend, so concurrent submissions cannot both take the last place; a failed
     /// increment changed nothing, and what was taken before it is given back.
+    ///
+    /// The reservation is recorded first, naming the claim: places taken by a submission that
+    /// dies before storing its claim are freed by a recount after the grace period.
     pub fn reserve_claim_places(
+        &self,
+        claim: &Claim,
+        yearly_limit: u32,
+        now: i64,
+    ) -> Result<Option<LimitRefusal>, ApiError> {
+        let reservations = store_keys::claim_reservations(&self.county, &claim.person);
+        let slot = self.append_at(
+            &reservations,
+            &Reservation::for_claim(claim, now).to_entry(),
+        )?;
+        let taken = self.take_claim_places(claim, yearly_limit);
+        if !matches!(taken, Ok(None)) {
+            // Refused, or failed and given back: the reservation holds nothing.
+            self.bucket
+                .delete(&reservations.slot(slot))
+                .map_err(store_error)?;
+        }
+        taken
+    }
+
+    fn take_claim_places(
         &self,
         claim: &Claim,
         yearly_limit: u32,
@@ -485,6 +516,23 @@ impl Store {
         ))
     }
 
+    /// Forgets the reservation of a claim that will not be stored, after its places were
+    /// given back: otherwise a recount would count it as a submission still on its way.
+    pub fn forget_reservation(&self, claim: &Claim) -> Result<(), ApiError> {
+        let reservations = store_keys::claim_reservations(&self.county, &claim.person);
+        for slot in (1..=self.counter(&reservations.counter())?).rev() {
+            let key = reservations.slot(slot);
+            let ours = self
+                .get_json::<String>(&key)?
+                .and_then(|entry| Reservation::from_entry(&entry))
+                .is_some_and(|r| r.claim_id == claim.id);
+            if ours {
+                return self.bucket.delete(&key).map_err(store_error);
+            }
+        }
+        Ok(())
+    }
+
     fn add(&self, key: &str, delta: i64) -> Result<i64, ApiError> {
         atomics::increment(&self.bucket, key, delta).map_err(store_error)
     }
@@ -502,31 +550,60 @@ impl Store {
         Err(last.expect("three attempts failed"))
     }
 
-    /// Sets a person's limit counters to what their claim records say; returns each counter's
-    /// key with the value found and the value it now has.
+    /// Sets a person's limit counters to what holds their places now: their claims that
+    /// count, and reservations still within their grace period whose claim is not stored yet.
+    /// A place reserved by a submission that died is freed. Returns each counter's key with the
+    /// value found and the value it now has.
     pub fn recount_claim_places(
         &self,
         person: &PersonKey,
+        now: i64,
     ) -> Result<Vec<(String, i64, i64)>, ApiError> {
         let mut expected: Vec<(String, i64)> = Vec::new();
-        for claim in self.person_claims(person)? {
-            let counts = i64::from(claim.status.counts_toward_limits());
+        let mut count = |year: i32, occupation: &OccupationCode, level: SkillLevel, held: bool| {
             let keys = [
-                store_keys::claims_in_year(&self.county, person, claim.assessed_on.year()),
-                store_keys::claims_of_course(&self.county, person, &claim.occupation, claim.level),
+                store_keys::claims_in_year(&self.county, person, year),
+                store_keys::claims_of_course(&self.county, person, occupation, level),
             ];
             for key in keys {
                 match expected.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, n)) => *n += counts,
-                    None => expected.push((key, counts)),
+                    Some((_, n)) => *n += i64::from(held),
+                    None => expected.push((key, i64::from(held))),
                 }
             }
+        };
+        let claims = self.person_claims(person)?;
+        for claim in &claims {
+            let held = claim.status.counts_toward_limits();
+            count(
+                claim.assessed_on.year(),
+                &claim.occupation,
+                claim.level,
+                held,
+            );
+        }
+        let reservations = store_keys::claim_reservations(&self.county, person);
+        for entry in self.entries(&reservations)? {
+            let Some(reservation) = Reservation::from_entry(&entry) else {
+                continue;
+            };
+            // A stored claim was counted above; a missing one holds its places for its grace.
+            if claims.iter().any(|c| c.id == reservation.claim_id) {
+                continue;
+            }
+            let held = reservation.holds_places(None, now);
+            count(
+                reservation.year,
+                &reservation.occupation,
+                reservation.level,
+                held,
+            );
         }
         let mut report = Vec::new();
         for (key, is) in expected {
             let was = self.add(&key, 0)?;
             if was != is {
-                atomics::increment(&self.bucket, &key, is - was).map_err(store_error)?;
+                self.add(&key, is - was)?;
             }
             report.push((key, was, is));
         }
@@ -535,8 +612,7 @@ impl Store {
 
     /// Takes an idempotency key for a submission; true for its first use.
     pub fn take_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<bool, ApiError> {
-        let counter = store_keys::idempotency(&self.county, person, key);
-        Ok(atomics::increment(&self.bucket, &counter, 1).map_err(store_error)? == 1)
+        self.take_once(&store_keys::idempotency(&self.county, person, key))
     }
 
     /// Gives a key back after its submission failed before storing a claim.
@@ -613,48 +689,47 @@ impl Store {
         self.get_json(&store_keys::completion(&self.county, platform, record_id))
     }
 
-    /// Stores a new record. Indexes are written first: a record that exists is always
-    /// findable, and a retry after a failure in between only repeats index entries.
-    pub fn insert_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
-        self.index_completion(record)?;
-        let key =
-            store_keys::completion(&self.county, &record.platform_id, &record.facts.record_id);
-        self.set_json(&key, record)
+    /// Lists a record under its platform's month and its trainee, for facts it is about to
+    /// hold. Called before the record is written, so a record that exists is always findable;
+    /// entries left by a write that then failed, or by a correction that moved the record, are
+    /// skipped by the readers, which check each record against the entry.
+    pub fn index_completion(
+        &self,
+        platform: &PlatformId,
+        facts: &subsidy_rules::completion::CompletionFacts,
+    ) -> Result<(), ApiError> {
+        let by_month = store_keys::platform_month(&self.county, platform, &facts.month());
+        self.append(&by_month, &facts.record_id)?;
+        let by_person = store_keys::person_completions(&self.county, &facts.trainee.person);
+        self.append(&by_person, &format!("{platform}/{}", facts.record_id))
     }
 
-    fn index_completion(&self, record: &CompletionRecord) -> Result<(), ApiError> {
-        let f = &record.facts;
-        let by_month = store_keys::platform_month(&self.county, &record.platform_id, &f.month());
-        self.append(&by_month, &f.record_id)?;
-        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
-        self.append(
-            &by_person,
-            &format!("{}/{}", record.platform_id, f.record_id),
+    /// Creates or changes a record under compare-and-swap (`change` sees `None` when there is
+    /// none yet), so that two first sends, a correction and a claim or a billing never
+    /// overwrite each other. Index the new facts first (`index_completion`).
+    pub fn write_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        change: impl FnMut(Option<CompletionRecord>) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        self.update_json(
+            &store_keys::completion(&self.county, platform, record_id),
+            change,
         )
     }
 
     /// Changes an existing record under compare-and-swap, so that a correction and a billing
-    /// never both win. Re-indexes when the change moved it to another month or person.
+    /// never both win.
     pub fn update_completion(
         &self,
         platform: &PlatformId,
         record_id: &str,
         mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
     ) -> Result<CompletionRecord, ApiError> {
-        let key = store_keys::completion(&self.county, platform, record_id);
-        let mut before = None;
-        let updated = self.update_json(&key, |r: Option<CompletionRecord>| {
-            let record = r.ok_or_else(ApiError::not_found)?;
-            before = Some((record.facts.month(), record.facts.trainee.person.clone()));
-            change(record)
-        })?;
-        let moved = before.is_some_and(|(month, person)| {
-            month != updated.facts.month() || person != updated.facts.trainee.person
-        });
-        if moved {
-            self.index_completion(&updated)?;
-        }
-        Ok(updated)
+        self.write_completion(platform, record_id, |r| {
+            change(r.ok_or_else(ApiError::not_found)?)
+        })
     }
 
     /// A platform's records assessed in a month (`YYYY-MM`).
@@ -683,7 +758,18 @@ impl Store {
         level: SkillLevel,
     ) -> Result<bool, ApiError> {
         let key = store_keys::course_billed(&self.county, person, occupation, level);
-        Ok(atomics::increment(&self.bucket, &key, 1).map_err(store_error)? == 1)
+        self.take_once(&key)
+    }
+
+    /// Takes a once-only place (a course for billing, an idempotency key): true for the one
+    /// increment that found it free. Any other gives its increment back at once, so that when
+    /// the holder gives the place back it is free again.
+    fn take_once(&self, key: &str) -> Result<bool, ApiError> {
+        if self.add(key, 1)? == 1 {
+            return Ok(true);
+        }
+        self.undo(key)?;
+        Ok(false)
     }
 
     /// Gives back a course taken by an invoice that then could not bill it.
@@ -724,10 +810,11 @@ impl Store {
     ) -> Result<String, ApiError> {
         let key = store_keys::invoice_sequence(&self.county, platform, month);
         let n = atomics::increment(&self.bucket, &key, 1).map_err(store_error)?;
-        Ok(format!(
-            "{}-{platform}-{}-{n}",
-            self.county,
-            month.replace('-', "")
+        Ok(subsidy_rules::invoice::invoice_number(
+            &self.county,
+            platform,
+            month,
+            n,
         ))
     }
 

@@ -151,30 +151,44 @@ fn store_one(
     let (_, facts) = input
         .parse(&ctx.config.county, &ctx.config.person_key_secret)
         .map_err(RecordError::Rejected)?;
-    match ctx.store.completion(platform, &facts.record_id)? {
-        None => {
-            let record = CompletionRecord::new(platform.clone(), facts, change.clone());
-            ctx.store.insert_completion(&record)?;
-            Ok((Outcome::Accepted, record.state()))
-        }
-        Some(existing) if existing.digest == facts.digest() => {
-            Ok((Outcome::Unchanged, existing.state()))
-        }
-        Some(_) => {
-            let record_id = facts.record_id.clone();
-            let updated = ctx
-                .store
-                .update_completion(platform, &record_id, |current| {
-                    if current.digest == facts.digest() {
-                        return Ok(current);
-                    }
-                    current
-                        .corrected(facts.clone(), change.clone())
-                        .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
-                })?;
-            Ok((Outcome::Corrected, updated.state()))
-        }
+    let existing = ctx.store.completion(platform, &facts.record_id)?;
+    if let Some(existing) = &existing
+        && existing.digest == facts.digest()
+    {
+        return Ok((Outcome::Unchanged, existing.state()));
     }
+    let moves = existing.as_ref().is_none_or(|e| {
+        e.facts.month() != facts.month() || e.facts.trainee.person != facts.trainee.person
+    });
+    if moves {
+        ctx.store.index_completion(platform, &facts)?;
+    }
+    let mut outcome = Outcome::Accepted;
+    let record_id = facts.record_id.clone();
+    let stored = ctx
+        .store
+        .write_completion(platform, &record_id, |current| match current {
+            None => {
+                outcome = Outcome::Accepted;
+                Ok(CompletionRecord::new(
+                    platform.clone(),
+                    facts.clone(),
+                    change.clone(),
+                ))
+            }
+            // Sent twice at once: the other send stored it.
+            Some(current) if current.digest == facts.digest() => {
+                outcome = Outcome::Unchanged;
+                Ok(current)
+            }
+            Some(current) => {
+                outcome = Outcome::Corrected;
+                current
+                    .corrected(facts.clone(), change.clone())
+                    .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
+            }
+        })?;
+    Ok((outcome, stored.state()))
 }
 
 #[derive(Serialize)]

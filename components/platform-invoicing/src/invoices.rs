@@ -30,10 +30,7 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
         held: vec![],
         platforms: ctx.store.platforms()?,
     };
-    let open = records.iter().filter(|r| {
-        r.state() != RecordState::Void && r.invoice.is_none() && r.facts.assessment.passed
-    });
-    for record in open {
+    for record in records.iter().filter(|r| r.open_for_billing()) {
         let f = &record.facts;
         let verified = key_group_verified(ctx, record, &key_groups)?;
         match bill_line(
@@ -143,15 +140,18 @@ fn key_group_verified(
     record: &CompletionRecord,
     key_groups: &[PersonGroup],
 ) -> Result<bool, ApiError> {
-    let f = &record.facts;
-    let registry = ctx.store.registry_entries(&f.trainee.person, key_groups)?;
-    if registry.iter().any(|e| e.covers(f.assessment.date)) {
+    let registry = ctx
+        .store
+        .registry_entries(&record.facts.trainee.person, key_groups)?;
+    // The claim is read only when the registry does not settle it.
+    if record.key_group_verified(&registry, None) {
         return Ok(true);
     }
-    match &record.claim {
-        Some(id) => Ok(ctx.store.claim(id)?.is_some_and(|c| c.verifies_key_group())),
-        None => Ok(false),
-    }
+    let claim = match &record.claim {
+        Some(id) => ctx.store.claim(id)?,
+        None => None,
+    };
+    Ok(record.key_group_verified(&registry, claim.as_ref()))
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, Result, anyhow};
@@ -233,8 +234,30 @@ pub struct HostResponse {
     pub calls: HostCalls,
 }
 
+/// The guest's wall clock: the host's, moved on by a test (`Host::advance_clock`).
+struct OffsetClock(Arc<AtomicI64>);
+
+impl wasmtime_wasi::HostWallClock for OffsetClock {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> std::time::Duration {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let offset = self.0.load(Ordering::SeqCst);
+        if offset >= 0 {
+            real + std::time::Duration::from_secs(offset as u64)
+        } else {
+            real.saturating_sub(std::time::Duration::from_secs(offset.unsigned_abs()))
+        }
+    }
+}
+
 /// One running instance of the app: a store and the variables of one county.
 pub struct Host {
+    clock_offset: Arc<AtomicI64>,
     app: Arc<App>,
     kv: Arc<KvStore>,
     variables: BTreeMap<String, Arc<BTreeMap<String, String>>>,
@@ -258,6 +281,7 @@ impl Host {
             );
         }
         Ok(Host {
+            clock_offset: Arc::new(AtomicI64::new(0)),
             app,
             kv,
             variables: per_component,
@@ -274,6 +298,16 @@ impl Host {
 
     pub fn kv(&self) -> &KvStore {
         &self.kv
+    }
+
+    /// Moves the components' clock on by `seconds` (tests of what happens after a while).
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// The components' clock, as Unix seconds.
+    pub fn now_unix(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset.load(Ordering::SeqCst)
     }
 
     /// Everything the components have written to stdout and stderr so far.
@@ -310,6 +344,7 @@ impl Host {
         let wasi = WasiCtx::builder()
             .stdout(output.clone())
             .stderr(output.clone())
+            .wall_clock(OffsetClock(self.clock_offset.clone()))
             .build();
         let mut store = Store::new(
             component.pre.engine(),

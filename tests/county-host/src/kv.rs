@@ -24,6 +24,8 @@ pub struct KvStore {
     backend: Backend,
     /// Operations left before an injected failure; negative when none is armed.
     fault_in: AtomicI64,
+    /// Operations left before the instance making them is killed; negative when none is armed.
+    kill_in: AtomicI64,
 }
 
 enum Backend {
@@ -75,6 +77,7 @@ impl KvStore {
         KvStore {
             backend,
             fault_in: AtomicI64::new(-1),
+            kill_in: AtomicI64::new(-1),
         }
     }
 
@@ -165,6 +168,30 @@ impl KvStore {
     /// Whether the armed failure has happened (or none was armed).
     pub fn fault_spent(&self) -> bool {
         self.fault_in.load(Ordering::SeqCst) <= 0
+    }
+
+    /// Kills the instance that makes the `k`-th store call from now (1-based), once, before
+    /// the call does anything: a pod evicted or a node lost between two store operations. No
+    /// compensation of the guest's runs.
+    pub fn kill_at(&self, k: i64) {
+        self.kill_in.store(k, Ordering::SeqCst);
+    }
+
+    /// Whether the armed kill has happened (or none was armed).
+    pub fn kill_spent(&self) -> bool {
+        self.kill_in.load(Ordering::SeqCst) <= 0
+    }
+
+    /// Counts a guest's store call against an armed kill: true when this call is the one.
+    pub fn killed_now(&self) -> bool {
+        match self.kill_in.fetch_sub(1, Ordering::SeqCst) {
+            1 => true,
+            n if n <= 0 => {
+                self.kill_in.store(-1, Ordering::SeqCst);
+                false
+            }
+            _ => false,
+        }
     }
 
     fn injected_fault(&self) -> StoreResult<()> {

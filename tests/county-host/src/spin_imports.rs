@@ -120,6 +120,19 @@ impl store::Host for SpinView<'_> {
     }
 }
 
+impl SpinView<'_> {
+    /// Every store call first asks whether the test host kills the instance here: a trap, as
+    /// when a pod dies between two operations.
+    fn survive(&self) -> wasmtime::Result<()> {
+        if self.state.kv.killed_now() {
+            return Err(wasmtime::format_err!(
+                "instance killed by the test host before this store call"
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn other(e: String) -> store::Error {
     store::Error::Other(e)
 }
@@ -131,6 +144,7 @@ impl store::HostBucket for SpinView<'_> {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         self.state.calls.gets += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.get(label, &key).map_err(other))
     }
@@ -142,6 +156,7 @@ impl store::HostBucket for SpinView<'_> {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
         self.state.calls.sets += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.set(label, &key, &value).map_err(other))
     }
@@ -152,6 +167,7 @@ impl store::HostBucket for SpinView<'_> {
         key: String,
     ) -> wasmtime::Result<Result<(), store::Error>> {
         self.state.calls.deletes += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.delete(label, &key).map_err(other))
     }
@@ -162,6 +178,7 @@ impl store::HostBucket for SpinView<'_> {
         key: String,
     ) -> wasmtime::Result<Result<bool, store::Error>> {
         self.state.calls.exists += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.exists(label, &key).map_err(other))
     }
@@ -173,6 +190,7 @@ impl store::HostBucket for SpinView<'_> {
         _cursor: Option<String>,
     ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
         self.state.calls.key_listings += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self
             .state
@@ -196,6 +214,7 @@ impl atomics::Host for SpinView<'_> {
         delta: i64,
     ) -> wasmtime::Result<Result<i64, store::Error>> {
         self.state.calls.increments += 1;
+        self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         match self.state.kv.increment(label, &key, delta) {
             Ok(result) => Ok(result.map_err(other)),
@@ -211,6 +230,7 @@ impl atomics::Host for SpinView<'_> {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         self.state.calls.cas_calls += 1;
+        self.survive()?;
         let op = self.table.delete(cas)?;
         match self.state.kv.cas_swap(op.state, &value) {
             Ok(()) => Ok(Ok(())),
@@ -241,6 +261,7 @@ impl atomics::HostCas for SpinView<'_> {
         key: String,
     ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
         self.state.calls.cas_calls += 1;
+        self.survive()?;
         let label = self.table.get(&bucket)?.label.clone();
         let state = match self.state.kv.cas_new(&label, &key) {
             Ok(state) => state,
@@ -254,6 +275,7 @@ impl atomics::HostCas for SpinView<'_> {
         cas: Resource<Cas>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         self.state.calls.cas_calls += 1;
+        self.survive()?;
         let op = self.table.get_mut(&cas)?;
         Ok(self.state.kv.cas_current(&mut op.state).map_err(other))
     }

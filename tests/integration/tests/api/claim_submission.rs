@@ -7,30 +7,12 @@ use std::sync::Arc;
 use crate::helpers::*;
 use serde_json::{Value, json};
 
-async fn submit(county: &County, trainee_id: &str, body: &Value) -> Reply {
-    call("POST", "/api/claims")
-        .bearer(&trainee(trainee_id))
-        .json(body)
-        .send(county)
-        .await
-}
-
 /// A county with a platform that reported `n` passed trainings of TRAINEE_A in 2020, each a
 /// different occupation: records r0..r{n-1}.
 async fn reported(n: usize) -> (County, Platform) {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
-    let records = (0..n)
-        .map(|i| {
-            record(
-                &format!("r{i}"),
-                TRAINEE_A,
-                &format!("4-03-02-{:02}", i + 1),
-                "2020-03-15",
-            )
-        })
-        .collect();
-    let reply = report(&county, &platform, records).await;
+    let reply = report(&county, &platform, distinct_courses(TRAINEE_A, n)).await;
     assert!(
         outcomes(&reply).iter().all(|o| o == "accepted"),
         "{}",
@@ -62,7 +44,7 @@ async fn the_whole_journey_from_report_to_payment_releases_the_platform_line() {
         "key_group_not_verified"
     );
 
-    let submitted = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
+    let submitted = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
     assert_eq!(submitted.status, 201, "{}", submitted.json());
     let body = submitted.json();
     let claim = &body["claim"];
@@ -156,25 +138,25 @@ async fn every_refusal_says_why_and_writes_nothing() {
 
     let mut employee = claim_body("wljnpx", "r0");
     employee["group"] = json!("enterprise_employee");
-    let reply = submit(&county, TRAINEE_A, &employee).await;
+    let reply = submit_claim(&county, TRAINEE_A, &employee).await;
     assert_eq!(
         (reply.status, reply.error_code().as_str()),
         (422, "not_eligible")
     );
     assert_eq!(reply.details()[0].0, "not_a_key_group");
 
-    let someone_elses = submit(&county, &other, &claim_body("wljnpx", "r0")).await;
+    let someone_elses = submit_claim(&county, &other, &claim_body("wljnpx", "r0")).await;
     assert_eq!(
         someone_elses.status, 404,
         "another person's record is not found"
     );
-    let missing = submit(&county, TRAINEE_A, &claim_body("wljnpx", "nope")).await;
+    let missing = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "nope")).await;
     assert_eq!(missing.status, 404);
 
     let mut bad = claim_body("wljnpx", "r0");
     bad["consent"] = json!(false);
     bad["payee"] = json!({"kind": "bank_account", "account": "123"});
-    let bad = submit(&county, TRAINEE_A, &bad).await;
+    let bad = submit_claim(&county, TRAINEE_A, &bad).await;
     assert_eq!(bad.status, 422);
     let codes: Vec<String> = bad.details().into_iter().map(|(c, _)| c).collect();
     assert_eq!(
@@ -188,7 +170,7 @@ async fn every_refusal_says_why_and_writes_nothing() {
         .send(&county)
         .await;
     assert_eq!(voided.status, 200);
-    let on_void = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r1")).await;
+    let on_void = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r1")).await;
     assert_eq!(
         (on_void.status, on_void.error_code().as_str()),
         (422, "record_void")
@@ -203,24 +185,19 @@ async fn every_refusal_says_why_and_writes_nothing() {
         (by_operator.status, by_operator.error_code().as_str()),
         (403, "trainees_only")
     );
-    let mine = call("GET", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .send(&county)
-        .await
-        .json();
     assert_eq!(
-        mine["claims"],
-        json!([]),
+        claims_of(&county, TRAINEE_A).await,
+        Vec::<Value>::new(),
         "no refused submission left a claim"
     );
 
     assert_eq!(
-        submit(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
+        submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
             .await
             .status,
         201
     );
-    let twice = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
+    let twice = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
     assert_eq!(
         (twice.status, twice.error_code().as_str()),
         (409, "already_claimed")
@@ -241,12 +218,7 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_original_claim() {
     let retry = send().send(&county).await;
     assert_eq!(retry.status, 200);
     assert_eq!(retry.json()["id"], first.json()["claim"]["id"]);
-    let mine = call("GET", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .send(&county)
-        .await
-        .json();
-    assert_eq!(mine["claims"].as_array().unwrap().len(), 1);
+    assert_eq!(claims_of(&county, TRAINEE_A).await.len(), 1);
     let bad_key = call("POST", "/api/claims")
         .bearer(&trainee(TRAINEE_A))
         .header("idempotency-key", "short")
@@ -300,18 +272,12 @@ async fn sixty_four_simultaneous_submissions_make_three_claims_of_distinct_cours
         statuses.iter().all(|s| [201, 422].contains(s)),
         "{statuses:?}"
     );
-    let mine = call("GET", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .send(&county)
-        .await
-        .json();
-    let occupations: std::collections::BTreeSet<_> = mine["claims"]
-        .as_array()
-        .unwrap()
+    let mine = claims_of(&county, TRAINEE_A).await;
+    let occupations: std::collections::BTreeSet<_> = mine
         .iter()
         .map(|c| c["occupation"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(occupations.len(), 3, "{mine}");
+    assert_eq!(occupations.len(), 3, "{mine:?}");
     recount_is_clean(&county).await;
 }
 
@@ -374,12 +340,7 @@ async fn thirty_two_simultaneous_retries_with_one_key_make_one_claim() {
         statuses.iter().all(|s| [200, 201, 409].contains(s)),
         "{statuses:?}"
     );
-    let mine = call("GET", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .send(&county)
-        .await
-        .json();
-    assert_eq!(mine["claims"].as_array().unwrap().len(), 1);
+    assert_eq!(claims_of(&county, TRAINEE_A).await.len(), 1);
     recount_is_clean(&county).await;
 }
 
@@ -388,10 +349,10 @@ async fn withdrawing_or_rejecting_frees_the_place() {
     let (county, _) = reported(5).await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        let reply = submit(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}"))).await;
+        let reply = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}"))).await;
         ids.push(reply.json()["claim"]["id"].as_str().unwrap().to_owned());
     }
-    let fourth = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r3")).await;
+    let fourth = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r3")).await;
     assert_eq!(fourth.details()[0].0, "yearly_limit_reached");
 
     let withdrawn = call("POST", &format!("/api/claims/{}/withdraw", ids[0]))
@@ -403,7 +364,7 @@ async fn withdrawing_or_rejecting_frees_the_place() {
         (200, json!("withdrawn"))
     );
     assert_eq!(
-        submit(&county, TRAINEE_A, &claim_body("wljnpx", "r3"))
+        submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r3"))
             .await
             .status,
         201
@@ -420,13 +381,13 @@ async fn withdrawing_or_rejecting_frees_the_place() {
         "非农业户口，不属于农民工"
     );
     assert_eq!(
-        submit(&county, TRAINEE_A, &claim_body("wljnpx", "r4"))
+        submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r4"))
             .await
             .status,
         201
     );
     // The rejected claim's record is free again, but the year is full once more.
-    let again = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r1")).await;
+    let again = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r1")).await;
     assert_eq!(again.details()[0].0, "yearly_limit_reached");
 
     let approve_withdrawn = call("POST", &format!("/api/claims/{}/approve", ids[0]))
@@ -458,7 +419,7 @@ async fn withdrawing_or_rejecting_frees_the_place() {
 #[tokio::test(flavor = "multi_thread")]
 async fn trainees_see_only_their_own_claims_and_roles_are_checked() {
     let (county, _) = reported(1).await;
-    let id = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
+    let id = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
         .await
         .json()["claim"]["id"]
         .as_str()
@@ -535,11 +496,11 @@ async fn registry_verified_claims_are_approved_in_bulk_and_others_skipped() {
     )
     .await;
     verify_key_group(&county, TRAINEE_A).await;
-    let verified = submit(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
+    let verified = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
         .await
         .json();
     assert_eq!(verified["verdict"]["outcome"], "eligible");
-    let declared = submit(&county, &other, &claim_body("ixueto", "x0"))
+    let declared = submit_claim(&county, &other, &claim_body("ixueto", "x0"))
         .await
         .json();
     let (v, d) = (
@@ -589,7 +550,7 @@ async fn the_review_queue_pages_oldest_first() {
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.push(
-            submit(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}")))
+            submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}")))
                 .await
                 .json()["claim"]["id"]
                 .clone(),
@@ -626,7 +587,7 @@ async fn the_review_queue_pages_oldest_first() {
 async fn the_province_report_counts_and_sums_by_group_platform_occupation_status_and_month() {
     let (county, _) = reported(3).await;
     for i in 0..2 {
-        submit(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}"))).await;
+        submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", &format!("r{i}"))).await;
     }
     let report = call("GET", "/api/claims/report")
         .bearer(&finance())

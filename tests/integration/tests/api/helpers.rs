@@ -263,3 +263,40 @@ pub fn transitions(document: &Value) -> Vec<(Value, Value, Value)> {
         })
         .collect()
 }
+
+/// `n` passed trainings of `trainee` in March 2020, each a different occupation: records
+/// r0..r{n-1}.
+pub fn distinct_courses(trainee: &str, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            record(
+                &format!("r{i}"),
+                trainee,
+                &format!("4-03-02-{:02}", i + 1),
+                "2020-03-15",
+            )
+        })
+        .collect()
+}
+
+/// `POST /api/claims` as the trainee.
+pub async fn submit_claim(county: &County, trainee_id: &str, body: &Value) -> Reply {
+    call("POST", "/api/claims")
+        .bearer(&trainee(trainee_id))
+        .json(body)
+        .send(county)
+        .await
+}
+
+/// `GET /api/claims` as the trainee: their claims.
+pub async fn claims_of(county: &County, trainee_id: &str) -> Vec<Value> {
+    let mine = call("GET", "/api/claims")
+        .bearer(&trainee(trainee_id))
+        .send(county)
+        .await
+        .json();
+    mine["claims"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{mine}"))
+        .clone()
+}

@@ -211,3 +211,85 @@ async fn an_invoice_failing_at_any_store_operation_is_all_or_nothing_and_a_retry
         "issuing makes more than 10 store operations; got to {k}"
     );
 }
+
+/// A token minted at the components' clock, which a test may have moved on.
+fn token_at(county: &County, role: Role, sub: &str) -> String {
+    let secret = if role == Role::Trainee {
+        TRAINEE_SECRET
+    } else {
+        OPERATOR_SECRET
+    };
+    county_host::client::mint_token(role, sub, secret.as_bytes(), county.now_unix() - 10, 610)
+}
+
+/// Sets TRAINEE_A's counters from what holds their places, then checks a second recount
+/// finds them equal.
+async fn recount_twice(county: &County) -> Vec<Value> {
+    let recount = || {
+        call("POST", "/api/claims/recount")
+            .bearer(&token_at(county, Role::Admin, "op-admin"))
+            .json(&json!({"resident_id": TRAINEE_A}))
+    };
+    assert_eq!(recount().send(county).await.status, 200);
+    let second = recount().send(county).await.json();
+    let counters = second["counters"].as_array().unwrap().clone();
+    for counter in &counters {
+        assert_eq!(counter["was"], counter["is"], "{counter}");
+    }
+    counters
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_submission_killed_at_any_store_call_is_repaired_by_a_recount_and_can_be_made() {
+    let mut k = 1;
+    loop {
+        let county = taishan();
+        let platform = credential(&county, "wljnpx").await;
+        report(
+            &county,
+            &platform,
+            vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+        )
+        .await;
+        county.kv().kill_at(k);
+        let first = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
+        let killed = county.kv().kill_spent();
+        county.kv().kill_at(-1);
+        if !killed {
+            assert_eq!(first.status, 201, "{}", first.json());
+            assert!(k > 10, "a submission makes more than 10 store calls ({k})");
+            break;
+        }
+        // Spin answers a trapped instance with a bare 500; nothing ran after the kill.
+        assert_eq!(first.status, 500, "k={k}");
+        let claims = claims_of(&county, TRAINEE_A).await;
+        assert!(claims.len() <= 1, "k={k}: {claims:?}");
+
+        // After the grace period a recount frees whatever the dead submission held.
+        county.advance_clock(subsidy_rules::claim::RESERVATION_GRACE_SECONDS + 1);
+        let counters = recount_twice(&county).await;
+        let held: i64 = counters
+            .iter()
+            .filter(|c| c["key"].as_str().unwrap().contains(":year:"))
+            .map(|c| c["is"].as_i64().unwrap())
+            .sum();
+        assert_eq!(held, claims.len() as i64, "k={k}: {counters:?}");
+
+        // The trainee can then claim: anew, or is told the claim they have stands.
+        let retry = call("POST", "/api/claims")
+            .bearer(&token_at(&county, Role::Trainee, TRAINEE_A))
+            .json(&claim_body("wljnpx", "r0"))
+            .send(&county)
+            .await;
+        let expected = if claims.is_empty() { 201 } else { 409 };
+        assert_eq!(retry.status, expected, "k={k}: {}", retry.json());
+        let claims = call("GET", "/api/claims")
+            .bearer(&token_at(&county, Role::Trainee, TRAINEE_A))
+            .send(&county)
+            .await
+            .json();
+        assert_eq!(claims["claims"].as_array().unwrap().len(), 1, "k={k}");
+        recount_twice(&county).await;
+        k += 1;
+    }
+}

@@ -79,16 +79,10 @@ fn statuses(replies: &[Reply]) -> Vec<u16> {
 
 /// TRAINEE_A's claims as the trainee sees them, by id.
 async fn claims_of_a(county: &County) -> BTreeMap<String, Value> {
-    let mine = call("GET", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .send(county)
+    claims_of(county, TRAINEE_A)
         .await
-        .json();
-    mine["claims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["id"].as_str().unwrap().to_owned(), c.clone()))
+        .into_iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c))
         .collect()
 }
 
@@ -167,17 +161,7 @@ async fn a_journey_spread_over_three_replicas_ends_paid_and_invoiced() {
 async fn sixty_four_submissions_over_three_replicas_make_three_claims_and_every_answer_is_true() {
     let replicas = Replicas::start("370902", 3).await;
     let platform = credential(replicas.first(), "wljnpx").await;
-    let records = (0..8)
-        .map(|i| {
-            record(
-                &format!("r{i}"),
-                TRAINEE_A,
-                &format!("4-03-02-{:02}", i + 1),
-                "2020-03-15",
-            )
-        })
-        .collect();
-    report(replicas.first(), &platform, records).await;
+    report(replicas.first(), &platform, distinct_courses(TRAINEE_A, 8)).await;
     // Eight records, each sent eight times.
     let calls = (0..64)
         .map(|i| submission(&format!("r{}", i % 8), None))
@@ -321,4 +305,53 @@ async fn two_counties_sharing_one_store_see_nothing_of_each_other() {
             "{key}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_racing_corrections_over_three_replicas_never_pay_for_hours_the_record_lost() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    report(
+        replicas.first(),
+        &platform,
+        vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    // Sixteen submissions against sixteen corrections of the record: 24 hours ↔ 12 hours.
+    let calls = (0..32)
+        .map(|i| {
+            if i % 2 == 0 {
+                submission("r0", None)
+            } else {
+                let mut corrected = record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15");
+                corrected["study_hours"] = json!(if i % 4 == 1 { 12 } else { 24 });
+                call("POST", "/api/platform/completions")
+                    .json(&json!({ "records": [corrected] }))
+                    .signed(&platform.key_id, &platform.secret)
+            }
+        })
+        .collect();
+    let replies = replicas.race(calls).await;
+    assert!(
+        replies.iter().all(|r| r.status < 500),
+        "{:?}",
+        statuses(&replies)
+    );
+    let stored = claims_of_a(replicas.first()).await;
+    assert!(stored.len() <= 1, "{stored:?}");
+    let record = call("GET", "/api/platform/completions/r0")
+        .signed(&platform.key_id, &platform.secret)
+        .send(replicas.first())
+        .await
+        .json();
+    if let Some((id, claim)) = stored.iter().next() {
+        assert_eq!(&record["claim"], id.as_str(), "{record}");
+        assert_eq!(
+            claim["study_hours"], record["study_hours"],
+            "the claim is for the hours the record holds: {record}"
+        );
+        let hours: i64 = record["study_hours"].as_str().unwrap().parse().unwrap();
+        assert_eq!(claim["amount"], format!("{}.00", hours * 5));
+    }
+    recount_is_clean(replicas.first()).await;
 }

@@ -98,28 +98,19 @@ async fn fixture() -> (Fixture, Claims, String, String) {
         .send(&county)
         .await;
     verify_key_group(&county, TRAINEE_A).await;
-    let claim = call("POST", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .json(&claim_body("wljnpx", "r0"))
-        .send(&county)
+    let claim = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
         .await
         .json()["claim"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let to_withdraw = call("POST", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .json(&claim_body("wljnpx", "r2"))
-        .send(&county)
+    let to_withdraw = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r2"))
         .await
         .json()["claim"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let to_reject = call("POST", "/api/claims")
-        .bearer(&trainee(TRAINEE_A))
-        .json(&claim_body("wljnpx", "r3"))
-        .send(&county)
+    let to_reject = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r3"))
         .await
         .json()["claim"]["id"]
         .as_str()
