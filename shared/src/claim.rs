@@ -393,27 +393,15 @@ impl Claim {
 pub(crate) mod tests {
     use super::*;
 
+    /// A claim of 120.00 made through `Claim::submit` from the test record `r1`: a declared
+    /// migrant worker, paid to a social security card.
     pub(crate) fn claim() -> Claim {
-        let change = Change::new("trainee", "2020-03-20T00:00:00Z".parse().unwrap());
-        Claim {
-            id: "c-1".into(),
-            person: PersonKey::derive(
-                b"s",
-                &crate::ResidentId::parse("11010519491231002X").unwrap(),
-            ),
-            resident_id: "110***********002X".into(),
-            platform_id: PlatformId::parse("wljnpx").unwrap(),
-            record_id: "r1".into(),
-            occupation: OccupationCode::parse("4-03-02-01").unwrap(),
-            level: SkillLevel::Level5,
-            study_hours: StudyHours::parse("24").unwrap(),
-            assessed_on: "2020-03-15".parse().unwrap(),
-            status: ClaimStatus::Submitted,
-            amount: Yuan::parse("120").unwrap(),
-            fund: "就业补助资金".into(),
-            key_group: PersonGroup::MigrantWorker,
-            key_group_status: KeyGroupStatus::NeedsReview,
-            policy_version: "shandong-2020-02".into(),
+        let record = crate::completion::tests::record("r1");
+        let resident_id = ResidentId::parse("11010519491231002X").unwrap();
+        let request = ClaimRequest {
+            group: PersonGroup::MigrantWorker,
+            graduation_date: None,
+            employed: None,
             payee: PayeeInput {
                 kind: "social_security_card".into(),
                 account: "6217 0012 3456 7890 123".into(),
@@ -421,16 +409,18 @@ pub(crate) mod tests {
             }
             .parse()
             .unwrap(),
-            consent: change.clone(),
-            transitions: vec![ClaimTransition {
-                from: None,
-                to: ClaimStatus::Submitted,
-                changed: change,
-                reason: None,
-            }],
-            payment: None,
+        };
+        let submission = Submission {
+            id: "c-1".into(),
+            resident_id: &resident_id,
+            person: &PersonKey::derive(b"s", &resident_id),
+            record: &record,
+            request: &request,
             idempotency_key: None,
-        }
+        };
+        let declared = verdict(Outcome::NeedsReview, KeyGroupStatus::NeedsReview, vec![]);
+        let at = "2020-03-20T00:00:00Z".parse().unwrap();
+        Claim::submit(submission, &declared, at).unwrap().0
     }
 
     fn payment(reference: &str, paid_on: NaiveDate) -> Payment {
