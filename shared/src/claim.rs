@@ -13,11 +13,6 @@ use crate::{
     payment::Payment,
 };
 
-/// How long a submission may hold limit places before its claim exists. A submission stores
-/// its claim within a second; places reserved longer ago by a claim that never appeared were
-/// left by a submission that died, and a recount frees them.
-pub const RESERVATION_GRACE_SECONDS: i64 = 600;
-
 /// The limit places one submission took: written before it takes them, so that every place
 /// names its holder and the counters can always be recounted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +65,7 @@ impl Reservation {
     pub fn holds_places(&self, claim: Option<&Claim>, now: i64) -> bool {
         match claim {
             Some(claim) => claim.status.counts_toward_limits(),
-            None => now - self.at < RESERVATION_GRACE_SECONDS,
+            None => now - self.at < crate::IN_FLIGHT_GRACE_SECONDS,
         }
     }
 }
@@ -542,8 +537,8 @@ pub(crate) mod tests {
             ..claim
         };
         assert!(!reservation.holds_places(Some(&rejected), 1_001));
-        assert!(reservation.holds_places(None, 1_000 + RESERVATION_GRACE_SECONDS - 1));
-        assert!(!reservation.holds_places(None, 1_000 + RESERVATION_GRACE_SECONDS));
+        assert!(reservation.holds_places(None, 1_000 + crate::IN_FLIGHT_GRACE_SECONDS - 1));
+        assert!(!reservation.holds_places(None, 1_000 + crate::IN_FLIGHT_GRACE_SECONDS));
     }
 
     #[test]

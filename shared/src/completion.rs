@@ -311,6 +311,10 @@ pub struct CompletionRecord {
     /// The invoice that billed it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice: Option<String>,
+    /// When an invoice build marked it (Unix seconds): a mark older than the grace whose
+    /// invoice does not exist was left by a build that died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub void_reason: Option<String>,
     pub received: Change,
@@ -366,6 +370,7 @@ impl CompletionRecord {
             facts,
             claim: None,
             invoice: None,
+            billed_at: None,
             void_reason: None,
             received,
             corrections: 0,
@@ -430,6 +435,37 @@ impl CompletionRecord {
             changed: Some(change),
             ..self.clone()
         })
+    }
+
+    /// The record marked as billed by invoice `number` at `now`.
+    pub fn billed_by(&self, number: &str, now: i64) -> CompletionRecord {
+        CompletionRecord {
+            invoice: Some(number.to_owned()),
+            billed_at: Some(now),
+            ..self.clone()
+        }
+    }
+
+    /// The record without the mark of invoice `number`, when it carries it.
+    pub fn unbilled_from(&self, number: &str) -> CompletionRecord {
+        if self.invoice.as_deref() != Some(number) {
+            return self.clone();
+        }
+        CompletionRecord {
+            invoice: None,
+            billed_at: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether the record was marked by an invoice build that died: its invoice does not
+    /// exist, and the mark is older than the grace (or older than the time of marking).
+    pub fn billing_interrupted(&self, invoice_exists: bool, now: i64) -> bool {
+        self.invoice.is_some()
+            && !invoice_exists
+            && self
+                .billed_at
+                .is_none_or(|at| now - at >= crate::IN_FLIGHT_GRACE_SECONDS)
     }
 
     /// Whether an invoice may bill the record: a passed assessment, not voided, not billed.
@@ -577,6 +613,25 @@ pub(crate) mod tests {
             ]
         );
         assert!(reasons[3].message_zh.contains("370911"));
+    }
+
+    #[test]
+    fn a_mark_left_by_a_build_that_died_is_recognised_after_the_grace() {
+        let marked = record("r1").billed_by("370902-wljnpx-202003-1", 1_000);
+        assert!(!marked.open_for_billing());
+        assert!(
+            !marked.billing_interrupted(true, 1_000_000),
+            "its invoice exists"
+        );
+        assert!(
+            !marked.billing_interrupted(false, 1_000 + 599),
+            "maybe still in flight"
+        );
+        assert!(marked.billing_interrupted(false, 1_000 + 600));
+        let cleared = marked.unbilled_from("370902-wljnpx-202003-1");
+        assert!(cleared.open_for_billing());
+        assert_eq!(cleared.billed_at, None);
+        assert_eq!(marked.unbilled_from("another"), marked);
     }
 
     #[test]

@@ -177,6 +177,25 @@ fn wrong_state(from: InvoiceState, to: InvoiceState) -> Reason {
     )
 }
 
+/// An invoice build's intent to take a course for billing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingIntent {
+    pub invoice: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Whether a course counter that is taken is held by nobody: no record of the trainee's course
+/// is marked billed, and no build set out to take it within the grace (`intent`). Such a
+/// counter was left by a build that died between taking the course and marking the record.
+pub fn course_hold_abandoned(
+    marked_records: usize,
+    intent: Option<&BillingIntent>,
+    now: i64,
+) -> bool {
+    marked_records == 0 && intent.is_none_or(|i| now - i.at >= crate::IN_FLIGHT_GRACE_SECONDS)
+}
+
 /// An invoice's number: county, platform, month of the assessments (`YYYYMM`) and the
 /// platform's sequence in that month, e.g. `370902-wljnpx-202003-1`.
 pub fn invoice_number(
@@ -338,6 +357,24 @@ mod tests {
             SubsidyStandard::parse_one(input, &change()).unwrap(),
             &change(),
         )
+    }
+
+    #[test]
+    fn a_course_hold_is_abandoned_only_with_no_marked_record_and_a_stale_intent() {
+        let intent = BillingIntent {
+            invoice: "370902-wljnpx-202003-1".into(),
+            at: 1_000,
+        };
+        assert!(
+            !course_hold_abandoned(1, None, 1_000_000),
+            "a record holds it"
+        );
+        assert!(
+            !course_hold_abandoned(0, Some(&intent), 1_599),
+            "a build may be on its way"
+        );
+        assert!(course_hold_abandoned(0, Some(&intent), 1_600));
+        assert!(course_hold_abandoned(0, None, 0));
     }
 
     #[test]

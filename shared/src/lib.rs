@@ -26,6 +26,12 @@ mod resident_id;
 pub mod standards;
 pub mod store_keys;
 
+/// How long a request may leave its work half done before what it left counts as abandoned.
+/// A submission stores its claim, and an invoice build its invoice, within seconds; a place
+/// reserved or a record marked longer ago by a request whose result never appeared was left by
+/// an instance that died, and is freed (by a recount, by the next invoice build).
+pub const IN_FLIGHT_GRACE_SECONDS: i64 = 600;
+
 pub use amounts::{DecimalText, StudyHours, Yuan};
 pub use change::Change;
 pub use county::CountyCode;

@@ -150,6 +150,22 @@ pub fn platform_month(county: &CountyCode, platform: &PlatformId, month: &str) -
     }
 }
 
+/// The invoice build that last set out to take a trainee's course for billing, and when
+/// (`invoice::BillingIntent`): written before the course counter is taken, so that a counter
+/// taken by a build that died can be told from one a build is about to use.
+pub fn course_billing_intent(
+    county: &CountyCode,
+    person: &PersonKey,
+    occupation: &OccupationCode,
+    level: SkillLevel,
+) -> String {
+    format!(
+        "{county}:billing-intent:{}:{occupation}:{}",
+        person.as_str(),
+        level.code()
+    )
+}
+
 pub fn course_billed(
     county: &CountyCode,
     person: &PersonKey,
@@ -207,6 +223,7 @@ mod tests {
             person_completions(&county, &person).slot(u64::MAX),
             platform_month(&county, &platform, "2020-03").slot(u64::MAX),
             course_billed(&county, &person, &occupation, SkillLevel::NoLevel),
+            course_billing_intent(&county, &person, &occupation, SkillLevel::NoLevel),
             invoice(&county, &format!("370902-{platform}-202003-{}", u64::MAX)),
             platform_invoices(&county, &platform).counter(),
         ];

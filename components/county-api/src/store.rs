@@ -22,7 +22,7 @@ use subsidy_rules::{
     completion::CompletionRecord,
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
-    invoice::Invoice,
+    invoice::{BillingIntent, Invoice},
     store_keys,
     store_keys::Index,
 };
@@ -785,6 +785,47 @@ impl Store {
             occupation,
             level,
         ))
+    }
+
+    /// Records that an invoice build is about to take the course (before it does).
+    pub fn intend_billing(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+        intent: &BillingIntent,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::course_billing_intent(&self.county, person, occupation, level);
+        self.set_json(&key, intent)
+    }
+
+    pub fn billing_intent(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<Option<BillingIntent>, ApiError> {
+        self.get_json(&store_keys::course_billing_intent(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))
+    }
+
+    /// Frees a course whose counter nobody holds (`invoice::course_hold_abandoned`).
+    pub fn reset_course(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        let taken = self.add(&key, 0)?;
+        if taken > 0 {
+            self.add(&key, -taken)?;
+        }
+        Ok(())
     }
 
     /// Whether any invoice has taken the course.

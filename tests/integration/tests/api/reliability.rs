@@ -266,7 +266,7 @@ async fn a_claim_submission_killed_at_any_store_call_is_repaired_by_a_recount_an
         assert!(claims.len() <= 1, "k={k}: {claims:?}");
 
         // After the grace period a recount frees whatever the dead submission held.
-        county.advance_clock(subsidy_rules::claim::RESERVATION_GRACE_SECONDS + 1);
+        county.advance_clock(subsidy_rules::IN_FLIGHT_GRACE_SECONDS + 1);
         let counters = recount_twice(&county).await;
         let held: i64 = counters
             .iter()
@@ -290,6 +290,87 @@ async fn a_claim_submission_killed_at_any_store_call_is_repaired_by_a_recount_an
             .json();
         assert_eq!(claims["claims"].as_array().unwrap().len(), 1, "k={k}");
         recount_twice(&county).await;
+        k += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_build_killed_at_any_store_call_is_repaired_by_the_next_build() {
+    let trainees: Vec<String> = (1..=3)
+        .map(|i| resident_id(&format!("3709021990030700{i}")))
+        .collect();
+    let mut k = 1;
+    loop {
+        let county = taishan();
+        let platform = credential(&county, "wljnpx").await;
+        set_standard(&county, "4-03-02-01", "1000").await;
+        let records = (trainees.iter().enumerate())
+            .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+            .collect();
+        report(&county, &platform, records).await;
+        for t in &trainees {
+            verify_key_group(&county, t).await;
+        }
+        // Signed at the components' clock, which the test moves on.
+        let signed = |call: Call| {
+            call.signed_at(
+                &platform.key_id,
+                &platform.secret,
+                county.now_unix(),
+                &nonce(),
+            )
+        };
+        let issue =
+            || signed(call("POST", "/api/platform/invoices").json(&json!({"month": "2020-03"})));
+        county.kv().kill_at(k);
+        let first = issue().send(&county).await;
+        let killed = county.kv().kill_spent();
+        county.kv().kill_at(-1);
+        if !killed {
+            assert_eq!(first.status, 201, "{}", first.json());
+            assert!(k > 10, "a build makes more than 10 store calls ({k})");
+            break;
+        }
+        assert_eq!(first.status, 500, "k={k}");
+
+        // After the grace, the next build repairs what the dead one left and bills each
+        // course once: every billed record on a readable invoice, no line twice.
+        county.advance_clock(subsidy_rules::IN_FLIGHT_GRACE_SECONDS + 1);
+        let retry = issue().send(&county).await;
+        assert!(
+            [200, 201].contains(&retry.status),
+            "k={k}: {}",
+            retry.json()
+        );
+        let invoices = signed(call("GET", "/api/platform/invoices"))
+            .send(&county)
+            .await
+            .json();
+        let mut lines: Vec<String> = invoices["invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|i| i["lines"].as_array().unwrap().clone())
+            .map(|l| l["record_id"].as_str().unwrap().to_owned())
+            .collect();
+        lines.sort();
+        assert_eq!(lines, ["r0", "r1", "r2"], "k={k}: {invoices}");
+        let records = signed(call("GET", "/api/platform/completions?month=2020-03"))
+            .send(&county)
+            .await
+            .json();
+        for r in records["records"].as_array().unwrap() {
+            let number = &r["invoice"];
+            assert!(
+                invoices["invoices"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| &i["number"] == number),
+                "k={k}: {} points at {number}, which is not an invoice",
+                r["record_id"]
+            );
+        }
         k += 1;
     }
 }
