@@ -372,7 +372,10 @@ impl Host {
             .new_response_outparam(sender)
             .map_err(|e| anyhow!("{e}"))?;
         let pre = component.pre.clone();
-        let task = tokio::task::spawn(async move {
+        // How the instance ended and what it called, sent before the instance is torn down:
+        // as under Spin, returning its memory to the pool overlaps the next request.
+        let (ended, end) = tokio::sync::oneshot::channel();
+        tokio::task::spawn(async move {
             let handled = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -381,7 +384,7 @@ impl Host {
                     .await
             }
             .await;
-            (handled, store.data().spin.calls)
+            let _ = ended.send((handled, store.data().spin.calls));
         });
         let response = match receiver.await {
             Ok(Ok(response)) => Ok(response),
@@ -399,14 +402,14 @@ impl Host {
             Err(e) => Err(e),
         };
         // The instance has answered; its end says whether it trapped and what it called.
-        let (result, calls) = match task.await {
+        let (result, calls) = match end.await {
             Ok((Ok(()), calls)) => (result, calls),
             Ok((Err(trap), calls)) => (
                 result.and(Err(anyhow!("component {id} trapped: {trap:?}"))),
                 calls,
             ),
-            Err(join) => (
-                Err(anyhow!("component {id} task failed: {join}")),
+            Err(_) => (
+                Err(anyhow!("component {id} task ended without an answer")),
                 HostCalls::default(),
             ),
         };
