@@ -7,20 +7,6 @@ use std::sync::Arc;
 use crate::helpers::*;
 use serde_json::{Value, json};
 
-/// A county with a platform that reported `n` passed trainings of TRAINEE_A in 2020, each a
-/// different occupation: records r0..r{n-1}.
-async fn reported(n: usize) -> (County, Platform) {
-    let county = taishan();
-    let platform = credential(&county, "wljnpx").await;
-    let reply = report(&county, &platform, distinct_courses(TRAINEE_A, n)).await;
-    assert!(
-        outcomes(&reply).iter().all(|o| o == "accepted"),
-        "{}",
-        reply.json()
-    );
-    (county, platform)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_journey_from_report_to_payment_releases_the_platform_line() {
     let (county, platform) = reported(1).await;

@@ -300,3 +300,17 @@ pub async fn claims_of(county: &County, trainee_id: &str) -> Vec<Value> {
         .unwrap_or_else(|| panic!("{mine}"))
         .clone()
 }
+
+/// A county with a platform that reported `n` passed trainings of TRAINEE_A in 2020, each a
+/// different occupation: records r0..r{n-1}.
+pub async fn reported(n: usize) -> (County, Platform) {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let reply = report(&county, &platform, distinct_courses(TRAINEE_A, n)).await;
+    assert!(
+        outcomes(&reply).iter().all(|o| o == "accepted"),
+        "{}",
+        reply.json()
+    );
+    (county, platform)
+}

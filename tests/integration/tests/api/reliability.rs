@@ -17,14 +17,7 @@ fn person(id: &str) -> PersonKey {
 async fn a_claim_submission_failing_at_any_store_operation_is_consistent_and_a_retry_completes() {
     let mut k = 1;
     loop {
-        let county = taishan();
-        let platform = credential(&county, "wljnpx").await;
-        report(
-            &county,
-            &platform,
-            vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-        )
-        .await;
+        let (county, platform) = reported(1).await;
         let submit = || {
             call("POST", "/api/claims")
                 .bearer(&trainee(TRAINEE_A))
@@ -243,14 +236,7 @@ async fn recount_twice(county: &County) -> Vec<Value> {
 async fn a_claim_submission_killed_at_any_store_call_is_repaired_by_a_recount_and_can_be_made() {
     let mut k = 1;
     loop {
-        let county = taishan();
-        let platform = credential(&county, "wljnpx").await;
-        report(
-            &county,
-            &platform,
-            vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-        )
-        .await;
+        let (county, _) = reported(1).await;
         county.kv().kill_at(k);
         let first = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0")).await;
         let killed = county.kv().kill_spent();
