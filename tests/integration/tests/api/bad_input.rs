@@ -158,16 +158,7 @@ async fn fixture() -> Fixture {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
     let spare = credential(&county, "wljnpx").await;
-    report(
-        &county,
-        &platform,
-        vec![
-            record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15"),
-            record("r1", TRAINEE_A, "4-03-02-02", "2020-03-15"),
-            record("r2", TRAINEE_A, "4-03-02-03", "2020-03-15"),
-        ],
-    )
-    .await;
+    report(&county, &platform, distinct_courses(TRAINEE_A, 3)).await;
     let claim = call("POST", "/api/claims")
         .bearer(&trainee(TRAINEE_A))
         .json(&json!({"platform_id": "wljnpx", "record_id": "r1", "group": "migrant_worker",

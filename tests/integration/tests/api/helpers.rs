@@ -314,3 +314,10 @@ pub async fn reported(n: usize) -> (County, Platform) {
     );
     (county, platform)
 }
+
+/// TRAINEE_A claims from `record_id` of platform wljnpx; the new claim's id.
+pub async fn claimed(county: &County, record_id: &str) -> String {
+    let reply = submit_claim(county, TRAINEE_A, &claim_body("wljnpx", record_id)).await;
+    assert_eq!(reply.status, 201, "{}", reply.json());
+    reply.json()["claim"]["id"].as_str().unwrap().to_owned()
+}

@@ -51,6 +51,14 @@ impl Replicas {
         }
     }
 
+    /// Three replicas of 泰山区 whose platform wljnpx reported `n` courses of TRAINEE_A.
+    async fn with_courses(n: usize) -> (Replicas, Platform) {
+        let replicas = Replicas::start("370902", 3).await;
+        let platform = credential(replicas.first(), "wljnpx").await;
+        report(replicas.first(), &platform, distinct_courses(TRAINEE_A, n)).await;
+        (replicas, platform)
+    }
+
     fn first(&self) -> &County {
         &self.counties[0]
     }
@@ -159,9 +167,7 @@ async fn a_journey_spread_over_three_replicas_ends_paid_and_invoiced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_submissions_over_three_replicas_make_three_claims_and_every_answer_is_true() {
-    let replicas = Replicas::start("370902", 3).await;
-    let platform = credential(replicas.first(), "wljnpx").await;
-    report(replicas.first(), &platform, distinct_courses(TRAINEE_A, 8)).await;
+    let (replicas, _) = Replicas::with_courses(8).await;
     // Eight records, each sent eight times.
     let calls = (0..64)
         .map(|i| submission(&format!("r{}", i % 8), None))
@@ -196,14 +202,7 @@ async fn sixty_four_submissions_over_three_replicas_make_three_claims_and_every_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_retries_with_one_key_over_three_replicas_make_one_claim() {
-    let replicas = Replicas::start("370902", 3).await;
-    let platform = credential(replicas.first(), "wljnpx").await;
-    report(
-        replicas.first(),
-        &platform,
-        vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-    )
-    .await;
+    let (replicas, _) = Replicas::with_courses(1).await;
     let calls = (0..32)
         .map(|_| submission("r0", Some("mp-same-key-000002")))
         .collect();
@@ -309,14 +308,7 @@ async fn two_counties_sharing_one_store_see_nothing_of_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn claims_racing_corrections_over_three_replicas_never_pay_for_hours_the_record_lost() {
-    let replicas = Replicas::start("370902", 3).await;
-    let platform = credential(replicas.first(), "wljnpx").await;
-    report(
-        replicas.first(),
-        &platform,
-        vec![record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-    )
-    .await;
+    let (replicas, platform) = Replicas::with_courses(1).await;
     // Sixteen submissions against sixteen corrections of the record: 24 hours ↔ 12 hours.
     let calls = (0..32)
         .map(|i| {

@@ -82,13 +82,11 @@ async fn fixture() -> (Fixture, Claims, String, String) {
     report(
         &county,
         &p,
-        vec![
-            record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15"),
-            record("r1", TRAINEE_A, "4-03-02-02", "2020-03-15"),
-            record("r2", TRAINEE_A, "4-03-02-03", "2020-03-15"),
-            record("r3", TRAINEE_A, "4-03-02-04", "2020-03-15"),
-            record("r-void", &trainee_b, "4-03-02-01", "2020-03-15"),
-        ],
+        [
+            distinct_courses(TRAINEE_A, 4),
+            vec![record("r-void", &trainee_b, "4-03-02-01", "2020-03-15")],
+        ]
+        .concat(),
     )
     .await;
     set_standard(&county, "4-03-02-01", "1000").await;
@@ -98,24 +96,9 @@ async fn fixture() -> (Fixture, Claims, String, String) {
         .send(&county)
         .await;
     verify_key_group(&county, TRAINEE_A).await;
-    let claim = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r0"))
-        .await
-        .json()["claim"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_withdraw = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r2"))
-        .await
-        .json()["claim"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_reject = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r3"))
-        .await
-        .json()["claim"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let claim = claimed(&county, "r0").await;
+    let to_withdraw = claimed(&county, "r2").await;
+    let to_reject = claimed(&county, "r3").await;
     let invoice = call("POST", "/api/platform/invoices")
         .json(&json!({"month": "2020-03"}))
         .signed(&p.key_id, &p.secret)
