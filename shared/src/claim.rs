@@ -13,8 +13,9 @@ use crate::{
     payment::Payment,
 };
 
-/// The limit places one submission took: written before it takes them, so that every place
-/// names its holder and the counters can always be recounted.
+/// The limit places one submission set out to take: written before it takes them, so that
+/// every counter a submission touched is known and can be recounted, even when the claim was
+/// never stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
     pub claim_id: String,
@@ -58,15 +59,6 @@ impl Reservation {
             at: parts.next()?.parse().ok()?,
         };
         parts.next().is_none().then_some(reservation)
-    }
-
-    /// Whether the places are held now: by the claim, while it counts toward the limits; or,
-    /// while it does not exist yet, by a submission still within its grace period.
-    pub fn holds_places(&self, claim: Option<&Claim>, now: i64) -> bool {
-        match claim {
-            Some(claim) => claim.status.counts_toward_limits(),
-            None => now - self.at < crate::IN_FLIGHT_GRACE_SECONDS,
-        }
     }
 }
 
@@ -330,6 +322,11 @@ impl Claim {
         reason: Option<String>,
     ) -> Result<Claim, Reason> {
         use ClaimStatus::*;
+        // Asked again for what it already is (a retry whose first answer was lost): the claim
+        // as it stands, with no second entry in its history.
+        if self.status == to {
+            return Ok(self.clone());
+        }
         let allowed = matches!(
             (self.status, to),
             (Submitted, Approved | Rejected | Withdrawn) | (Approved, Paid)
@@ -360,7 +357,14 @@ impl Claim {
         self.moved(ClaimStatus::Withdrawn, change, None)
     }
 
+    /// Paid with `payment`. Paying a paid claim again with the same payment is a retry and
+    /// changes nothing; with another payment it is refused: the allowance is paid once.
     pub fn paid(&self, change: Change, payment: Payment) -> Result<Claim, Reason> {
+        if let Some(paid) = &self.payment
+            && (paid.reference != payment.reference || paid.paid_on != payment.paid_on)
+        {
+            return Err(crate::payment::paid_otherwise());
+        }
         let mut next = self.moved(ClaimStatus::Paid, change, None)?;
         next.payment = Some(ClaimPayment {
             reference: payment.reference,
@@ -453,6 +457,19 @@ pub(crate) mod tests {
         let paid = approved.paid(change(), payment("BANK-1", paid_on)).unwrap();
         assert_eq!(paid.payment.as_ref().unwrap().fund, "就业补助资金");
         assert_eq!(paid.transitions.len(), 3);
+        // A retry of a transition that happened changes nothing; paying twice otherwise is
+        // refused.
+        assert_eq!(approved.approved(change(), None).unwrap(), approved);
+        assert_eq!(
+            paid.paid(change(), payment("BANK-1", paid_on)).unwrap(),
+            paid
+        );
+        assert_eq!(
+            paid.paid(change(), payment("BANK-2", paid_on))
+                .unwrap_err()
+                .code,
+            "already_paid"
+        );
         let rejected = submitted.rejected(change(), "材料不符".into()).unwrap();
         assert_eq!(rejected.transitions[1].reason.as_deref(), Some("材料不符"));
         assert!(!rejected.verifies_key_group());
@@ -523,22 +540,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_reservation_holds_its_places_while_its_claim_counts_or_is_on_its_way() {
-        let claim = claim();
-        let reservation = Reservation::for_claim(&claim, 1_000);
+    fn a_reservation_reads_back_as_written() {
+        let reservation = Reservation::for_claim(&claim(), 1_000);
         assert_eq!(
             Reservation::from_entry(&reservation.to_entry()),
             Some(reservation.clone())
         );
+        assert_eq!(reservation.year, 2020);
         assert_eq!(Reservation::from_entry("c-1|2020|4-03-02-01|5"), None);
-        assert!(reservation.holds_places(Some(&claim), 10_000));
-        let rejected = Claim {
-            status: ClaimStatus::Rejected,
-            ..claim
-        };
-        assert!(!reservation.holds_places(Some(&rejected), 1_001));
-        assert!(reservation.holds_places(None, 1_000 + crate::IN_FLIGHT_GRACE_SECONDS - 1));
-        assert!(!reservation.holds_places(None, 1_000 + crate::IN_FLIGHT_GRACE_SECONDS));
     }
 
     #[test]

@@ -322,6 +322,17 @@ pub struct CompletionRecord {
     pub corrections: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
+    /// Where its facts are listed (the index slots of its month and its trainee): checked when
+    /// it is sent again unchanged, so that a listing that was lost is written again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<Listed>,
+}
+
+/// The index slots a record's entries were written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub month_slot: u64,
+    pub person_slot: u64,
 }
 
 /// Why a record cannot carry a new claim.
@@ -375,6 +386,15 @@ impl CompletionRecord {
             received,
             corrections: 0,
             changed: None,
+            listed: None,
+        }
+    }
+
+    /// The record, its facts listed at `listed` (when they were listed anew).
+    pub fn listed_at(self, listed: Option<Listed>) -> CompletionRecord {
+        CompletionRecord {
+            listed: listed.or(self.listed),
+            ..self
         }
     }
 

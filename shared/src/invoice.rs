@@ -242,6 +242,10 @@ impl Invoice {
     }
 
     fn moved(&self, to: InvoiceState, change: Change) -> Result<Invoice, Reason> {
+        // Asked again for what it already is (a retry whose first answer was lost): unchanged.
+        if self.state == to {
+            return Ok(self.clone());
+        }
         let allowed = matches!(
             (self.state, to),
             (InvoiceState::Issued, InvoiceState::Approved)
@@ -264,7 +268,13 @@ impl Invoice {
         self.moved(InvoiceState::Approved, change)
     }
 
+    /// Paid with `payment`; again with the same payment, unchanged; with another, refused.
     pub fn paid(&self, payment: Payment, change: Change) -> Result<Invoice, Reason> {
+        if let Some(paid) = &self.payment
+            && paid != &payment
+        {
+            return Err(crate::payment::paid_otherwise());
+        }
         let mut next = self.moved(InvoiceState::Paid, change)?;
         next.payment = Some(payment);
         Ok(next)
@@ -445,13 +455,21 @@ mod tests {
             "invalid_transition"
         );
         let approved = invoice.approved(change()).unwrap();
-        assert_eq!(
-            approved.approved(change()).unwrap_err().code,
-            "invalid_transition"
-        );
-        let paid = approved.paid(payment, change()).unwrap();
+        // Approving again (a retry) changes nothing.
+        assert_eq!(approved.approved(change()).unwrap(), approved);
+        let paid = approved.paid(payment.clone(), change()).unwrap();
         assert_eq!(paid.state, InvoiceState::Paid);
         assert_eq!(paid.transitions.len(), 3);
+        assert_eq!(paid.paid(payment.clone(), change()).unwrap(), paid);
+        let other = Payment {
+            reference: "BANK-2".into(),
+            ..payment
+        };
+        assert_eq!(paid.paid(other, change()).unwrap_err().code, "already_paid");
+        assert_eq!(
+            paid.approved(change()).unwrap_err().code,
+            "invalid_transition"
+        );
         let csv = paid.to_csv();
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(rows.len(), 4);

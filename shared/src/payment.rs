@@ -34,6 +34,15 @@ impl TryFrom<PaymentInput> for Payment {
     }
 }
 
+/// A second, different payment of something paid already.
+pub fn paid_otherwise() -> Reason {
+    Reason::new(
+        "already_paid",
+        "已按另一笔付款登记为已支付，不能重复支付",
+        "Already recorded as paid by another payment; it is paid once",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

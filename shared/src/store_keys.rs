@@ -13,10 +13,12 @@
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
 //! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
 //! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course |
-//! | `{county}:idempotency:{person}:{key}`          | counter: submissions holding that key     |
+//! | lease `{county}:idempotency:{person}:{key}`    | the submission holding that key           |
+//! | lease `{county}:person:{person}:places`        | the request changing a person's places    |
 //! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
 //! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
 //! | `{county}:completion:{platform}:{record_id}`   | `CompletionRecord`                        |
+//! | `{county}:completion-created:{platform}:{record_id}` | counter: first writes of that record |
 //! | `{county}:billed:{person}:{occupation}:{level}`| counter: billings of a trainee's course   |
 //! | `{county}:invoice-seq:{platform}:{month}`      | counter: invoice numbers                  |
 //! | `{county}:invoice:{number}`                    | `Invoice`                                 |
@@ -26,7 +28,12 @@
 //! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
 //! | index `{county}:claims`                        | every claim id, in order of submission    |
+//! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
+//! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission          |
 //! | index `{county}:queue:{review|verified}`       | claim ids waiting for a reviewer          |
+//!
+//! A lease is a `LeaseRecord` at `{base}:lease` and holder counters `{base}` (generation 0)
+//! and `{base}:g{n}` (`lease`).
 //!
 //! An index is a counter `{base}:n` taken by atomic increment and slots `{base}:{1..=n}`
 //! holding one entry each (JSON string). A slot may be missing (a writer died between taking
@@ -35,6 +42,28 @@
 //! encode counters differently, and SQLite's fails on a key holding anything else.
 
 use crate::{CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, SkillLevel};
+
+/// A lease in the store (`lease`): a record and one holder counter per generation.
+#[derive(Clone)]
+pub struct Lease {
+    base: String,
+}
+
+impl Lease {
+    /// The `LeaseRecord`: current generation and when it was taken.
+    pub fn record(&self) -> String {
+        format!("{}:lease", self.base)
+    }
+
+    /// Counter of requests that tried to take generation `g`; the first holds it. Generation
+    /// 0 is the bare base: an `Idempotency-Key` counter of an earlier version is its lease.
+    pub fn holders(&self, generation: u64) -> String {
+        match generation {
+            0 => self.base.clone(),
+            g => format!("{}:g{g}", self.base),
+        }
+    }
+}
 
 /// An append-only list in the store.
 pub struct Index {
@@ -100,9 +129,26 @@ pub fn claims_of_course(
     )
 }
 
-/// Counter of submissions holding an `Idempotency-Key`: the first to take it submits.
-pub fn idempotency(county: &CountyCode, person: &PersonKey, key: &str) -> String {
-    format!("{county}:idempotency:{}:{key}", person.as_str())
+/// The lease of an `Idempotency-Key`: the submission holding it submits (`lease`).
+pub fn idempotency(county: &CountyCode, person: &PersonKey, key: &str) -> Lease {
+    Lease {
+        base: format!("{county}:idempotency:{}:{key}", person.as_str()),
+    }
+}
+
+/// The lease on a person's limit places: held while a request takes, frees or recounts them,
+/// so that counters can be recounted exactly.
+pub fn person_places(county: &CountyCode, person: &PersonKey) -> Lease {
+    Lease {
+        base: format!("{county}:person:{}:places", person.as_str()),
+    }
+}
+
+/// Every multi-step write's intent (`journal::JournalEntry`), in order: what reconcile reads.
+pub fn journal(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:journal"),
+    }
 }
 
 pub fn all_claims(county: &CountyCode) -> Index {
@@ -136,6 +182,11 @@ pub fn nonce(county: &CountyCode, key_id: &str, nonce: &str) -> String {
 
 pub fn completion(county: &CountyCode, platform: &PlatformId, record_id: &str) -> String {
     format!("{county}:completion:{platform}:{record_id}")
+}
+
+/// Counter of first writes of a record: the first to take it creates the record.
+pub fn completion_created(county: &CountyCode, platform: &PlatformId, record_id: &str) -> String {
+    format!("{county}:completion-created:{platform}:{record_id}")
 }
 
 pub fn person_completions(county: &CountyCode, person: &PersonKey) -> Index {
@@ -215,11 +266,15 @@ mod tests {
             claim(&county, "c-0123456789abcdef"),
             claims_in_year(&county, &person, 2020),
             claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
-            idempotency(&county, &person, &"k".repeat(64)),
+            idempotency(&county, &person, &"k".repeat(64)).holders(u64::MAX),
+            idempotency(&county, &person, &"k".repeat(64)).record(),
+            person_places(&county, &person).holders(u64::MAX),
+            journal(&county).slot(u64::MAX),
             claim_queue(&county, crate::claim::ReviewQueue::Verified).slot(u64::MAX),
             credential(&county, "pk_0123456789abcdef"),
             nonce(&county, "pk_0123456789abcdef", &"n".repeat(64)),
             completion(&county, &platform, &record),
+            completion_created(&county, &platform, &record),
             person_completions(&county, &person).slot(u64::MAX),
             platform_month(&county, &platform, "2020-03").slot(u64::MAX),
             course_billed(&county, &person, &occupation, SkillLevel::NoLevel),

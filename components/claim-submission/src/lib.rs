@@ -1,6 +1,8 @@
 //! Claim submission: trainees claim the living allowance from their completion records (the
-//! mini-program's main endpoint); the county reviews, approves or rejects, and pays.
+//! mini-program's main endpoint); the county reviews, approves or rejects, and pays; an admin
+//! reconciles what killed requests left (`/api/admin/reconcile`).
 
+mod reconcile;
 mod report;
 mod review;
 mod trainee;
@@ -15,6 +17,13 @@ async fn handle(request: IncomingRequest) -> Response {
 }
 
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    if let Some(segments) = request.segments_after("/api/admin") {
+        return match (&request.method, segments.as_slice()) {
+            (Method::Post, ["reconcile"]) => reconcile::reconcile(request, ctx),
+            (_, ["reconcile"]) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::not_found()),
+        };
+    }
     let segments = request
         .segments_after("/api/claims")
         .ok_or_else(ApiError::not_found)?;

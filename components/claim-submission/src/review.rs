@@ -77,18 +77,35 @@ fn refused(reason: Reason) -> ApiError {
     ApiError::new(ErrorKind::Conflict, reason)
 }
 
-/// A claim that stops counting frees its places in the limits and its completion record.
-pub fn free(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
-    ctx.store.release_claim_places(claim)?;
+/// Ends a claim (`change`: withdrawn or rejected) holding the person's places, then frees
+/// what it held: its places in the limits and its completion record. A retry, or reconcile,
+/// after a kill in between finds the claim ended and frees what is left.
+pub fn end(
+    ctx: &Context,
+    claim: &Claim,
+    change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+) -> Result<Claim, ApiError> {
+    ctx.store.holding_places(&claim.person, ctx.now_unix(), || {
+        let ended = ctx.store.update_claim(&claim.id, change)?;
+        settle(ctx, &ended)?;
+        Ok(ended)
+    })
+}
+
+/// Frees what a claim that does not count (ended, or never stored) still holds: its record
+/// and, by a recount, its places. Call it holding the person's places.
+pub fn settle(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     let released = ctx
         .store
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
             Ok(current.released_from(&claim.id))
         });
     match released {
-        Err(error) if error.kind == ErrorKind::NotFound => Ok(()),
-        other => other.map(drop),
+        Err(error) if error.kind == ErrorKind::NotFound => {}
+        other => other.map(drop)?,
     }
+    ctx.store.recount_claim_places(&claim.person, true)?;
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -132,12 +149,12 @@ pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response,
     let reason =
         bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
     let change = ctx.change_by(&reviewer.sub);
-    let claim = ctx.store.update_claim(id, |current| {
+    let existing = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
+    let claim = end(ctx, &existing, |current| {
         current
             .rejected(change.clone(), reason.clone())
             .map_err(refused)
     })?;
-    free(ctx, &claim)?;
     Ok(json(200, &claim.masked()))
 }
 
@@ -230,20 +247,20 @@ struct Counter {
     is: i64,
 }
 
-/// Sets a person's limit counters to what their claim records say (after a failure left a
-/// place taken by a claim that was never stored, for instance).
+/// Sets a person's limit counters to what their claims say (reconcile does this for every
+/// person the journal names; this is the one-person form).
 pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Admin])?;
     let input: RecountInput = request.json()?;
     let id = ResidentId::parse(&input.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
     let person = ctx.person(&id);
-    let counters: Vec<Counter> = (ctx
-        .store
-        .recount_claim_places(&person, ctx.now_unix())?
-        .into_iter())
-    .map(|(key, was, is)| Counter { key, was, is })
-    .collect();
+    let counters = ctx.store.holding_places(&person, ctx.now_unix(), || {
+        ctx.store.recount_claim_places(&person, true)
+    })?;
+    let counters: Vec<Counter> = (counters.into_iter())
+        .map(|(key, was, is)| Counter { key, was, is })
+        .collect();
     Ok(json(
         200,
         &serde_json::json!({ "resident_id": id.masked(), "counters": counters }),

@@ -10,7 +10,9 @@ use subsidy_rules::{
     completion::{ClaimBlocked, CompletionRecord, RecordState, parse_record_id},
     dates::parse_day,
     eligibility::{Applicant, Verdict},
-    field, optional_field,
+    field,
+    journal::JournalEntry,
+    optional_field,
 };
 
 #[derive(Serialize)]
@@ -181,26 +183,46 @@ fn blocked(blocked: ClaimBlocked) -> ApiError {
 /// Submitting a claim: the trainee's own open record, judged by the rules, stored once. The
 /// `Idempotency-Key` is looked at first: a retry of a stored claim gets that claim, one that
 /// races a submission still in flight gets 409 `request_in_progress`, never a verdict of its
-/// own.
+/// own. A key held by a submission that died is taken over once its lease has expired.
 pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
     let key = idempotency_key(request)?;
-    if let Some(key) = &key
-        && !ctx.store.take_idempotency_key(&trainee.person, key)?
-    {
-        return replay(ctx, &trainee, key)?.ok_or_else(request_in_progress);
-    }
-    let (claim, queue, verdict, record) = match prepare_claim(request, ctx, &trainee, key.clone()) {
-        Ok(prepared) => prepared,
+    let held_key = match &key {
+        None => None,
+        Some(key) => match ctx
+            .store
+            .take_idempotency_key(&trainee.person, key, ctx.now_unix())?
+        {
+            Some(held) => Some(held),
+            None => {
+                if let Some(replayed) = replay(ctx, &trainee, key)? {
+                    return Ok(replayed);
+                }
+                let taken = (ctx.store).take_abandoned_idempotency_key(
+                    &trainee.person,
+                    key,
+                    ctx.now_unix(),
+                )?;
+                Some(taken.ok_or_else(request_in_progress)?)
+            }
+        },
+    };
+    let submitted = prepare_claim(request, ctx, &trainee, key.clone()).and_then(
+        |(claim, queue, verdict, record)| {
+            store_claim(ctx, &claim, queue, &record)?;
+            Ok((claim, verdict))
+        },
+    );
+    let (claim, verdict) = match submitted {
+        Ok(submitted) => submitted,
         Err(refusal) => {
-            // Nothing was stored: the key is free for a corrected retry.
-            if let Some(key) = &key {
-                ctx.store.release_idempotency_key(&trainee.person, key)?;
+            // No claim was stored: the key is free for a corrected retry.
+            if let Some(held) = &held_key {
+                ctx.store.release_idempotency_key(held)?;
             }
             return Err(refusal);
         }
     };
-    store_claim(ctx, &claim, queue, &record, key.as_deref())?;
     let claim = claim.masked();
     Ok(json(
         201,
@@ -288,38 +310,64 @@ fn request_in_progress() -> ApiError {
     ))
 }
 
-/// Takes the claim's places in the limits, binds its record (still as judged), then stores
-/// the claim in its queue. Whatever fails gives back what was taken (places, the record, the
-/// idempotency key), so the counters still match the claims.
+/// Holding the person's places: journals the submission, takes the claim's places in the
+/// limits, binds its record (still as judged), then stores the claim in its queue. A failure
+/// undoes what was done; a kill leaves what the journal entry names, which the next request
+/// holding the places, or reconcile, sets right.
 fn store_claim(
     ctx: &Context,
     claim: &Claim,
     queue: ReviewQueue,
     judged: &CompletionRecord,
-    key: Option<&str>,
 ) -> Result<(), ApiError> {
-    let stored = yearly_limit(ctx, claim)
-        .and_then(|limit| ctx.store.reserve_claim_places(claim, limit, ctx.now_unix()))
-        .and_then(|refusal| match refusal {
-            Some(refusal) => Err(ApiError::new(ErrorKind::Invalid, refusal.reason())),
-            None => bind_record(ctx, judged, claim)
-                .or_else(|error| {
-                    ctx.store.release_claim_places(claim)?;
-                    ctx.store.forget_reservation(claim)?;
-                    Err(error)
-                })
-                .and_then(|()| {
-                    ctx.store.insert_claim(claim, queue).or_else(|error| {
-                        crate::review::free(ctx, claim)?;
-                        ctx.store.forget_reservation(claim)?;
-                        Err(error)
-                    })
-                }),
-        });
-    if let (Err(_), Some(key)) = (&stored, key) {
-        ctx.store.release_idempotency_key(&claim.person, key)?;
+    let limit = yearly_limit(ctx, claim)?;
+    ctx.store.holding_places(&claim.person, ctx.now_unix(), || {
+        ctx.store.journal(&JournalEntry::Submission {
+            claim_id: claim.id.clone(),
+            person: claim.person.clone(),
+            platform_id: claim.platform_id.clone(),
+            record_id: claim.record_id.clone(),
+            idempotency_key: claim.idempotency_key.clone(),
+            at: ctx.now_unix(),
+        })?;
+        let stored = take_places_and_store(ctx, claim, queue, judged, limit);
+        if stored.is_err() {
+            // Refused or failed: give back what was taken. Should this fail too, what is left
+            // is what a kill leaves, and reconcile finds it by the journal entry.
+            crate::review::settle(ctx, claim)?;
+        }
+        stored
+    })
+}
+
+fn take_places_and_store(
+    ctx: &Context,
+    claim: &Claim,
+    queue: ReviewQueue,
+    judged: &CompletionRecord,
+    limit: u32,
+) -> Result<(), ApiError> {
+    let mut refusal = ctx
+        .store
+        .reserve_claim_places(claim, limit, ctx.now_unix())?;
+    // Refused: perhaps by places a killed submission left taken. Recount (exact: the places
+    // are ours) and try once more.
+    if refusal.is_some() && recounted(ctx, &claim.person)? {
+        refusal = ctx
+            .store
+            .reserve_claim_places(claim, limit, ctx.now_unix())?;
     }
-    stored
+    if let Some(refusal) = refusal {
+        return Err(ApiError::new(ErrorKind::Invalid, refusal.reason()));
+    }
+    bind_record(ctx, judged, claim)?;
+    ctx.store.insert_claim(claim, queue)
+}
+
+/// Sets the person's counters to their claims; true if any was wrong.
+fn recounted(ctx: &Context, person: &subsidy_rules::PersonKey) -> Result<bool, ApiError> {
+    let counters = ctx.store.recount_claim_places(person, true)?;
+    Ok(counters.iter().any(|(_, was, is)| was != is))
 }
 
 fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
@@ -377,7 +425,8 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, 
     }
 }
 
-/// Before approval a trainee may withdraw; the claim's places in the limits are freed.
+/// Before approval a trainee may withdraw; the claim's places in the limits and its record
+/// are freed. Withdrawing a withdrawn claim (a retry) answers it as it is.
 pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
     let existing = ctx
@@ -386,11 +435,10 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respons
         .filter(|c| c.person == trainee.person)
         .ok_or_else(ApiError::not_found)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
-    let claim = ctx.store.update_claim(&existing.id, |current| {
+    let claim = crate::review::end(ctx, &existing, |current| {
         current
             .withdrawn(change.clone())
             .map_err(ApiError::conflict)
     })?;
-    crate::review::free(ctx, &claim)?;
     Ok(json(200, &claim.masked()))
 }

@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Invalid,
     /// 409: others changed the same data at the same moment, again and again: retry.
     Contention,
+    /// 409 with `Retry-After`: another request is doing this (or holds what it needs) now.
+    InProgress,
     /// 500: the deployment or the stored data is wrong; the cause is logged, not sent.
     Internal,
     /// 503: the store or the platform is unavailable for now.
@@ -51,7 +53,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
-            ErrorKind::Conflict | ErrorKind::Contention => 409,
+            ErrorKind::Conflict | ErrorKind::Contention | ErrorKind::InProgress => 409,
             ErrorKind::RevisionMismatch => 412,
             ErrorKind::TooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
@@ -194,8 +196,15 @@ impl ApiError {
         builder
             .status(status)
             .header("content-type", "application/json; charset=utf-8");
-        if self.kind == ErrorKind::Unauthenticated {
-            builder.header("www-authenticate", r#"Bearer realm="county""#);
+        match self.kind {
+            ErrorKind::Unauthenticated => {
+                builder.header("www-authenticate", r#"Bearer realm="county""#);
+            }
+            // Seconds: a request in flight ends within one; a dead holder's lease in a minute.
+            ErrorKind::InProgress => {
+                builder.header("retry-after", "2");
+            }
+            _ => {}
         }
         builder
             .body(serde_json::to_vec(&body).expect("error bodies serialize"))

@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod error;
 mod judge;
+pub mod reconcile;
 mod request;
 mod store;
 
@@ -21,7 +22,7 @@ pub use config::CountyConfig;
 pub use error::{ApiError, ErrorKind};
 pub use judge::judge;
 pub use request::{ApiRequest, MAX_BODY_BYTES, from_value};
-pub use store::Store;
+pub use store::{HeldLease, Store};
 
 /// What a route has to work with.
 pub struct Context {

@@ -19,12 +19,14 @@ use subsidy_rules::{
     CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PlatformRegister,
     RegistryEntry, SkillLevel, StandardsTable,
     claim::{Claim, Reservation, ReviewQueue},
-    completion::CompletionRecord,
+    completion::{CompletionRecord, Listed},
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     invoice::{BillingIntent, Invoice},
+    journal::JournalEntry,
+    lease::LeaseRecord,
     store_keys,
-    store_keys::Index,
+    store_keys::{Index, Lease},
 };
 
 use crate::{ApiError, ErrorKind};
@@ -96,6 +98,10 @@ fn written_by(bytes: &[u8], write: &str) -> bool {
             .is_ok_and(|w| w.write == write || w.earlier.iter().any(|e| e == write))
 }
 
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("store values serialize")
+}
+
 /// Reads tried to settle a write's outcome before giving up on knowing it.
 const READ_BACK_ATTEMPTS: usize = 3;
 
@@ -105,6 +111,36 @@ enum Outcome {
     NotLanded,
     /// The key could not be read: the write's fate is unknown.
     Unknown,
+}
+
+/// A record's entry in its trainee's list of records.
+fn person_entry(platform: &PlatformId, record_id: &str) -> String {
+    format!("{platform}/{record_id}")
+}
+
+/// Times (20 ms each: two seconds in all) a request waits for a person's places held by
+/// another before answering 409.
+const PLACES_WAITS: u32 = 100;
+
+/// Times (10 ms each) a first send of a record waits for a concurrent first send to create
+/// it; past that its creator is presumed dead and the record is written regardless.
+const CREATE_WAITS: u32 = 50;
+
+/// A lease this request holds.
+pub struct HeldLease {
+    lease: Lease,
+    generation: u64,
+}
+
+fn person_busy() -> ApiError {
+    ApiError::new(
+        ErrorKind::InProgress,
+        subsidy_rules::Reason::new(
+            "person_busy",
+            "此人的另一项申领操作正在处理，请稍后重试",
+            "Another request is changing this person's claims; please retry shortly",
+        ),
+    )
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> ApiError {
@@ -204,7 +240,8 @@ impl Store {
         }
     }
 
-    /// Read-modify-write of one JSON document, retried on a concurrent change. A swap that is
+    /// Read-modify-write of one JSON document, retried on a concurrent change; a change that
+    /// changes nothing writes nothing. A swap that is
     /// not confirmed (on Redis, none is) is settled by reading the key back: this write's id
     /// there means done; another's means a concurrent change, and the change is made again
     /// from what is there now. On the SQLite backend a document's very first write cannot
@@ -224,7 +261,12 @@ impl Store {
                     (lineage, Some(value))
                 }
             };
+            let before = current.as_ref().map(to_json);
             let next = change(current)?;
+            // Nothing to change (a retried transition, a lease as it is): nothing written.
+            if before.is_some_and(|before| before == to_json(&next)) {
+                return Ok(next);
+            }
             let write = self.next_write_id()?;
             let error = match atomics::swap(cas, &self.encode(&write, &lineage, &next)) {
                 Ok(()) => return Ok(next),
@@ -436,12 +478,11 @@ impl Store {
     }
 
     /// Takes a place for a new claim in the person's yearly limit and for its course; gives
-    /// both back and names the limit that refused when either is full. Increments are atomic
-    /// on every backend, so concurrent submissions cannot both take the last place; a failed
-    /// increment changed nothing, and what was taken before it is given back.
+    /// both back and names the limit that refused when either is full. Call it holding the
+    /// person's places (`holding_places`).
     ///
-    /// The reservation is recorded first, naming the claim: places taken by a submission that
-    /// dies before storing its claim are freed by a recount after the grace period.
+    /// The reservation is recorded first, naming the claim and its counters: a submission
+    /// that dies after taking places leaves counters that a recount finds and sets right.
     pub fn reserve_claim_places(
         &self,
         claim: &Claim,
@@ -449,18 +490,11 @@ impl Store {
         now: i64,
     ) -> Result<Option<LimitRefusal>, ApiError> {
         let reservations = store_keys::claim_reservations(&self.county, &claim.person);
-        let slot = self.append_at(
+        self.append(
             &reservations,
             &Reservation::for_claim(claim, now).to_entry(),
         )?;
-        let taken = self.take_claim_places(claim, yearly_limit);
-        if !matches!(taken, Ok(None)) {
-            // Refused, or failed and given back: the reservation holds nothing.
-            self.bucket
-                .delete(&reservations.slot(slot))
-                .map_err(store_error)?;
-        }
-        taken
+        self.take_claim_places(claim, yearly_limit)
     }
 
     fn take_claim_places(
@@ -483,62 +517,23 @@ impl Store {
                 limit: yearly_limit,
             }));
         }
-        match self.add(&course_key, 1) {
-            Err(error) => {
-                self.undo(&year_key)?;
-                Err(error)
-            }
-            Ok(taken) if taken > 1 => {
-                self.undo(&course_key)?;
-                self.undo(&year_key)?;
-                Ok(Some(LimitRefusal::OccupationLevelAlreadyClaimed {
-                    occupation: claim.occupation.clone(),
-                    level: claim.level,
-                }))
-            }
-            Ok(_) => Ok(None),
+        if self.add(&course_key, 1)? > 1 {
+            self.undo(&course_key)?;
+            self.undo(&year_key)?;
+            return Ok(Some(LimitRefusal::OccupationLevelAlreadyClaimed {
+                occupation: claim.occupation.clone(),
+                level: claim.level,
+            }));
         }
-    }
-
-    /// Gives back the places a claim held (it was rejected or withdrawn, or never stored).
-    pub fn release_claim_places(&self, claim: &Claim) -> Result<(), ApiError> {
-        let person = &claim.person;
-        self.undo(&store_keys::claims_of_course(
-            &self.county,
-            person,
-            &claim.occupation,
-            claim.level,
-        ))?;
-        self.undo(&store_keys::claims_in_year(
-            &self.county,
-            person,
-            claim.assessed_on.year(),
-        ))
-    }
-
-    /// Forgets the reservation of a claim that will not be stored, after its places were
-    /// given back: otherwise a recount would count it as a submission still on its way.
-    pub fn forget_reservation(&self, claim: &Claim) -> Result<(), ApiError> {
-        let reservations = store_keys::claim_reservations(&self.county, &claim.person);
-        for slot in (1..=self.counter(&reservations.counter())?).rev() {
-            let key = reservations.slot(slot);
-            let ours = self
-                .get_json::<String>(&key)?
-                .and_then(|entry| Reservation::from_entry(&entry))
-                .is_some_and(|r| r.claim_id == claim.id);
-            if ours {
-                return self.bucket.delete(&key).map_err(store_error);
-            }
-        }
-        Ok(())
+        Ok(None)
     }
 
     fn add(&self, key: &str, delta: i64) -> Result<i64, ApiError> {
         atomics::increment(&self.bucket, key, delta).map_err(store_error)
     }
 
-    /// Gives back one place. Compensation must not be lost to a passing fault: it is tried
-    /// again a few times before the failure is reported (and a recount is needed).
+    /// Gives back one increment. Compensation must not be lost to a passing fault: it is tried
+    /// again a few times before the failure is reported.
     fn undo(&self, key: &str) -> Result<(), ApiError> {
         let mut last = None;
         for _ in 0..3 {
@@ -550,14 +545,16 @@ impl Store {
         Err(last.expect("three attempts failed"))
     }
 
-    /// Sets a person's limit counters to what holds their places now: their claims that
-    /// count, and reservations still within their grace period whose claim is not stored yet.
-    /// A place reserved by a submission that died is freed. Returns each counter's key with the
-    /// value found and the value it now has.
+    /// A person's limit counters against what holds their places: the claims that count
+    /// toward the limits. Every counter a claim or a reservation names is checked, so places
+    /// taken by a submission that died before storing its claim show as too many. With
+    /// `apply`, each counter is set to what it should be. Call it holding the person's places
+    /// (`holding_places`): no other request changes them meanwhile, so the result is exact.
+    /// Returns each counter's key, the value found and the value it should have.
     pub fn recount_claim_places(
         &self,
         person: &PersonKey,
-        now: i64,
+        apply: bool,
     ) -> Result<Vec<(String, i64, i64)>, ApiError> {
         let mut expected: Vec<(String, i64)> = Vec::new();
         let mut count = |year: i32, occupation: &OccupationCode, level: SkillLevel, held: bool| {
@@ -572,8 +569,7 @@ impl Store {
                 }
             }
         };
-        let claims = self.person_claims(person)?;
-        for claim in &claims {
+        for claim in self.person_claims(person)? {
             let held = claim.status.counts_toward_limits();
             count(
                 claim.assessed_on.year(),
@@ -584,25 +580,14 @@ impl Store {
         }
         let reservations = store_keys::claim_reservations(&self.county, person);
         for entry in self.entries(&reservations)? {
-            let Some(reservation) = Reservation::from_entry(&entry) else {
-                continue;
-            };
-            // A stored claim was counted above; a missing one holds its places for its grace.
-            if claims.iter().any(|c| c.id == reservation.claim_id) {
-                continue;
+            if let Some(r) = Reservation::from_entry(&entry) {
+                count(r.year, &r.occupation, r.level, false);
             }
-            let held = reservation.holds_places(None, now);
-            count(
-                reservation.year,
-                &reservation.occupation,
-                reservation.level,
-                held,
-            );
         }
         let mut report = Vec::new();
         for (key, is) in expected {
             let was = self.add(&key, 0)?;
-            if was != is {
+            if apply && was != is {
                 self.add(&key, is - was)?;
             }
             report.push((key, was, is));
@@ -610,14 +595,182 @@ impl Store {
         Ok(report)
     }
 
-    /// Takes an idempotency key for a submission; true for its first use.
-    pub fn take_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<bool, ApiError> {
-        self.take_once(&store_keys::idempotency(&self.county, person, key))
+    /// Runs `work` holding the person's limit places: submitting, withdrawing, rejecting and
+    /// recounting change them one at a time. A request finding them held waits a little, then
+    /// gets 409 `person_busy`; a holder killed meanwhile is superseded once its lease expired.
+    pub fn holding_places<T>(
+        &self,
+        person: &PersonKey,
+        now: i64,
+        work: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let lease = store_keys::person_places(&self.county, person);
+        let mut waits = 0;
+        let held = loop {
+            if let Some(held) = self.take_lease(&lease, now)? {
+                break held;
+            }
+            if let Some(held) = self.supersede_lease(&lease, now)? {
+                break held;
+            }
+            // Another request of this person's is in flight: it ends within milliseconds.
+            if waits == PLACES_WAITS {
+                return Err(person_busy());
+            }
+            waits += 1;
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let result = work();
+        // Tried again past a passing fault; should it still fail, the lease blocks this
+        // person for at most its minute, and the result, which is stored, matters more.
+        for _ in 0..3 {
+            if self.release_lease(&held).is_ok() {
+                break;
+            }
+        }
+        result
+    }
+
+    /// Takes a lease; `None` when another request holds it. The record is marked taken, with
+    /// the time, before the holder counter is taken, so that a held lease always has a clock
+    /// to expire by, whenever its holder dies.
+    fn take_lease(&self, lease: &Lease, now: i64) -> Result<Option<HeldLease>, ApiError> {
+        let mut generation = 0;
+        let record = self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
+            let current = current.unwrap_or(LeaseRecord::never_taken());
+            generation = current.generation;
+            // A held lease keeps its clock: attempts must not keep a dead holder alive.
+            Ok(match current.taken_at {
+                None => LeaseRecord::taken(generation, now),
+                Some(_) => current,
+            })
+        })?;
+        if !self.take_once(&lease.holders(generation))? {
+            return Ok(None);
+        }
+        let held = HeldLease {
+            lease: lease.clone(),
+            generation,
+        };
+        // The clock was started by a taker that died before taking the counter: restart it.
+        if record.taken_at != Some(now) {
+            let restarted = self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
+                Ok(match current {
+                    Some(r) if r.generation != generation => r,
+                    _ => LeaseRecord::taken(generation, now),
+                })
+            });
+            if let Err(error) = restarted {
+                let _ = self.release_lease(&held);
+                return Err(error);
+            }
+        }
+        Ok(Some(held))
+    }
+
+    /// Takes a lease whose holder is presumed dead (`LeaseRecord::expired`); `None` when it
+    /// is not, or another request superseded it first.
+    fn supersede_lease(&self, lease: &Lease, now: i64) -> Result<Option<HeldLease>, ApiError> {
+        let mut moved_to = None;
+        self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
+            moved_to = None;
+            let current = current.unwrap_or(LeaseRecord::taken(0, now));
+            if !current.expired(now) {
+                return Ok(current);
+            }
+            let next = current.superseded(now);
+            moved_to = Some(next.generation);
+            Ok(next)
+        })?;
+        match moved_to {
+            Some(generation) if self.take_once(&lease.holders(generation))? => {
+                Ok(Some(HeldLease {
+                    lease: lease.clone(),
+                    generation,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Gives a lease back: the next generation is free to take.
+    fn release_lease(&self, held: &HeldLease) -> Result<(), ApiError> {
+        self.update_json(&held.lease.record(), |current: Option<LeaseRecord>| {
+            Ok(match current {
+                Some(r) if r.generation != held.generation => r,
+                _ => LeaseRecord::released(held.generation),
+            })
+        })
+        .map(drop)
+    }
+
+    /// Takes an idempotency key for a submission; `None` when another submission holds it
+    /// (look for its claim before `take_abandoned_idempotency_key`). A submission that
+    /// stores its claim keeps the key for good: the claim is its answer.
+    pub fn take_idempotency_key(
+        &self,
+        person: &PersonKey,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<HeldLease>, ApiError> {
+        self.take_lease(&store_keys::idempotency(&self.county, person, key), now)
+    }
+
+    /// Takes a key held by a submission presumed dead: its lease expired and no claim has the
+    /// key. `None` while the holder may still be working.
+    pub fn take_abandoned_idempotency_key(
+        &self,
+        person: &PersonKey,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<HeldLease>, ApiError> {
+        self.supersede_lease(&store_keys::idempotency(&self.county, person, key), now)
     }
 
     /// Gives a key back after its submission failed before storing a claim.
-    pub fn release_idempotency_key(&self, person: &PersonKey, key: &str) -> Result<(), ApiError> {
-        self.undo(&store_keys::idempotency(&self.county, person, key))
+    pub fn release_idempotency_key(&self, held: &HeldLease) -> Result<(), ApiError> {
+        self.release_lease(held)
+    }
+
+    /// Whether a key is held by a submission presumed dead: taken, not given back, and its
+    /// lease expired.
+    pub fn idempotency_key_abandoned(
+        &self,
+        person: &PersonKey,
+        key: &str,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let lease = store_keys::idempotency(&self.county, person, key);
+        let record: Option<LeaseRecord> = self.get_json(&lease.record())?;
+        let generation = record.map_or(0, |r| r.generation);
+        let taken = self.counter(&lease.holders(generation))? > 0;
+        Ok(taken && record.is_some_and(|r| r.expired(now)))
+    }
+
+    /// Records what a multi-step write is about to do (`journal`).
+    pub fn journal(&self, entry: &JournalEntry) -> Result<(), ApiError> {
+        self.append(&store_keys::journal(&self.county), &entry.to_entry())
+    }
+
+    /// Journal entries from slot `after + 1`, at most `limit` slots; and the slot to continue
+    /// after, which is the journal's end when the page is the last.
+    pub fn journal_page(
+        &self,
+        after: u64,
+        limit: u64,
+    ) -> Result<(Vec<JournalEntry>, u64, bool), ApiError> {
+        let index = store_keys::journal(&self.county);
+        let end = self.counter(&index.counter())?;
+        let last = end.min(after.saturating_add(limit));
+        let mut entries = Vec::new();
+        for slot in after + 1..=last {
+            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
+                && let Some(entry) = JournalEntry::from_entry(&entry)
+            {
+                entries.push(entry);
+            }
+        }
+        Ok((entries, last.max(after), last >= end))
     }
 
     /// The completion records reported for a person, by any platform.
@@ -690,18 +843,37 @@ impl Store {
     }
 
     /// Lists a record under its platform's month and its trainee, for facts it is about to
-    /// hold. Called before the record is written, so a record that exists is always findable;
-    /// entries left by a write that then failed, or by a correction that moved the record, are
-    /// skipped by the readers, which check each record against the entry.
+    /// hold, and says where. Called before the record is written, so a record that exists is
+    /// always findable; entries left by a write that then failed, or by a correction that moved
+    /// the record, are skipped by the readers, which check each record against the entry.
     pub fn index_completion(
         &self,
         platform: &PlatformId,
         facts: &subsidy_rules::completion::CompletionFacts,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Listed, ApiError> {
         let by_month = store_keys::platform_month(&self.county, platform, &facts.month());
-        self.append(&by_month, &facts.record_id)?;
+        let month_slot = self.append_at(&by_month, &facts.record_id)?;
         let by_person = store_keys::person_completions(&self.county, &facts.trainee.person);
-        self.append(&by_person, &format!("{platform}/{}", facts.record_id))
+        let person_slot = self.append_at(&by_person, &person_entry(platform, &facts.record_id))?;
+        Ok(Listed {
+            month_slot,
+            person_slot,
+        })
+    }
+
+    /// Whether a record's listings are where it says: a record stored before listings were
+    /// recorded, or whose listing was lost, is not.
+    pub fn completion_listed(&self, record: &CompletionRecord) -> Result<bool, ApiError> {
+        let Some(listed) = record.listed else {
+            return Ok(false);
+        };
+        let f = &record.facts;
+        let by_month = store_keys::platform_month(&self.county, &record.platform_id, &f.month());
+        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
+        let in_month = self.get_json::<String>(&by_month.slot(listed.month_slot))?;
+        let in_person = self.get_json::<String>(&by_person.slot(listed.person_slot))?;
+        Ok(in_month.as_deref() == Some(f.record_id.as_str())
+            && in_person == Some(person_entry(&record.platform_id, &f.record_id)))
     }
 
     /// Creates or changes a record under compare-and-swap (`change` sees `None` when there is
@@ -713,10 +885,26 @@ impl Store {
         record_id: &str,
         change: impl FnMut(Option<CompletionRecord>) -> Result<CompletionRecord, ApiError>,
     ) -> Result<CompletionRecord, ApiError> {
-        self.update_json(
-            &store_keys::completion(&self.county, platform, record_id),
-            change,
-        )
+        let key = store_keys::completion(&self.county, platform, record_id);
+        if self.bucket.exists(&key).map_err(store_error)? {
+            return self.update_json(&key, change);
+        }
+        // A first write. On SQLite a swap from absent is an upsert that cannot see a concurrent
+        // first write, which could erase a claim bound in between: one sender wins the right to
+        // create; the others wait for its record and change that, under a swap that sees.
+        if !self.take_once(&store_keys::completion_created(
+            &self.county,
+            platform,
+            record_id,
+        ))? {
+            for _ in 0..CREATE_WAITS {
+                if self.bucket.exists(&key).map_err(store_error)? {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        self.update_json(&key, change)
     }
 
     /// Changes an existing record under compare-and-swap, so that a correction and a billing

@@ -50,18 +50,21 @@ struct BatchResult {
     results: Vec<RecordResult>,
 }
 
-/// A record as its platform sees it.
+/// A record as its platform sees it: without where the store lists it.
 #[derive(Serialize)]
-pub struct RecordView<'a> {
+pub struct RecordView {
     #[serde(flatten)]
-    record: &'a CompletionRecord,
+    record: CompletionRecord,
     state: RecordState,
 }
 
-pub fn view(record: &CompletionRecord) -> RecordView<'_> {
+pub fn view(record: CompletionRecord) -> RecordView {
     RecordView {
-        record,
         state: record.state(),
+        record: CompletionRecord {
+            listed: None,
+            ..record
+        },
     }
 }
 
@@ -155,14 +158,24 @@ fn store_one(
     if let Some(existing) = &existing
         && existing.digest == facts.digest()
     {
+        // Sent again unchanged: list it again if its listing was lost.
+        if !ctx.store.completion_listed(existing)? {
+            let listed = ctx.store.index_completion(platform, &existing.facts)?;
+            ctx.store
+                .update_completion(platform, &facts.record_id, |current| {
+                    Ok(current.listed_at(Some(listed)))
+                })?;
+        }
         return Ok((Outcome::Unchanged, existing.state()));
     }
     let moves = existing.as_ref().is_none_or(|e| {
         e.facts.month() != facts.month() || e.facts.trainee.person != facts.trainee.person
     });
-    if moves {
-        ctx.store.index_completion(platform, &facts)?;
-    }
+    let listed = if moves {
+        Some(ctx.store.index_completion(platform, &facts)?)
+    } else {
+        None
+    };
     let mut outcome = Outcome::Accepted;
     let record_id = facts.record_id.clone();
     let stored = ctx
@@ -170,11 +183,10 @@ fn store_one(
         .write_completion(platform, &record_id, |current| match current {
             None => {
                 outcome = Outcome::Accepted;
-                Ok(CompletionRecord::new(
-                    platform.clone(),
-                    facts.clone(),
-                    change.clone(),
-                ))
+                Ok(
+                    CompletionRecord::new(platform.clone(), facts.clone(), change.clone())
+                        .listed_at(listed),
+                )
             }
             // Sent twice at once: the other send stored it.
             Some(current) if current.digest == facts.digest() => {
@@ -185,6 +197,7 @@ fn store_one(
                 outcome = Outcome::Corrected;
                 current
                     .corrected(facts.clone(), change.clone())
+                    .map(|corrected| corrected.listed_at(listed))
                     .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
             }
         })?;
@@ -195,7 +208,7 @@ fn store_one(
 struct Listing<'a> {
     platform_id: &'a PlatformId,
     month: &'a str,
-    records: Vec<RecordView<'a>>,
+    records: Vec<RecordView>,
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
@@ -211,7 +224,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         &Listing {
             platform_id: &platform_id,
             month: &month,
-            records: records.iter().map(view).collect(),
+            records: records.into_iter().map(view).collect(),
         },
     ))
 }
@@ -225,7 +238,7 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Res
         .store
         .completion(&platform_id, &record_id)?
         .ok_or_else(ApiError::not_found)?;
-    Ok(json(200, &view(&record)))
+    Ok(json(200, &view(record)))
 }
 
 #[derive(Deserialize)]
@@ -249,5 +262,5 @@ pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Resp
                 .voided(reason.clone(), change.clone())
                 .map_err(|r| ApiError::new(ErrorKind::Conflict, r))
         })?;
-    Ok(json(200, &view(&record)))
+    Ok(json(200, &view(record)))
 }

@@ -8,10 +8,8 @@ use subsidy_rules::{
     Change, PersonGroup, PlatformId, PlatformRegister, Reason,
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
-    invoice::{
-        BillingIntent, HeldLine, Invoice, InvoiceLine, already_billed, bill_line,
-        course_hold_abandoned, held,
-    },
+    invoice::{BillingIntent, HeldLine, Invoice, InvoiceLine, already_billed, bill_line, held},
+    journal::JournalEntry,
     payment::{Payment, PaymentInput},
 };
 
@@ -218,7 +216,8 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     )?;
     let month = month_param(Some(input.month))?;
     let mut records = ctx.store.completions_in_month(&platform_id, &month)?;
-    repair_interrupted(ctx, &platform_id, &mut records)?;
+    // What a build that died left in this month is billed again now.
+    county_api::reconcile::interrupted_builds(ctx, &platform_id, &mut records, true)?;
     let assessment = assess(ctx, &records)?;
     let mut held = assessment.held;
     let invoice = if assessment.billable.is_empty() {
@@ -244,73 +243,6 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     ))
 }
 
-/// Frees what an invoice build which died left, once the grace has passed, so that it is
-/// billed again now: records it marked for an invoice it never wrote (and their courses), and
-/// courses it took without marking any record.
-fn repair_interrupted(
-    ctx: &Context,
-    platform_id: &PlatformId,
-    records: &mut [CompletionRecord],
-) -> Result<(), ApiError> {
-    let mut invoices = std::collections::HashMap::new();
-    for record in records.iter_mut() {
-        let Some(number) = record.invoice.clone() else {
-            if record.open_for_billing() {
-                free_abandoned_course(ctx, record)?;
-            }
-            continue;
-        };
-        let exists = match invoices.get(&number) {
-            Some(exists) => *exists,
-            None => {
-                let exists = ctx.store.invoice(&number)?.is_some();
-                invoices.insert(number.clone(), exists);
-                exists
-            }
-        };
-        if !record.billing_interrupted(exists, ctx.now_unix()) {
-            continue;
-        }
-        // Only the build whose swap clears the mark gives the course back.
-        let mut cleared = false;
-        let repaired =
-            ctx.store
-                .update_completion(platform_id, &record.facts.record_id, |current| {
-                    cleared = current.invoice.as_deref() == Some(number.as_str());
-                    Ok(current.unbilled_from(&number))
-                })?;
-        if cleared {
-            let f = &repaired.facts;
-            ctx.store
-                .release_course(&f.trainee.person, &f.occupation, f.level)?;
-        }
-        *record = repaired;
-    }
-    Ok(())
-}
-
-/// Frees the course of an open record when a build that died took it: no record of the
-/// trainee's course is marked billed and no build set out to take it within the grace.
-fn free_abandoned_course(ctx: &Context, record: &CompletionRecord) -> Result<(), ApiError> {
-    let f = &record.facts;
-    let person = &f.trainee.person;
-    if !ctx.store.course_billed(person, &f.occupation, f.level)? {
-        return Ok(());
-    }
-    let marked = ctx
-        .store
-        .person_completions(person)?
-        .iter()
-        .filter(|r| r.facts.occupation == f.occupation && r.facts.level == f.level)
-        .filter(|r| r.invoice.is_some())
-        .count();
-    let intent = ctx.store.billing_intent(person, &f.occupation, f.level)?;
-    if course_hold_abandoned(marked, intent.as_ref(), ctx.now_unix()) {
-        ctx.store.reset_course(person, &f.occupation, f.level)?;
-    }
-    Ok(())
-}
-
 /// What an invoice is issued for, read before anything is written.
 struct Draft<'a> {
     platform_id: &'a PlatformId,
@@ -331,6 +263,12 @@ fn bill(
     let number = ctx
         .store
         .next_invoice_number(draft.platform_id, &draft.month)?;
+    ctx.store.journal(&JournalEntry::InvoiceBuild {
+        platform_id: draft.platform_id.clone(),
+        month: draft.month.clone(),
+        number: number.clone(),
+        at: ctx.now_unix(),
+    })?;
     let mut billed: Vec<(&CompletionRecord, InvoiceLine)> = Vec::new();
     for (record, line) in billable {
         match bill_record(ctx, draft.platform_id, &number, record) {

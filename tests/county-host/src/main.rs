@@ -20,6 +20,11 @@ const USAGE: &str = "usage:
       application variables from SPIN_VARIABLE_<NAME>, as for `spin up`; the store is a
       SQLite file (--store) or what a Spin runtime config names (SQLite or Redis); compiled
       components are kept in --cache (default: target/county-host-cache beside the manifest)
+  county-host reconcile [--repair] [--manifest spin.toml]
+                    [--store .data/kv.db | --runtime-config-file runtime-config.toml]
+      runs POST /api/admin/reconcile over the whole journal against the store (a dry run
+      unless --repair) and prints one JSON report; signs as an admin with
+      SPIN_VARIABLE_OPERATOR_TOKEN_SECRET
   county-host mint-token --role admin|reviewer|finance|trainee --sub SUBJECT [--ttl-seconds 3600]
       signs with SPIN_VARIABLE_OPERATOR_TOKEN_SECRET (operators)
       or SPIN_VARIABLE_TRAINEE_TOKEN_SECRET (trainees)";
@@ -28,6 +33,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
+        Some("reconcile") => reconcile(&args[1..]),
         Some("mint-token") => mint_token(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -62,6 +68,20 @@ fn spin_variables() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The manifest and the store the options name (`--manifest`, `--store`,
+/// `--runtime-config-file`).
+fn manifest_and_store(options: &BTreeMap<String, String>) -> Result<(PathBuf, StoreConfig)> {
+    let manifest = PathBuf::from(options.get("manifest").map_or("spin.toml", String::as_str));
+    let store = match (options.get("runtime-config-file"), options.get("store")) {
+        (Some(_), Some(_)) => bail!("give --store or --runtime-config-file, not both"),
+        (Some(file), None) => StoreConfig::from_file(Path::new(file))?,
+        (None, store) => StoreConfig::Spin {
+            path: Some(PathBuf::from(store.map_or(".data/kv.db", String::as_str))),
+        },
+    };
+    Ok((manifest, store))
+}
+
 fn serve(args: &[String]) -> Result<()> {
     let options = options(
         args,
@@ -77,14 +97,7 @@ fn serve(args: &[String]) -> Result<()> {
         .get("listen")
         .map_or("127.0.0.1:3000", String::as_str)
         .parse()?;
-    let manifest = PathBuf::from(options.get("manifest").map_or("spin.toml", String::as_str));
-    let store = match (options.get("runtime-config-file"), options.get("store")) {
-        (Some(_), Some(_)) => bail!("give --store or --runtime-config-file, not both"),
-        (Some(file), None) => StoreConfig::from_file(Path::new(file))?,
-        (None, store) => StoreConfig::Spin {
-            path: Some(PathBuf::from(store.map_or(".data/kv.db", String::as_str))),
-        },
-    };
+    let (manifest, store) = manifest_and_store(&options)?;
     let cache = options.get("cache").map(PathBuf::from);
     let runtime = tokio::runtime::Runtime::new()?;
     // Refuse a missing variable before the slow part.
@@ -107,6 +120,58 @@ fn serve(args: &[String]) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
         county_host::serve::run(host, listener).await
+    })
+}
+
+fn reconcile(args: &[String]) -> Result<()> {
+    let repair = args.iter().any(|a| a == "--repair");
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--repair").cloned().collect();
+    let options = options(
+        &rest,
+        &["manifest", "store", "runtime-config-file", "cache"],
+    )?;
+    let (manifest, store) = manifest_and_store(&options)?;
+    let cache = options.get("cache").map(PathBuf::from);
+    let variables = spin_variables();
+    county_host::manifest::Manifest::load(&manifest)?.resolve_variables(&variables)?;
+    let secret = variables
+        .get("operator_token_secret")
+        .context("SPIN_VARIABLE_OPERATOR_TOKEN_SECRET is not set")?
+        .clone();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let progress = |line: &str| eprintln!("county-host: {line}");
+        let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
+        let host = Host::new(app, Arc::new(store.open()?), &variables)?.echo_logs();
+        let (mut after, mut checked, mut findings) = (0, 0, Vec::new());
+        loop {
+            let body = serde_json::json!({ "repair": repair, "after": after, "limit": 200 });
+            // A token per page: a long run outlives one token's ten minutes.
+            let token = client::bearer_token(Role::Admin, "county-host-reconcile", &secret);
+            let reply = client::call("POST", "/api/admin/reconcile")
+                .bearer(&token)
+                .json(&body)
+                .send(&host)
+                .await;
+            let page = reply.json();
+            if reply.status != 200 {
+                bail!("reconcile answered {}: {page}", reply.status);
+            }
+            checked += page["entries_checked"].as_u64().unwrap_or(0);
+            findings.extend(page["findings"].as_array().cloned().unwrap_or_default());
+            after = page["next_after"].as_u64().context("no next_after")?;
+            eprintln!("county-host: reconciled the journal up to entry {after}");
+            if page["done"] == true {
+                break;
+            }
+        }
+        let report = serde_json::json!({
+            "repair": repair,
+            "entries_checked": checked,
+            "findings": findings,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(())
     })
 }
 

@@ -320,6 +320,12 @@ fn no_mutated_request_gets_a_5xx() {
             json!({"resident_id": TRAINEE_A}),
             admin_auth(),
         ),
+        (
+            "POST",
+            "/api/admin/reconcile".into(),
+            json!({"repair": false, "after": 0, "limit": 50}),
+            admin_auth(),
+        ),
     ];
     for (method, path, valid, auth) in &endpoints {
         let mut runner = TestRunner::new(Config {

@@ -347,3 +347,113 @@ async fn claims_racing_corrections_over_three_replicas_never_pay_for_hours_the_r
     }
     recount_is_clean(replicas.first()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_racing_voids_over_three_replicas_never_leave_a_claim_on_a_void_record() {
+    let (replicas, platform) = Replicas::with_courses(1).await;
+    // Sixteen submissions against sixteen voids of the record.
+    let calls = (0..32)
+        .map(|i| {
+            if i % 2 == 0 {
+                submission("r0", None)
+            } else {
+                call("POST", "/api/platform/completions/r0/void")
+                    .json(&json!({"reason": "重复上报"}))
+                    .signed(&platform.key_id, &platform.secret)
+            }
+        })
+        .collect();
+    let replies = replicas.race(calls).await;
+    for (i, reply) in replies.iter().enumerate() {
+        let allowed: &[u16] = if i % 2 == 0 {
+            &[201, 409, 422]
+        } else {
+            &[200, 409]
+        };
+        assert!(allowed.contains(&reply.status), "{i}: {}", reply.json());
+    }
+    let stored = claims_of_a(replicas.first()).await;
+    let record = call("GET", "/api/platform/completions/r0")
+        .signed(&platform.key_id, &platform.secret)
+        .send(replicas.first())
+        .await
+        .json();
+    match stored.keys().next() {
+        // The claim won: the record carries it, and no void went through.
+        Some(id) => {
+            assert_eq!(stored.len(), 1);
+            assert_eq!(
+                (&record["claim"], &record["state"]),
+                (&json!(id), &json!("claimed"))
+            );
+            assert!(replies.iter().skip(1).step_by(2).all(|r| r.status == 409));
+        }
+        // The void won: no claim was made.
+        None => {
+            assert_eq!(record["state"], "void", "{record}");
+            assert!(replies.iter().step_by(2).all(|r| r.status != 201));
+        }
+    }
+    recount_is_clean(replicas.first()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn first_sends_of_a_record_racing_claims_over_three_replicas_never_erase_the_claim() {
+    let replicas = Replicas::start("370902", 3).await;
+    let platform = credential(replicas.first(), "wljnpx").await;
+    // Sixteen first sends of r0 against sixteen submissions from it: a submission may find the
+    // record stored by one send while another send is still writing it.
+    let calls = (0..32)
+        .map(|i| {
+            if i % 2 == 0 {
+                call("POST", "/api/platform/completions")
+                    .json(&json!({ "records": [record("r0", TRAINEE_A, "4-03-02-01", "2020-03-15")] }))
+                    .signed(&platform.key_id, &platform.secret)
+            } else {
+                submission("r0", None)
+            }
+        })
+        .collect();
+    let replies = replicas.race(calls).await;
+    for (i, reply) in replies.iter().enumerate() {
+        if i % 2 == 0 {
+            assert_eq!(reply.status, 200, "{}", reply.json());
+            let outcome = outcomes(reply);
+            assert!(
+                ["accepted", "unchanged"].contains(&outcome[0].as_str()),
+                "{outcome:?}"
+            );
+        } else {
+            assert!(
+                [201, 404, 409, 422].contains(&reply.status),
+                "{i}: {}",
+                reply.json()
+            );
+        }
+    }
+    let stored = claims_of_a(replicas.first()).await;
+    assert!(stored.len() <= 1, "{stored:?}");
+    let record = call("GET", "/api/platform/completions/r0")
+        .signed(&platform.key_id, &platform.secret)
+        .send(replicas.first())
+        .await
+        .json();
+    match stored.keys().next() {
+        Some(id) => assert_eq!(record["claim"], id.as_str(), "{record}"),
+        None => assert_eq!(record["state"], "reported", "{record}"),
+    }
+    // Listed once under its month and once under its trainee.
+    let month = call("GET", "/api/platform/completions?month=2020-03")
+        .signed(&platform.key_id, &platform.secret)
+        .send(replicas.first())
+        .await
+        .json();
+    assert_eq!(month["records"].as_array().unwrap().len(), 1, "{month}");
+    let theirs = call("GET", "/api/claims/completions")
+        .bearer(&trainee(TRAINEE_A))
+        .send(replicas.first())
+        .await
+        .json();
+    assert_eq!(theirs["records"].as_array().unwrap().len(), 1, "{theirs}");
+    recount_is_clean(replicas.first()).await;
+}

@@ -356,6 +356,12 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             Some(json!({"resident_id": TRAINEE_A})),
             vec![Admin],
         ),
+        (
+            "POST",
+            "/api/admin/reconcile".into(),
+            Some(json!({"repair": true})),
+            vec![Admin],
+        ),
     ];
     let mut failures = Vec::new();
     for (method, path, body, allowed) in &cases {

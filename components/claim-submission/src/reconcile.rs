@@ -1,0 +1,47 @@
+//! `POST /api/admin/reconcile`: an admin finds what requests killed midway left half done and,
+//! when asked, repairs it (`county_api::reconcile`). Paged over the journal so that each
+//! request does bounded work; run from `after: 0` until `done`.
+
+use county_api::{ApiError, ApiRequest, Context, json, reconcile};
+use serde::Deserialize;
+use spin_sdk::http::Response;
+use subsidy_rules::{Reason, auth::Role};
+
+/// Journal entries one request checks by default and at most: each costs a few dozen store
+/// operations.
+const DEFAULT_LIMIT: u64 = 100;
+const MAX_LIMIT: u64 = 200;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReconcileInput {
+    /// Without it, a dry run: what would be repaired, nothing written.
+    #[serde(default)]
+    repair: bool,
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+pub fn reconcile(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    ctx.require_operator(request, &[Role::Admin])?;
+    let input: ReconcileInput = if request.body.is_empty() {
+        ReconcileInput::default()
+    } else {
+        request.json()?
+    };
+    let limit = input.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "invalid_number",
+                format!("limit 应为1至{MAX_LIMIT}的整数"),
+                format!("limit is a whole number from 1 to {MAX_LIMIT}"),
+            )
+            .at("limit"),
+        ]));
+    }
+    let page = reconcile::page(ctx, input.after, limit, input.repair)?;
+    Ok(json(200, &page))
+}

@@ -1,0 +1,311 @@
+//! Reconcile: finds, from the journal, what requests killed midway left half done, and sets
+//! it right. Every step is safe beside live traffic and safe to repeat: a person's places are
+//! recounted holding their lease, records are changed under compare-and-swap, and nothing is
+//! judged abandoned before the request that journaled it has certainly ended.
+//!
+//! Invoice builds repair their own platform and month at their start (`interrupted_builds`);
+//! reconcile runs the same repair for every build the journal names.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use subsidy_rules::{
+    OccupationCode, PersonKey, PlatformId, SkillLevel, completion::CompletionRecord,
+    invoice::course_hold_abandoned, journal::JournalEntry,
+};
+
+use crate::{ApiError, Context, ErrorKind};
+
+/// One thing found half done, and whether this run set it right.
+#[derive(Debug, Serialize)]
+pub struct Found {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub repaired: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// A person's limit counter differs from their claims: a request died between taking or
+    /// freeing a place and storing or ending its claim.
+    PlacesMiscounted { counter: String, was: i64, is: i64 },
+    /// A record still carries a claim that was withdrawn or rejected, or never stored: the
+    /// record is locked against corrections until it is released.
+    RecordHeldByDeadClaim {
+        platform_id: PlatformId,
+        record_id: String,
+        claim_id: String,
+    },
+    /// An `Idempotency-Key` held by a submission that died before storing its claim.
+    IdempotencyKeyAbandoned { claim_id: String, key: String },
+    /// A record marked by an invoice build that died before writing its invoice.
+    RecordBilledByMissingInvoice {
+        platform_id: PlatformId,
+        record_id: String,
+        invoice: String,
+    },
+    /// A trainee's course taken for billing by a build that died before marking any record.
+    CourseHeldWithoutInvoice {
+        platform_id: PlatformId,
+        record_id: String,
+    },
+    /// The person's places were held by a request in flight: checked on a later run.
+    PersonBusy { claim_id: String },
+}
+
+/// One page of a reconcile run.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub repair: bool,
+    pub after: u64,
+    /// Pass as `after` to continue; the run is complete when `done`.
+    pub next_after: u64,
+    pub done: bool,
+    pub entries_checked: usize,
+    /// Entries of requests that may still be running, not checked: run again later.
+    pub entries_in_flight: usize,
+    pub findings: Vec<Found>,
+}
+
+/// Checks the journal's slots after `after`, at most `limit`; with `repair`, sets right what it
+/// finds. Entries of requests that may still be running are skipped: they are not half done.
+pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page, ApiError> {
+    let (entries, next_after, done) = ctx.store.journal_page(after, limit)?;
+    let now = ctx.now_unix();
+    let mut findings = Vec::new();
+    let mut recounted: HashSet<PersonKey> = HashSet::new();
+    let mut months_checked: HashSet<(PlatformId, String)> = HashSet::new();
+    let mut checked = 0;
+    for entry in entries.iter().filter(|e| e.ended_by(now)) {
+        checked += 1;
+        match entry {
+            JournalEntry::Submission {
+                claim_id,
+                person,
+                platform_id,
+                record_id,
+                idempotency_key,
+                ..
+            } => {
+                let submission = Submission {
+                    claim_id,
+                    person,
+                    platform_id,
+                    record_id,
+                    key: idempotency_key.as_deref(),
+                    recount: recounted.insert(person.clone()),
+                };
+                let checked = ctx.store.holding_places(person, now, || {
+                    check_submission(ctx, &submission, repair, &mut findings)
+                });
+                match checked {
+                    Err(error) if error.kind == ErrorKind::InProgress => findings.push(Found {
+                        finding: Finding::PersonBusy {
+                            claim_id: claim_id.clone(),
+                        },
+                        repaired: false,
+                    }),
+                    other => other?,
+                }
+            }
+            JournalEntry::InvoiceBuild {
+                platform_id,
+                month,
+                number,
+                ..
+            } => {
+                if ctx.store.invoice(number)?.is_some()
+                    || !months_checked.insert((platform_id.clone(), month.clone()))
+                {
+                    continue;
+                }
+                let mut records = ctx.store.completions_in_month(platform_id, month)?;
+                findings.extend(interrupted_builds(ctx, platform_id, &mut records, repair)?);
+            }
+        }
+    }
+    Ok(Page {
+        repair,
+        after,
+        next_after,
+        done,
+        entries_checked: checked,
+        entries_in_flight: entries.len() - checked,
+        findings,
+    })
+}
+
+struct Submission<'a> {
+    claim_id: &'a str,
+    person: &'a PersonKey,
+    platform_id: &'a PlatformId,
+    record_id: &'a str,
+    key: Option<&'a str>,
+    /// Whether this page has not recounted the person yet.
+    recount: bool,
+}
+
+/// What a submission that has ended left, checked holding the person's places.
+fn check_submission(
+    ctx: &Context,
+    s: &Submission,
+    repair: bool,
+    findings: &mut Vec<Found>,
+) -> Result<(), ApiError> {
+    let claim = ctx.store.claim(s.claim_id)?;
+    let counts = claim
+        .as_ref()
+        .is_some_and(|c| c.status.counts_toward_limits());
+    if !counts
+        && let Some(record) = ctx.store.completion(s.platform_id, s.record_id)?
+        && record.claim.as_deref() == Some(s.claim_id)
+    {
+        if repair {
+            ctx.store
+                .update_completion(s.platform_id, s.record_id, |current| {
+                    Ok(current.released_from(s.claim_id))
+                })?;
+        }
+        findings.push(Found {
+            finding: Finding::RecordHeldByDeadClaim {
+                platform_id: s.platform_id.clone(),
+                record_id: s.record_id.to_owned(),
+                claim_id: s.claim_id.to_owned(),
+            },
+            repaired: repair,
+        });
+    }
+    if s.recount {
+        for (counter, was, is) in ctx.store.recount_claim_places(s.person, repair)? {
+            if was != is {
+                findings.push(Found {
+                    finding: Finding::PlacesMiscounted { counter, was, is },
+                    repaired: repair,
+                });
+            }
+        }
+    }
+    if let Some(key) = s.key
+        && claim.is_none()
+        && !ctx
+            .store
+            .person_claims(s.person)?
+            .iter()
+            .any(|c| c.idempotency_key.as_deref() == Some(key))
+        && ctx
+            .store
+            .idempotency_key_abandoned(s.person, key, ctx.now_unix())?
+    {
+        let repaired = repair && {
+            let taken =
+                (ctx.store).take_abandoned_idempotency_key(s.person, key, ctx.now_unix())?;
+            match taken {
+                Some(held) => ctx.store.release_idempotency_key(&held).is_ok(),
+                None => false,
+            }
+        };
+        findings.push(Found {
+            finding: Finding::IdempotencyKeyAbandoned {
+                claim_id: s.claim_id.to_owned(),
+                key: key.to_owned(),
+            },
+            repaired,
+        });
+    }
+    Ok(())
+}
+
+/// What invoice builds that died left in a platform's month, once the grace has passed:
+/// records marked for an invoice that was never written (their courses are given back), and
+/// courses taken without any record marked. With `repair`, each is freed, so the next build
+/// bills it; `records` are updated to what is stored.
+pub fn interrupted_builds(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    records: &mut [CompletionRecord],
+    repair: bool,
+) -> Result<Vec<Found>, ApiError> {
+    let mut findings = Vec::new();
+    let mut invoices = HashMap::new();
+    for record in records.iter_mut() {
+        let Some(number) = record.invoice.clone() else {
+            if record.open_for_billing() && course_abandoned(ctx, record)? {
+                if repair {
+                    let f = &record.facts;
+                    ctx.store
+                        .reset_course(&f.trainee.person, &f.occupation, f.level)?;
+                }
+                findings.push(Found {
+                    finding: Finding::CourseHeldWithoutInvoice {
+                        platform_id: platform_id.clone(),
+                        record_id: record.facts.record_id.clone(),
+                    },
+                    repaired: repair,
+                });
+            }
+            continue;
+        };
+        let exists = match invoices.get(&number) {
+            Some(exists) => *exists,
+            None => {
+                let exists = ctx.store.invoice(&number)?.is_some();
+                invoices.insert(number.clone(), exists);
+                exists
+            }
+        };
+        if !record.billing_interrupted(exists, ctx.now_unix()) {
+            continue;
+        }
+        findings.push(Found {
+            finding: Finding::RecordBilledByMissingInvoice {
+                platform_id: platform_id.clone(),
+                record_id: record.facts.record_id.clone(),
+                invoice: number.clone(),
+            },
+            repaired: repair,
+        });
+        if !repair {
+            continue;
+        }
+        // Only the request whose swap clears the mark gives the course back.
+        let mut cleared = false;
+        let repaired =
+            ctx.store
+                .update_completion(platform_id, &record.facts.record_id, |current| {
+                    cleared = current.invoice.as_deref() == Some(number.as_str());
+                    Ok(current.unbilled_from(&number))
+                })?;
+        if cleared {
+            let f = &repaired.facts;
+            ctx.store
+                .release_course(&f.trainee.person, &f.occupation, f.level)?;
+        }
+        *record = repaired;
+    }
+    Ok(findings)
+}
+
+/// Whether an open record's course is taken for billing by nobody: no record of the trainee's
+/// course is marked billed and no build set out to take it within the grace.
+fn course_abandoned(ctx: &Context, record: &CompletionRecord) -> Result<bool, ApiError> {
+    let f = &record.facts;
+    let (person, occupation, level): (&PersonKey, &OccupationCode, SkillLevel) =
+        (&f.trainee.person, &f.occupation, f.level);
+    if !ctx.store.course_billed(person, occupation, level)? {
+        return Ok(false);
+    }
+    let marked = ctx
+        .store
+        .person_completions(person)?
+        .iter()
+        .filter(|r| &r.facts.occupation == occupation && r.facts.level == level)
+        .filter(|r| r.invoice.is_some())
+        .count();
+    let intent = ctx.store.billing_intent(person, occupation, level)?;
+    Ok(course_hold_abandoned(
+        marked,
+        intent.as_ref(),
+        ctx.now_unix(),
+    ))
+}
