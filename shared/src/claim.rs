@@ -117,7 +117,9 @@ pub struct Submission<'a> {
     pub person: &'a PersonKey,
     pub record: &'a CompletionRecord,
     pub request: &'a ClaimRequest,
-    pub idempotency_key: Option<String>,
+    /// The `Idempotency-Key` it came with, and its request's fingerprint
+    /// (`request_fingerprint`).
+    pub idempotency: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +259,34 @@ pub struct Claim {
     /// The submission's `Idempotency-Key`: a retry with it finds this claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The fingerprint of the request that made it (`request_fingerprint`): a retry with the
+    /// key and another request is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_fingerprint: Option<String>,
+}
+
+/// A keyed hash of what a submission asked for (the record and everything the trainee added),
+/// so that a retry can be told from another request sent with the same `Idempotency-Key`
+/// without keeping the request. Keyed, so that it reveals nothing of the payee account.
+pub fn request_fingerprint(
+    secret: &[u8],
+    platform: &PlatformId,
+    record_id: &str,
+    request: &ClaimRequest,
+) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    let canonical = serde_json::json!([
+        "claim-request/v1",
+        platform,
+        record_id,
+        request.group,
+        request.graduation_date,
+        request.employed,
+        request.payee,
+    ]);
+    mac.update(canonical.to_string().as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
 fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
@@ -310,7 +340,8 @@ impl Claim {
                 reason: None,
             }],
             payment: None,
-            idempotency_key: submission.idempotency_key,
+            idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
+            request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
         };
         Ok((claim, ReviewQueue::for_key_group(verdict.key_group_status)))
     }
@@ -379,6 +410,35 @@ impl Claim {
         matches!(self.status, ClaimStatus::Approved | ClaimStatus::Paid)
     }
 
+    /// The claim as its submission answered it: submitted, before anything happened to it.
+    pub fn as_submitted(&self) -> Claim {
+        Claim {
+            status: ClaimStatus::Submitted,
+            transitions: self.transitions[..1.min(self.transitions.len())].to_vec(),
+            payment: None,
+            ..self.clone()
+        }
+    }
+
+    /// The verdict the claim was made on: a stored claim passed every rule, so its verdict is
+    /// what the claim records (eligible when the registry verified the key group, else for
+    /// review, no reasons).
+    pub fn verdict(&self, paying_county: &crate::CountyCode) -> Verdict {
+        Verdict {
+            outcome: match self.key_group_status {
+                KeyGroupStatus::Verified => Outcome::Eligible,
+                _ => Outcome::NeedsReview,
+            },
+            amount: Some(self.amount),
+            fund: self.fund.clone(),
+            key_group: self.key_group,
+            key_group_status: self.key_group_status,
+            policy_version: self.policy_version.clone(),
+            paying_county: paying_county.clone(),
+            reasons: Vec::new(),
+        }
+    }
+
     /// The claim as shown to anyone but finance: payee masked.
     pub fn masked(&self) -> Claim {
         Claim {
@@ -415,7 +475,7 @@ pub(crate) mod tests {
             person: &PersonKey::derive(b"s", &resident_id),
             record: &record,
             request: &request,
-            idempotency_key: None,
+            idempotency: None,
         };
         let declared = verdict(Outcome::NeedsReview, KeyGroupStatus::NeedsReview, vec![]);
         let at = "2020-03-20T00:00:00Z".parse().unwrap();
@@ -510,7 +570,7 @@ pub(crate) mod tests {
             person: &person,
             record: &record,
             request: &request,
-            idempotency_key: Some("mp-0001".into()),
+            idempotency: Some(("mp-0001".into(), "f".repeat(32))),
         };
         let at = "2020-03-20T00:00:00Z".parse().unwrap();
         let verified = verdict(Outcome::Eligible, KeyGroupStatus::Verified, vec![]);
@@ -522,11 +582,16 @@ pub(crate) mod tests {
         assert_eq!(claim.assessed_on, record.facts.assessment.date);
         assert_eq!(claim.transitions.len(), 1);
         assert_eq!(claim.transitions[0].changed.by, resident_id.masked());
+        // What a retry is answered: the verdict and the claim as they were at submission.
+        let county = crate::CountyCode::parse("370902").unwrap();
+        assert_eq!(claim.verdict(&county), verified);
+        let approved = claim.approved(Change::new("op", at), None).unwrap();
+        assert_eq!(approved.as_submitted(), claim);
+        assert_eq!(claim.request_fingerprint.as_deref(), Some(&*"f".repeat(32)));
         let declared = verdict(Outcome::NeedsReview, KeyGroupStatus::NeedsReview, vec![]);
-        assert_eq!(
-            Claim::submit(submission(), &declared, at).unwrap().1,
-            ReviewQueue::Review
-        );
+        let (for_review, queue) = Claim::submit(submission(), &declared, at).unwrap();
+        assert_eq!(queue, ReviewQueue::Review);
+        assert_eq!(for_review.verdict(&county), declared);
         let refused = vec![Reason::new("outside_policy_window", "窗口外", "outside")];
         let ineligible = verdict(
             Outcome::Ineligible,
@@ -537,6 +602,33 @@ pub(crate) mod tests {
             Claim::submit(submission(), &ineligible, at).unwrap_err(),
             refused
         );
+    }
+
+    #[test]
+    fn a_request_fingerprint_changes_with_anything_asked_and_with_the_secret() {
+        let request = ClaimRequest {
+            group: PersonGroup::MigrantWorker,
+            graduation_date: None,
+            employed: None,
+            payee: claim().payee,
+        };
+        let platform = PlatformId::parse("wljnpx").unwrap();
+        let print = |secret: &[u8], record: &str, request: &ClaimRequest| {
+            request_fingerprint(secret, &platform, record, request)
+        };
+        let first = print(b"s", "r1", &request);
+        assert_eq!(first, print(b"s", "r1", &request));
+        assert_eq!(first.len(), 32);
+        assert_ne!(first, print(b"t", "r1", &request));
+        assert_ne!(first, print(b"s", "r2", &request));
+        let other_payee = ClaimRequest {
+            payee: Payee {
+                account: "6217001234567890124".into(),
+                ..request.payee.clone()
+            },
+            ..request.clone()
+        };
+        assert_ne!(first, print(b"s", "r1", &other_payee));
     }
 
     #[test]

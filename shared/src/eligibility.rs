@@ -105,7 +105,7 @@ pub enum Outcome {
     Ineligible,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub outcome: Outcome,
     /// The allowance, when the outcome is not ineligible.

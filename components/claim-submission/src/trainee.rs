@@ -143,9 +143,33 @@ fn idempotency_key(request: &ApiRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// The original claim of a submission key, if it was stored. A retry also finishes what a
-/// failure may have left undone after the claim was stored: marking its record claimed.
-fn replay(ctx: &Context, trainee: &Trainee, key: &str) -> Result<Option<Response>, ApiError> {
+/// The answer to the submission that stored `claim`: 201, the claim as it was then and its
+/// verdict. A retry with its `Idempotency-Key` gets the very same, marked as a replay.
+fn submitted(ctx: &Context, claim: &Claim, replayed: bool) -> Response {
+    let claim = claim.as_submitted().masked();
+    let verdict = claim.verdict(&ctx.config.county);
+    let mut response = json(
+        201,
+        &Submitted {
+            claim: &claim,
+            verdict: &verdict,
+        },
+    );
+    if replayed {
+        response.set_header("idempotent-replayed", "true");
+    }
+    response
+}
+
+/// The answer for a retry whose key belongs to a stored claim: the first answer again, if the
+/// request is the same; 422 `idempotency_key_reused` if it asks for something else. `None`
+/// while no claim has the key.
+fn replay(
+    request: &ApiRequest,
+    ctx: &Context,
+    trainee: &Trainee,
+    key: &str,
+) -> Result<Option<Response>, ApiError> {
     let claims = ctx.store.person_claims(&trainee.person)?;
     let Some(claim) = claims
         .into_iter()
@@ -153,7 +177,33 @@ fn replay(ctx: &Context, trainee: &Trainee, key: &str) -> Result<Option<Response
     else {
         return Ok(None);
     };
-    Ok(Some(json(200, &claim.masked())))
+    let asked = request
+        .json::<SubmitInput>()
+        .ok()
+        .and_then(|input| SubmitRequest::try_from(input).ok())
+        .map(|input| fingerprint(ctx, &input));
+    match (&claim.request_fingerprint, asked) {
+        (Some(first), Some(asked)) if *first == asked => Ok(Some(submitted(ctx, &claim, true))),
+        // Stored before fingerprints were kept: the key is the word on it.
+        (None, _) => Ok(Some(submitted(ctx, &claim, true))),
+        _ => Err(ApiError::invalid(vec![
+            Reason::new(
+                "idempotency_key_reused",
+                "该 Idempotency-Key 已用于另一项申领请求，请为新请求使用新的 Key",
+                "This Idempotency-Key was used for another submission; use a new key for a new request",
+            )
+            .at("Idempotency-Key"),
+        ])),
+    }
+}
+
+fn fingerprint(ctx: &Context, input: &SubmitRequest) -> String {
+    subsidy_rules::claim::request_fingerprint(
+        &ctx.config.person_key_secret,
+        &input.platform_id,
+        &input.record_id,
+        &input.claim,
+    )
 }
 
 /// Binds the record to the claim, on the version the claim was judged on.
@@ -195,7 +245,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         {
             Some(held) => Some(held),
             None => {
-                if let Some(replayed) = replay(ctx, &trainee, key)? {
+                if let Some(replayed) = replay(request, ctx, &trainee, key)? {
                     return Ok(replayed);
                 }
                 let taken = (ctx.store).take_abandoned_idempotency_key(
@@ -207,30 +257,21 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             }
         },
     };
-    let submitted = prepare_claim(request, ctx, &trainee, key.clone()).and_then(
-        |(claim, queue, verdict, record)| {
+    let stored =
+        prepare_claim(request, ctx, &trainee, key.clone()).and_then(|(claim, queue, record)| {
             store_claim(ctx, &claim, queue, &record)?;
-            Ok((claim, verdict))
-        },
-    );
-    let (claim, verdict) = match submitted {
-        Ok(submitted) => submitted,
+            Ok(claim)
+        });
+    match stored {
+        Ok(claim) => Ok(submitted(ctx, &claim, false)),
         Err(refusal) => {
             // No claim was stored: the key is free for a corrected retry.
             if let Some(held) = &held_key {
                 ctx.store.release_idempotency_key(held)?;
             }
-            return Err(refusal);
+            Err(refusal)
         }
-    };
-    let claim = claim.masked();
-    Ok(json(
-        201,
-        &Submitted {
-            claim: &claim,
-            verdict: &verdict,
-        },
-    ))
+    }
 }
 
 /// The claim a request would make, judged, its queue and the record it was judged on; nothing
@@ -240,7 +281,7 @@ fn prepare_claim(
     ctx: &Context,
     trainee: &Trainee,
     key: Option<String>,
-) -> Result<(Claim, ReviewQueue, Verdict, CompletionRecord), ApiError> {
+) -> Result<(Claim, ReviewQueue, CompletionRecord), ApiError> {
     let input: SubmitRequest = request.json::<SubmitInput>()?.try_into()?;
     let record = open_record_of(ctx, trainee, &input)?;
     let verdict = judge(
@@ -254,10 +295,10 @@ fn prepare_claim(
         person: &trainee.person,
         record: &record,
         request: &input.claim,
-        idempotency_key: key,
+        idempotency: key.map(|key| (key, fingerprint(ctx, &input))),
     };
     let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
-    Ok((claim, queue, verdict, record))
+    Ok((claim, queue, record))
 }
 
 /// The trainee's own record, open for a claim. Someone else's record, or none: not found.
@@ -303,11 +344,14 @@ fn not_eligible(reasons: Vec<Reason>) -> ApiError {
 }
 
 fn request_in_progress() -> ApiError {
-    ApiError::conflict(Reason::new(
-        "request_in_progress",
-        "相同的申领请求正在处理中，请稍后查询",
-        "A submission with this Idempotency-Key is in progress; check again shortly",
-    ))
+    ApiError::new(
+        ErrorKind::InProgress,
+        Reason::new(
+            "request_in_progress",
+            "相同的申领请求正在处理中，请稍后查询",
+            "A submission with this Idempotency-Key is in progress; check again shortly",
+        ),
+    )
 }
 
 /// Holding the person's places: journals the submission, takes the claim's places in the

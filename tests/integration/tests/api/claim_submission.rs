@@ -201,9 +201,34 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_original_claim() {
     };
     let first = send().send(&county).await;
     assert_eq!(first.status, 201);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    // The same answer, status and body, marked as a replay; even once the claim moved on.
     let retry = send().send(&county).await;
-    assert_eq!(retry.status, 200);
-    assert_eq!(retry.json()["id"], first.json()["claim"]["id"]);
+    assert_eq!((retry.status, retry.json()), (201, first.json()));
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    let id = first.json()["claim"]["id"].as_str().unwrap().to_owned();
+    let approved = call("POST", &format!("/api/claims/{id}/approve"))
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(approved.status, 200);
+    let later = send().send(&county).await;
+    assert_eq!((later.status, later.json()), (201, first.json()));
+    assert_eq!(claims_of(&county, TRAINEE_A).await.len(), 1);
+    // The key sent with another request: refused, naming the key, nothing made.
+    let mut other = claim_body("wljnpx", "r0");
+    other["payee"]["account"] = json!("6217001234567890999");
+    let reused = call("POST", "/api/claims")
+        .bearer(&trainee(TRAINEE_A))
+        .header("idempotency-key", "mp-20200320-0001")
+        .json(&other)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (reused.status, reused.error_code().as_str()),
+        (422, "idempotency_key_reused")
+    );
+    assert_eq!(reused.json()["error"]["field"], "Idempotency-Key");
     assert_eq!(claims_of(&county, TRAINEE_A).await.len(), 1);
     let bad_key = call("POST", "/api/claims")
         .bearer(&trainee(TRAINEE_A))
@@ -313,19 +338,24 @@ async fn thirty_two_simultaneous_claims_of_one_course_from_four_records_yield_on
 async fn thirty_two_simultaneous_retries_with_one_key_make_one_claim() {
     let (county, _) = reported(1).await;
     let county = Arc::new(county);
-    let bodies = (0..32)
-        .map(|_| (claim_body("wljnpx", "r0"), Some("mp-same-key-000001")))
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let county = county.clone();
+            tokio::spawn(async move {
+                call("POST", "/api/claims")
+                    .bearer(&trainee(TRAINEE_A))
+                    .header("idempotency-key", "mp-same-key-000001")
+                    .json(&claim_body("wljnpx", "r0"))
+                    .send(&county)
+                    .await
+            })
+        })
         .collect();
-    let statuses = concurrently(&county, bodies).await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| [200, 201, 409].contains(s)),
-        "{statuses:?}"
-    );
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    assert_one_claim_for_one_key(&replies);
     assert_eq!(claims_of(&county, TRAINEE_A).await.len(), 1);
     recount_is_clean(&county).await;
 }

@@ -321,3 +321,26 @@ pub async fn claimed(county: &County, record_id: &str) -> String {
     assert_eq!(reply.status, 201, "{}", reply.json());
     reply.json()["claim"]["id"].as_str().unwrap().to_owned()
 }
+
+/// The answers to simultaneous submissions with one `Idempotency-Key`: one 201 that made the
+/// claim, every other either that same answer replayed (same status and body) or 409
+/// `request_in_progress` with `Retry-After`. Nothing else.
+pub fn assert_one_claim_for_one_key(replies: &[Reply]) {
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    let made: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.status == 201 && r.header("idempotent-replayed").is_none())
+        .collect();
+    assert_eq!(made.len(), 1, "{statuses:?}");
+    let first = made[0].json();
+    for reply in replies {
+        match reply.status {
+            201 => assert_eq!(reply.json(), first, "a replay is the first answer"),
+            409 => {
+                assert_eq!(reply.error_code(), "request_in_progress");
+                assert!(reply.header("retry-after").is_some());
+            }
+            other => panic!("a retry got {other}: {}", reply.json()),
+        }
+    }
+}

@@ -730,3 +730,48 @@ async fn operators_need_a_platform_named_and_a_role_that_reads() {
         (422, "invalid_month")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resending_an_unchanged_record_lists_it_again_where_its_listing_was_lost() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let sent = record("a", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    report(&county, &platform, vec![sent.clone()]).await;
+    // A listing lost (an operator's mistake, data from before listings were recorded): the
+    // slots that list the record under its month and its trainee are gone.
+    for key in county.kv().keys("default").unwrap() {
+        let month_slot = key.contains(":platform:wljnpx:month:2020-03:") && !key.ends_with(":n");
+        let person_slot = key.contains(":completions:") && !key.ends_with(":n");
+        if month_slot || person_slot {
+            county.kv().delete("default", &key).unwrap();
+        }
+    }
+    let month = || {
+        call("GET", "/api/platform/completions?month=2020-03")
+            .signed(&platform.key_id, &platform.secret)
+    };
+    let theirs = || call("GET", "/api/claims/completions").bearer(&trainee(TRAINEE_A));
+    let listed = |reply: Reply| reply.json()["records"].as_array().unwrap().len();
+    assert_eq!(listed(month().send(&county).await), 0);
+    assert_eq!(listed(theirs().send(&county).await), 0);
+
+    let again = report(&county, &platform, vec![sent]).await;
+    assert_eq!(outcomes(&again), ["unchanged"]);
+    assert_eq!(listed(month().send(&county).await), 1);
+    assert_eq!(listed(theirs().send(&county).await), 1);
+    // Listed once: a further re-send adds nothing.
+    report(
+        &county,
+        &platform,
+        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    let slots = county
+        .kv()
+        .keys("default")
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.contains(":platform:wljnpx:month:2020-03:") && !k.ends_with(":n"))
+        .count();
+    assert_eq!(slots, 1);
+}
