@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, Reason,
-    ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text, dates::parse_day, eligibility,
-    field, optional_field,
+    AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, PolicyBook,
+    Reason, ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text, dates::parse_day,
+    eligibility, field, optional_field,
 };
 
 /// The most records one batch may carry.
@@ -54,6 +54,17 @@ pub fn parse_record_id(input: &str) -> Result<String, Reason> {
         && input
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    // A record id travels into store keys, logs and CSV files: it must not carry a person's
+    // resident ID (a platform numbering records by it).
+    let holds_resident_id = input.len() >= 18
+        && (0..=input.len() - 18).any(|i| ResidentId::parse(&input[i..i + 18]).is_ok());
+    if ok && holds_resident_id {
+        return Err(Reason::new(
+            "record_id_contains_resident_id",
+            "记录编号不得包含身份证号",
+            "A record id must not contain a resident ID",
+        ));
+    }
     if ok {
         Ok(input.to_owned())
     } else {
@@ -100,6 +111,72 @@ pub struct CompletionFacts {
     pub certificate_number: Option<String>,
 }
 
+/// A training's days: what plausibility is judged on.
+#[derive(Debug, Clone, Copy)]
+pub struct Dates {
+    pub started_on: NaiveDate,
+    pub ended_on: NaiveDate,
+    pub assessed_on: NaiveDate,
+}
+
+/// What makes reported facts impossible, whoever claims on them (保证培训学时): more study
+/// hours than the policy's daily maximum over the training's days (start to end inclusive, by
+/// the version of the assessment day), or a date after `today` (China Standard Time). Fields
+/// are named as in a platform's report.
+pub fn implausible(
+    book: &PolicyBook,
+    dates: &Dates,
+    hours: StudyHours,
+    today: NaiveDate,
+) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    let policy = book
+        .in_force_on(dates.assessed_on)
+        .unwrap_or_else(|| book.current(dates.assessed_on));
+    let max = policy.max_study_hours(dates.started_on, dates.ended_on);
+    // Dates out of order are a problem of their own; hours are judged over a real period.
+    if dates.ended_on >= dates.started_on && hours.value() > max {
+        let days = (dates.ended_on - dates.started_on).num_days().max(0) + 1;
+        let per_day = policy.study_limits.max_study_hours_per_day;
+        reasons.push(
+            Reason::new(
+                "study_hours_implausible",
+                format!(
+                    "学时数不可能：培训{days}天（{} 至 {}）每天最多{per_day}学时，共最多{max}学时，报送{}学时",
+                    dates.started_on,
+                    dates.ended_on,
+                    hours.value()
+                ),
+                format!(
+                    "Impossible study hours: {days} days of training ({} to {}) hold at most {per_day} a day, {max} in all; {} reported",
+                    dates.started_on,
+                    dates.ended_on,
+                    hours.value()
+                ),
+            )
+            .at("study_hours"),
+        );
+    }
+    let days = [
+        ("started_on", dates.started_on),
+        ("ended_on", dates.ended_on),
+        ("assessment.date", dates.assessed_on),
+    ];
+    for (field, day) in days {
+        if day > today {
+            reasons.push(
+                Reason::new(
+                    "date_in_future",
+                    format!("日期 {day} 晚于今天（{today}）"),
+                    format!("The date {day} is after today ({today})"),
+                )
+                .at(field),
+            );
+        }
+    }
+    reasons
+}
+
 pub fn assessment_result(input: &str) -> Result<bool, Reason> {
     match input {
         "pass" => Ok(true),
@@ -130,10 +207,15 @@ fn score(input: &DecimalText) -> Result<Decimal, Reason> {
 impl CompletionInput {
     /// Validates one record for the county `served`: every problem at once, fields relative to
     /// the record.
+    /// The facts of a report, every problem at once: each field, the county, the mode, the
+    /// order of the dates, and whether the facts are possible (`implausible`) by `book` on
+    /// `today` (China Standard Time).
     pub fn parse(
         self,
         served: &CountyCode,
         person_secret: &[u8],
+        book: &PolicyBook,
+        today: NaiveDate,
     ) -> Result<(ResidentId, CompletionFacts), Vec<Reason>> {
         let record_id = field("record_id", parse_record_id(&self.record_id));
         let resident_id = field(
@@ -194,10 +276,26 @@ impl CompletionInput {
             ]),
             _ => Ok(()),
         };
+        let possible = match (&started_on, &ended_on, &assessed_on, &hours) {
+            (Ok(start), Ok(end), Ok(assessed), Ok(hours)) => {
+                let dates = Dates {
+                    started_on: *start,
+                    ended_on: *end,
+                    assessed_on: *assessed,
+                };
+                let problems = implausible(book, &dates, *hours, today);
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(problems)
+                }
+            }
+            _ => Ok(()),
+        };
         let (
             (record_id, resident_id, name, hukou, occupation, level, hours, mode),
             (started_on, ended_on, passed, score, assessed_on, certificate),
-            ((), (), ()),
+            ((), (), (), ()),
         ) = (
             (
                 record_id,
@@ -219,7 +317,7 @@ impl CompletionInput {
                 certificate,
             )
                 .all_parsed(),
-            (in_county, online, dates_in_order).all_parsed(),
+            (in_county, online, dates_in_order, possible).all_parsed(),
         )
             .all_parsed()?;
         let facts = CompletionFacts {
@@ -563,6 +661,7 @@ impl CompletionRecord {
             study_hours: f.study_hours,
             mode: f.mode,
             started_on: f.started_on,
+            ended_on: f.ended_on,
             assessment_passed: f.assessment.passed,
             assessed_on: f.assessment.date,
         }
@@ -590,21 +689,34 @@ pub(crate) mod tests {
         CountyCode::parse("370902").unwrap()
     }
 
+    /// The day the tests' reports are sent.
+    fn today() -> NaiveDate {
+        "2020-03-20".parse().unwrap()
+    }
+
     pub(crate) fn record(record_id: &str) -> CompletionRecord {
-        let (_, facts) = input(record_id).parse(&county(), b"secret").unwrap();
+        let (_, facts) = input(record_id)
+            .parse(&county(), b"secret", &PolicyBook::built_in(), today())
+            .unwrap();
         let change = Change::new("pk_test", "2020-03-16T00:00:00Z".parse().unwrap());
         CompletionRecord::new(PlatformId::parse("wljnpx").unwrap(), facts, change)
     }
 
     #[test]
     fn a_valid_record_keeps_no_whole_resident_id() {
-        let (id, facts) = input("r1").parse(&county(), b"secret").unwrap();
+        let (id, facts) = input("r1")
+            .parse(&county(), b"secret", &PolicyBook::built_in(), today())
+            .unwrap();
         let json = serde_json::to_string(&facts).unwrap();
         assert!(!json.contains(id.expose()), "{json}");
         assert_eq!(facts.month(), "2020-03");
         assert_eq!(
             facts.digest(),
-            input("r1").parse(&county(), b"secret").unwrap().1.digest()
+            input("r1")
+                .parse(&county(), b"secret", &PolicyBook::built_in(), today())
+                .unwrap()
+                .1
+                .digest()
         );
     }
 
@@ -616,7 +728,9 @@ pub(crate) mod tests {
         bad.mode = "offline".into();
         bad.ended_on = "2020-02-01".into();
         bad.assessment.score = Some(DecimalText("101".into()));
-        let reasons = bad.parse(&county(), b"s").unwrap_err();
+        let reasons = bad
+            .parse(&county(), b"s", &PolicyBook::built_in(), today())
+            .unwrap_err();
         let found: Vec<(&str, &str)> = reasons
             .iter()
             .map(|r| (r.code, r.field.as_deref().unwrap()))
@@ -633,6 +747,67 @@ pub(crate) mod tests {
             ]
         );
         assert!(reasons[3].message_zh.contains("370911"));
+    }
+
+    #[test]
+    fn a_record_id_holding_a_resident_id_is_refused() {
+        let id = with_check("37090219900307123");
+        for bad in [id.clone(), format!("WL-{id}-1"), format!("{id}x")] {
+            assert_eq!(
+                parse_record_id(&bad).unwrap_err().code,
+                "record_id_contains_resident_id",
+                "{bad}"
+            );
+        }
+        // Eighteen digits that are no resident ID (wrong check digit) are a fine number.
+        let last = id.as_bytes()[17];
+        let other = if last == b'0' { '1' } else { '0' };
+        let not_an_id = format!("{}{other}", &id[..17]);
+        assert!(parse_record_id(&not_an_id).is_ok());
+        assert!(parse_record_id("WL-2020-000123").is_ok());
+    }
+
+    #[test]
+    fn impossible_hours_and_dates_after_today_are_refused_naming_the_limit() {
+        // 2020-02-20 to 2020-03-10: 20 days, at most 160 hours.
+        let at_limit = |hours: &str| {
+            let mut i = input("r1");
+            i.study_hours = DecimalText(hours.into());
+            i.parse(&county(), b"s", &PolicyBook::built_in(), today())
+        };
+        assert!(at_limit("160").is_ok());
+        let refused = at_limit("160.5").unwrap_err();
+        assert_eq!(
+            (refused[0].code, refused[0].field.as_deref()),
+            ("study_hours_implausible", Some("study_hours"))
+        );
+        assert!(refused[0].message_zh.contains("最多160学时"), "{refused:?}");
+        // One day of training, 2,000 hours (a 10,000.00 allowance): refused.
+        let mut one_day = input("r1");
+        one_day.started_on = "2020-03-15".into();
+        one_day.ended_on = "2020-03-15".into();
+        one_day.study_hours = DecimalText("2000".into());
+        let codes: Vec<_> = one_day
+            .parse(&county(), b"s", &PolicyBook::built_in(), today())
+            .unwrap_err()
+            .iter()
+            .map(|r| r.code)
+            .collect();
+        assert_eq!(codes, ["study_hours_implausible"]);
+        // Reported on the 14th: the assessment of the 15th has not happened.
+        let early = input("r1")
+            .parse(
+                &county(),
+                b"s",
+                &PolicyBook::built_in(),
+                "2020-03-14".parse().unwrap(),
+            )
+            .unwrap_err();
+        let found: Vec<_> = early
+            .iter()
+            .map(|r| (r.code, r.field.as_deref().unwrap()))
+            .collect();
+        assert_eq!(found, [("date_in_future", "assessment.date")]);
     }
 
     #[test]
@@ -692,7 +867,9 @@ pub(crate) mod tests {
     #[test]
     fn a_record_can_change_only_while_nothing_rests_on_it() {
         let open = record("r1");
-        let (_, other) = input("r1").parse(&county(), b"secret").unwrap();
+        let (_, other) = input("r1")
+            .parse(&county(), b"secret", &PolicyBook::built_in(), today())
+            .unwrap();
         let change = Change::new("pk_test", "2020-03-17T00:00:00Z".parse().unwrap());
         let corrected = open.corrected(other.clone(), change.clone()).unwrap();
         assert_eq!(corrected.corrections, 1);

@@ -31,6 +31,7 @@ pub struct Completion {
     pub study_hours: StudyHours,
     pub mode: TrainingMode,
     pub started_on: NaiveDate,
+    pub ended_on: NaiveDate,
     pub assessment_passed: bool,
     /// The day (China Standard Time) of the assessment.
     pub assessed_on: NaiveDate,
@@ -82,6 +83,8 @@ pub struct CountyRules<'a> {
     pub county: &'a CountyCode,
     pub policies: &'a PolicyBook,
     pub platforms: &'a PlatformRegister,
+    /// Today in China Standard Time: nothing dated after it is possible.
+    pub today: NaiveDate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +203,17 @@ pub fn evaluate(
         );
     }
     reasons.extend(frequency_reasons(policy, completion, history));
+    let dates = crate::completion::Dates {
+        started_on: completion.started_on,
+        ended_on: completion.ended_on,
+        assessed_on: day,
+    };
+    for mut reason in
+        crate::completion::implausible(rules.policies, &dates, completion.study_hours, rules.today)
+    {
+        reason.field = reason.field.map(|f| format!("training.{f}"));
+        reasons.push(reason);
+    }
 
     let key_group_status = if !is_key_group {
         KeyGroupStatus::NotAKeyGroup
@@ -428,6 +442,7 @@ mod tests {
                     study_hours: StudyHours::parse("24").unwrap(),
                     mode: TrainingMode::Online,
                     started_on: day("2020-02-20"),
+                    ended_on: day("2020-03-10"),
                     assessment_passed: true,
                     assessed_on: day("2020-03-15"),
                 },
@@ -442,6 +457,8 @@ mod tests {
                 county: &self.county,
                 policies: &self.policies,
                 platforms: &self.platforms,
+                // Long after every case: a date in the future is tested on its own.
+                today: day("2021-01-01"),
             };
             evaluate(
                 &rules,
@@ -808,11 +825,27 @@ mod tests {
             ("24", "120.00"),
             ("0.5", "2.50"),
             ("7.5", "37.50"),
-            ("2000", "10000.00"),
+            ("160", "800.00"),
         ] {
             let mut case = Case::new();
             case.completion.study_hours = StudyHours::parse(hours).unwrap();
             assert_eq!(case.verdict().amount.unwrap().to_string(), amount);
         }
+    }
+
+    #[test]
+    fn impossible_hours_and_future_dates_make_a_claim_ineligible() {
+        // Twenty days of training hold at most 160 hours at 8 a day.
+        let mut case = Case::new();
+        case.completion.study_hours = StudyHours::parse("2000").unwrap();
+        let verdict = case.verdict();
+        assert_eq!(verdict.outcome, Outcome::Ineligible);
+        let found: Vec<_> = (verdict.reasons.iter())
+            .map(|r| (r.code, r.field.as_deref().unwrap()))
+            .collect();
+        assert_eq!(found, [("study_hours_implausible", "training.study_hours")]);
+        let mut early = Case::new();
+        early.completion.assessed_on = day("2021-01-02");
+        assert!(early.codes().contains(&"date_in_future"));
     }
 }

@@ -96,6 +96,15 @@ pub struct PlatformSubsidy {
     pub fund: String,
 }
 
+/// What a platform may report as possible (保证培训学时, decision: 8 学时 a day): a record
+/// beyond it is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyLimits {
+    /// Per calendar day of training, start to end inclusive.
+    pub max_study_hours_per_day: Decimal,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyVersion {
@@ -111,6 +120,7 @@ pub struct PolicyVersion {
     pub living_allowance: LivingAllowance,
     pub claim_limits: ClaimLimits,
     pub graduate_rule: GraduateRule,
+    pub study_limits: StudyLimits,
     pub platform_subsidy: PlatformSubsidy,
 }
 
@@ -123,6 +133,12 @@ impl PolicyVersion {
     /// 线上培训平台补贴 for one trainee: the policy's share of the local standard, to the fen.
     pub fn platform_subsidy_for(&self, local_standard: Yuan) -> Yuan {
         Yuan::rounded(self.platform_subsidy.share_of_local_standard * local_standard.value())
+    }
+
+    /// The most study hours a training from `started` to `ended` (inclusive) can hold.
+    pub fn max_study_hours(&self, started: NaiveDate, ended: NaiveDate) -> Decimal {
+        let days = (ended - started).num_days().max(0) + 1;
+        self.study_limits.max_study_hours_per_day * Decimal::from(days)
     }
 
     pub fn is_key_group(&self, group: PersonGroup) -> bool {
@@ -154,6 +170,11 @@ impl PolicyVersion {
             (
                 self.claim_limits.per_person_per_calendar_year == 0,
                 "a yearly limit of 0",
+            ),
+            (
+                self.study_limits.max_study_hours_per_day <= Decimal::ZERO
+                    || self.study_limits.max_study_hours_per_day > Decimal::from(24),
+                "a daily study-hour limit outside (0, 24]",
             ),
         ];
         match fails.iter().find(|(failed, _)| *failed) {

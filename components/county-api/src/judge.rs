@@ -26,6 +26,7 @@ pub fn judge(
         county: &ctx.config.county,
         policies: &ctx.policies,
         platforms: &platforms,
+        today: subsidy_rules::dates::china_day(ctx.now),
     };
     let verdict = evaluate(&rules, applicant, completion, &registry, &history);
     if verdict.paying_county != ctx.config.county {

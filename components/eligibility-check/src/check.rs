@@ -41,6 +41,9 @@ struct TrainingInput {
     study_hours: DecimalText,
     mode: String,
     started_on: String,
+    /// Optional: when absent, the training is taken to run until its assessment.
+    #[serde(default)]
+    ended_on: Option<String>,
     assessment: AssessmentInput,
 }
 
@@ -73,18 +76,25 @@ impl TryFrom<TrainingInput> for Completion {
     type Error = Vec<Reason>;
 
     fn try_from(t: TrainingInput) -> Result<Completion, Vec<Reason>> {
-        let (platform, occupation, level, study_hours, mode, started_on, passed, assessed_on) = (
-            field("training.platform_id", PlatformId::parse(&t.platform_id)),
-            field("training.occupation", OccupationCode::parse(&t.occupation)),
-            field("training.level", SkillLevel::parse(&t.level)),
-            field("training.study_hours", StudyHours::parse(&t.study_hours.0)),
-            field("training.mode", TrainingMode::parse(&t.mode)),
-            field("training.started_on", parse_day(&t.started_on)),
-            field(
-                "training.assessment.result",
-                assessment_result(&t.assessment.result),
-            ),
-            field("training.assessment.date", parse_day(&t.assessment.date)),
+        let (
+            (platform, occupation, level, study_hours, mode, started_on, passed, assessed_on),
+            ended_on,
+        ) = (
+            (
+                field("training.platform_id", PlatformId::parse(&t.platform_id)),
+                field("training.occupation", OccupationCode::parse(&t.occupation)),
+                field("training.level", SkillLevel::parse(&t.level)),
+                field("training.study_hours", StudyHours::parse(&t.study_hours.0)),
+                field("training.mode", TrainingMode::parse(&t.mode)),
+                field("training.started_on", parse_day(&t.started_on)),
+                field(
+                    "training.assessment.result",
+                    assessment_result(&t.assessment.result),
+                ),
+                field("training.assessment.date", parse_day(&t.assessment.date)),
+            )
+                .all_parsed(),
+            optional_field("training.ended_on", t.ended_on.as_deref(), parse_day),
         )
             .all_parsed()?;
         Ok(Completion {
@@ -94,6 +104,7 @@ impl TryFrom<TrainingInput> for Completion {
             study_hours,
             mode,
             started_on,
+            ended_on: ended_on.unwrap_or(assessed_on),
             assessment_passed: passed,
             assessed_on,
         })

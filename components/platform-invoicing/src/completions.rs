@@ -152,7 +152,12 @@ fn store_one(
 ) -> Result<(Outcome, RecordState), RecordError> {
     let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
     let (_, facts) = input
-        .parse(&ctx.config.county, &ctx.config.person_key_secret)
+        .parse(
+            &ctx.config.county,
+            &ctx.config.person_key_secret,
+            &ctx.policies,
+            subsidy_rules::dates::china_day(ctx.now),
+        )
         .map_err(RecordError::Rejected)?;
     let existing = ctx.store.completion(platform, &facts.record_id)?;
     if let Some(existing) = &existing

@@ -538,3 +538,38 @@ async fn logs_never_hold_a_resident_id() {
         "{logs}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_hours_and_a_future_assessment_are_reasons_of_the_verdict() {
+    let county = taishan();
+    // One day of training claimed as 2,000 hours: a 10,000.00 allowance, were it believed.
+    let mut one_day = facts(TRAINEE_A);
+    one_day["training"]["started_on"] = json!("2020-03-15");
+    one_day["training"]["ended_on"] = json!("2020-03-15");
+    one_day["training"]["study_hours"] = json!(2000);
+    let verdict = check(&county, &trainee(TRAINEE_A), &one_day).await.json();
+    assert_eq!(verdict["outcome"], "ineligible", "{verdict}");
+    assert_eq!(verdict["reasons"][0]["code"], "study_hours_implausible");
+    assert_eq!(verdict["reasons"][0]["field"], "training.study_hours");
+    assert!(
+        verdict["reasons"][0]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("最多8学时")
+    );
+    // Eight hours in that day are possible.
+    one_day["training"]["study_hours"] = json!(8);
+    let possible = check(&county, &trainee(TRAINEE_A), &one_day).await.json();
+    assert_eq!(possible["outcome"], "needs_review", "{possible}");
+    // An assessment after today (China Standard Time) has not happened.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let mut future = facts(TRAINEE_A);
+    future["training"]["assessment"]["date"] = json!(tomorrow);
+    let verdict = check(&county, &trainee(TRAINEE_A), &future).await.json();
+    let codes: Vec<&str> = (verdict["reasons"].as_array().unwrap().iter())
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"date_in_future"), "{verdict}");
+}

@@ -775,3 +775,66 @@ async fn resending_an_unchanged_record_lists_it_again_where_its_listing_was_lost
         .count();
     assert_eq!(slots, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_hours_future_dates_and_ids_holding_a_resident_id_are_refused_at_reporting() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let mut one_day = record("a", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    one_day["started_on"] = json!("2020-03-15");
+    one_day["ended_on"] = json!("2020-03-15");
+    one_day["study_hours"] = json!(2000);
+    let mut eight = one_day.clone();
+    eight["record_id"] = json!("b");
+    eight["study_hours"] = json!(8);
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let mut future = record("c", TRAINEE_A, "4-03-02-01", &tomorrow);
+    future["ended_on"] = json!(tomorrow);
+    let by_id = record(
+        &format!("WL-{TRAINEE_A}"),
+        TRAINEE_A,
+        "4-03-02-01",
+        "2020-03-15",
+    );
+    let reply = report(&county, &platform, vec![one_day, eight, future, by_id]).await;
+    assert_eq!(
+        outcomes(&reply),
+        ["rejected", "accepted", "rejected", "rejected"]
+    );
+    let body = reply.json();
+    let reasons = |i: usize| -> Vec<(String, String)> {
+        (body["results"][i]["reasons"].as_array().unwrap().iter())
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap().to_owned(),
+                    r["field"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |c: &str, f: &str| (c.to_owned(), f.to_owned());
+    assert_eq!(reasons(0), [pair("study_hours_implausible", "study_hours")]);
+    assert_eq!(
+        reasons(2),
+        [
+            pair("date_in_future", "ended_on"),
+            pair("date_in_future", "assessment.date")
+        ]
+    );
+    assert_eq!(
+        reasons(3),
+        [pair("record_id_contains_resident_id", "record_id")]
+    );
+    // Nothing of the refused records was stored; the resident ID is in no key.
+    for key in county.kv().keys("default").unwrap() {
+        assert!(!key.contains(TRAINEE_A), "{key}");
+    }
+    let listed = call("GET", "/api/platform/completions?month=2020-03")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(listed["records"].as_array().unwrap().len(), 1);
+}
