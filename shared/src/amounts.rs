@@ -122,6 +122,15 @@ impl std::ops::Add for Yuan {
     }
 }
 
+/// A difference of amounts (paid minus recovered), which may be negative only if more was
+/// recovered than paid.
+impl std::ops::Sub for Yuan {
+    type Output = Yuan;
+    fn sub(self, other: Yuan) -> Yuan {
+        Yuan(self.0 - other.0)
+    }
+}
+
 impl std::iter::Sum for Yuan {
     fn sum<I: Iterator<Item = Yuan>>(iter: I) -> Yuan {
         iter.fold(Yuan::ZERO, |a, b| a + b)

@@ -230,6 +230,28 @@ pub struct ClaimPayment {
     pub fund: String,
 }
 
+/// A payment the bank returned, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnedPayment {
+    pub payment: ClaimPayment,
+    pub reason: String,
+    pub changed: Change,
+}
+
+/// What is to be recovered of a paid claim, and once recovered, how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    pub amount: Yuan,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Payment>,
+}
+
+/// The same operator may not both approve and pay (decision: four eyes).
+pub fn four_eyes(zh: &str, en: &str) -> Reason {
+    Reason::new("four_eyes", zh.to_owned(), en.to_owned())
+}
+
 /// A claim as stored. Its `occupation`, `level`, `assessed_on` and `status` are what the rules
 /// read back as the person's claim history (`PriorClaim`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,6 +278,12 @@ pub struct Claim {
     pub transitions: Vec<ClaimTransition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<ClaimPayment>,
+    /// Payments the bank returned, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returned_payments: Vec<ReturnedPayment>,
+    /// Money to recover (追回), once the claim was found wrongly paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
     /// The submission's `Idempotency-Key`: a retry with it finds this claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
@@ -340,6 +368,8 @@ impl Claim {
                 reason: None,
             }],
             payment: None,
+            returned_payments: Vec::new(),
+            recovery: None,
             idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
             request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
         };
@@ -360,7 +390,10 @@ impl Claim {
         }
         let allowed = matches!(
             (self.status, to),
-            (Submitted, Approved | Rejected | Withdrawn) | (Approved, Paid)
+            (Submitted, Approved | Rejected | Withdrawn)
+                | (Approved | PaymentReturned, Paid)
+                | (Paid, PaymentReturned | Recovering)
+                | (Recovering, Recovered)
         );
         if !allowed {
             return Err(not_now(self.status, to));
@@ -388,13 +421,23 @@ impl Claim {
         self.moved(ClaimStatus::Withdrawn, change, None)
     }
 
-    /// Paid with `payment`. Paying a paid claim again with the same payment is a retry and
-    /// changes nothing; with another payment it is refused: the allowance is paid once.
+    /// Paid with `payment`, by someone other than its approver. Paying a paid claim again with
+    /// the same payment is a retry and changes nothing; with another payment it is refused:
+    /// the allowance is paid once. After a returned payment it is paid anew.
     pub fn paid(&self, change: Change, payment: Payment) -> Result<Claim, Reason> {
-        if let Some(paid) = &self.payment
-            && (paid.reference != payment.reference || paid.paid_on != payment.paid_on)
+        if self.status == ClaimStatus::Paid
+            && let Some(paid) = &self.payment
         {
-            return Err(crate::payment::paid_otherwise());
+            if paid.reference != payment.reference || paid.paid_on != payment.paid_on {
+                return Err(crate::payment::paid_otherwise());
+            }
+            return Ok(self.clone());
+        }
+        if self.approver() == Some(change.by.as_str()) {
+            return Err(four_eyes(
+                "审核批准该申领的人员不能同时办理支付",
+                "Whoever approved a claim may not also pay it",
+            ));
         }
         let mut next = self.moved(ClaimStatus::Paid, change, None)?;
         next.payment = Some(ClaimPayment {
@@ -405,9 +448,130 @@ impl Claim {
         Ok(next)
     }
 
+    /// What, in the facts as they are now, stands against approving it: its record gone or
+    /// voided, or its platform no longer approved for the assessment day. Every reason.
+    pub fn recheck(
+        &self,
+        record: Option<&CompletionRecord>,
+        platforms: &crate::PlatformRegister,
+    ) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        match record {
+            Some(r) if r.void_reason.is_none() => {}
+            _ => reasons.push(crate::completion::ClaimBlocked::Void.reason()),
+        }
+        reasons.extend(platforms.check_training_platform(&self.platform_id, self.assessed_on));
+        reasons
+    }
+
+    /// Who approved it, if anyone did.
+    pub fn approver(&self) -> Option<&str> {
+        (self.transitions.iter())
+            .rfind(|t| t.to == ClaimStatus::Approved)
+            .map(|t| t.changed.by.as_str())
+    }
+
+    /// The bank returned the payment: kept with the reason; the claim waits for the trainee
+    /// to correct the payee and for finance to pay again.
+    pub fn payment_returned(&self, change: Change, reason: String) -> Result<Claim, Reason> {
+        if self.status == ClaimStatus::PaymentReturned {
+            return Ok(self.clone());
+        }
+        let mut next = self.moved(
+            ClaimStatus::PaymentReturned,
+            change.clone(),
+            Some(reason.clone()),
+        )?;
+        if let Some(payment) = next.payment.take() {
+            next.returned_payments.push(ReturnedPayment {
+                payment,
+                reason,
+                changed: change,
+            });
+        }
+        Ok(next)
+    }
+
+    /// The trainee's corrected payee, after a returned payment (recorded in the history).
+    pub fn payee_corrected(&self, change: Change, payee: Payee) -> Result<Claim, Reason> {
+        if self.status != ClaimStatus::PaymentReturned {
+            return Err(Reason::new(
+                "payee_not_changeable",
+                "仅在支付被退回后可更正收款账户",
+                "The payee can be corrected only after a payment was returned",
+            ));
+        }
+        if self.payee == payee {
+            return Ok(self.clone());
+        }
+        let mut next = self.clone();
+        next.payee = payee;
+        next.transitions.push(ClaimTransition {
+            from: Some(self.status),
+            to: self.status,
+            changed: change,
+            reason: Some("收款账户已更正 / payee corrected".into()),
+        });
+        Ok(next)
+    }
+
+    /// Found wrongly paid: `amount` (at most what was paid) is to be recovered. The claim keeps
+    /// its place in the limits.
+    pub fn recovery_started(
+        &self,
+        change: Change,
+        reason: String,
+        amount: Yuan,
+    ) -> Result<Claim, Reason> {
+        if self.status == ClaimStatus::Recovering {
+            return Ok(self.clone());
+        }
+        if amount.value() <= rust_decimal::Decimal::ZERO || amount > self.amount {
+            return Err(Reason::new(
+                "invalid_recovery_amount",
+                format!("追回金额应大于0且不超过已发放的 {}", self.amount),
+                format!(
+                    "The amount to recover is above 0 and at most the {} paid",
+                    self.amount
+                ),
+            )
+            .at("amount"));
+        }
+        let mut next = self.moved(ClaimStatus::Recovering, change, Some(reason.clone()))?;
+        next.recovery = Some(Recovery {
+            amount,
+            reason,
+            recovered: None,
+        });
+        Ok(next)
+    }
+
+    /// The money to recover came back, by `payment`.
+    pub fn recovered(&self, change: Change, payment: Payment) -> Result<Claim, Reason> {
+        if self.status == ClaimStatus::Recovered {
+            return Ok(self.clone());
+        }
+        let mut next = self.moved(ClaimStatus::Recovered, change, None)?;
+        if let Some(recovery) = &mut next.recovery {
+            recovery.recovered = Some(payment);
+        }
+        Ok(next)
+    }
+
+    /// What was recovered of it.
+    pub fn recovered_amount(&self) -> Yuan {
+        match (&self.status, &self.recovery) {
+            (ClaimStatus::Recovered, Some(r)) => r.amount,
+            _ => Yuan::ZERO,
+        }
+    }
+
     /// Whether the claim has established the trainee's key group: a reviewer approved it.
     pub fn verifies_key_group(&self) -> bool {
-        matches!(self.status, ClaimStatus::Approved | ClaimStatus::Paid)
+        matches!(
+            self.status,
+            ClaimStatus::Approved | ClaimStatus::Paid | ClaimStatus::PaymentReturned
+        )
     }
 
     /// The claim as its submission answered it: submitted, before anything happened to it.
@@ -416,6 +580,8 @@ impl Claim {
             status: ClaimStatus::Submitted,
             transitions: self.transitions[..1.min(self.transitions.len())].to_vec(),
             payment: None,
+            returned_payments: Vec::new(),
+            recovery: None,
             ..self.clone()
         }
     }
@@ -493,6 +659,11 @@ pub(crate) mod tests {
         Change::new("op", "2020-03-21T00:00:00Z".parse().unwrap())
     }
 
+    /// A change by finance: not the reviewer who approved.
+    fn finance() -> Change {
+        Change::new("op-finance", "2020-04-01T00:00:00Z".parse().unwrap())
+    }
+
     #[test]
     fn claims_move_only_along_the_policy_states() {
         let paid_on: NaiveDate = "2020-04-01".parse().unwrap();
@@ -514,22 +685,78 @@ pub(crate) mod tests {
             approved.rejected(change(), "x".into()).unwrap_err().code,
             "invalid_transition"
         );
-        let paid = approved.paid(change(), payment("BANK-1", paid_on)).unwrap();
+        assert_eq!(
+            approved
+                .paid(change(), payment("BANK-1", paid_on))
+                .unwrap_err()
+                .code,
+            "four_eyes",
+            "the approver does not pay"
+        );
+        let paid = approved
+            .paid(finance(), payment("BANK-1", paid_on))
+            .unwrap();
         assert_eq!(paid.payment.as_ref().unwrap().fund, "就业补助资金");
         assert_eq!(paid.transitions.len(), 3);
         // A retry of a transition that happened changes nothing; paying twice otherwise is
         // refused.
         assert_eq!(approved.approved(change(), None).unwrap(), approved);
         assert_eq!(
-            paid.paid(change(), payment("BANK-1", paid_on)).unwrap(),
+            paid.paid(finance(), payment("BANK-1", paid_on)).unwrap(),
             paid
         );
         assert_eq!(
-            paid.paid(change(), payment("BANK-2", paid_on))
+            paid.paid(finance(), payment("BANK-2", paid_on))
                 .unwrap_err()
                 .code,
             "already_paid"
         );
+        // The bank returns the payment; the trainee corrects the payee; finance pays again.
+        let returned = paid
+            .payment_returned(finance(), "账户已销户".into())
+            .unwrap();
+        assert_eq!(returned.status, ClaimStatus::PaymentReturned);
+        assert!(returned.payment.is_none() && returned.status.counts_toward_limits());
+        assert_eq!(returned.returned_payments[0].payment.reference, "BANK-1");
+        assert_eq!(
+            paid.payee_corrected(change(), paid.payee.clone())
+                .unwrap_err()
+                .code,
+            "payee_not_changeable"
+        );
+        let new_payee = Payee {
+            account: "6217001234567890999".into(),
+            ..paid.payee.clone()
+        };
+        let corrected = returned
+            .payee_corrected(change(), new_payee.clone())
+            .unwrap();
+        assert_eq!(corrected.payee, new_payee);
+        let repaid = corrected
+            .paid(finance(), payment("BANK-2", paid_on))
+            .unwrap();
+        assert_eq!(repaid.status, ClaimStatus::Paid);
+        assert_eq!(repaid.payment.as_ref().unwrap().reference, "BANK-2");
+        // Found wrongly paid: recovered, never more than was paid, the limits still used.
+        let too_much = Yuan::parse("120.01").unwrap();
+        assert_eq!(
+            repaid
+                .recovery_started(change(), "冒名".into(), too_much)
+                .unwrap_err()
+                .code,
+            "invalid_recovery_amount"
+        );
+        let recovering = repaid
+            .recovery_started(change(), "冒名".into(), Yuan::parse("120").unwrap())
+            .unwrap();
+        assert_eq!(recovering.recovered_amount(), Yuan::ZERO);
+        let recovered = recovering
+            .recovered(finance(), payment("RECOVER-1", paid_on))
+            .unwrap();
+        assert_eq!(recovered.status, ClaimStatus::Recovered);
+        assert!(recovered.status.counts_toward_limits());
+        assert_eq!(recovered.recovered_amount(), Yuan::parse("120").unwrap());
+        assert_eq!(recovered.transitions.len(), 8);
         let rejected = submitted.rejected(change(), "材料不符".into()).unwrap();
         assert_eq!(rejected.transitions[1].reason.as_deref(), Some("材料不符"));
         assert!(!rejected.verifies_key_group());

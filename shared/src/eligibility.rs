@@ -45,6 +45,13 @@ pub enum ClaimStatus {
     Paid,
     Rejected,
     Withdrawn,
+    /// Paid, and the bank returned the payment (a closed card, a wrong account): paid again
+    /// once the trainee corrects the payee.
+    PaymentReturned,
+    /// Paid, then found wrongly paid (cheating): the money is to be recovered (追回).
+    Recovering,
+    /// The money was recovered.
+    Recovered,
 }
 
 impl ClaimStatus {
@@ -56,15 +63,36 @@ impl ClaimStatus {
             ClaimStatus::Paid => "paid",
             ClaimStatus::Rejected => "rejected",
             ClaimStatus::Withdrawn => "withdrawn",
+            ClaimStatus::PaymentReturned => "payment_returned",
+            ClaimStatus::Recovering => "recovering",
+            ClaimStatus::Recovered => "recovered",
         }
     }
 
-    /// A claim holds its place in the limits from submission until rejected or withdrawn.
-    pub fn counts_toward_limits(self) -> bool {
+    pub const ALL: [ClaimStatus; 8] = [
+        ClaimStatus::Submitted,
+        ClaimStatus::Approved,
+        ClaimStatus::Paid,
+        ClaimStatus::Rejected,
+        ClaimStatus::Withdrawn,
+        ClaimStatus::PaymentReturned,
+        ClaimStatus::Recovering,
+        ClaimStatus::Recovered,
+    ];
+
+    /// Whether the allowance went out and stayed out: paid, or paid and then to be (or)
+    /// recovered. A returned payment came back.
+    pub fn money_paid_out(self) -> bool {
         matches!(
             self,
-            ClaimStatus::Submitted | ClaimStatus::Approved | ClaimStatus::Paid
+            ClaimStatus::Paid | ClaimStatus::Recovering | ClaimStatus::Recovered
         )
+    }
+
+    /// A claim holds its place in the limits from submission until rejected or withdrawn; a
+    /// claim whose money is recovered keeps it (the training was claimed).
+    pub fn counts_toward_limits(self) -> bool {
+        !matches!(self, ClaimStatus::Rejected | ClaimStatus::Withdrawn)
     }
 }
 

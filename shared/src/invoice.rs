@@ -125,6 +125,8 @@ pub enum InvoiceState {
     Issued,
     Approved,
     Paid,
+    /// Cancelled before it was paid: its lines are billable again.
+    Cancelled,
 }
 
 impl InvoiceState {
@@ -134,6 +136,7 @@ impl InvoiceState {
             InvoiceState::Issued => "issued",
             InvoiceState::Approved => "approved",
             InvoiceState::Paid => "paid",
+            InvoiceState::Cancelled => "cancelled",
         }
     }
 }
@@ -143,6 +146,8 @@ pub struct Transition {
     pub from: Option<InvoiceState>,
     pub to: InvoiceState,
     pub changed: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 pub use crate::payment::Payment;
@@ -236,12 +241,18 @@ impl Invoice {
                 from: None,
                 to: InvoiceState::Issued,
                 changed: change,
+                reason: None,
             }],
             payment: None,
         }
     }
 
-    fn moved(&self, to: InvoiceState, change: Change) -> Result<Invoice, Reason> {
+    fn moved(
+        &self,
+        to: InvoiceState,
+        change: Change,
+        reason: Option<String>,
+    ) -> Result<Invoice, Reason> {
         // Asked again for what it already is (a retry whose first answer was lost): unchanged.
         if self.state == to {
             return Ok(self.clone());
@@ -250,6 +261,10 @@ impl Invoice {
             (self.state, to),
             (InvoiceState::Issued, InvoiceState::Approved)
                 | (InvoiceState::Approved, InvoiceState::Paid)
+                | (
+                    InvoiceState::Issued | InvoiceState::Approved,
+                    InvoiceState::Cancelled
+                )
         );
         if !allowed {
             return Err(wrong_state(self.state, to));
@@ -259,25 +274,61 @@ impl Invoice {
             from: Some(self.state),
             to,
             changed: change,
+            reason,
         });
         next.state = to;
         Ok(next)
     }
 
-    pub fn approved(&self, change: Change) -> Result<Invoice, Reason> {
-        self.moved(InvoiceState::Approved, change)
+    /// Who moved it to `state`, if anyone did.
+    fn moved_by(&self, state: InvoiceState) -> Option<&str> {
+        (self.transitions.iter())
+            .rfind(|t| t.to == state)
+            .map(|t| t.changed.by.as_str())
     }
 
-    /// Paid with `payment`; again with the same payment, unchanged; with another, refused.
+    /// Approved by someone other than its issuer.
+    pub fn approved(&self, change: Change) -> Result<Invoice, Reason> {
+        if self.state == InvoiceState::Issued
+            && self.moved_by(InvoiceState::Issued) == Some(change.by.as_str())
+        {
+            return Err(crate::claim::four_eyes(
+                "开具发票的人员不能同时审批该发票",
+                "Whoever issued an invoice may not also approve it",
+            ));
+        }
+        self.moved(InvoiceState::Approved, change, None)
+    }
+
+    /// Paid with `payment`, by someone other than its approver; again with the same payment,
+    /// unchanged; with another, refused.
     pub fn paid(&self, payment: Payment, change: Change) -> Result<Invoice, Reason> {
         if let Some(paid) = &self.payment
             && paid != &payment
         {
             return Err(crate::payment::paid_otherwise());
         }
-        let mut next = self.moved(InvoiceState::Paid, change)?;
+        if self.state == InvoiceState::Approved
+            && self.moved_by(InvoiceState::Approved) == Some(change.by.as_str())
+        {
+            return Err(crate::claim::four_eyes(
+                "审批发票的人员不能同时办理支付",
+                "Whoever approved an invoice may not also pay it",
+            ));
+        }
+        let mut next = self.moved(InvoiceState::Paid, change, None)?;
         next.payment = Some(payment);
         Ok(next)
+    }
+
+    /// Cancelled before payment, with the reason: its lines are billable again.
+    pub fn cancelled(&self, change: Change, reason: String) -> Result<Invoice, Reason> {
+        self.moved(InvoiceState::Cancelled, change, Some(reason))
+    }
+
+    /// Whether it bills its lines: a cancelled invoice bills nothing.
+    pub fn bills(&self) -> bool {
+        self.state != InvoiceState::Cancelled
     }
 
     /// One row per line, then a total row: for the finance office's spreadsheet.
@@ -350,6 +401,10 @@ mod tests {
 
     fn change() -> Change {
         Change::new("op", "2020-04-01T00:00:00Z".parse().unwrap())
+    }
+
+    fn by(who: &str) -> Change {
+        Change::new(who, "2020-04-02T00:00:00Z".parse().unwrap())
     }
 
     fn seed() -> PlatformRegister {
@@ -454,13 +509,33 @@ mod tests {
             invoice.paid(payment.clone(), change()).unwrap_err().code,
             "invalid_transition"
         );
-        let approved = invoice.approved(change()).unwrap();
+        // Four eyes: the issuer does not approve, the approver does not pay.
+        assert_eq!(invoice.approved(change()).unwrap_err().code, "four_eyes");
+        let approved = invoice.approved(by("op-finance-a")).unwrap();
         // Approving again (a retry) changes nothing.
-        assert_eq!(approved.approved(change()).unwrap(), approved);
-        let paid = approved.paid(payment.clone(), change()).unwrap();
+        assert_eq!(approved.approved(by("op-finance-a")).unwrap(), approved);
+        assert_eq!(
+            approved
+                .paid(payment.clone(), by("op-finance-a"))
+                .unwrap_err()
+                .code,
+            "four_eyes"
+        );
+        let paid = approved.paid(payment.clone(), by("op-finance-b")).unwrap();
         assert_eq!(paid.state, InvoiceState::Paid);
         assert_eq!(paid.transitions.len(), 3);
-        assert_eq!(paid.paid(payment.clone(), change()).unwrap(), paid);
+        assert_eq!(
+            paid.paid(payment.clone(), by("op-finance-b")).unwrap(),
+            paid
+        );
+        // Cancelled before payment only; a cancelled invoice bills nothing.
+        assert_eq!(
+            paid.cancelled(change(), "x".into()).unwrap_err().code,
+            "invalid_transition"
+        );
+        let cancelled = approved.cancelled(change(), "金额有误".into()).unwrap();
+        assert!(!cancelled.bills() && approved.bills());
+        assert_eq!(cancelled.transitions[2].reason.as_deref(), Some("金额有误"));
         let other = Payment {
             reference: "BANK-2".into(),
             ..payment

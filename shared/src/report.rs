@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{CountyCode, Yuan, claim::Claim, completion::month_of};
+use crate::{CountyCode, Yuan, claim::Claim, completion::month_of, eligibility::ClaimStatus};
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Group {
@@ -24,18 +24,42 @@ pub struct Row {
     pub amount: Yuan,
 }
 
+/// Claims in one status, and what they claim.
+#[derive(Debug, Serialize)]
+pub struct StatusTotal {
+    pub status: &'static str,
+    pub count: usize,
+    pub amount: Yuan,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ProvinceReport {
     pub county: CountyCode,
     pub rows: Vec<Row>,
+    /// Every status, in the order of the claim's life, with what its claims claim.
+    pub by_status: Vec<StatusTotal>,
     pub total_count: usize,
-    pub total_amount: Yuan,
+    /// Paid out: claims paid, and paid claims whose money is being or was recovered.
+    pub paid_amount: Yuan,
+    /// Recovered (追回) of paid claims.
+    pub recovered_amount: Yuan,
+    /// The headline: paid minus recovered.
+    pub net_paid_amount: Yuan,
 }
 
 impl ProvinceReport {
     /// Every claim counted once, in the row of its group; rows in order of their group.
     pub fn of<'a>(county: &CountyCode, claims: impl IntoIterator<Item = &'a Claim>) -> Self {
         let mut groups: BTreeMap<Group, (usize, Yuan)> = BTreeMap::new();
+        let mut by_status: Vec<StatusTotal> = ClaimStatus::ALL
+            .iter()
+            .map(|s| StatusTotal {
+                status: s.as_str(),
+                count: 0,
+                amount: Yuan::ZERO,
+            })
+            .collect();
+        let (mut paid, mut recovered) = (Yuan::ZERO, Yuan::ZERO);
         for claim in claims {
             let group = Group {
                 key_group: claim.key_group.code(),
@@ -47,6 +71,17 @@ impl ProvinceReport {
             let entry = groups.entry(group).or_insert((0, Yuan::ZERO));
             entry.0 += 1;
             entry.1 = entry.1 + claim.amount;
+            if let Some(total) = by_status
+                .iter_mut()
+                .find(|t| t.status == claim.status.as_str())
+            {
+                total.count += 1;
+                total.amount = total.amount + claim.amount;
+            }
+            if claim.status.money_paid_out() {
+                paid = paid + claim.amount;
+            }
+            recovered = recovered + claim.recovered_amount();
         }
         let rows: Vec<Row> = groups
             .into_iter()
@@ -59,12 +94,16 @@ impl ProvinceReport {
         ProvinceReport {
             county: county.clone(),
             total_count: rows.iter().map(|r| r.count).sum(),
-            total_amount: rows.iter().map(|r| r.amount).sum(),
             rows,
+            by_status,
+            paid_amount: paid,
+            recovered_amount: recovered,
+            net_paid_amount: paid - recovered,
         }
     }
 
-    /// The report as CSV, a TOTAL line last.
+    /// The report as CSV: its rows, a total line per status, then what was paid, recovered,
+    /// and paid minus recovered.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut out = csv::Writer::from_writer(Vec::new());
         let county = self.county.to_string();
@@ -93,17 +132,36 @@ impl ProvinceReport {
             ])
             .expect("in-memory CSV");
         }
-        out.write_record([
-            county.as_str(),
-            "TOTAL",
-            "",
-            "",
-            "",
-            "",
-            &self.total_count.to_string(),
-            &self.total_amount.to_string(),
-        ])
-        .expect("in-memory CSV");
+        for total in self.by_status.iter().filter(|t| t.count > 0) {
+            out.write_record([
+                county.as_str(),
+                "TOTAL",
+                "",
+                "",
+                total.status,
+                "",
+                &total.count.to_string(),
+                &total.amount.to_string(),
+            ])
+            .expect("in-memory CSV");
+        }
+        for (line, amount) in [
+            ("PAID", self.paid_amount),
+            ("RECOVERED", self.recovered_amount),
+            ("PAID_MINUS_RECOVERED", self.net_paid_amount),
+        ] {
+            out.write_record([
+                county.as_str(),
+                line,
+                "",
+                "",
+                "",
+                "",
+                "",
+                &amount.to_string(),
+            ])
+            .expect("in-memory CSV");
+        }
         out.into_inner().expect("in-memory CSV")
     }
 }
@@ -113,22 +171,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn claims_are_counted_and_summed_by_group_with_a_total() {
+    fn claims_are_counted_and_summed_by_group_and_status_and_the_headline_is_paid_minus_recovered()
+    {
         let claim = crate::claim::tests::claim();
-        let paid = Claim {
-            status: crate::eligibility::ClaimStatus::Paid,
+        let with = |status| Claim {
+            status,
             ..claim.clone()
         };
+        let paid = with(ClaimStatus::Paid);
+        let rejected = with(ClaimStatus::Rejected);
+        let mut recovered = with(ClaimStatus::Recovered);
+        recovered.recovery = Some(crate::claim::Recovery {
+            amount: Yuan::parse("100").unwrap(),
+            reason: "冒名".into(),
+            recovered: None,
+        });
         let county = CountyCode::parse("370902").unwrap();
-        let report = ProvinceReport::of(&county, [&claim, &claim, &paid]);
-        assert_eq!(report.rows.len(), 2);
-        assert_eq!(report.total_count, 3);
-        assert_eq!(report.total_amount, Yuan::parse("360").unwrap());
+        let report = ProvinceReport::of(&county, [&claim, &claim, &paid, &rejected, &recovered]);
+        assert_eq!(report.rows.len(), 4);
+        assert_eq!(report.total_count, 5);
+        // Paid out: the paid claim and the one recovered (120 + 120); recovered 100.
+        assert_eq!(report.paid_amount, Yuan::parse("240").unwrap());
+        assert_eq!(report.recovered_amount, Yuan::parse("100").unwrap());
+        assert_eq!(report.net_paid_amount, Yuan::parse("140").unwrap());
+        let submitted = &report.by_status[0];
+        assert_eq!((submitted.status, submitted.count), ("submitted", 2));
         let csv = String::from_utf8(report.to_csv()).unwrap();
         assert!(
             csv.contains("370902,migrant_worker,wljnpx,4-03-02-01,submitted,2020-03,2,240.00"),
             "{csv}"
         );
-        assert!(csv.ends_with("370902,TOTAL,,,,,3,360.00\n"), "{csv}");
+        assert!(csv.contains("370902,TOTAL,,,rejected,,1,120.00\n"), "{csv}");
+        assert!(
+            csv.ends_with(
+                "370902,PAID,,,,,,240.00\n370902,RECOVERED,,,,,,100.00\n370902,PAID_MINUS_RECOVERED,,,,,,140.00\n"
+            ),
+            "{csv}"
+        );
     }
 }

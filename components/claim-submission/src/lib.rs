@@ -2,6 +2,7 @@
 //! mini-program's main endpoint); the county reviews, approves or rejects, and pays; an admin
 //! reconciles what killed requests left (`/api/admin/reconcile`).
 
+mod payments;
 mod reconcile;
 mod report;
 mod review;
@@ -39,10 +40,21 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Post, [id, "withdraw"]) => trainee::withdraw(request, ctx, id),
         (Method::Post, [id, "approve"]) => review::approve(request, ctx, id),
         (Method::Post, [id, "reject"]) => review::reject(request, ctx, id),
-        (Method::Post, [id, "pay"]) => review::pay(request, ctx, id),
-        (_, [] | [_] | [_, "withdraw" | "approve" | "reject" | "pay"]) => {
-            Err(ApiError::method_not_allowed())
-        }
+        (Method::Post, [id, "pay"]) => payments::pay(request, ctx, id),
+        (Method::Post, [id, "payment-returned"]) => payments::payment_returned(request, ctx, id),
+        (Method::Put, [id, "payee"]) => payments::correct_payee(request, ctx, id),
+        (Method::Post, [id, "recovery"]) => payments::start_recovery(request, ctx, id),
+        (Method::Post, [id, "recovered"]) => payments::recovered(request, ctx, id),
+        (
+            _,
+            []
+            | [_]
+            | [
+                _,
+                "withdraw" | "approve" | "reject" | "pay" | "payment-returned" | "payee"
+                | "recovery" | "recovered",
+            ],
+        ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }
 }

@@ -10,7 +10,6 @@ use subsidy_rules::{
     claim::{Claim, ReviewQueue},
     eligibility::KeyGroupStatus,
     field,
-    payment::{Payment, PaymentInput},
 };
 
 const MAX_PAGE: usize = 100;
@@ -129,12 +128,39 @@ pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
         Some(n) => Some(bounded_text(n, 200).map_err(|r| ApiError::invalid(vec![r.at("note")]))?),
     };
     let change = ctx.change_by(&reviewer.sub);
+    let existing = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
+    recheck(ctx, &existing)?;
     let claim = ctx.store.update_claim(id, |current| {
         current
             .approved(change.clone(), note.clone())
             .map_err(refused)
     })?;
     Ok(json(200, &claim.masked()))
+}
+
+/// Before approval the claim is judged again on the facts as they are now (`Claim::recheck`):
+/// 422 `not_eligible` with every reason when they no longer hold.
+fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
+    if claim.status != subsidy_rules::eligibility::ClaimStatus::Submitted {
+        return Ok(());
+    }
+    let record = ctx.store.completion(&claim.platform_id, &claim.record_id)?;
+    let reasons = claim.recheck(record.as_ref(), &ctx.store.platforms()?);
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError {
+        kind: ErrorKind::Invalid,
+        reason: Reason::new(
+            "not_eligible",
+            format!("已不符合补贴条件（{}项），详见 details", reasons.len()),
+            format!(
+                "No longer eligible ({} reasons, listed in details)",
+                reasons.len()
+            ),
+        ),
+        details: reasons,
+    })
 }
 
 #[derive(Deserialize)]
@@ -190,15 +216,21 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
     let change = ctx.change_by(&reviewer.sub);
     let mut results = Vec::new();
     for id in input.claim_ids {
-        let outcome = ctx.store.update_claim(&id, |current| {
-            if current.key_group_status != KeyGroupStatus::Verified {
-                return Err(refused(Reason::new(
-                    "needs_individual_review",
-                    "重点群体身份未经登记核实，须逐件审核",
-                    "The key group is declared only: review this claim on its own",
-                )));
-            }
-            current.approved(change.clone(), None).map_err(refused)
+        let outcome = match ctx.store.claim(&id)? {
+            Some(existing) => recheck(ctx, &existing),
+            None => Err(ApiError::not_found()),
+        }
+        .and_then(|()| {
+            ctx.store.update_claim(&id, |current| {
+                if current.key_group_status != KeyGroupStatus::Verified {
+                    return Err(refused(Reason::new(
+                        "needs_individual_review",
+                        "重点群体身份未经登记核实，须逐件审核",
+                        "The key group is declared only: review this claim on its own",
+                    )));
+                }
+                current.approved(change.clone(), None).map_err(refused)
+            })
         });
         results.push(match outcome {
             Ok(_) => BulkResult {
@@ -219,19 +251,6 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
         });
     }
     Ok(json(200, &serde_json::json!({ "results": results })))
-}
-
-/// Finance marks an approved claim paid, from 就业补助资金.
-pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
-    let change = ctx.change_by(&finance.sub);
-    let claim = ctx.store.update_claim(id, |current| {
-        current
-            .paid(change.clone(), payment.clone())
-            .map_err(refused)
-    })?;
-    Ok(json(200, &claim))
 }
 
 #[derive(Deserialize)]

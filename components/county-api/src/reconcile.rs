@@ -45,6 +45,12 @@ pub enum Finding {
         record_id: String,
         invoice: String,
     },
+    /// A record still marked by an invoice that was cancelled (the cancel was cut short).
+    RecordBilledByCancelledInvoice {
+        platform_id: PlatformId,
+        record_id: String,
+        invoice: String,
+    },
     /// A trainee's course taken for billing by a build that died before marking any record.
     CourseHeldWithoutInvoice {
         platform_id: PlatformId,
@@ -115,9 +121,8 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                 number,
                 ..
             } => {
-                if ctx.store.invoice(number)?.is_some()
-                    || !months_checked.insert((platform_id.clone(), month.clone()))
-                {
+                let billing = ctx.store.invoice(number)?.is_some_and(|i| i.bills());
+                if billing || !months_checked.insert((platform_id.clone(), month.clone())) {
                     continue;
                 }
                 let mut records = ctx.store.completions_in_month(platform_id, month)?;
@@ -216,9 +221,9 @@ fn check_submission(
     Ok(())
 }
 
-/// What invoice builds that died left in a platform's month, once the grace has passed:
-/// records marked for an invoice that was never written (their courses are given back), and
-/// courses taken without any record marked. With `repair`, each is freed, so the next build
+/// What invoice builds that died, and cancelled invoices, left in a platform's month: records
+/// marked for an invoice that was never written (once the grace has passed) or that was
+/// cancelled (their courses are given back), and courses taken without any record marked. With `repair`, each is freed, so the next build
 /// bills it; `records` are updated to what is stored.
 pub fn interrupted_builds(
     ctx: &Context,
@@ -246,23 +251,33 @@ pub fn interrupted_builds(
             }
             continue;
         };
-        let exists = match invoices.get(&number) {
-            Some(exists) => *exists,
+        // None: no such invoice; Some(false): cancelled; Some(true): it bills the record.
+        let bills = match invoices.get(&number) {
+            Some(bills) => *bills,
             None => {
-                let exists = ctx.store.invoice(&number)?.is_some();
-                invoices.insert(number.clone(), exists);
-                exists
+                let bills = ctx.store.invoice(&number)?.map(|i| i.bills());
+                invoices.insert(number.clone(), bills);
+                bills
             }
         };
-        if !record.billing_interrupted(exists, ctx.now_unix()) {
-            continue;
-        }
-        findings.push(Found {
-            finding: Finding::RecordBilledByMissingInvoice {
+        let finding = match bills {
+            Some(true) => continue,
+            Some(false) => Finding::RecordBilledByCancelledInvoice {
                 platform_id: platform_id.clone(),
                 record_id: record.facts.record_id.clone(),
                 invoice: number.clone(),
             },
+            None if record.billing_interrupted(false, ctx.now_unix()) => {
+                Finding::RecordBilledByMissingInvoice {
+                    platform_id: platform_id.clone(),
+                    record_id: record.facts.record_id.clone(),
+                    invoice: number.clone(),
+                }
+            }
+            None => continue,
+        };
+        findings.push(Found {
+            finding,
             repaired: repair,
         });
         if !repair {

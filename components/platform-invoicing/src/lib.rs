@@ -42,6 +42,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Get, ["invoices", number, "csv"]) => invoices::csv(request, ctx, number),
         (Method::Post, ["invoices", number, "approve"]) => invoices::approve(request, ctx, number),
         (Method::Post, ["invoices", number, "pay"]) => invoices::pay(request, ctx, number),
+        (Method::Post, ["invoices", number, "cancel"]) => invoices::cancel(request, ctx, number),
         (
             _,
             ["credentials"]
@@ -51,7 +52,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             | ["completions", _, "void"]
             | ["invoices"]
             | ["invoices", _]
-            | ["invoices", _, "csv" | "approve" | "pay"],
+            | ["invoices", _, "csv" | "approve" | "pay" | "cancel"],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

@@ -322,6 +322,36 @@ fn no_mutated_request_gets_a_5xx() {
         ),
         (
             "POST",
+            format!("/api/claims/{claim}/payment-returned"),
+            json!({"reason": "账户已销户"}),
+            finance_auth(),
+        ),
+        (
+            "PUT",
+            format!("/api/claims/{claim}/payee"),
+            json!({"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行"}),
+            Box::new(|c: Call| c.bearer(&trainee(TRAINEE_A))),
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/recovery"),
+            json!({"reason": "冒名", "amount": "1.00"}),
+            reviewer_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/recovered"),
+            json!({"reference": "R-1", "paid_on": "2020-05-01"}),
+            finance_auth(),
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/cancel"),
+            json!({"reason": "有误"}),
+            finance_auth(),
+        ),
+        (
+            "POST",
             "/api/admin/reconcile".into(),
             json!({"repair": false, "after": 0, "limit": 50}),
             admin_auth(),

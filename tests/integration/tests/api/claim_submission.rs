@@ -610,13 +610,13 @@ async fn the_province_report_counts_and_sums_by_group_platform_occupation_status
         .send(&county)
         .await
         .json();
+    assert_eq!(report["total_count"], 2);
     assert_eq!(
-        (
-            report["total_count"].clone(),
-            report["total_amount"].clone()
-        ),
-        (json!(2), json!("240.00"))
+        report["by_status"][0],
+        json!({"status": "submitted", "count": 2, "amount": "240.00"})
     );
+    // Nothing paid yet: the headline (paid minus recovered) is zero, not what was claimed.
+    assert_eq!(report["net_paid_amount"], "0.00");
     assert_eq!(
         report["rows"][0],
         json!({"key_group": "migrant_worker", "platform_id": "wljnpx", "occupation": "4-03-02-01",
@@ -637,7 +637,8 @@ async fn the_province_report_counts_and_sums_by_group_platform_occupation_status
         rows[1],
         "370902,migrant_worker,wljnpx,4-03-02-01,submitted,2020-03,1,120.00"
     );
-    assert_eq!(rows[3], "370902,TOTAL,,,,,2,240.00");
+    assert_eq!(rows[3], "370902,TOTAL,,,submitted,,2,240.00");
+    assert_eq!(rows[6], "370902,PAID_MINUS_RECOVERED,,,,,,0.00");
     let bad = call("GET", "/api/claims/report?format=xml")
         .bearer(&finance())
         .send(&county)

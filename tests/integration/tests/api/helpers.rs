@@ -138,6 +138,11 @@ pub fn finance() -> String {
     token(Role::Finance, "op-finance")
 }
 
+/// A second finance officer: whoever approves an invoice does not pay it.
+pub fn second_finance() -> String {
+    token(Role::Finance, "op-finance-2")
+}
+
 pub fn trainee(id: &str) -> String {
     token(Role::Trainee, id)
 }

@@ -10,5 +10,6 @@ mod platform_invoicing;
 mod policy_lookup;
 mod reliability;
 mod replicas;
+mod reversals;
 mod routing;
 mod security;

@@ -642,7 +642,13 @@ async fn finance_approves_then_pays_and_every_step_is_recorded() {
         .await;
     assert_eq!(bad_pay.status, 422);
     assert_eq!(bad_pay.details().len(), 2);
-    let paid = pay(finance()).send(&county).await;
+    // Four eyes: the approver does not pay; another finance officer does.
+    let by_approver = pay(finance()).send(&county).await;
+    assert_eq!(
+        (by_approver.status, by_approver.error_code().as_str()),
+        (409, "four_eyes")
+    );
+    let paid = pay(second_finance()).send(&county).await;
     assert_eq!(paid.status, 200);
     let paid = paid.json();
     assert_eq!(paid["state"], "paid");
@@ -650,7 +656,7 @@ async fn finance_approves_then_pays_and_every_step_is_recorded() {
         paid["payment"],
         json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"})
     );
-    let again = pay(finance()).send(&county).await;
+    let again = pay(second_finance()).send(&county).await;
     assert_eq!((again.status, again.json()), (200, paid.clone()));
     let otherwise = call("POST", &format!("/api/platform/invoices/{number}/pay"))
         .bearer(&finance())
@@ -667,7 +673,7 @@ async fn finance_approves_then_pays_and_every_step_is_recorded() {
         [
             (Value::Null, json!("issued"), json!(platform.key_id)),
             (json!("issued"), json!("approved"), json!("op-finance")),
-            (json!("approved"), json!("paid"), json!("op-finance")),
+            (json!("approved"), json!("paid"), json!("op-finance-2")),
         ]
     );
 

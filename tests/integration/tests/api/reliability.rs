@@ -818,13 +818,13 @@ async fn an_invoice_build_and_its_approval_and_payment_killed_at_any_store_call_
         s.signed(call("POST", "/api/platform/invoices").json(&json!({"month": "2020-03"})))
     };
     let finance = |s: &Scene, number: &str, action: &str| {
-        let call = call("POST", &format!("/api/platform/invoices/{number}/{action}"));
-        let call = s.operator(call, Role::Finance);
+        let path = format!("/api/platform/invoices/{number}/{action}");
         match action {
-            "pay" => {
-                call.json(&json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"}))
-            }
-            _ => call,
+            // Another finance officer pays: the approver may not.
+            "pay" => call("POST", &path)
+                .bearer(&token_at(&s.county, Role::Finance, "op-finance-2"))
+                .json(&json!({"reference": "BANK-2020-0415-001", "paid_on": "2020-04-15"})),
+            _ => s.operator(call("POST", &path), Role::Finance),
         }
     };
     let invoices = async |s: &Scene| {

@@ -40,6 +40,8 @@ struct Fixture {
     p: Platform,
     q: Platform,
     trainee_b: String,
+    /// An invoice of platform Q, issued: for cancelling.
+    q_invoice: String,
 }
 
 impl Fixture {
@@ -106,11 +108,36 @@ async fn fixture() -> (Fixture, Claims, String, String) {
         .await
         .json();
     let invoice = invoice["invoice"]["number"].as_str().unwrap().to_owned();
+    // Approved by another finance officer, so that the finance caller below may pay it (and
+    // its approval is answered as the retry it then is).
+    let approved = call("POST", &format!("/api/platform/invoices/{invoice}/approve"))
+        .bearer(&second_finance())
+        .send(&county)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json());
+    verify_key_group(&county, &trainee_b).await;
+    report(
+        &county,
+        &q,
+        vec![record("q1", &trainee_b, "4-03-02-01", "2020-03-16")],
+    )
+    .await;
+    let q_invoice = call("POST", "/api/platform/invoices")
+        .json(&json!({"month": "2020-03"}))
+        .signed(&q.key_id, &q.secret)
+        .send(&county)
+        .await
+        .json();
+    let q_invoice = q_invoice["invoice"]["number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{q_invoice}"))
+        .to_owned();
     let fixture = Fixture {
         county,
         p,
         q,
         trainee_b,
+        q_invoice,
     };
     let claims = Claims {
         claim,
@@ -348,6 +375,44 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             format!("/api/claims/{claim}/pay"),
             Some(json!({"reference": "S-1", "paid_on": "2020-04-01"})),
             vec![Finance],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/payment-returned"),
+            Some(json!({"reason": "x"})),
+            vec![Finance],
+        ),
+        (
+            "PUT",
+            format!("/api/claims/{claim}/payee"),
+            Some(
+                json!({"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行"}),
+            ),
+            vec![TraineeA],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/pay"),
+            Some(json!({"reference": "S-2", "paid_on": "2020-04-02"})),
+            vec![Finance],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/recovery"),
+            Some(json!({"reason": "x", "amount": "1.00"})),
+            vec![Reviewer, Finance],
+        ),
+        (
+            "POST",
+            format!("/api/claims/{claim}/recovered"),
+            Some(json!({"reference": "R-1", "paid_on": "2020-05-01"})),
+            vec![Finance],
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{}/cancel", f.q_invoice),
+            Some(json!({"reason": "x"})),
+            vec![Finance, Admin],
         ),
         ("GET", "/api/claims/report".into(), None, OPERATORS.to_vec()),
         (

@@ -1,0 +1,267 @@
+//! What real life reverses: a payment the bank returns, an invoice cancelled before it is paid,
+//! money recovered from a claim wrongly paid; with four eyes on every payment, and approval
+//! judged again on the facts of the day.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn claim_call(id: &str, action: &str, token: &str) -> Call {
+    call("POST", &format!("/api/claims/{id}/{action}")).bearer(token)
+}
+
+fn payment(reference: &str) -> Value {
+    json!({"reference": reference, "paid_on": "2020-04-20"})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_returned_payment_is_paid_again_once_the_trainee_corrects_the_payee() {
+    let (county, _) = reported(1).await;
+    let id = claimed(&county, "r0").await;
+    // One person holding both roles approves and may not then pay.
+    let wang_reviews = token(Role::Reviewer, "op-wang");
+    let wang_pays = token(Role::Finance, "op-wang");
+    assert_eq!(
+        claim_call(&id, "approve", &wang_reviews)
+            .send(&county)
+            .await
+            .status,
+        200
+    );
+    let own = claim_call(&id, "pay", &wang_pays)
+        .json(&payment("SB-1"))
+        .send(&county)
+        .await;
+    assert_eq!((own.status, own.error_code().as_str()), (409, "four_eyes"));
+    let paid = claim_call(&id, "pay", &finance())
+        .json(&payment("SB-1"))
+        .send(&county)
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.json());
+
+    // The payee can be corrected only once a payment came back.
+    let new_payee =
+        json!({"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行"});
+    let correct = || {
+        call("PUT", &format!("/api/claims/{id}/payee"))
+            .bearer(&trainee(TRAINEE_A))
+            .json(&new_payee)
+    };
+    let early = correct().send(&county).await;
+    assert_eq!(
+        (early.status, early.error_code().as_str()),
+        (409, "payee_not_changeable")
+    );
+    let returned = claim_call(&id, "payment-returned", &finance())
+        .json(&json!({"reason": "社保卡已注销"}))
+        .send(&county)
+        .await;
+    assert_eq!(returned.status, 200, "{}", returned.json());
+    let body = returned.json();
+    assert_eq!(body["status"], "payment_returned");
+    assert_eq!(body["returned_payments"][0]["payment"]["reference"], "SB-1");
+    assert_eq!(body["returned_payments"][0]["reason"], "社保卡已注销");
+    let corrected = correct().send(&county).await;
+    assert_eq!(corrected.status, 200, "{}", corrected.json());
+    assert_eq!(corrected.json()["payee"]["account"], "************7890");
+
+    let again = claim_call(&id, "pay", &finance())
+        .json(&payment("SB-2"))
+        .send(&county)
+        .await;
+    assert_eq!(again.status, 200, "{}", again.json());
+    let claim = again.json();
+    assert_eq!(claim["status"], "paid");
+    assert_eq!(claim["payment"]["reference"], "SB-2");
+    // Finance sees the whole corrected account; every step is in the history.
+    assert_eq!(claim["payee"]["account"], "6222021234567890");
+    let steps: Vec<(Value, Value)> = transitions(&claim)
+        .into_iter()
+        .map(|(from, to, _)| (from, to))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("submitted")),
+            (json!("submitted"), json!("approved")),
+            (json!("approved"), json!("paid")),
+            (json!("paid"), json!("payment_returned")),
+            (json!("payment_returned"), json!("payment_returned")),
+            (json!("payment_returned"), json!("paid")),
+        ]
+    );
+    // The allowance went out once: the report counts it paid once.
+    let report = call("GET", "/api/claims/report")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(report["paid_amount"], "120.00");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn money_recovered_is_tracked_keeps_the_limits_used_and_is_netted_in_the_report() {
+    let (county, _) = reported(2).await;
+    let id = claimed(&county, "r0").await;
+    claim_call(&id, "approve", &reviewer()).send(&county).await;
+    claim_call(&id, "pay", &finance())
+        .json(&payment("SB-1"))
+        .send(&county)
+        .await;
+    let too_much = claim_call(&id, "recovery", &reviewer())
+        .json(&json!({"reason": "冒名顶替", "amount": "120.01"}))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (too_much.status, too_much.error_code().as_str()),
+        (422, "invalid_recovery_amount")
+    );
+    let recovering = claim_call(&id, "recovery", &reviewer())
+        .json(&json!({"reason": "冒名顶替", "amount": "120.00"}))
+        .send(&county)
+        .await;
+    assert_eq!(recovering.status, 200, "{}", recovering.json());
+    assert_eq!(recovering.json()["status"], "recovering");
+    let recovered = claim_call(&id, "recovered", &finance())
+        .json(&payment("RECOVER-1"))
+        .send(&county)
+        .await;
+    assert_eq!(recovered.status, 200, "{}", recovered.json());
+    assert_eq!(
+        recovered.json()["recovery"]["recovered"]["reference"],
+        "RECOVER-1"
+    );
+
+    let report = call("GET", "/api/claims/report")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        (
+            &report["paid_amount"],
+            &report["recovered_amount"],
+            &report["net_paid_amount"]
+        ),
+        (&json!("120.00"), &json!("120.00"), &json!("0.00"))
+    );
+    // The recovered claim still holds its course: the same course again is refused.
+    let mut again = record("r9", TRAINEE_A, "4-03-02-01", "2020-03-20");
+    again["certificate_number"] = json!("CERT-r9");
+    let platform = credential(&county, "wljnpx").await;
+    report_records(&county, &platform, vec![again]).await;
+    let refused = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r9")).await;
+    assert_eq!(refused.details()[0].0, "occupation_level_already_claimed");
+    recount_is_clean(&county).await;
+}
+
+async fn report_records(county: &County, platform: &Platform, records: Vec<Value>) {
+    let reply = report(county, platform, records).await;
+    assert!(
+        outcomes(&reply).iter().all(|o| o == "accepted"),
+        "{}",
+        reply.json()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_invoice_frees_its_lines_for_the_next_invoice() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    report_records(
+        &county,
+        &platform,
+        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let issue = || {
+        call("POST", "/api/platform/invoices")
+            .json(&json!({"month": "2020-03"}))
+            .signed(&platform.key_id, &platform.secret)
+    };
+    let first = issue().send(&county).await.json();
+    let number = first["invoice"]["number"].as_str().unwrap().to_owned();
+    let cancel = |number: &str| {
+        call("POST", &format!("/api/platform/invoices/{number}/cancel"))
+            .bearer(&finance())
+            .json(&json!({"reason": "地方标准有误"}))
+    };
+    let cancelled = cancel(&number).send(&county).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.json());
+    let body = cancelled.json();
+    assert_eq!(body["state"], "cancelled");
+    assert_eq!(body["transitions"][1]["reason"], "地方标准有误");
+    let record = call("GET", "/api/platform/completions/a")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(record["state"], "reported", "{record}");
+
+    // The line is billable again, and billed once by the next invoice.
+    let second = issue().send(&county).await;
+    assert_eq!(second.status, 201, "{}", second.json());
+    let second_number = second.json()["invoice"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(second_number, number);
+    assert_eq!(second.json()["invoice"]["total"], "200.00");
+    // A paid invoice is not cancelled.
+    call(
+        "POST",
+        &format!("/api/platform/invoices/{second_number}/approve"),
+    )
+    .bearer(&finance())
+    .send(&county)
+    .await;
+    call(
+        "POST",
+        &format!("/api/platform/invoices/{second_number}/pay"),
+    )
+    .bearer(&second_finance())
+    .json(&payment("BANK-1"))
+    .send(&county)
+    .await;
+    let late = cancel(&second_number).send(&county).await;
+    assert_eq!(
+        (late.status, late.error_code().as_str()),
+        (409, "invalid_transition")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_judges_the_claim_again_on_the_facts_of_the_day() {
+    let (county, _) = reported(1).await;
+    // Registry-verified: approvable in bulk, but for the re-check.
+    verify_key_group(&county, TRAINEE_A).await;
+    let id = claimed(&county, "r0").await;
+    // The platform is suspended after the claim was made (the register is the county's).
+    let suspended = call("PUT", "/api/policy/platforms/wljnpx")
+        .bearer(&admin())
+        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"}))
+        .send(&county)
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.json());
+    let approve = claim_call(&id, "approve", &reviewer()).send(&county).await;
+    assert_eq!(
+        (approve.status, approve.error_code().as_str()),
+        (422, "not_eligible")
+    );
+    assert_eq!(approve.details()[0].0, "platform_not_approved");
+    let bulk = call("POST", "/api/claims/bulk-approve")
+        .bearer(&reviewer())
+        .json(&json!({"claim_ids": [id]}))
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(bulk["results"][0]["approved"], false, "{bulk}");
+    assert_eq!(
+        bulk["results"][0]["reason"]["code"], "not_eligible",
+        "{bulk}"
+    );
+    let claim = claims_of(&county, TRAINEE_A).await;
+    assert_eq!(claim[0]["status"], "submitted");
+}
