@@ -43,6 +43,19 @@ pub struct TokenClaims {
     pub iat: i64,
     /// Expires at, seconds since the Unix epoch.
     pub exp: i64,
+    /// Not valid before, seconds since the Unix epoch (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+/// The longest a token may live (`exp - iat`), by who holds it (decision): an operator's a
+/// working day, a trainee's a week (a phone stays signed in). A token issued for longer is
+/// refused, whatever its signature.
+pub fn max_token_lifetime(role: Role) -> i64 {
+    match role {
+        Role::Trainee => 7 * 24 * 3600,
+        _ => 12 * 3600,
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,6 +88,8 @@ pub enum TokenRefusal {
     SignatureInvalid,
     Expired,
     NotYetValid,
+    /// Issued to live longer than `max_token_lifetime` allows.
+    LivesTooLong,
 }
 
 impl TokenRefusal {
@@ -97,8 +112,13 @@ impl TokenRefusal {
             ),
             TokenRefusal::NotYetValid => Reason::new(
                 "token_not_yet_valid",
-                "登录凭证签发时间晚于当前时间",
-                "The bearer token is issued in the future",
+                "登录凭证尚未生效",
+                "The bearer token is not valid yet (issued in the future, or before its nbf)",
+            ),
+            TokenRefusal::LivesTooLong => Reason::new(
+                "token_lifetime_too_long",
+                "登录凭证有效期过长，请重新登录",
+                "The bearer token was issued to live longer than allowed; sign in again",
             ),
         }
     }
@@ -147,8 +167,15 @@ pub fn verify_token(
     if now_unix >= claims.exp {
         return Err(TokenRefusal::Expired);
     }
-    if claims.iat > now_unix + LEEWAY_SECONDS {
+    if claims.iat > now_unix + LEEWAY_SECONDS
+        || claims
+            .nbf
+            .is_some_and(|nbf| nbf > now_unix + LEEWAY_SECONDS)
+    {
         return Err(TokenRefusal::NotYetValid);
+    }
+    if claims.exp - claims.iat > max_token_lifetime(claims.role) {
+        return Err(TokenRefusal::LivesTooLong);
     }
     Ok(claims)
 }
@@ -173,7 +200,41 @@ mod tests {
             role,
             iat: 1_000,
             exp: 2_000,
+            nbf: None,
         }
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf_and_when_issued_to_live_too_long() {
+        let early = TokenClaims {
+            nbf: Some(1_500),
+            ..claims(Role::Admin)
+        };
+        let token = sign_token(&early, SECRET);
+        assert_eq!(
+            verify_token(&token, SECRET, 1_200).unwrap_err(),
+            TokenRefusal::NotYetValid
+        );
+        assert!(verify_token(&token, SECRET, 1_500).is_ok());
+        let day = 24 * 3600;
+        let long = |role: Role, lifetime: i64| {
+            let claims = TokenClaims {
+                role,
+                exp: 1_000 + lifetime,
+                ..claims(role)
+            };
+            verify_token(&sign_token(&claims, SECRET), SECRET, 1_100)
+        };
+        assert!(long(Role::Finance, 12 * 3600).is_ok());
+        assert_eq!(
+            long(Role::Finance, 12 * 3600 + 1).unwrap_err(),
+            TokenRefusal::LivesTooLong
+        );
+        assert!(long(Role::Trainee, 7 * day).is_ok());
+        assert_eq!(
+            long(Role::Trainee, 30 * day).unwrap_err(),
+            TokenRefusal::LivesTooLong
+        );
     }
 
     #[test]

@@ -230,6 +230,15 @@ pub struct ClaimPayment {
     pub fund: String,
 }
 
+/// Whether an id from a path can be a claim's (`c-` and hex, as `Submission` ids are made):
+/// anything else is not found, and never reaches a store key.
+pub fn plausible_claim_id(id: &str) -> bool {
+    id.len() <= 40
+        && id
+            .strip_prefix("c-")
+            .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A payment the bank returned, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReturnedPayment {

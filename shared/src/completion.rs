@@ -56,7 +56,9 @@ pub fn parse_record_id(input: &str) -> Result<String, Reason> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     // A record id travels into store keys, logs and CSV files: it must not carry a person's
     // resident ID (a platform numbering records by it).
-    let holds_resident_id = input.len() >= 18
+    // (Only an id of ASCII characters is searched: byte windows are then characters.)
+    let holds_resident_id = ok
+        && input.len() >= 18
         && (0..=input.len() - 18).any(|i| ResidentId::parse(&input[i..i + 18]).is_ok());
     if ok && holds_resident_id {
         return Err(Reason::new(
@@ -765,6 +767,13 @@ pub(crate) mod tests {
         let not_an_id = format!("{}{other}", &id[..17]);
         assert!(parse_record_id(&not_an_id).is_ok());
         assert!(parse_record_id("WL-2020-000123").is_ok());
+        // Not ASCII: refused for its characters, never sliced inside one.
+        assert_eq!(
+            parse_record_id("记录编号记录编号记录编号记录编号记录编号")
+                .unwrap_err()
+                .code,
+            "invalid_record_id"
+        );
     }
 
     #[test]

@@ -36,6 +36,15 @@ pub struct CredentialView<'a> {
     pub usable: bool,
 }
 
+/// Whether a key id from a header or a path can be one we issued (`pk_` and hex): anything
+/// else is unknown without a store read, and never reaches a store key.
+pub fn plausible_key_id(key_id: &str) -> bool {
+    key_id.len() <= 40
+        && key_id
+            .strip_prefix("pk_")
+            .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 impl Credential {
     pub fn check_usable(&self, now_unix: i64) -> Result<(), Reason> {
         if self.revoked.is_some() {
@@ -75,6 +84,14 @@ impl Credential {
         now_unix: i64,
     ) -> Result<Credential, Reason> {
         self.check_usable(now_unix)?;
+        // Rotated already, and still in its overlap: one successor only.
+        if let Some(successor) = &self.replaced_by {
+            return Err(Reason::new(
+                "key_already_rotated",
+                format!("该密钥已轮换，新密钥为 {successor}；请轮换新密钥"),
+                format!("This key was rotated already to {successor}; rotate that one instead"),
+            ));
+        }
         if !(0..=MAX_ROTATION_OVERLAP_MINUTES).contains(&overlap_minutes) {
             return Err(Reason::new(
                 "invalid_overlap",

@@ -201,6 +201,15 @@ pub fn course_hold_abandoned(
     marked_records == 0 && intent.is_none_or(|i| now - i.at >= crate::IN_FLIGHT_GRACE_SECONDS)
 }
 
+/// Whether a number from a path can be an invoice's (`invoice_number`'s shape, bounded):
+/// anything else is not found, and never reaches a store key.
+pub fn plausible_invoice_number(number: &str) -> bool {
+    (1..=80).contains(&number.len())
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// An invoice's number: county, platform, month of the assessments (`YYYYMM`) and the
 /// platform's sequence in that month, e.g. `370902-wljnpx-202003-1`.
 pub fn invoice_number(
@@ -354,20 +363,21 @@ impl Invoice {
             "amount",
         ];
         out.write_record(header).expect("in-memory CSV");
+        let text = |s: &str| crate::export::spreadsheet_text(s).into_owned();
         let head = [
-            self.number.as_str(),
-            self.county.as_str(),
-            self.platform_id.as_str(),
-            &self.platform_name,
-            &self.period,
-            &self.fund,
+            self.number.clone(),
+            self.county.to_string(),
+            self.platform_id.to_string(),
+            text(&self.platform_name),
+            self.period.clone(),
+            text(&self.fund),
         ];
         let state = self.state.as_str();
         for line in &self.lines {
             let row = [
                 line.record_id.clone(),
                 line.trainee.clone(),
-                line.trainee_name.clone(),
+                text(&line.trainee_name),
                 line.occupation.to_string(),
                 line.level.code().to_owned(),
                 line.study_hours.value().to_string(),
@@ -376,11 +386,7 @@ impl Invoice {
                 line.share.to_string(),
                 line.amount.to_string(),
             ];
-            let record = head
-                .iter()
-                .map(|s| s.to_string())
-                .chain([state.to_owned()])
-                .chain(row);
+            let record = head.iter().cloned().chain([state.to_owned()]).chain(row);
             out.write_record(record.collect::<Vec<_>>())
                 .expect("in-memory CSV");
         }

@@ -11,6 +11,7 @@ mod county;
 pub mod credentials;
 pub mod dates;
 pub mod eligibility;
+pub mod export;
 pub mod invoice;
 pub mod journal;
 mod key_group;

@@ -32,8 +32,9 @@
 //! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission          |
 //! | index `{county}:queue:{review|verified}`       | claim ids waiting for a reviewer          |
 //!
-//! A lease is a `LeaseRecord` at `{base}:lease` and holder counters `{base}` (generation 0)
-//! and `{base}:g{n}` (`lease`).
+//! A lease (`lease`) is counters and single-writer values under its base: `{base}:gen` (the
+//! generation), holder counters `{base}` (generation 0) and `{base}:g{n}`, `{base}:at{n}`
+//! (when generation n was taken) and `{base}:superseded{n}`.
 //!
 //! An index is a counter `{base}:n` taken by atomic increment and slots `{base}:{1..=n}`
 //! holding one entry each (JSON string). A slot may be missing (a writer died between taking
@@ -50,9 +51,9 @@ pub struct Lease {
 }
 
 impl Lease {
-    /// The `LeaseRecord`: current generation and when it was taken.
-    pub fn record(&self) -> String {
-        format!("{}:lease", self.base)
+    /// Counter: the current generation (0 at first; each release or supersession adds one).
+    pub fn generation(&self) -> String {
+        format!("{}:gen", self.base)
     }
 
     /// Counter of requests that tried to take generation `g`; the first holds it. Generation
@@ -62,6 +63,16 @@ impl Lease {
             0 => self.base.clone(),
             g => format!("{}:g{g}", self.base),
         }
+    }
+
+    /// When generation `g` was taken (Unix seconds): written by its holder alone.
+    pub fn taken_at(&self, generation: u64) -> String {
+        format!("{}:at{generation}", self.base)
+    }
+
+    /// Counter: the one request that moves past a dead holder of generation `g`.
+    pub fn superseded(&self, generation: u64) -> String {
+        format!("{}:superseded{generation}", self.base)
     }
 }
 
@@ -267,7 +278,7 @@ mod tests {
             claims_in_year(&county, &person, 2020),
             claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
             idempotency(&county, &person, &"k".repeat(64)).holders(u64::MAX),
-            idempotency(&county, &person, &"k".repeat(64)).record(),
+            idempotency(&county, &person, &"k".repeat(64)).superseded(u64::MAX),
             person_places(&county, &person).holders(u64::MAX),
             journal(&county).slot(u64::MAX),
             claim_queue(&county, crate::claim::ReviewQueue::Verified).slot(u64::MAX),

@@ -28,6 +28,16 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let segments = request
         .segments_after("/api/claims")
         .ok_or_else(ApiError::not_found)?;
+    // A claim id from the path is checked for its shape before it reaches a store key.
+    if let [id, ..] = segments.as_slice()
+        && !matches!(
+            *id,
+            "completions" | "queue" | "bulk-approve" | "recount" | "report"
+        )
+        && !subsidy_rules::claim::plausible_claim_id(id)
+    {
+        return Err(ApiError::not_found());
+    }
     match (&request.method, segments.as_slice()) {
         (Method::Get, ["completions"]) => trainee::completions(request, ctx),
         (Method::Post, []) => trainee::submit(request, ctx),

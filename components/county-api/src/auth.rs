@@ -150,13 +150,17 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
     let timestamp = header("x-timestamp")?;
     let nonce = header("x-nonce")?;
     let signature = header("x-signature")?;
-    let credential = store.credential(key_id)?.ok_or_else(|| {
+    let unknown = || {
         signature_refused(Reason::new(
             "key_unknown",
             "平台密钥不存在",
             "No such API key",
         ))
-    })?;
+    };
+    if !subsidy_rules::credentials::plausible_key_id(key_id) {
+        return Err(unknown());
+    }
+    let credential = store.credential(key_id)?.ok_or_else(unknown)?;
     credential.check_usable(now).map_err(signature_refused)?;
     let method = request.method.to_string();
     let parts = SignedParts {
@@ -170,6 +174,21 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
     parts
         .verify(&credential.secret, signature, now)
         .map_err(signature_refused)?;
+    // A platform the county suspended acts no more, whatever keys it holds.
+    let register = store.platforms()?;
+    if register
+        .find(&credential.platform_id)
+        .is_none_or(|p| p.status != subsidy_rules::platforms::PlatformStatus::Approved)
+    {
+        return Err(ApiError::new(
+            ErrorKind::Forbidden,
+            Reason::new(
+                "platform_suspended",
+                "该平台已被暂停或不在本县平台名录中，请求不予受理",
+                "This platform is suspended or not on the county's register; its requests are refused",
+            ),
+        ));
+    }
     if !store.first_use_of_nonce(key_id, nonce)? {
         return Err(signature_refused(Reason::new(
             "nonce_reused",

@@ -61,11 +61,19 @@ impl CountyConfig {
                 "county {county} is outside the provinces this policy covers"
             )));
         }
+        let operator_token_secret = secret("operator_token_secret")?;
+        let trainee_token_secret = secret("trainee_token_secret")?;
+        // One secret for both would let a trainee's identity service mint operator tokens.
+        if operator_token_secret == trainee_token_secret {
+            return Err(misconfigured(
+                "operator_token_secret and trainee_token_secret must differ".into(),
+            ));
+        }
         Ok(CountyConfig {
             county,
             county_name: variable("county_name")?,
-            operator_token_secret: secret("operator_token_secret")?,
-            trainee_token_secret: secret("trainee_token_secret")?,
+            operator_token_secret,
+            trainee_token_secret,
             person_key_secret: secret("person_key_secret")?,
         })
     }

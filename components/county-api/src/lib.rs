@@ -157,3 +157,37 @@ pub fn json_revision<T: Serialize>(body: &T, revision: u64) -> Response {
     response.set_header("etag", format!("\"{revision}\""));
     response
 }
+
+/// A county table for anyone who asks: operators see who changed what; anyone else sees when,
+/// not who (operator account names are not public).
+pub fn public_table<T: Serialize>(
+    request: &ApiRequest,
+    ctx: &Context,
+    body: &T,
+    revision: u64,
+) -> Response {
+    let everyone = [Role::Admin, Role::Reviewer, Role::Finance];
+    if ctx.require_operator(request, &everyone).is_ok() {
+        return json_revision(body, revision);
+    }
+    let mut value = serde_json::to_value(body).expect("response bodies serialize");
+    hide_who_changed(&mut value);
+    json_revision(&value, revision)
+}
+
+fn hide_who_changed(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                match field {
+                    serde_json::Value::Object(change) if name == "changed" => {
+                        change.remove("by");
+                    }
+                    other => hide_who_changed(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(hide_who_changed),
+        _ => {}
+    }
+}

@@ -24,7 +24,6 @@ use subsidy_rules::{
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     invoice::{BillingIntent, Invoice},
     journal::JournalEntry,
-    lease::LeaseRecord,
     store_keys,
     store_keys::{Index, Lease},
 };
@@ -631,77 +630,60 @@ impl Store {
         result
     }
 
-    /// Takes a lease; `None` when another request holds it. The record is marked taken, with
-    /// the time, before the holder counter is taken, so that a held lease always has a clock
-    /// to expire by, whenever its holder dies.
+    /// Takes a lease; `None` when another request holds it. Every part of a lease is a
+    /// counter or a value with one writer, so no first write can race another: the current
+    /// generation (`gen`, only ever incremented), one holder counter per generation (the
+    /// increment that finds it free holds it) and when that generation was taken.
     fn take_lease(&self, lease: &Lease, now: i64) -> Result<Option<HeldLease>, ApiError> {
-        let mut generation = 0;
-        let record = self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
-            let current = current.unwrap_or(LeaseRecord::never_taken());
-            generation = current.generation;
-            // A held lease keeps its clock: attempts must not keep a dead holder alive.
-            Ok(match current.taken_at {
-                None => LeaseRecord::taken(generation, now),
-                Some(_) => current,
-            })
-        })?;
+        let generation = self.counter(&lease.generation())?;
+        // The clock first: a holder killed right after taking the counter has one to expire
+        // by. Only the first try of a generation starts it (retries must not keep a dead
+        // holder alive); concurrent first tries write times a moment apart.
+        let clock = lease.taken_at(generation);
+        if self.get_json::<i64>(&clock)?.is_none() {
+            self.set_json(&clock, &now)?;
+        }
         if !self.take_once(&lease.holders(generation))? {
             return Ok(None);
         }
-        let held = HeldLease {
+        Ok(Some(HeldLease {
             lease: lease.clone(),
             generation,
-        };
-        // The clock was started by a taker that died before taking the counter: restart it.
-        if record.taken_at != Some(now) {
-            let restarted = self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
-                Ok(match current {
-                    Some(r) if r.generation != generation => r,
-                    _ => LeaseRecord::taken(generation, now),
-                })
-            });
-            if let Err(error) = restarted {
-                let _ = self.release_lease(&held);
-                return Err(error);
-            }
-        }
-        Ok(Some(held))
+        }))
     }
 
-    /// Takes a lease whose holder is presumed dead (`LeaseRecord::expired`); `None` when it
-    /// is not, or another request superseded it first.
+    /// Takes a lease whose holder is presumed dead (`lease::expired`); `None` when it is
+    /// not, or another request superseded it first. A lease with no clock (taken by an earlier
+    /// version of the app) gets its clock started now.
     fn supersede_lease(&self, lease: &Lease, now: i64) -> Result<Option<HeldLease>, ApiError> {
-        let mut moved_to = None;
-        self.update_json(&lease.record(), |current: Option<LeaseRecord>| {
-            moved_to = None;
-            let current = current.unwrap_or(LeaseRecord::taken(0, now));
-            if !current.expired(now) {
-                return Ok(current);
+        let generation = self.counter(&lease.generation())?;
+        if self.counter(&lease.holders(generation))? == 0 {
+            return Ok(None);
+        }
+        match self.get_json::<i64>(&lease.taken_at(generation))? {
+            None => {
+                self.set_json(&lease.taken_at(generation), &now)?;
+                Ok(None)
             }
-            let next = current.superseded(now);
-            moved_to = Some(next.generation);
-            Ok(next)
-        })?;
-        match moved_to {
-            Some(generation) if self.take_once(&lease.holders(generation))? => {
-                Ok(Some(HeldLease {
-                    lease: lease.clone(),
-                    generation,
-                }))
+            Some(at) if subsidy_rules::lease::expired(at, now) => {
+                // One request moves past the dead holder's generation.
+                if !self.take_once(&lease.superseded(generation))? {
+                    return Ok(None);
+                }
+                self.add(&lease.generation(), 1)?;
+                self.take_lease(lease, now)
             }
-            _ => Ok(None),
+            Some(_) => Ok(None),
         }
     }
 
-    /// Gives a lease back: the next generation is free to take.
+    /// Gives a lease back: the next generation is free to take. A holder superseded meanwhile
+    /// (presumed dead, yet alive) gives back nothing.
     fn release_lease(&self, held: &HeldLease) -> Result<(), ApiError> {
-        self.update_json(&held.lease.record(), |current: Option<LeaseRecord>| {
-            Ok(match current {
-                Some(r) if r.generation != held.generation => r,
-                _ => LeaseRecord::released(held.generation),
-            })
-        })
-        .map(drop)
+        if self.counter(&held.lease.generation())? == held.generation {
+            self.add(&held.lease.generation(), 1)?;
+        }
+        Ok(())
     }
 
     /// Takes an idempotency key for a submission; `None` when another submission holds it
@@ -741,10 +723,10 @@ impl Store {
         now: i64,
     ) -> Result<bool, ApiError> {
         let lease = store_keys::idempotency(&self.county, person, key);
-        let record: Option<LeaseRecord> = self.get_json(&lease.record())?;
-        let generation = record.map_or(0, |r| r.generation);
+        let generation = self.counter(&lease.generation())?;
         let taken = self.counter(&lease.holders(generation))? > 0;
-        Ok(taken && record.is_some_and(|r| r.expired(now)))
+        let at = self.get_json::<i64>(&lease.taken_at(generation))?;
+        Ok(taken && at.is_some_and(|at| subsidy_rules::lease::expired(at, now)))
     }
 
     /// Records what a multi-step write is about to do (`journal`).

@@ -123,11 +123,19 @@ pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
     old.rotated(&fresh.key_id, input.overlap_minutes, now)
         .map_err(rotation_refused)?;
     ctx.store.insert_credential(&fresh)?;
-    ctx.store.update_credential(key_id, |current| {
+    let rotated = ctx.store.update_credential(key_id, |current| {
         current
             .rotated(&fresh.key_id, input.overlap_minutes, now)
             .map_err(rotation_refused)
-    })?;
+    });
+    if let Err(refusal) = rotated {
+        // A concurrent rotation won: the key made here is revoked before anyone sees its
+        // secret, so the old key has one live successor.
+        let change = ctx.change_by(&admin.sub);
+        ctx.store
+            .update_credential(&fresh.key_id, |c| Ok(c.revoked(change.clone())))?;
+        return Err(refusal);
+    }
     Ok(issued_response(&fresh))
 }
 

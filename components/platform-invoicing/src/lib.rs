@@ -20,6 +20,17 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let segments = request
         .segments_after("/api/platform")
         .ok_or_else(ApiError::not_found)?;
+    // Ids from the path are checked for their shape before they reach a store key.
+    let plausible = match segments.as_slice() {
+        ["credentials", key_id, ..] => subsidy_rules::credentials::plausible_key_id(key_id),
+        ["invoices", number, ..] if *number != "preview" => {
+            subsidy_rules::invoice::plausible_invoice_number(number)
+        }
+        _ => true,
+    };
+    if !plausible {
+        return Err(ApiError::not_found());
+    }
     match (&request.method, segments.as_slice()) {
         (Method::Post, ["credentials"]) => credentials::issue(request, ctx),
         (Method::Get, ["credentials"]) => credentials::list(request, ctx),

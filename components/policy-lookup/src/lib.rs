@@ -21,7 +21,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     match (&request.method, segments.as_slice()) {
         (Method::Get, []) => policy::current(ctx),
         (Method::Get, ["versions", id]) => policy::version(ctx, id),
-        (Method::Get, ["platforms"]) => platforms::list(ctx),
+        (Method::Get, ["platforms"]) => platforms::list(request, ctx),
         (Method::Put, ["platforms"]) => platforms::replace(request, ctx),
         (Method::Put, ["platforms", id]) => platforms::put_one(request, ctx, id),
         (Method::Get, ["standards"]) => standards::list(request, ctx),

@@ -1,6 +1,6 @@
 //! The register of approved online training platforms.
 
-use county_api::{ApiError, ApiRequest, Context, json_revision};
+use county_api::{ApiError, ApiRequest, Context, json_revision, public_table};
 use serde::Deserialize;
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -15,9 +15,9 @@ struct Replacement {
     platforms: Vec<PlatformInput>,
 }
 
-pub fn list(ctx: &Context) -> Result<Response, ApiError> {
+pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let register = ctx.store.platforms()?;
-    Ok(json_revision(&register, register.revision))
+    Ok(public_table(request, ctx, &register, register.revision))
 }
 
 pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {

@@ -1,6 +1,6 @@
 //! The county's training-subsidy standards per occupation and level.
 
-use county_api::{ApiError, ApiRequest, Context, json_revision};
+use county_api::{ApiError, ApiRequest, Context, json_revision, public_table};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -69,7 +69,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         changed: table.changed.as_ref(),
         standards: table.filtered(occupation.as_deref(), level),
     };
-    Ok(json_revision(&listing, table.revision))
+    Ok(public_table(request, ctx, &listing, table.revision))
 }
 
 pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {

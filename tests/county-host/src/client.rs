@@ -25,6 +25,7 @@ pub fn mint_token(
         role,
         iat: issued_at,
         exp: issued_at + ttl_seconds,
+        nbf: None,
     };
     sign_token(&claims, secret)
 }

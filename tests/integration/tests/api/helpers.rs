@@ -244,7 +244,7 @@ pub async fn recount_is_clean(county: &County) {
         .json(&json!({"resident_id": TRAINEE_A}))
         .send(county)
         .await;
-    assert_eq!(recount.status, 200);
+    assert_eq!(recount.status, 200, "{}", recount.json());
     for counter in recount.json()["counters"].as_array().unwrap() {
         assert_eq!(
             counter["was"], counter["is"],

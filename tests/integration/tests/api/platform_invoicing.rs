@@ -202,9 +202,23 @@ async fn a_rotated_key_keeps_working_for_the_overlap_only() {
         (expired.status, expired.error_code().as_str()),
         (401, "key_expired")
     );
-    let too_long = call(
+    // The old key, in its overlap, was rotated once: it gets no second successor.
+    let twice = call(
         "POST",
         &format!("/api/platform/credentials/{}/rotate", old.key_id),
+    )
+    .bearer(&admin())
+    .json(&json!({"overlap_minutes": 10}))
+    .send(&county)
+    .await;
+    assert_eq!(
+        (twice.status, twice.error_code().as_str()),
+        (409, "key_already_rotated")
+    );
+    let spare = credential(&county, "wljnpx").await;
+    let too_long = call(
+        "POST",
+        &format!("/api/platform/credentials/{}/rotate", spare.key_id),
     )
     .bearer(&admin())
     .json(&json!({"overlap_minutes": 100000}))
@@ -213,6 +227,28 @@ async fn a_rotated_key_keeps_working_for_the_overlap_only() {
     assert_eq!(
         (too_long.status, too_long.error_code().as_str()),
         (422, "invalid_overlap")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_suspended_platform_is_refused_whatever_keys_it_holds() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let list = || {
+        call("GET", "/api/platform/completions?month=2020-03")
+            .signed(&platform.key_id, &platform.secret)
+    };
+    assert_eq!(list().send(&county).await.status, 200);
+    let suspended = call("PUT", "/api/policy/platforms/wljnpx")
+        .bearer(&admin())
+        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"}))
+        .send(&county)
+        .await;
+    assert_eq!(suspended.status, 200);
+    let refused = list().send(&county).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (403, "platform_suspended")
     );
 }
 
@@ -843,4 +879,26 @@ async fn impossible_hours_future_dates_and_ids_holding_a_resident_id_are_refused
         .await
         .json();
     assert_eq!(listed["records"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_looks_like_a_formula_reaches_the_invoice_csv_as_text() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    let mut sent = record("a", TRAINEE_A, "4-03-02-01", "2020-03-15");
+    sent["trainee"]["name"] = json!("=HYPERLINK(\"http://evil.example\",\"张三\")");
+    report(&county, &platform, vec![sent]).await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let number = issue(&county, &platform, "2020-03").await.json()["invoice"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let csv = call("GET", &format!("/api/platform/invoices/{number}/csv"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    assert!(text.contains(",\"'=HYPERLINK("), "{text}");
+    assert!(!text.contains(",\"=HYPERLINK("), "{text}");
 }

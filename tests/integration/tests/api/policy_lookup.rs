@@ -100,7 +100,15 @@ async fn admins_change_the_register_and_the_change_records_who_and_when() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.json());
     assert_eq!(reply.header("etag"), Some("\"1\""));
+    // Anyone sees when it changed; only operators see who changed it.
+    let public = call("GET", "/api/policy/platforms")
+        .send(&county)
+        .await
+        .json();
+    assert!(public["changed"]["at"].is_string(), "{public}");
+    assert!(!public.to_string().contains("op-admin"), "{public}");
     let register = call("GET", "/api/policy/platforms")
+        .bearer(&reviewer())
         .send(&county)
         .await
         .json();

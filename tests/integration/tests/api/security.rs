@@ -479,3 +479,59 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_county_misconfigured_with_one_secret_for_both_issuers_serves_nothing() {
+    let mut vars = variables("370902");
+    vars.insert("trainee_token_secret".into(), OPERATOR_SECRET.into());
+    let county = County {
+        host: county_host::Host::new(app(), fresh_store(), &vars).unwrap(),
+    };
+    let reply = call("GET", "/api/policy").send(&county).await;
+    assert_eq!(
+        (reply.status, reply.error_code().as_str()),
+        (500, "configuration_error")
+    );
+    assert!(
+        county
+            .logs()
+            .contains("operator_token_secret and trainee_token_secret must differ"),
+        "{}",
+        county.logs()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_before_their_nbf_or_issued_to_live_too_long_are_refused() {
+    let county = taishan();
+    let now = now();
+    let sign = |claims: &subsidy_rules::auth::TokenClaims, secret: &str| {
+        subsidy_rules::auth::sign_token(claims, secret.as_bytes())
+    };
+    let admin_for = |lifetime: i64, nbf: Option<i64>| subsidy_rules::auth::TokenClaims {
+        sub: "op-wang".into(),
+        role: Role::Admin,
+        iat: now - 10,
+        exp: now - 10 + lifetime,
+        nbf,
+    };
+    let ask = |token: String| {
+        call("POST", "/api/claims/recount")
+            .bearer(&token)
+            .json(&serde_json::json!({"resident_id": TRAINEE_A}))
+    };
+    let day_long = sign(&admin_for(24 * 3600, None), OPERATOR_SECRET);
+    let refused = ask(day_long).send(&county).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (401, "token_lifetime_too_long")
+    );
+    let later = sign(&admin_for(3600, Some(now + 600)), OPERATOR_SECRET);
+    let refused = ask(later).send(&county).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (401, "token_not_yet_valid")
+    );
+    let fine = sign(&admin_for(3600, Some(now - 10)), OPERATOR_SECRET);
+    assert_eq!(ask(fine).send(&county).await.status, 200);
+}
