@@ -279,6 +279,12 @@ pub struct Claim {
     pub amount: Yuan,
     pub fund: String,
     pub key_group: PersonGroup,
+    /// A graduate's declarations, shown to the reviewer: when they left school, and that they
+    /// are not employed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graduation_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employed: Option<bool>,
     /// At submission: verified from the registry, or declared only.
     pub key_group_status: KeyGroupStatus,
     pub policy_version: String,
@@ -366,6 +372,8 @@ impl Claim {
             amount,
             fund: verdict.fund.clone(),
             key_group: submission.request.group,
+            graduation_date: submission.request.graduation_date,
+            employed: submission.request.employed,
             key_group_status: verdict.key_group_status,
             policy_version: verdict.policy_version.clone(),
             payee: submission.request.payee.clone(),

@@ -23,6 +23,39 @@ pub struct RegistryEntry {
     pub changed: Change,
 }
 
+/// A person's registry entries for one group, as stored: every period the county uploaded,
+/// kept (an upload for another period adds one; the same period again changes nothing), so
+/// that training verified by an earlier period stays verified. An earlier version stored one
+/// entry alone, which still reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RegistryPeriods {
+    Many(Vec<RegistryEntry>),
+    One(RegistryEntry),
+}
+
+impl RegistryPeriods {
+    pub fn entries(self) -> Vec<RegistryEntry> {
+        match self {
+            RegistryPeriods::Many(entries) => entries,
+            RegistryPeriods::One(entry) => vec![entry],
+        }
+    }
+
+    /// The periods with `entry` added, unless one with its dates is there already.
+    pub fn with(self, entry: RegistryEntry) -> RegistryPeriods {
+        let mut entries = self.entries();
+        let known = entries
+            .iter()
+            .any(|e| e.valid_from == entry.valid_from && e.valid_to == entry.valid_to);
+        if !known {
+            entries.push(entry);
+            entries.sort_by_key(|e| e.valid_from);
+        }
+        RegistryPeriods::Many(entries)
+    }
+}
+
 impl RegistryEntry {
     pub fn covers(&self, day: NaiveDate) -> bool {
         self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
@@ -101,6 +134,27 @@ impl RegistryEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_period_uploaded_is_kept_and_an_old_single_entry_still_reads() {
+        let entry = |from: &str, to: Option<&str>| RegistryEntry {
+            resident_id: "370***********1231".into(),
+            group: PersonGroup::MigrantWorker,
+            source: "实名登记".into(),
+            valid_from: from.parse().unwrap(),
+            valid_to: to.map(|t| t.parse().unwrap()),
+            changed: Change::new("op", "2020-01-01T00:00:00Z".parse().unwrap()),
+        };
+        let spring = entry("2020-01-01", Some("2020-03-31"));
+        let old: RegistryPeriods =
+            serde_json::from_value(serde_json::to_value(&spring).unwrap()).unwrap();
+        assert_eq!(old.clone().entries(), [spring.clone()]);
+        let both = old.with(entry("2020-07-01", None)).with(spring.clone());
+        let entries = both.entries();
+        assert_eq!(entries.len(), 2, "the same period twice is kept once");
+        let march = "2020-03-15".parse().unwrap();
+        assert!(entries.iter().any(|e| e.covers(march)));
+    }
     use crate::resident_id::tests::with_check;
 
     fn input(group: &str, from: &str, to: Option<&str>) -> RegistryEntryInput {

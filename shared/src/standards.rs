@@ -1,11 +1,12 @@
 //! 当地职业培训补贴标准: the county's table of training-subsidy standards per training project
 //! (occupation + level). The platform subsidy is a share of these.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     AllParsed, Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan,
-    bounded_text, field, optional_field,
+    bounded_text, dates::parse_day, field, optional_field,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +17,10 @@ pub struct SubsidyStandard {
     pub level: SkillLevel,
     /// Yuan per trainee who completes the project.
     pub standard: Yuan,
+    /// The first assessment day it applies to; none: every day until a later entry. A change
+    /// never reprices the past: each line uses the standard in force on its assessment day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
     pub changed: Change,
 }
 
@@ -28,6 +33,8 @@ pub struct StandardInput {
     pub occupation_name: Option<String>,
     pub level: String,
     pub standard: DecimalText,
+    #[serde(default)]
+    pub valid_from: Option<String>,
 }
 
 impl SubsidyStandard {
@@ -56,7 +63,7 @@ impl SubsidyStandard {
                 Ok(y)
             }
         });
-        let (occupation, occupation_name, level, standard) = (
+        let (occupation, occupation_name, level, standard, valid_from) = (
             field(
                 &format!("{at}.occupation"),
                 OccupationCode::parse(&input.occupation),
@@ -68,6 +75,11 @@ impl SubsidyStandard {
             ),
             field(&format!("{at}.level"), SkillLevel::parse(&input.level)),
             field(&format!("{at}.standard"), positive),
+            optional_field(
+                &format!("{at}.valid_from"),
+                input.valid_from.as_deref(),
+                parse_day,
+            ),
         )
             .all_parsed()?;
         Ok(SubsidyStandard {
@@ -75,6 +87,7 @@ impl SubsidyStandard {
             occupation_name,
             level,
             standard,
+            valid_from,
             changed: change.clone(),
         })
     }
@@ -90,14 +103,23 @@ pub struct StandardsTable {
 }
 
 impl StandardsTable {
+    /// The standard of an occupation and level in force on `day`: of its entries, the one
+    /// valid from the latest day not after it.
     pub fn lookup(
         &self,
         occupation: &OccupationCode,
         level: SkillLevel,
+        day: NaiveDate,
     ) -> Option<&SubsidyStandard> {
         self.standards
             .iter()
-            .find(|s| &s.occupation == occupation && s.level == level)
+            .filter(|s| &s.occupation == occupation && s.level == level)
+            .filter(|s| s.valid_from.is_none_or(|from| from <= day))
+            .max_by_key(|s| s.valid_from)
+    }
+
+    fn has(&self, occupation: &OccupationCode, level: SkillLevel) -> bool {
+        (self.standards.iter()).any(|s| &s.occupation == occupation && s.level == level)
     }
 
     /// Entries whose occupation code starts with `occupation_prefix` (so `4-03` finds a whole
@@ -131,7 +153,7 @@ impl StandardsTable {
             .collect();
         problems.flag_repeats(
             &standards,
-            |s| (s.occupation.clone(), s.level),
+            |s| (s.occupation.clone(), s.level, s.valid_from),
             |i, s| {
                 Reason::new(
                     "duplicate_standard",
@@ -153,10 +175,24 @@ impl StandardsTable {
         self.next(standards, change)
     }
 
-    /// The table with one training project's standard set, added if new.
-    pub fn with_standard(&self, standard: SubsidyStandard, change: &Change) -> StandardsTable {
+    /// The table with `standard` added. Without a `valid_from`, a standard for an occupation
+    /// and level that has one already applies from `today`: earlier assessments keep theirs.
+    /// An entry valid from the same day is replaced.
+    pub fn with_standard(
+        &self,
+        mut standard: SubsidyStandard,
+        today: NaiveDate,
+        change: &Change,
+    ) -> StandardsTable {
+        if standard.valid_from.is_none() && self.has(&standard.occupation, standard.level) {
+            standard.valid_from = Some(today);
+        }
         let mut standards = self.standards.clone();
-        standards.retain(|s| !(s.occupation == standard.occupation && s.level == standard.level));
+        standards.retain(|s| {
+            !(s.occupation == standard.occupation
+                && s.level == standard.level
+                && s.valid_from == standard.valid_from)
+        });
         standards.push(standard);
         self.next(standards, change)
     }
@@ -168,7 +204,9 @@ impl StandardsTable {
         level: SkillLevel,
         change: &Change,
     ) -> Option<StandardsTable> {
-        self.lookup(occupation, level)?;
+        if !self.has(occupation, level) {
+            return None;
+        }
         let standards = (self.standards.iter())
             .filter(|s| !(&s.occupation == occupation && s.level == level))
             .cloned()
@@ -177,7 +215,9 @@ impl StandardsTable {
     }
 
     fn next(&self, mut standards: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
-        standards.sort_by(|a, b| (&a.occupation, a.level).cmp(&(&b.occupation, b.level)));
+        standards.sort_by(|a, b| {
+            (&a.occupation, a.level, a.valid_from).cmp(&(&b.occupation, b.level, b.valid_from))
+        });
         StandardsTable {
             revision: self.revision + 1,
             standards,
@@ -200,7 +240,12 @@ mod tests {
             occupation_name: Some("中式烹调师".into()),
             level: level.into(),
             standard: DecimalText(standard.into()),
+            valid_from: None,
         }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
     }
 
     #[test]
@@ -219,13 +264,17 @@ mod tests {
         let cook = OccupationCode::parse("4-03-02-01").unwrap();
         assert_eq!(
             table
-                .lookup(&cook, SkillLevel::Level4)
+                .lookup(&cook, SkillLevel::Level4, day("2020-03-15"))
                 .unwrap()
                 .standard
                 .to_string(),
             "1500.50"
         );
-        assert!(table.lookup(&cook, SkillLevel::Level3).is_none());
+        assert!(
+            table
+                .lookup(&cook, SkillLevel::Level3, day("2020-03-15"))
+                .is_none()
+        );
         assert_eq!(table.filtered(Some("4-03"), None).len(), 2);
         assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 1);
         assert_eq!(
@@ -235,21 +284,39 @@ mod tests {
 
         let new_standard =
             SubsidyStandard::parse_one(input("4-03-02-01", "5", "1300"), &change()).unwrap();
-        let updated = table.with_standard(new_standard, &change());
+        // Changed on 1 July: from then on; March keeps its standard.
+        let updated = table.with_standard(new_standard, day("2020-07-01"), &change());
         assert_eq!(updated.revision, 2);
-        assert_eq!(updated.standards.len(), 3);
-        assert_eq!(
+        assert_eq!(updated.standards.len(), 4);
+        let on = |d: &str| {
             updated
-                .lookup(&cook, SkillLevel::Level5)
+                .lookup(&cook, SkillLevel::Level5, day(d))
                 .unwrap()
                 .standard
-                .to_string(),
-            "1300.00"
+                .to_string()
+        };
+        assert_eq!(
+            (on("2020-03-15"), on("2020-06-30"), on("2020-07-01")),
+            ("1200.00".into(), "1200.00".into(), "1300.00".into())
+        );
+        // Sent again for the same day: replaced, not added.
+        let again =
+            SubsidyStandard::parse_one(input("4-03-02-01", "5", "1350"), &change()).unwrap();
+        let corrected = updated.with_standard(again, day("2020-07-01"), &change());
+        assert_eq!(corrected.standards.len(), 4);
+        // A first standard of an occupation applies to every day.
+        let first =
+            SubsidyStandard::parse_one(input("4-03-02-01", "3", "2000"), &change()).unwrap();
+        let added = table.with_standard(first, day("2020-07-01"), &change());
+        assert!(
+            added
+                .lookup(&cook, SkillLevel::Level3, day("2020-03-01"))
+                .is_some()
         );
         let removed = updated
             .without(&cook, SkillLevel::Level5, &change())
             .unwrap();
-        assert_eq!(removed.standards.len(), 2);
+        assert_eq!(removed.standards.len(), 2, "every period of it");
         assert!(
             removed
                 .without(&cook, SkillLevel::Level5, &change())

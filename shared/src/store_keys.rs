@@ -9,7 +9,7 @@
 //! |------------------------------------------------|-------------------------------------------|
 //! | `{county}:standards`                           | `StandardsTable` (absent: empty table)    |
 //! | `{county}:platforms`                           | `PlatformRegister` (absent: the seed)     |
-//! | `{county}:registry:{person}:{group}`           | `RegistryEntry`, one per key group        |
+//! | `{county}:registry:{person}:{group}`           | `RegistryPeriods`: every period uploaded  |
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
 //! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
 //! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course |

@@ -24,6 +24,7 @@ use subsidy_rules::{
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     invoice::{BillingIntent, Invoice},
     journal::JournalEntry,
+    registry::RegistryPeriods,
     store_keys,
     store_keys::{Index, Lease},
 };
@@ -335,7 +336,7 @@ impl Store {
         )
     }
 
-    /// A person's key-group registry entries, one read per group.
+    /// A person's key-group registry entries, every period, one read per group.
     pub fn registry_entries(
         &self,
         person: &PersonKey,
@@ -344,22 +345,29 @@ impl Store {
         let mut entries = Vec::new();
         for group in groups {
             let key = store_keys::registry_entry(&self.county, person, *group);
-            entries.extend(self.get_json::<RegistryEntry>(&key)?);
+            if let Some(periods) = self.get_json::<RegistryPeriods>(&key)? {
+                entries.extend(periods.entries());
+            }
         }
         Ok(entries)
     }
 
-    /// Records (or replaces) a person's entry for one group: an upload for the same person and
-    /// group is the newer word on it.
+    /// Adds a person's entry for one group: every period uploaded is kept
+    /// (`RegistryPeriods::with`).
     pub fn put_registry_entry(
         &self,
         person: &PersonKey,
         entry: &RegistryEntry,
     ) -> Result<(), ApiError> {
-        self.set_json(
+        self.update_json(
             &store_keys::registry_entry(&self.county, person, entry.group),
-            entry,
+            |periods: Option<RegistryPeriods>| {
+                Ok(periods
+                    .unwrap_or(RegistryPeriods::Many(Vec::new()))
+                    .with(entry.clone()))
+            },
         )
+        .map(drop)
     }
 
     /// Appends an entry to an index: takes the next slot atomically, then fills it.

@@ -22,6 +22,10 @@ struct StandardValue {
     #[serde(default)]
     occupation_name: Option<String>,
     standard: DecimalText,
+    /// The first assessment day it applies to (`YYYY-MM-DD`); by default today when the
+    /// occupation and level have a standard already, else every day.
+    #[serde(default)]
+    valid_from: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -108,11 +112,13 @@ pub fn put_one(
         occupation_name: value.occupation_name,
         level: level.to_owned(),
         standard: value.standard,
+        valid_from: value.valid_from,
     };
     let change = ctx.change_by(&admin.sub);
     let standard = SubsidyStandard::parse_one(input, &change)?;
+    let today = subsidy_rules::dates::china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.with_standard(standard.clone(), &change))
+        Ok(current.with_standard(standard.clone(), today, &change))
     })
 }
 

@@ -645,3 +645,27 @@ async fn the_province_report_counts_and_sums_by_group_platform_occupation_status
         .await;
     assert_eq!(bad.status, 422);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_graduates_declarations_are_kept_on_the_claim_for_the_reviewer() {
+    let (county, _) = reported(1).await;
+    let body = json!({
+        "platform_id": "wljnpx", "record_id": "r0", "group": "unemployed_graduate",
+        "graduation_date": "2019-06-30", "employed": false,
+        "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
+        "consent": true
+    });
+    let made = submit_claim(&county, TRAINEE_A, &body).await;
+    assert_eq!(made.status, 201, "{}", made.json());
+    let id = made.json()["claim"]["id"].as_str().unwrap().to_owned();
+    let seen = call("GET", &format!("/api/claims/{id}"))
+        .bearer(&reviewer())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        (&seen["graduation_date"], &seen["employed"]),
+        (&json!("2019-06-30"), &json!(false)),
+        "{seen}"
+    );
+}

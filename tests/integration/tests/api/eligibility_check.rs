@@ -573,3 +573,32 @@ async fn impossible_hours_and_a_future_assessment_are_reasons_of_the_verdict() {
         .collect();
     assert!(codes.contains(&"date_in_future"), "{verdict}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_registry_period_keeps_the_earlier_one_and_what_it_verified() {
+    let county = taishan();
+    let spring = json!([{"resident_id": TRAINEE_A, "group": "migrant_worker", "source": "农民工实名登记", "valid_from": "2020-01-01", "valid_to": "2020-03-31"}]);
+    assert_eq!(register(&county, spring).await.status, 200);
+    let (token, body) = (trainee(TRAINEE_A), facts(TRAINEE_A));
+    let march = || check(&county, &token, &body);
+    assert_eq!(march().await.json()["key_group_status"], "verified");
+    // The county uploads the person again for the second half of the year.
+    let autumn = json!([{"resident_id": TRAINEE_A, "group": "migrant_worker", "source": "农民工实名登记", "valid_from": "2020-07-01"}]);
+    assert_eq!(register(&county, autumn).await.status, 200);
+    assert_eq!(
+        march().await.json()["key_group_status"],
+        "verified",
+        "the March training stays verified"
+    );
+    let looked_up = call("POST", "/api/eligibility/registry/lookup")
+        .bearer(&admin())
+        .json(&json!({"resident_id": TRAINEE_A}))
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        looked_up["entries"].as_array().unwrap().len(),
+        2,
+        "{looked_up}"
+    );
+}

@@ -902,3 +902,57 @@ async fn a_name_that_looks_like_a_formula_reaches_the_invoice_csv_as_text() {
     assert!(text.contains(",\"'=HYPERLINK("), "{text}");
     assert!(!text.contains(",\"=HYPERLINK("), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_standard_applies_from_its_day_and_never_reprices_the_past() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    report(
+        &county,
+        &platform,
+        vec![
+            record("march", TRAINEE_A, "4-03-02-01", "2020-03-15"),
+            record(
+                "june",
+                &resident_id("37090219900307002"),
+                "4-03-02-01",
+                "2020-06-15",
+            ),
+        ],
+    )
+    .await;
+    for t in [TRAINEE_A.to_owned(), resident_id("37090219900307002")] {
+        verify_key_group(&county, &t).await;
+    }
+    let amounts = || async {
+        let preview = call("GET", "/api/platform/invoices/preview?month=2020-03")
+            .signed(&platform.key_id, &platform.secret)
+            .send(&county)
+            .await
+            .json();
+        let june = call("GET", "/api/platform/invoices/preview?month=2020-06")
+            .signed(&platform.key_id, &platform.secret)
+            .send(&county)
+            .await
+            .json();
+        (preview["total"].clone(), june["total"].clone())
+    };
+    assert_eq!(amounts().await, (json!("200.00"), json!("200.00")));
+    // Changed today without a day: from today on; 2020 keeps 1000.
+    set_standard(&county, "4-03-02-01", "1500").await;
+    assert_eq!(amounts().await, (json!("200.00"), json!("200.00")));
+    // Changed from 1 June 2020: June is repriced, March is not.
+    let dated = call("PUT", "/api/policy/standards/4-03-02-01/5")
+        .bearer(&admin())
+        .json(&json!({"standard": "1200", "valid_from": "2020-06-01"}))
+        .send(&county)
+        .await;
+    assert_eq!(dated.status, 200, "{}", dated.json());
+    assert_eq!(amounts().await, (json!("200.00"), json!("240.00")));
+    let listed = call("GET", "/api/policy/standards?occupation=4-03-02-01")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(listed["standards"].as_array().unwrap().len(), 3, "{listed}");
+}
