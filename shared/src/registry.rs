@@ -148,7 +148,7 @@ mod tests {
         let spring = entry("2020-01-01", Some("2020-03-31"));
         let old: RegistryPeriods =
             serde_json::from_value(serde_json::to_value(&spring).unwrap()).unwrap();
-        assert_eq!(old.clone().entries(), [spring.clone()]);
+        assert_eq!(old.clone().entries(), std::slice::from_ref(&spring));
         let both = old.with(entry("2020-07-01", None)).with(spring.clone());
         let entries = both.entries();
         assert_eq!(entries.len(), 2, "the same period twice is kept once");
