@@ -79,10 +79,63 @@ pub struct Platform {
     /// The day the city's choice was recorded with the province (报省人社厅备案); none yet
     /// means no allowance can rest on training there.
     pub recorded_on: Option<NaiveDate>,
+    /// The status today.
     pub status: PlatformStatus,
+    /// Every status it had, each with the first day it applied (none: from the beginning),
+    /// once its status has changed: a suspension applies from its day, never to training
+    /// assessed before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_history: Vec<StatusPeriod>,
     /// The last operator change; none for an entry that came from the built-in seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
+}
+
+/// A status and the first day it applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusPeriod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    pub status: PlatformStatus,
+}
+
+impl Platform {
+    /// Its status on `day`.
+    pub fn status_on(&self, day: NaiveDate) -> PlatformStatus {
+        (self.status_history.iter())
+            .rfind(|p| p.from.is_none_or(|from| from <= day))
+            .map_or(self.status, |p| p.status)
+    }
+
+    /// This platform as `next` says, its status history kept: a changed status applies from
+    /// `effective_from` (by default `today`).
+    pub fn changed_to(
+        &self,
+        mut next: Platform,
+        effective_from: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Platform {
+        let mut history = self.status_history.clone();
+        if history.is_empty() {
+            history.push(StatusPeriod {
+                from: None,
+                status: self.status,
+            });
+        }
+        if next.status != self.status || effective_from.is_some() {
+            let from = effective_from.unwrap_or(today);
+            history.retain(|p| p.from.is_none_or(|f| f < from));
+            history.push(StatusPeriod {
+                from: Some(from),
+                status: next.status,
+            });
+        }
+        next.status = history.last().map_or(next.status, |p| p.status);
+        if history.len() > 1 {
+            next.status_history = history;
+        }
+        next
+    }
 }
 
 /// A platform as an operator sends it.
@@ -102,6 +155,9 @@ pub struct PlatformInput {
     #[serde(default)]
     pub recorded_on: Option<String>,
     pub status: String,
+    /// The first day a changed status applies (`YYYY-MM-DD`); by default today.
+    #[serde(default)]
+    pub effective_from: Option<String>,
 }
 
 /// Every item of a list of texts, each named `{at}[i]`, every problem reported.
@@ -133,39 +189,62 @@ fn status(input: &str) -> Result<PlatformStatus, Reason> {
     }
 }
 
+/// A platform as an operator sent it, and the day a changed status applies from.
+#[derive(Debug, Clone)]
+pub struct PlatformEntry {
+    pub platform: Platform,
+    pub effective_from: Option<NaiveDate>,
+}
+
 impl Platform {
     /// Validates one platform sent on its own.
-    pub fn parse_one(input: PlatformInput, change: &Change) -> Result<Platform, Vec<Reason>> {
+    pub fn parse_one(input: PlatformInput, change: &Change) -> Result<PlatformEntry, Vec<Reason>> {
         Platform::parse(input, "platform", change)
     }
 
     /// Validates an operator's entry; every problem is named under `at` (e.g. `platforms[3]`).
-    pub fn parse(input: PlatformInput, at: &str, change: &Change) -> Result<Platform, Vec<Reason>> {
-        let (id, name, aliases, site, listed_in, recorded_on, status) = (
-            field(&format!("{at}.id"), PlatformId::parse(&input.id)),
-            field(&format!("{at}.name"), bounded_text(&input.name, 100)),
-            texts(&format!("{at}.aliases"), &input.aliases, 100),
-            optional_field(&format!("{at}.site"), input.site.as_deref(), |s| {
-                bounded_text(s, 200)
-            }),
-            texts(&format!("{at}.listed_in"), &input.listed_in, 100),
+    pub fn parse(
+        input: PlatformInput,
+        at: &str,
+        change: &Change,
+    ) -> Result<PlatformEntry, Vec<Reason>> {
+        let ((id, name, aliases, site, listed_in, recorded_on, status), effective_from) = (
+            (
+                field(&format!("{at}.id"), PlatformId::parse(&input.id)),
+                field(&format!("{at}.name"), bounded_text(&input.name, 100)),
+                texts(&format!("{at}.aliases"), &input.aliases, 100),
+                optional_field(&format!("{at}.site"), input.site.as_deref(), |s| {
+                    bounded_text(s, 200)
+                }),
+                texts(&format!("{at}.listed_in"), &input.listed_in, 100),
+                optional_field(
+                    &format!("{at}.recorded_on"),
+                    input.recorded_on.as_deref(),
+                    parse_day,
+                ),
+                field(&format!("{at}.status"), status(&input.status)),
+            )
+                .all_parsed(),
             optional_field(
-                &format!("{at}.recorded_on"),
-                input.recorded_on.as_deref(),
+                &format!("{at}.effective_from"),
+                input.effective_from.as_deref(),
                 parse_day,
             ),
-            field(&format!("{at}.status"), status(&input.status)),
         )
             .all_parsed()?;
-        Ok(Platform {
-            id,
-            name,
-            aliases,
-            site,
-            listed_in,
-            recorded_on,
-            status,
-            changed: Some(change.clone()),
+        Ok(PlatformEntry {
+            platform: Platform {
+                id,
+                name,
+                aliases,
+                site,
+                listed_in,
+                recorded_on,
+                status,
+                status_history: Vec::new(),
+                changed: Some(change.clone()),
+            },
+            effective_from,
         })
     }
 }
@@ -269,6 +348,7 @@ impl PlatformRegister {
                 listed_in: e.listed_in,
                 recorded_on: Some(e.recorded_on),
                 status: PlatformStatus::Approved,
+                status_history: Vec::new(),
                 changed: None,
             })
             .collect();
@@ -287,16 +367,18 @@ impl PlatformRegister {
     /// Every reason training on `id`, assessed on `assessed_on`, does not count.
     pub fn check_training_platform(&self, id: &PlatformId, assessed_on: NaiveDate) -> Vec<Reason> {
         match self.find(id) {
-            Some(p) if p.status == PlatformStatus::Approved => match p.recorded_on {
-                Some(recorded) if recorded <= assessed_on => vec![],
-                _ => vec![Reason::new(
-                    "platform_not_on_record",
-                    format!("培训平台 {id} 在考核合格之日尚未报省人社厅备案"),
-                    format!(
-                        "Platform {id} was not on record with the province on the assessment day"
-                    ),
-                )],
-            },
+            Some(p) if p.status_on(assessed_on) == PlatformStatus::Approved => {
+                match p.recorded_on {
+                    Some(recorded) if recorded <= assessed_on => vec![],
+                    _ => vec![Reason::new(
+                        "platform_not_on_record",
+                        format!("培训平台 {id} 在考核合格之日尚未报省人社厅备案"),
+                        format!(
+                            "Platform {id} was not on record with the province on the assessment day"
+                        ),
+                    )],
+                }
+            }
             _ => vec![platform_not_approved(id)],
         }
     }
@@ -305,19 +387,19 @@ impl PlatformRegister {
     pub fn parse_list(
         inputs: Vec<PlatformInput>,
         change: &Change,
-    ) -> Result<Vec<Platform>, Vec<Reason>> {
+    ) -> Result<Vec<PlatformEntry>, Vec<Reason>> {
         let mut problems = Problems::new();
-        let platforms: Vec<Option<Platform>> = (inputs.into_iter().enumerate())
+        let platforms: Vec<Option<PlatformEntry>> = (inputs.into_iter().enumerate())
             .map(|(i, p)| problems.item(Platform::parse(p, &format!("platforms[{i}]"), change)))
             .collect();
         problems.flag_repeats(
             &platforms,
-            |p| p.id.clone(),
+            |p| p.platform.id.clone(),
             |i, p| {
                 Reason::new(
                     "duplicate_platform",
-                    format!("平台编号 {} 重复", p.id),
-                    format!("Platform id {} appears more than once", p.id),
+                    format!("平台编号 {} 重复", p.platform.id),
+                    format!("Platform id {} appears more than once", p.platform.id),
                 )
                 .at(format!("platforms[{i}].id"))
             },
@@ -326,16 +408,37 @@ impl PlatformRegister {
     }
 
     /// The register with the whole list replaced.
-    pub fn replaced(&self, platforms: Vec<Platform>, change: &Change) -> PlatformRegister {
+    /// Each platform's status history is kept for a platform that stays.
+    pub fn replaced(
+        &self,
+        entries: Vec<PlatformEntry>,
+        today: NaiveDate,
+        change: &Change,
+    ) -> PlatformRegister {
+        let platforms = entries
+            .into_iter()
+            .map(|e| match self.find(&e.platform.id) {
+                Some(existing) => existing.changed_to(e.platform, e.effective_from, today),
+                None => e.platform,
+            })
+            .collect();
         self.next(platforms, change)
     }
 
-    /// The register with one platform added or replaced.
-    pub fn with_platform(&self, platform: Platform, change: &Change) -> PlatformRegister {
+    /// The register with one platform added or replaced, its status history kept
+    /// (`Platform::changed_to`).
+    pub fn with_platform(
+        &self,
+        entry: PlatformEntry,
+        today: NaiveDate,
+        change: &Change,
+    ) -> PlatformRegister {
         let mut platforms = self.platforms.clone();
-        match platforms.iter_mut().find(|p| p.id == platform.id) {
-            Some(existing) => *existing = platform,
-            None => platforms.push(platform),
+        match platforms.iter_mut().find(|p| p.id == entry.platform.id) {
+            Some(existing) => {
+                *existing = existing.changed_to(entry.platform, entry.effective_from, today)
+            }
+            None => platforms.push(entry.platform),
         }
         self.next(platforms, change)
     }
@@ -372,6 +475,7 @@ mod tests {
             listed_in: vec![],
             recorded_on: recorded_on.map(Into::into),
             status: status.into(),
+            effective_from: None,
         }
     }
 
@@ -416,17 +520,58 @@ mod tests {
         );
 
         let one = |i| Platform::parse_one(i, &change()).unwrap();
+        // Suspended on 1 July: training assessed before still counts.
+        let today = day("2020-07-01");
         let suspended = seed.with_platform(
             one(input("ixueto", Some("2020-02-06"), "suspended")),
+            today,
             &change(),
         );
         assert_eq!(suspended.revision, 1);
         assert_eq!(suspended.source, RegisterSource::County);
+        assert!(
+            suspended
+                .check_training_platform(&ixueto, day("2020-03-01"))
+                .is_empty()
+        );
         assert_eq!(
-            suspended.check_training_platform(&ixueto, day("2020-03-01"))[0].code,
+            suspended.check_training_platform(&ixueto, day("2020-07-01"))[0].code,
             "platform_not_approved"
         );
-        let unrecorded = seed.with_platform(one(input("new-one", None, "approved")), &change());
+        // Suspended from a day in the past: from that day.
+        let mut back_dated = input("ixueto", Some("2020-02-06"), "suspended");
+        back_dated.effective_from = Some("2020-03-01".into());
+        let from_march = seed.with_platform(one(back_dated), today, &change());
+        assert!(
+            from_march
+                .check_training_platform(&ixueto, day("2020-02-29"))
+                .is_empty()
+        );
+        assert_eq!(
+            from_march.check_training_platform(&ixueto, day("2020-03-01"))[0].code,
+            "platform_not_approved"
+        );
+        // Approved again from August: the suspension stays in the history.
+        let again = suspended.with_platform(
+            one(input("ixueto", Some("2020-02-06"), "approved")),
+            day("2020-08-01"),
+            &change(),
+        );
+        let history = &again.find(&ixueto).unwrap().status_history;
+        assert_eq!(history.len(), 3);
+        assert!(
+            again
+                .check_training_platform(&ixueto, day("2020-07-15"))
+                .len()
+                == 1
+        );
+        assert!(
+            again
+                .check_training_platform(&ixueto, day("2020-08-01"))
+                .is_empty()
+        );
+        let unrecorded =
+            seed.with_platform(one(input("new-one", None, "approved")), today, &change());
         let new_one = PlatformId::parse("new-one").unwrap();
         assert_eq!(
             unrecorded.check_training_platform(&new_one, day("2020-03-01"))[0].code,

@@ -25,8 +25,9 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let replacement: Replacement = request.json()?;
     let change = ctx.change_by(&admin.sub);
     let platforms = PlatformRegister::parse_list(replacement.platforms, &change)?;
+    let today = subsidy_rules::dates::china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.replaced(platforms.clone(), &change))
+        Ok(current.replaced(platforms.clone(), today, &change))
     })
 }
 
@@ -61,7 +62,8 @@ pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
     }
     let change = ctx.change_by(&admin.sub);
     let platform = Platform::parse_one(input, &change)?;
+    let today = subsidy_rules::dates::china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.with_platform(platform.clone(), &change))
+        Ok(current.with_platform(platform.clone(), today, &change))
     })
 }

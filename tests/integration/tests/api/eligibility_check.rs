@@ -506,17 +506,37 @@ async fn registry_uploads_are_validated_whole_and_kept_under_keyed_hashes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_suspended_platform_stops_counting() {
+async fn a_suspended_platform_stops_counting_from_the_day_its_suspension_applies() {
     let county = taishan();
-    let suspend = json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"});
-    let put = call("PUT", "/api/policy/platforms/wljnpx")
-        .bearer(&admin())
-        .json(&suspend)
-        .send(&county)
-        .await;
-    assert_eq!(put.status, 200);
+    let suspend = |from: Option<&str>| {
+        let mut body = json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"});
+        if let Some(from) = from {
+            body["effective_from"] = json!(from);
+        }
+        call("PUT", "/api/policy/platforms/wljnpx")
+            .bearer(&admin())
+            .json(&body)
+    };
+    // Suspended today: training assessed in March 2020 still counts.
+    assert_eq!(suspend(None).send(&county).await.status, 200);
+    let reply = check(&county, &trainee(TRAINEE_A), &facts(TRAINEE_A)).await;
+    assert_eq!(codes(&reply), Vec::<String>::new());
+    // Suspended from 1 March 2020: the training of 15 March does not.
+    assert_eq!(suspend(Some("2020-03-01")).send(&county).await.status, 200);
     let reply = check(&county, &trainee(TRAINEE_A), &facts(TRAINEE_A)).await;
     assert_eq!(codes(&reply), ["platform_not_approved"]);
+    let register = call("GET", "/api/policy/platforms")
+        .send(&county)
+        .await
+        .json();
+    let wljnpx = (register["platforms"].as_array().unwrap().iter())
+        .find(|p| p["id"] == "wljnpx")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        wljnpx["status_history"][1],
+        json!({"from": "2020-03-01", "status": "suspended"})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -251,6 +251,7 @@ async fn standards_are_kept_filtered_and_removed() {
     assert_eq!(bad_filter.status, 422);
     assert_eq!(bad_filter.details().len(), 2);
 
+    // Changed: from today on, beside the earlier standard (which earlier days keep).
     let one = call("PUT", "/api/policy/standards/4-03-02-01/5")
         .bearer(&admin())
         .json(&json!({"standard": "1300"}))
@@ -261,7 +262,10 @@ async fn standards_are_kept_filtered_and_removed() {
         .send(&county)
         .await
         .json();
-    assert_eq!(cook5["standards"][0]["standard"], "1300.00");
+    let periods = cook5["standards"].as_array().unwrap();
+    assert_eq!(periods.len(), 2, "{cook5}");
+    assert_eq!(periods[1]["standard"], "1300.00");
+    assert!(periods[1]["valid_from"].is_string());
     assert_eq!(cook5["revision"], 2);
 
     let gone = call("DELETE", "/api/policy/standards/6-28-01-05/none")
@@ -269,7 +273,7 @@ async fn standards_are_kept_filtered_and_removed() {
         .send(&county)
         .await;
     assert_eq!(gone.status, 200);
-    assert_eq!(gone.json()["standards"].as_array().unwrap().len(), 3);
+    assert_eq!(gone.json()["standards"].as_array().unwrap().len(), 4);
     let again = call("DELETE", "/api/policy/standards/6-28-01-05/none")
         .bearer(&admin())
         .send(&county)

@@ -238,10 +238,11 @@ async fn approval_judges_the_claim_again_on_the_facts_of_the_day() {
     // Registry-verified: approvable in bulk, but for the re-check.
     verify_key_group(&county, TRAINEE_A).await;
     let id = claimed(&county, "r0").await;
-    // The platform is suspended after the claim was made (the register is the county's).
+    // After the claim was made, the county suspends the platform from 1 March 2020 (a
+    // suspension from today would leave March's training counting).
     let suspended = call("PUT", "/api/policy/platforms/wljnpx")
         .bearer(&admin())
-        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"}))
+        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended", "effective_from": "2020-03-01"}))
         .send(&county)
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.json());
