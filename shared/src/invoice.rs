@@ -340,62 +340,75 @@ impl Invoice {
         self.state != InvoiceState::Cancelled
     }
 
-    /// One row per line, then a total row: for the finance office's spreadsheet.
-    pub fn to_csv(&self) -> String {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let header = [
-            "invoice_number",
-            "county",
-            "platform_id",
-            "platform_name",
-            "period",
-            "fund",
-            "state",
-            "record_id",
-            "trainee",
-            "trainee_name",
-            "occupation",
-            "level",
-            "study_hours",
-            "assessed_on",
-            "local_standard",
-            "share",
-            "amount",
-        ];
-        out.write_record(header).expect("in-memory CSV");
-        let text = |s: &str| crate::export::spreadsheet_text(s).into_owned();
-        let head = [
-            self.number.clone(),
-            self.county.to_string(),
-            self.platform_id.to_string(),
-            text(&self.platform_name),
-            self.period.clone(),
-            text(&self.fund),
-        ];
-        let state = self.state.as_str();
-        for line in &self.lines {
-            let row = [
-                line.record_id.clone(),
-                line.trainee.clone(),
-                text(&line.trainee_name),
-                line.occupation.to_string(),
-                line.level.code().to_owned(),
-                line.study_hours.value().to_string(),
-                line.assessed_on.to_string(),
-                line.local_standard.to_string(),
-                line.share.to_string(),
-                line.amount.to_string(),
-            ];
-            let record = head.iter().cloned().chain([state.to_owned()]).chain(row);
-            out.write_record(record.collect::<Vec<_>>())
-                .expect("in-memory CSV");
+    /// One row per line, then a total row: for the finance office's spreadsheet, as CSV or
+    /// a workbook (`export::Sheet`).
+    pub fn to_sheet(&self) -> crate::export::Sheet {
+        use crate::export::Cell;
+        let rows = self
+            .lines
+            .iter()
+            .map(|line| {
+                vec![
+                    Cell::Code(self.number.clone()),
+                    Cell::Code(self.county.to_string()),
+                    Cell::Code(self.platform_id.to_string()),
+                    Cell::text(self.platform_name.clone()),
+                    Cell::Code(self.period.clone()),
+                    Cell::text(self.fund.clone()),
+                    Cell::Code(self.state.as_str().to_owned()),
+                    Cell::Code(line.record_id.clone()),
+                    Cell::Code(line.trainee.clone()),
+                    Cell::text(line.trainee_name.clone()),
+                    Cell::Code(line.occupation.to_string()),
+                    Cell::Code(line.level.code().to_owned()),
+                    Cell::Decimal(line.study_hours.value().to_string()),
+                    Cell::Date(line.assessed_on),
+                    Cell::Amount(line.local_standard),
+                    Cell::Decimal(line.share.to_string()),
+                    Cell::Amount(line.amount),
+                ]
+            })
+            .collect();
+        let mut total = vec![Cell::Empty; 17];
+        total[0] = Cell::Code(self.number.clone());
+        total[7] = Cell::text("TOTAL");
+        total[16] = Cell::Amount(self.total);
+        crate::export::Sheet {
+            name: "发票".into(),
+            title: format!(
+                "{} {} {} 平台补贴发票 {}（{}）",
+                self.county_name, self.platform_name, self.period, self.number, self.fund
+            ),
+            header: vec![
+                "invoice_number",
+                "county",
+                "platform_id",
+                "platform_name",
+                "period",
+                "fund",
+                "state",
+                "record_id",
+                "trainee",
+                "trainee_name",
+                "occupation",
+                "level",
+                "study_hours",
+                "assessed_on",
+                "local_standard",
+                "share",
+                "amount",
+            ],
+            rows,
+            totals: vec![total],
         }
-        let mut total = vec![String::new(); header.len()];
-        total[0] = self.number.clone();
-        total[7] = "TOTAL".into();
-        total[16] = self.total.to_string();
-        out.write_record(total).expect("in-memory CSV");
-        String::from_utf8(out.into_inner().expect("in-memory CSV")).expect("CSV of UTF-8 text")
+    }
+
+    /// The name a download of it is saved under: county, platform, period, "发票".
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-{}-发票",
+            self.county_name, self.platform_name, self.period
+        )
     }
 }
 
@@ -553,7 +566,7 @@ mod tests {
             paid.approved(change()).unwrap_err().code,
             "invalid_transition"
         );
-        let csv = paid.to_csv();
+        let csv = String::from_utf8(paid.to_sheet().to_csv()[3..].to_vec()).unwrap();
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(rows.len(), 4);
         assert!(

@@ -102,67 +102,75 @@ impl ProvinceReport {
         }
     }
 
-    /// The report as CSV: its rows, a total line per status, then what was paid, recovered,
-    /// and paid minus recovered.
-    pub fn to_csv(&self) -> Vec<u8> {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let county = self.county.to_string();
-        let header = [
-            "county",
-            "key_group",
-            "platform_id",
-            "occupation",
-            "status",
-            "month",
-            "count",
-            "amount",
-        ];
-        out.write_record(header).expect("in-memory CSV");
-        for row in &self.rows {
-            let g = &row.group;
-            out.write_record([
-                county.as_str(),
-                g.key_group,
-                &g.platform_id,
-                &g.occupation,
-                g.status,
-                &g.month,
-                &row.count.to_string(),
-                &row.amount.to_string(),
-            ])
-            .expect("in-memory CSV");
-        }
-        for total in self.by_status.iter().filter(|t| t.count > 0) {
-            out.write_record([
-                county.as_str(),
-                "TOTAL",
-                "",
-                "",
-                total.status,
-                "",
-                &total.count.to_string(),
-                &total.amount.to_string(),
-            ])
-            .expect("in-memory CSV");
-        }
+    /// The report for a spreadsheet (CSV or workbook): its rows, a total line per status,
+    /// then what was paid, recovered, and paid minus recovered.
+    pub fn to_sheet(&self, title: String) -> crate::export::Sheet {
+        use crate::export::Cell;
+        let county = || Cell::Code(self.county.to_string());
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| {
+                let g = &row.group;
+                vec![
+                    county(),
+                    Cell::Code(g.key_group.to_owned()),
+                    Cell::Code(g.platform_id.clone()),
+                    Cell::Code(g.occupation.clone()),
+                    Cell::Code(g.status.to_owned()),
+                    Cell::Code(g.month.clone()),
+                    Cell::Count(row.count as u64),
+                    Cell::Amount(row.amount),
+                ]
+            })
+            .collect();
+        let mut totals: Vec<Vec<Cell>> = (self.by_status.iter())
+            .filter(|t| t.count > 0)
+            .map(|t| {
+                vec![
+                    county(),
+                    Cell::text("TOTAL"),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Code(t.status.to_owned()),
+                    Cell::Empty,
+                    Cell::Count(t.count as u64),
+                    Cell::Amount(t.amount),
+                ]
+            })
+            .collect();
         for (line, amount) in [
             ("PAID", self.paid_amount),
             ("RECOVERED", self.recovered_amount),
             ("PAID_MINUS_RECOVERED", self.net_paid_amount),
         ] {
-            out.write_record([
-                county.as_str(),
-                line,
-                "",
-                "",
-                "",
-                "",
-                "",
-                &amount.to_string(),
-            ])
-            .expect("in-memory CSV");
+            let mut row = vec![county(), Cell::text(line)];
+            row.extend([
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ]);
+            row.push(Cell::Amount(amount));
+            totals.push(row);
         }
-        out.into_inner().expect("in-memory CSV")
+        crate::export::Sheet {
+            name: "上报省厅".into(),
+            title,
+            header: vec![
+                "county",
+                "key_group",
+                "platform_id",
+                "occupation",
+                "status",
+                "month",
+                "count",
+                "amount",
+            ],
+            rows,
+            totals,
+        }
     }
 }
 
@@ -196,7 +204,9 @@ mod tests {
         assert_eq!(report.net_paid_amount, Yuan::parse("140").unwrap());
         let submitted = &report.by_status[0];
         assert_eq!((submitted.status, submitted.count), ("submitted", 2));
-        let csv = String::from_utf8(report.to_csv()).unwrap();
+        let csv = String::from_utf8(report.to_sheet("t".into()).to_csv()[3..].to_vec())
+            .unwrap()
+            .replace("\r\n", "\n");
         assert!(
             csv.contains("370902,migrant_worker,wljnpx,4-03-02-01,submitted,2020-03,2,240.00"),
             "{csv}"

@@ -1,33 +1,47 @@
 //! Reporting for the province: claim counts and amounts by key group, platform, occupation,
 //! status and month of assessment, as JSON or CSV.
 
-use county_api::{ApiError, ApiRequest, Context, json};
+use county_api::{ApiError, ApiRequest, Context, ExportFormat, json};
 use spin_sdk::http::Response;
 use subsidy_rules::{Reason, auth::Role, report::ProvinceReport};
 
+/// `?format=json` (the default), `csv` or `xlsx` (or `Accept` naming CSV or the workbook).
 pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Admin, Role::Reviewer, Role::Finance])?;
-    let format = request
-        .query_param("format")
-        .unwrap_or_else(|| "json".into());
-    if !matches!(format.as_str(), "json" | "csv") {
-        return Err(ApiError::invalid(vec![
-            Reason::new(
-                "invalid_format",
-                "format 应为 json 或 csv",
-                "format is json or csv",
-            )
-            .at("format"),
-        ]));
-    }
+    let format = match request.query_param("format").as_deref() {
+        None | Some("json") if !wants_a_file(request) => None,
+        Some("json") => None,
+        _ => Some(ExportFormat::of(request, ExportFormat::Csv).map_err(|_| {
+            ApiError::invalid(vec![
+                Reason::new(
+                    "invalid_format",
+                    "format 应为 json、csv 或 xlsx",
+                    "format is json, csv or xlsx",
+                )
+                .at("format"),
+            ])
+        })?),
+    };
     let claims = ctx.store.all_claims()?;
     let report = ProvinceReport::of(&ctx.config.county, &claims);
-    if format == "json" {
+    let Some(format) = format else {
         return Ok(json(200, &report));
-    }
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .body(report.to_csv())
-        .build())
+    };
+    let title = format!(
+        "{}（{}）就业重点群体线上培训补贴情况",
+        ctx.config.county_name, ctx.config.county
+    );
+    Ok(county_api::export(
+        &report.to_sheet(title),
+        format,
+        &format!("{}-补贴情况上报", ctx.config.county_name),
+        &format!("{}-report", ctx.config.county),
+    ))
+}
+
+/// Whether `Accept` asks for a file (CSV or the workbook) rather than JSON.
+fn wants_a_file(request: &ApiRequest) -> bool {
+    request
+        .header("accept")
+        .is_some_and(|a| a.contains("text/csv") || a.contains(subsidy_rules::export::XLSX_TYPE))
 }

@@ -158,6 +158,64 @@ pub fn json_revision<T: Serialize>(body: &T, revision: u64) -> Response {
     response
 }
 
+/// The formats an export is offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// `?format=csv|xlsx`, else what `Accept` asks for, else `default`.
+    pub fn of(request: &ApiRequest, default: ExportFormat) -> Result<ExportFormat, ApiError> {
+        match request.query_param("format").as_deref() {
+            Some("csv") => Ok(ExportFormat::Csv),
+            Some("xlsx") => Ok(ExportFormat::Xlsx),
+            Some(_) => Err(ApiError::invalid(vec![
+                Reason::new(
+                    "invalid_format",
+                    "format 应为 csv 或 xlsx",
+                    "format is csv or xlsx",
+                )
+                .at("format"),
+            ])),
+            None => Ok(match request.header("accept") {
+                Some(accept) if accept.contains(subsidy_rules::export::XLSX_TYPE) => {
+                    ExportFormat::Xlsx
+                }
+                Some(accept) if accept.contains("text/csv") => ExportFormat::Csv,
+                _ => default,
+            }),
+        }
+    }
+}
+
+/// A download of `sheet` in `format`, saved as `name` (Chinese, with its extension added) or,
+/// by clients that cannot, as `fallback`.
+pub fn export(
+    sheet: &subsidy_rules::export::Sheet,
+    format: ExportFormat,
+    name: &str,
+    fallback: &str,
+) -> Response {
+    let (body, content_type, extension) = match format {
+        ExportFormat::Csv => (sheet.to_csv(), "text/csv; charset=utf-8", "csv"),
+        ExportFormat::Xlsx => (sheet.to_xlsx(), subsidy_rules::export::XLSX_TYPE, "xlsx"),
+    };
+    Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .header(
+            "content-disposition",
+            subsidy_rules::export::attachment(
+                &format!("{name}.{extension}"),
+                &format!("{fallback}.{extension}"),
+            ),
+        )
+        .body(body)
+        .build()
+}
+
 /// A county table for anyone who asks: operators see who changed what; anyone else sees when,
 /// not who (operator account names are not public).
 pub fn public_table<T: Serialize>(

@@ -1,7 +1,7 @@
 //! Invoices for the platform subsidy: previewed and issued per platform and month, approved
 //! and paid by the county's finance staff, exported as CSV.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, Party, json};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -341,17 +341,25 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Respon
     Ok(json(200, &readable(request, ctx, number)?))
 }
 
-pub fn csv(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+/// The invoice for finance's spreadsheet: CSV (`/csv`, or `/export?format=csv`) or a workbook
+/// (`/export?format=xlsx`, or `Accept` naming it), saved as `泰山区-平台-2020-03-发票`.
+pub fn export(
+    request: &ApiRequest,
+    ctx: &Context,
+    number: &str,
+    only: Option<ExportFormat>,
+) -> Result<Response, ApiError> {
     let invoice = readable(request, ctx, number)?;
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header(
-            "content-disposition",
-            format!("attachment; filename=\"{}.csv\"", invoice.number),
-        )
-        .body(invoice.to_csv())
-        .build())
+    let format = match only {
+        Some(format) => format,
+        None => ExportFormat::of(request, ExportFormat::Csv)?,
+    };
+    Ok(county_api::export(
+        &invoice.to_sheet(),
+        format,
+        &invoice.file_name(),
+        &invoice.number,
+    ))
 }
 
 fn transition_refused(reason: Reason) -> ApiError {

@@ -6,7 +6,7 @@ mod completions;
 mod credentials;
 mod invoices;
 
-use county_api::{ApiError, ApiRequest, Context, Party};
+use county_api::{ApiError, ApiRequest, Context, ExportFormat, Party};
 use spin_sdk::http::{IncomingRequest, Method, Response};
 use spin_sdk::http_component;
 use subsidy_rules::{PlatformId, Reason, auth::Role};
@@ -50,7 +50,12 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Post, ["invoices"]) => invoices::issue(request, ctx),
         (Method::Get, ["invoices"]) => invoices::list(request, ctx),
         (Method::Get, ["invoices", number]) => invoices::fetch(request, ctx, number),
-        (Method::Get, ["invoices", number, "csv"]) => invoices::csv(request, ctx, number),
+        (Method::Get, ["invoices", number, "csv"]) => {
+            invoices::export(request, ctx, number, Some(ExportFormat::Csv))
+        }
+        (Method::Get, ["invoices", number, "export"]) => {
+            invoices::export(request, ctx, number, None)
+        }
         (Method::Post, ["invoices", number, "approve"]) => invoices::approve(request, ctx, number),
         (Method::Post, ["invoices", number, "pay"]) => invoices::pay(request, ctx, number),
         (Method::Post, ["invoices", number, "cancel"]) => invoices::cancel(request, ctx, number),
@@ -63,7 +68,11 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             | ["completions", _, "void"]
             | ["invoices"]
             | ["invoices", _]
-            | ["invoices", _, "csv" | "approve" | "pay" | "cancel"],
+            | [
+                "invoices",
+                _,
+                "csv" | "export" | "approve" | "pay" | "cancel",
+            ],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

@@ -627,7 +627,11 @@ async fn the_province_report_counts_and_sums_by_group_platform_occupation_status
         .send(&county)
         .await;
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    // Excel and WPS read UTF-8 only after the byte-order mark.
     let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("the CSV starts with the UTF-8 byte-order mark");
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows[0],

@@ -5,6 +5,7 @@
 mod bad_input;
 mod claim_submission;
 mod eligibility_check;
+mod exports;
 mod helpers;
 mod platform_invoicing;
 mod policy_lookup;
