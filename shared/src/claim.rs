@@ -137,6 +137,9 @@ pub struct Payee {
     pub account: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
+    /// The account holder, when not the trainee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +149,9 @@ pub struct PayeeInput {
     pub account: String,
     #[serde(default)]
     pub bank_name: Option<String>,
+    /// The account holder's name; by default the trainee.
+    #[serde(default)]
+    pub holder_name: Option<String>,
 }
 
 impl PayeeInput {
@@ -194,11 +200,16 @@ impl PayeeInput {
             ]),
             _ => Ok(()),
         };
-        let (kind, account, bank_name, ()) = (kind, account, bank_name, bank_named).all_parsed()?;
+        let holder_name = optional_field("payee.holder_name", self.holder_name.as_deref(), |n| {
+            bounded_text(n, 50)
+        });
+        let (kind, account, bank_name, (), holder_name) =
+            (kind, account, bank_name, bank_named, holder_name).all_parsed()?;
         Ok(Payee {
             kind,
             account,
             bank_name,
+            holder_name,
         })
     }
 }
@@ -228,6 +239,58 @@ pub struct ClaimPayment {
     pub reference: String,
     pub paid_on: NaiveDate,
     pub fund: String,
+}
+
+/// Approved claims as the bank's payment batch (代发): who is paid (the account holder, by
+/// default the trainee), where, how much, the claim as the reference, and the total.
+pub fn payment_batch(claims: &[Claim], title: String) -> crate::export::Sheet {
+    use crate::export::Cell;
+    let rows = claims
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Code(c.id.clone()),
+                Cell::text(c.trainee_name.clone()),
+                Cell::text(
+                    c.payee
+                        .holder_name
+                        .clone()
+                        .unwrap_or_else(|| c.trainee_name.clone()),
+                ),
+                Cell::Code(
+                    match c.payee.kind {
+                        PayeeKind::SocialSecurityCard => "social_security_card",
+                        PayeeKind::BankAccount => "bank_account",
+                    }
+                    .to_owned(),
+                ),
+                Cell::Code(c.payee.account.clone()),
+                Cell::text(c.payee.bank_name.clone().unwrap_or_default()),
+                Cell::Amount(c.amount),
+                Cell::text(c.fund.clone()),
+            ]
+        })
+        .collect();
+    let mut total = vec![Cell::Empty; 8];
+    total[0] = Cell::text("TOTAL");
+    total[1] = Cell::Count(claims.len() as u64);
+    total[6] = Cell::Amount(claims.iter().map(|c| c.amount).sum());
+    crate::export::Sheet {
+        name: "代发".into(),
+        title,
+        header: vec![
+            "claim_id",
+            "trainee_name",
+            "holder_name",
+            "payee_kind",
+            "account",
+            "bank_name",
+            "amount",
+            "fund",
+        ],
+        rows,
+        totals: vec![total],
+    }
 }
 
 /// Whether an id from a path can be a claim's (`c-` and hex, as `Submission` ids are made):
@@ -271,6 +334,9 @@ pub struct Claim {
     pub resident_id: String,
     pub platform_id: PlatformId,
     pub record_id: String,
+    /// The trainee's name, as the platform's record gives it.
+    #[serde(default)]
+    pub trainee_name: String,
     pub occupation: OccupationCode,
     pub level: SkillLevel,
     pub study_hours: StudyHours,
@@ -364,6 +430,7 @@ impl Claim {
             resident_id: submission.resident_id.masked(),
             platform_id: submission.record.platform_id.clone(),
             record_id: f.record_id.clone(),
+            trainee_name: f.trainee.name.clone(),
             occupation: f.occupation.clone(),
             level: f.level,
             study_hours: f.study_hours,
@@ -648,6 +715,7 @@ pub(crate) mod tests {
                 kind: "social_security_card".into(),
                 account: "6217 0012 3456 7890 123".into(),
                 bank_name: None,
+                holder_name: None,
             }
             .parse()
             .unwrap(),
@@ -876,6 +944,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_payment_batch_pays_the_account_holder_and_totals_the_amounts() {
+        let mine = claim();
+        let mut theirs = claim();
+        theirs.payee.holder_name = Some("张母".into());
+        let sheet = payment_batch(&[mine.clone(), theirs], "批次".into());
+        let csv = String::from_utf8(sheet.to_csv()[3..].to_vec()).unwrap();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            rows[0],
+            "claim_id,trainee_name,holder_name,payee_kind,account,bank_name,amount,fund"
+        );
+        assert!(
+            rows[1].contains(&format!(",{},", mine.trainee_name)),
+            "{csv}"
+        );
+        assert!(rows[2].contains(",张母,social_security_card,"), "{csv}");
+        assert_eq!(rows[3], "TOTAL,2,,,,,240.00,");
+    }
+
+    #[test]
     fn a_reservation_reads_back_as_written() {
         let reservation = Reservation::for_claim(&claim(), 1_000);
         assert_eq!(
@@ -906,6 +994,7 @@ pub(crate) mod tests {
             kind: "cash".into(),
             account: "12ab".into(),
             bank_name: None,
+            holder_name: None,
         }
         .parse()
         .unwrap_err();
@@ -915,6 +1004,7 @@ pub(crate) mod tests {
             kind: "bank_account".into(),
             account: "622202123456789".into(),
             bank_name: None,
+            holder_name: None,
         };
         assert_eq!(no_bank.parse().unwrap_err()[0].code, "bank_name_required");
     }

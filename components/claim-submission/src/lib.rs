@@ -32,7 +32,14 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     if let [id, ..] = segments.as_slice()
         && !matches!(
             *id,
-            "completions" | "queue" | "bulk-approve" | "recount" | "report"
+            "completions"
+                | "queue"
+                | "bulk-approve"
+                | "recount"
+                | "report"
+                | "payable"
+                | "payment-batch"
+                | "bank-results"
         )
         && !subsidy_rules::claim::plausible_claim_id(id)
     {
@@ -43,6 +50,9 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Post, []) => trainee::submit(request, ctx),
         (Method::Get, []) => trainee::list(request, ctx),
         (Method::Get, ["queue"]) => review::queue(request, ctx),
+        (Method::Get, ["payable"]) => payments::payable(request, ctx),
+        (Method::Get, ["payment-batch"]) => payments::payment_batch(request, ctx),
+        (Method::Post, ["bank-results"]) => payments::bank_results(request, ctx),
         (Method::Post, ["bulk-approve"]) => review::bulk_approve(request, ctx),
         (Method::Post, ["recount"]) => review::recount(request, ctx),
         (Method::Get, ["report"]) => report::report(request, ctx),

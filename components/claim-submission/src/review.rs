@@ -15,11 +15,11 @@ use subsidy_rules::{
 const MAX_PAGE: usize = 100;
 
 #[derive(Serialize)]
-struct QueuePage {
-    claims: Vec<Claim>,
+pub struct QueuePage {
+    pub claims: Vec<Claim>,
     /// Pass as `after` for the next page; the page is the last when `claims` is shorter than
     /// `limit`.
-    next_after: u64,
+    pub next_after: u64,
 }
 
 /// A whole-number query parameter from 0 to `max`, `default` when absent.
@@ -38,16 +38,9 @@ fn number(request: &ApiRequest, name: &str, default: u64, max: u64) -> Result<u6
     }
 }
 
-/// `?kind=review` (key group declared only; the default) or `?kind=verified` (found in the
-/// registry), oldest first, `after` and `limit` (1 to 100) for paging.
-pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    ctx.require_operator(request, &[Role::Reviewer, Role::Admin])?;
-    let kind = request.query_param("kind");
-    let (queue, after, limit) = (
-        field(
-            "kind",
-            ReviewQueue::parse(kind.as_deref().unwrap_or("review")),
-        ),
+/// `?after=` (the slot to continue after) and `?limit=` (1 to 100, default 50) of a paged list.
+pub fn paging(request: &ApiRequest) -> Result<(u64, usize), Vec<Reason>> {
+    (
         number(request, "after", 0, u64::MAX),
         number(request, "limit", 50, MAX_PAGE as u64).and_then(|n| match n {
             0 => field(
@@ -60,6 +53,21 @@ pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
             ),
             n => Ok(n as usize),
         }),
+    )
+        .all_parsed()
+}
+
+/// `?kind=review` (key group declared only; the default) or `?kind=verified` (found in the
+/// registry), oldest first, `after` and `limit` (1 to 100) for paging.
+pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    ctx.require_operator(request, &[Role::Reviewer, Role::Admin])?;
+    let kind = request.query_param("kind");
+    let (queue, (after, limit)) = (
+        field(
+            "kind",
+            ReviewQueue::parse(kind.as_deref().unwrap_or("review")),
+        ),
+        paging(request),
     )
         .all_parsed()?;
     let (claims, next_after) = ctx.store.claim_queue(queue, after, limit)?;

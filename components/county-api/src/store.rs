@@ -463,6 +463,24 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<Claim>, u64), ApiError> {
         let index = store_keys::claim_queue(&self.county, queue);
+        self.claims_page(&index, ClaimStatus::Submitted, after, limit)
+    }
+
+    /// A page of the claims approved and not yet paid, oldest first: finance's desk.
+    pub fn payable_claims(&self, after: u64, limit: usize) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::all_claims(&self.county);
+        self.claims_page(&index, ClaimStatus::Approved, after, limit)
+    }
+
+    /// The claims of an index in `status`, from slot `after + 1`, at most `limit`; and the
+    /// slot to continue after.
+    fn claims_page(
+        &self,
+        index: &Index,
+        status: ClaimStatus,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
         let slots = self.counter(&index.counter())?;
         let mut page: Vec<Claim> = Vec::new();
         let mut last = after;
@@ -475,7 +493,7 @@ impl Store {
                 continue;
             };
             if let Some(claim) = self.claim(&id)?
-                && claim.status == ClaimStatus::Submitted
+                && claim.status == status
                 && !page.iter().any(|c| c.id == claim.id)
             {
                 page.push(claim);

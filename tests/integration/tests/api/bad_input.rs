@@ -352,6 +352,12 @@ fn no_mutated_request_gets_a_5xx() {
         ),
         (
             "POST",
+            "/api/claims/bank-results".into(),
+            json!({"results": [{"claim_id": claim, "outcome": "returned", "reference": "DF-1", "paid_on": "2020-04-20", "reason": "户名不符"}]}),
+            finance_auth(),
+        ),
+        (
+            "POST",
             "/api/admin/reconcile".into(),
             json!({"repair": false, "after": 0, "limit": 50}),
             admin_auth(),

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// Runs a Python check on files the app produced; its assertion message on failure.
-fn python(script: &str, files: &[&Path]) {
+pub fn python(script: &str, files: &[&Path]) {
     let output = Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -24,7 +24,7 @@ fn python(script: &str, files: &[&Path]) {
     );
 }
 
-const CHECK_CSV: &str = r#"
+pub const CHECK_CSV: &str = r#"
 import csv, decimal, sys
 raw = open(sys.argv[1], 'rb').read()
 assert raw.startswith(b'\xef\xbb\xbf'), 'no byte-order mark'
@@ -40,7 +40,7 @@ assert all(len(r[amount].split('.')[1]) == 2 for r in body), 'two places'
 assert sys.argv[2] in text, 'Chinese text round-trips'
 "#;
 
-const CHECK_XLSX: &str = r#"
+pub const CHECK_XLSX: &str = r#"
 import datetime, decimal, sys, openpyxl
 book = openpyxl.load_workbook(sys.argv[1])
 sheet = book.active

@@ -266,3 +266,92 @@ async fn approval_judges_the_claim_again_on_the_facts_of_the_day() {
     let claim = claims_of(&county, TRAINEE_A).await;
     assert_eq!(claim[0]["status"], "submitted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finance_pays_approved_claims_by_a_bank_batch_and_records_what_the_bank_returned() {
+    let (county, _) = reported(2).await;
+    let first = claimed(&county, "r0").await;
+    let mut second_body = claim_body("wljnpx", "r1");
+    second_body["payee"] = json!({"kind": "bank_account", "account": "6222021234567890", "bank_name": "工商银行", "holder_name": "张母"});
+    let second = submit_claim(&county, TRAINEE_A, &second_body).await.json()["claim"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for id in [&first, &second] {
+        assert_eq!(
+            claim_call(id, "approve", &reviewer())
+                .send(&county)
+                .await
+                .status,
+            200
+        );
+    }
+    // The desk: approved and unpaid, oldest first, accounts whole for finance.
+    let desk = call("GET", "/api/claims/payable?limit=10")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    let ids: Vec<&str> = (desk["claims"].as_array().unwrap().iter())
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()]);
+    assert_eq!(desk["claims"][0]["payee"]["account"], "6217001234567890123");
+    assert_eq!(desk["claims"][0]["trainee_name"], "张三");
+
+    // The batch for the bank, as a workbook: names, accounts, amounts and the total.
+    let batch = call("GET", "/api/claims/payment-batch?format=xlsx")
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    assert_eq!(batch.status, 200);
+    let file = std::env::temp_dir().join(format!("batch-{}.xlsx", nonce()));
+    std::fs::write(&file, &batch.body).unwrap();
+    crate::exports::python(
+        crate::exports::CHECK_XLSX,
+        &[&file, std::path::Path::new("泰山区|就业补助资金")],
+    );
+    crate::exports::python(
+        r#"
+import sys, openpyxl
+rows = list(openpyxl.load_workbook(sys.argv[1]).active.iter_rows(values_only=True))
+header = rows[1]
+holder = header.index('holder_name')
+assert [r[holder] for r in rows[2:4]] == ['张三', '张母'], rows
+assert rows[2][header.index('account')] == '6217001234567890123', rows
+"#,
+        &[&file],
+    );
+    std::fs::remove_file(&file).unwrap();
+
+    // The bank's result: the first paid, the second returned.
+    let results = call("POST", "/api/claims/bank-results")
+        .bearer(&finance())
+        .json(&json!({"results": [
+            {"claim_id": first, "outcome": "paid", "reference": "DF-2020-04-1", "paid_on": "2020-04-20"},
+            {"claim_id": second, "outcome": "returned", "reference": "DF-2020-04-2", "paid_on": "2020-04-20", "reason": "户名不符"},
+            {"claim_id": "c-0000000000000000", "outcome": "paid", "reference": "DF-X", "paid_on": "2020-04-20"}
+        ]}))
+        .send(&county)
+        .await;
+    assert_eq!(results.status, 200, "{}", results.json());
+    let body = results.json();
+    assert_eq!(body["results"][0]["status"], "paid");
+    assert_eq!(body["results"][1]["status"], "payment_returned");
+    assert_eq!(body["results"][2]["applied"], false);
+    let desk = call("GET", "/api/claims/payable")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(desk["claims"], json!([]));
+    let report = call("GET", "/api/claims/report")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        report["paid_amount"], "120.00",
+        "the returned payment is not paid out"
+    );
+}

@@ -415,6 +415,21 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             vec![Finance, Admin],
         ),
         ("GET", "/api/claims/report".into(), None, OPERATORS.to_vec()),
+        ("GET", "/api/claims/payable".into(), None, vec![Finance]),
+        (
+            "GET",
+            "/api/claims/payment-batch?format=csv".into(),
+            None,
+            vec![Finance],
+        ),
+        (
+            "POST",
+            "/api/claims/bank-results".into(),
+            Some(
+                json!({"results": [{"claim_id": claim, "outcome": "paid", "reference": "S-1", "paid_on": "2020-04-01"}]}),
+            ),
+            vec![Finance],
+        ),
         (
             "POST",
             "/api/claims/recount".into(),
