@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod dates;
 pub mod eligibility;
 pub mod export;
+pub mod history;
 pub mod invoice;
 pub mod journal;
 mod key_group;

@@ -267,6 +267,26 @@ pub struct PlatformRegister {
     pub platforms: Vec<Platform>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
+    /// Where the register before this revision is kept (a store key): every change is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+impl crate::history::Versioned for PlatformRegister {
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn previous(&self) -> Option<&str> {
+        self.previous.as_deref()
+    }
+
+    fn kept_at(self, previous: String) -> PlatformRegister {
+        PlatformRegister {
+            previous: Some(previous),
+            ..self
+        }
+    }
 }
 
 /// One platform of the seed. Plain fields and a hand-written `cities`: `flatten` and
@@ -357,6 +377,7 @@ impl PlatformRegister {
             source: RegisterSource::BuiltInSeed,
             platforms,
             changed: None,
+            previous: None,
         }
     }
 
@@ -450,6 +471,8 @@ impl PlatformRegister {
             source: RegisterSource::County,
             platforms,
             changed: Some(change.clone()),
+            // Set where the store keeps the register this one replaces.
+            previous: None,
         }
     }
 }

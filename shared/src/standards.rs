@@ -100,6 +100,26 @@ pub struct StandardsTable {
     pub standards: Vec<SubsidyStandard>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
+    /// Where the table before this revision is kept (a store key): every change is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+impl crate::history::Versioned for StandardsTable {
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn previous(&self) -> Option<&str> {
+        self.previous.as_deref()
+    }
+
+    fn kept_at(self, previous: String) -> StandardsTable {
+        StandardsTable {
+            previous: Some(previous),
+            ..self
+        }
+    }
 }
 
 impl StandardsTable {
@@ -222,6 +242,8 @@ impl StandardsTable {
             revision: self.revision + 1,
             standards,
             changed: Some(change.clone()),
+            // Set where the store keeps the table this one replaces.
+            previous: None,
         }
     }
 }

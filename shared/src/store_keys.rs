@@ -9,6 +9,7 @@
 //! |------------------------------------------------|-------------------------------------------|
 //! | `{county}:standards`                           | `StandardsTable` (absent: empty table)    |
 //! | `{county}:platforms`                           | `PlatformRegister` (absent: the seed)     |
+//! | `{table}:v{revision}:{writer}`                 | a revision of a table a change replaced   |
 //! | `{county}:registry:{person}:{group}`           | `RegistryPeriods`: every period uploaded  |
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
 //! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
@@ -97,6 +98,12 @@ pub fn standards(county: &CountyCode) -> String {
 
 pub fn platforms(county: &CountyCode) -> String {
     format!("{county}:platforms")
+}
+
+/// Where a revision of a county table (the standards, the platform register) is kept once a
+/// change replaces it: `{table key}:v{revision}:{writer}`.
+pub fn kept_revision(table: &str, revision: u64, writer: &str) -> String {
+    format!("{table}:v{revision}:{writer}")
 }
 
 pub fn registry_entry(county: &CountyCode, person: &PersonKey, group: PersonGroup) -> String {

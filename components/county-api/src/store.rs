@@ -22,6 +22,7 @@ use subsidy_rules::{
     completion::{CompletionRecord, Listed},
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
+    history::Versioned,
     invoice::{BillingIntent, Invoice},
     journal::JournalEntry,
     registry::RegistryPeriods,
@@ -309,10 +310,10 @@ impl Store {
         &self,
         change: impl FnMut(StandardsTable) -> Result<StandardsTable, ApiError>,
     ) -> Result<StandardsTable, ApiError> {
-        let mut change = change;
-        self.update_json(
+        self.update_versioned(
             &store_keys::standards(&self.county),
-            |t: Option<StandardsTable>| change(t.unwrap_or_default()),
+            StandardsTable::default,
+            change,
         )
     }
 
@@ -326,14 +327,58 @@ impl Store {
         &self,
         change: impl FnMut(PlatformRegister) -> Result<PlatformRegister, ApiError>,
     ) -> Result<PlatformRegister, ApiError> {
-        let mut change = change;
-        let county = self.county.clone();
-        self.update_json(
+        self.update_versioned(
             &store_keys::platforms(&self.county),
-            |r: Option<PlatformRegister>| {
-                change(r.unwrap_or_else(|| PlatformRegister::seed_for(&county)))
-            },
+            || PlatformRegister::seed_for(&self.county),
+            change,
         )
+    }
+
+    /// Changes a county table under compare-and-swap, keeping the revision it replaces under
+    /// a key of its own (written before the swap, so that the revision in force always names
+    /// where its predecessor is kept; a swap that loses leaves a copy no revision names).
+    fn update_versioned<T>(
+        &self,
+        key: &str,
+        empty: impl Fn() -> T,
+        mut change: impl FnMut(T) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError>
+    where
+        T: Versioned + Clone + Serialize + DeserializeOwned,
+    {
+        self.update_json(key, |current: Option<T>| {
+            let current = current.unwrap_or_else(&empty);
+            let next = change(current.clone())?;
+            if next.revision() == current.revision() {
+                return Ok(next);
+            }
+            let kept = store_keys::kept_revision(key, current.revision(), &self.next_write_id()?);
+            self.set_json(&kept, &current)?;
+            Ok(next.kept_at(kept))
+        })
+    }
+
+    /// A county table's revisions, newest first (the one in force, then what it replaced),
+    /// at most `limit`.
+    pub fn table_history<T>(&self, key: &str, empty: T, limit: usize) -> Result<Vec<T>, ApiError>
+    where
+        T: Versioned + DeserializeOwned,
+    {
+        let mut versions = vec![self.get_json::<T>(key)?.unwrap_or(empty)];
+        while versions.len() < limit {
+            let Some(previous) = versions
+                .last()
+                .and_then(|v| v.previous())
+                .map(str::to_owned)
+            else {
+                break;
+            };
+            match self.get_json::<T>(&previous)? {
+                Some(version) => versions.push(version),
+                None => break,
+            }
+        }
+        Ok(versions)
     }
 
     /// A person's key-group registry entries, every period, one read per group.

@@ -1,6 +1,8 @@
 //! Policy lookup: the policy in force and its versions, the county's approved platforms and
-//! its training-subsidy standards. Anyone may read; county admins keep the tables.
+//! its training-subsidy standards. Anyone may read; county admins keep the tables, whose every
+//! change operators can read back.
 
+mod history;
 mod platforms;
 mod policy;
 mod standards;
@@ -25,6 +27,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Put, ["platforms"]) => platforms::replace(request, ctx),
         (Method::Put, ["platforms", id]) => platforms::put_one(request, ctx, id),
         (Method::Get, ["standards"]) => standards::list(request, ctx),
+        (Method::Get, ["history"]) => history::list(request, ctx),
         (Method::Put, ["standards"]) => standards::replace(request, ctx),
         (Method::Put, ["standards", occupation, level]) => {
             standards::put_one(request, ctx, occupation, level)
@@ -39,6 +42,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             | ["platforms"]
             | ["platforms", _]
             | ["standards"]
+            | ["history"]
             | ["standards", _, _],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),

@@ -492,3 +492,62 @@ async fn the_host_routes_like_spin() {
     assert_eq!(call("GET", "/api/policyx").send(&county).await.status, 404);
     assert_eq!(call("GET", "/api/policy/").send(&county).await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_change_of_a_county_table_is_kept_for_operators_to_read() {
+    let county = taishan();
+    set_standard(&county, "4-03-02-01", "1000").await;
+    set_standard(&county, "4-03-02-01", "1500").await;
+    let gone = call("DELETE", "/api/policy/standards/4-03-02-01/5")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!(gone.status, 200);
+    let history = call("GET", "/api/policy/history?table=standards")
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(history.status, 200, "{}", history.json());
+    let revisions = history.json()["revisions"].as_array().unwrap().clone();
+    // In force first, then each it replaced, down to the empty table the county began with.
+    let shown: Vec<(u64, usize)> = revisions
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["standards"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, [(3, 0), (2, 2), (1, 1), (0, 0)]);
+    assert_eq!(revisions[0]["changed"]["by"], "op-admin");
+    assert_eq!(revisions[2]["standards"][0]["standard"], "1000.00");
+
+    let suspended = call("PUT", "/api/policy/platforms/ixueto")
+        .bearer(&admin())
+        .json(&json!({"name": "学习通", "recorded_on": "2020-02-06", "status": "suspended"}))
+        .send(&county)
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.json());
+    let platforms = call("GET", "/api/policy/history?table=platforms&limit=5")
+        .bearer(&finance())
+        .send(&county)
+        .await
+        .json();
+    let revisions = platforms["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2, "the change and the seed it replaced");
+    assert_eq!(revisions[1]["source"], "built_in_seed");
+
+    assert_eq!(
+        call("GET", "/api/policy/history?table=standards")
+            .send(&county)
+            .await
+            .status,
+        401
+    );
+    let bad = call("GET", "/api/policy/history?table=claims&limit=0")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!((bad.status, bad.details().len()), (422, 2));
+}

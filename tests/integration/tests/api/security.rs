@@ -415,6 +415,12 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             vec![Finance, Admin],
         ),
         ("GET", "/api/claims/report".into(), None, OPERATORS.to_vec()),
+        (
+            "GET",
+            "/api/policy/history?table=standards".into(),
+            None,
+            OPERATORS.to_vec(),
+        ),
         ("GET", "/api/claims/payable".into(), None, vec![Finance]),
         (
             "GET",
