@@ -365,6 +365,9 @@ pub struct Claim {
     /// Money to recover (追回), once the claim was found wrongly paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<Recovery>,
+    /// Why a reviewer must decide it on its own (its record was flagged), never in bulk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_reason: Option<String>,
     /// The submission's `Idempotency-Key`: a retry with it finds this claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
@@ -454,10 +457,16 @@ impl Claim {
             payment: None,
             returned_payments: Vec::new(),
             recovery: None,
+            review_reason: submission.record.flagged.clone(),
             idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
             request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
         };
-        Ok((claim, ReviewQueue::for_key_group(verdict.key_group_status)))
+        // A flagged record's claim waits for a reviewer, however verified its key group.
+        let queue = match claim.review_reason {
+            Some(_) => ReviewQueue::Review,
+            None => ReviewQueue::for_key_group(verdict.key_group_status),
+        };
+        Ok((claim, queue))
     }
 
     fn moved(

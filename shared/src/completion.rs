@@ -179,6 +179,42 @@ pub fn implausible(
     reasons
 }
 
+/// Records of one batch sharing training dates and hours, at or above which every one of
+/// them is flagged for individual review (decision): a class trained together is real, but
+/// dozens of trainees with identical start, end, assessment and hours is the pattern of
+/// reports made up in bulk.
+pub const IDENTICAL_PATTERN_FLAG: usize = 20;
+
+/// For each record of a batch (by index), the flag it gets, if any: the records whose start,
+/// end and assessment dates and study hours (as sent) are shared by at least
+/// `IDENTICAL_PATTERN_FLAG` records of the batch.
+pub fn batch_patterns(records: &[serde_json::Value]) -> Vec<Option<String>> {
+    let pattern = |r: &serde_json::Value| {
+        let text = |v: &serde_json::Value| v.to_string();
+        (
+            text(&r["started_on"]),
+            text(&r["ended_on"]),
+            text(&r["assessment"]["date"]),
+            text(&r["study_hours"]),
+        )
+    };
+    let mut counts = std::collections::HashMap::new();
+    for r in records {
+        *counts.entry(pattern(r)).or_insert(0usize) += 1;
+    }
+    records
+        .iter()
+        .map(|r| {
+            let n = counts[&pattern(r)];
+            (n >= IDENTICAL_PATTERN_FLAG).then(|| {
+                format!(
+                    "同批{n}条记录的培训起止、考核日期和学时完全相同，须逐件审核 / {n} records of one batch share dates and hours: review one by one"
+                )
+            })
+        })
+        .collect()
+}
+
 pub fn assessment_result(input: &str) -> Result<bool, Reason> {
     match input {
         "pass" => Ok(true),
@@ -422,6 +458,10 @@ pub struct CompletionRecord {
     pub corrections: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
+    /// Why a reviewer must look at claims on it one by one (a pattern in its batch that real
+    /// training rarely shows); none for most records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<String>,
     /// Where its facts are listed (the index slots of its month and its trainee): checked when
     /// it is sent again unchanged, so that a listing that was lost is written again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -486,7 +526,16 @@ impl CompletionRecord {
             received,
             corrections: 0,
             changed: None,
+            flagged: None,
             listed: None,
+        }
+    }
+
+    /// The record flagged for individual review (`batch_patterns`), or as it is.
+    pub fn flagged_as(self, flag: Option<String>) -> CompletionRecord {
+        CompletionRecord {
+            flagged: flag.or(self.flagged),
+            ..self
         }
     }
 
@@ -749,6 +798,27 @@ pub(crate) mod tests {
             ]
         );
         assert!(reasons[3].message_zh.contains("370911"));
+    }
+
+    #[test]
+    fn a_batch_of_identical_dates_and_hours_is_flagged_and_a_class_is_not() {
+        let same = serde_json::json!({"started_on": "2020-03-01", "ended_on": "2020-03-05",
+            "assessment": {"date": "2020-03-06"}, "study_hours": 40});
+        let mut batch = vec![same.clone(); IDENTICAL_PATTERN_FLAG - 1];
+        let mut other = same.clone();
+        other["study_hours"] = serde_json::json!(39);
+        batch.push(other);
+        assert!(batch_patterns(&batch).iter().all(Option::is_none));
+        batch.push(same);
+        let flags = batch_patterns(&batch);
+        assert_eq!(
+            flags.iter().filter(|f| f.is_some()).count(),
+            IDENTICAL_PATTERN_FLAG
+        );
+        assert!(
+            flags[IDENTICAL_PATTERN_FLAG - 1].is_none(),
+            "the odd one out"
+        );
     }
 
     #[test]

@@ -230,7 +230,9 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
         }
         .and_then(|()| {
             ctx.store.update_claim(&id, |current| {
-                if current.key_group_status != KeyGroupStatus::Verified {
+                if current.key_group_status != KeyGroupStatus::Verified
+                    || current.review_reason.is_some()
+                {
                     return Err(refused(Reason::new(
                         "needs_individual_review",
                         "重点群体身份未经登记核实，须逐件审核",

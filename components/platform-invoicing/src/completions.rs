@@ -82,11 +82,19 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         ]));
     }
     let change = ctx.change_by(&caller.key_id);
+    let flags = subsidy_rules::completion::batch_patterns(&batch.records);
     let mut results = Vec::with_capacity(batch.records.len());
-    for (index, value) in batch.records.into_iter().enumerate() {
+    for ((index, value), flag) in batch.records.into_iter().enumerate().zip(flags) {
         // A store failure stops the batch, answering for nothing after it. Records before it
         // are stored, and re-sending the whole batch is safe.
-        results.push(report_one(ctx, &caller.platform_id, index, value, &change)?);
+        results.push(report_one(
+            ctx,
+            &caller.platform_id,
+            index,
+            value,
+            flag,
+            &change,
+        )?);
     }
     let rejected = results
         .iter()
@@ -108,13 +116,14 @@ fn report_one(
     platform: &PlatformId,
     index: usize,
     value: serde_json::Value,
+    flag: Option<String>,
     change: &Change,
 ) -> Result<RecordResult, ApiError> {
     let record_id = value
         .get("record_id")
         .and_then(|v| v.as_str())
         .map(str::to_owned);
-    let (outcome, state, reasons) = match store_one(ctx, platform, value, change) {
+    let (outcome, state, reasons) = match store_one(ctx, platform, value, flag, change) {
         Ok((outcome, state)) => (outcome, Some(state), vec![]),
         Err(RecordError::Rejected(reasons)) => (Outcome::Rejected, None, reasons),
         Err(RecordError::Store(error)) => return Err(error),
@@ -148,6 +157,7 @@ fn store_one(
     ctx: &Context,
     platform: &PlatformId,
     value: serde_json::Value,
+    flag: Option<String>,
     change: &Change,
 ) -> Result<(Outcome, RecordState), RecordError> {
     let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
@@ -190,7 +200,8 @@ fn store_one(
                 outcome = Outcome::Accepted;
                 Ok(
                     CompletionRecord::new(platform.clone(), facts.clone(), change.clone())
-                        .listed_at(listed),
+                        .listed_at(listed)
+                        .flagged_as(flag.clone()),
                 )
             }
             // Sent twice at once: the other send stored it.
@@ -202,7 +213,7 @@ fn store_one(
                 outcome = Outcome::Corrected;
                 current
                     .corrected(facts.clone(), change.clone())
-                    .map(|corrected| corrected.listed_at(listed))
+                    .map(|corrected| corrected.listed_at(listed).flagged_as(flag.clone()))
                     .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
             }
         })?;

@@ -673,3 +673,56 @@ async fn a_graduates_declarations_are_kept_on_the_claim_for_the_reviewer() {
         "{seen}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_identical_records_in_one_batch_are_flagged_and_their_claims_reviewed_one_by_one() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let trainees: Vec<String> = (0..20)
+        .map(|i| resident_id(&format!("370902199003070{i:02}")))
+        .collect();
+    let records = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    let reply = report(&county, &platform, records).await;
+    assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    let flagged = call("GET", "/api/platform/completions/r0")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    assert!(
+        flagged["flagged"].as_str().unwrap().contains("20"),
+        "{flagged}"
+    );
+    verify_key_group(&county, &trainees[0]).await;
+    let claim = submit_claim(&county, &trainees[0], &claim_body("wljnpx", "r0")).await;
+    assert_eq!(claim.status, 201, "{}", claim.json());
+    let claim = claim.json()["claim"].clone();
+    // Verified by the registry, yet in the queue a reviewer works through one by one.
+    assert_eq!(claim["key_group_status"], "verified");
+    let verified_queue = call("GET", "/api/claims/queue?kind=verified")
+        .bearer(&reviewer())
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(verified_queue["claims"], json!([]));
+    let bulk = call("POST", "/api/claims/bulk-approve")
+        .bearer(&reviewer())
+        .json(&json!({"claim_ids": [claim["id"]]}))
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(
+        bulk["results"][0]["reason"]["code"],
+        "needs_individual_review"
+    );
+    let one = call(
+        "POST",
+        &format!("/api/claims/{}/approve", claim["id"].as_str().unwrap()),
+    )
+    .bearer(&reviewer())
+    .send(&county)
+    .await;
+    assert_eq!(one.status, 200);
+}
