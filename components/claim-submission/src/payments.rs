@@ -35,17 +35,6 @@ pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, Ap
     Ok(json(200, &claim))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReasonInput {
-    reason: String,
-}
-
-fn reason_of(request: &ApiRequest) -> Result<String, ApiError> {
-    let input: ReasonInput = request.json()?;
-    bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))
-}
-
 /// The bank returned the payment (a closed card, a wrong account): finance records it, with
 /// the reason; the trainee then corrects the payee and finance pays again.
 pub fn payment_returned(
@@ -54,7 +43,7 @@ pub fn payment_returned(
     id: &str,
 ) -> Result<Response, ApiError> {
     let finance = ctx.require_operator(request, &[Role::Finance])?;
-    let reason = reason_of(request)?;
+    let reason = request.reason()?;
     let change = ctx.change_by(&finance.sub);
     let claim = ctx.store.update_claim(id, |current| {
         current

@@ -171,17 +171,9 @@ fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectInput {
-    reason: String,
-}
-
 pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
     let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
-    let input: RejectInput = request.json()?;
-    let reason =
-        bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
+    let reason = request.reason()?;
     let change = ctx.change_by(&reviewer.sub);
     let existing = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
     let claim = end(ctx, &existing, |current| {

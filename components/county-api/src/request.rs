@@ -159,6 +159,19 @@ impl ApiRequest {
         }
     }
 
+    /// The reason of a body that gives only one (`{"reason"}`: a rejection, a void, a
+    /// cancellation, a returned payment), at most 200 characters.
+    pub fn reason(&self) -> Result<String, ApiError> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ReasonOnly {
+            reason: String,
+        }
+        let input: ReasonOnly = self.json()?;
+        subsidy_rules::bounded_text(&input.reason, 200)
+            .map_err(|r| ApiError::invalid(vec![r.at("reason")]))
+    }
+
     /// The body as JSON of type `T`, unknown fields refused.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if let Some(kind) = self.header("content-type")

@@ -7,7 +7,6 @@ use spin_sdk::http::Response;
 use subsidy_rules::{
     Change, PlatformId, Reason,
     auth::Role,
-    bounded_text,
     completion::{
         CompletionInput, CompletionRecord, MAX_BATCH, RecordState, parse_month, parse_record_id,
     },
@@ -257,17 +256,9 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Res
     Ok(json(200, &view(record)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VoidInput {
-    reason: String,
-}
-
 pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
     let caller = ctx.require_platform(request)?;
-    let input: VoidInput = request.json()?;
-    let reason =
-        bounded_text(&input.reason, 200).map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
+    let reason = request.reason()?;
     let record_id =
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
     let change = ctx.change_by(&caller.key_id);

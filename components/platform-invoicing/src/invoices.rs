@@ -375,21 +375,13 @@ pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Resp
     Ok(json(200, &invoice))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CancelInput {
-    reason: String,
-}
-
 /// Finance or an admin cancels an invoice before it is paid, with the reason: its lines are
 /// billable again (each record unmarked, its course given back). A kill before every line is
 /// freed leaves records marked by a cancelled invoice: the next build of the month, or
 /// reconcile, frees them.
 pub fn cancel(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
     let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
-    let input: CancelInput = request.json()?;
-    let reason = subsidy_rules::bounded_text(&input.reason, 200)
-        .map_err(|r| ApiError::invalid(vec![r.at("reason")]))?;
+    let reason = request.reason()?;
     let change = ctx.change_by(&operator.sub);
     let invoice = ctx.store.update_invoice(number, |current| {
         current
