@@ -168,6 +168,21 @@ pub struct Invoice {
     pub transitions: Vec<Transition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// Lines found wrongly paid (追回), each with what is to be recovered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recoveries: Vec<LineRecovery>,
+}
+
+/// A line of a paid invoice found wrongly paid: how much is to be recovered and why, and once
+/// recovered, how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineRecovery {
+    pub record_id: String,
+    pub amount: Yuan,
+    pub reason: String,
+    pub started: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Payment>,
 }
 
 fn wrong_state(from: InvoiceState, to: InvoiceState) -> Reason {
@@ -253,6 +268,7 @@ impl Invoice {
                 reason: None,
             }],
             payment: None,
+            recoveries: Vec::new(),
         }
     }
 
@@ -333,6 +349,94 @@ impl Invoice {
     /// Cancelled before payment, with the reason: its lines are billable again.
     pub fn cancelled(&self, change: Change, reason: String) -> Result<Invoice, Reason> {
         self.moved(InvoiceState::Cancelled, change, Some(reason))
+    }
+
+    /// A line of the paid invoice found wrongly paid: `amount` (at most the line's) is to be
+    /// recovered. Asked again for the same, unchanged.
+    pub fn line_recovery_started(
+        &self,
+        record_id: &str,
+        amount: Yuan,
+        reason: String,
+        change: Change,
+    ) -> Result<Invoice, Reason> {
+        if self.state != InvoiceState::Paid {
+            return Err(Reason::new(
+                "invoice_not_paid",
+                "仅已支付的发票可追回",
+                "Only a paid invoice's lines are recovered",
+            ));
+        }
+        let line = (self.lines.iter())
+            .find(|l| l.record_id == record_id)
+            .ok_or_else(|| {
+                Reason::new(
+                    "no_such_line",
+                    "发票中没有该记录",
+                    "The invoice has no line for this record",
+                )
+                .at("record_id")
+            })?;
+        if let Some(known) = self.recoveries.iter().find(|r| r.record_id == record_id) {
+            if known.amount == amount {
+                return Ok(self.clone());
+            }
+            return Err(Reason::new(
+                "recovery_started",
+                "该行已在追回中",
+                "This line is being recovered already",
+            ));
+        }
+        if amount.is_zero() || amount > line.amount {
+            return Err(Reason::new(
+                "invalid_recovery_amount",
+                format!("追回金额应大于0且不超过该行的 {}", line.amount),
+                format!(
+                    "The amount to recover is above 0 and at most the line's {}",
+                    line.amount
+                ),
+            )
+            .at("amount"));
+        }
+        let mut next = self.clone();
+        next.recoveries.push(LineRecovery {
+            record_id: record_id.to_owned(),
+            amount,
+            reason,
+            started: change,
+            recovered: None,
+        });
+        Ok(next)
+    }
+
+    /// The money of a line being recovered came back, by `payment`.
+    pub fn line_recovered(&self, record_id: &str, payment: Payment) -> Result<Invoice, Reason> {
+        let mut next = self.clone();
+        let recovery = (next.recoveries.iter_mut())
+            .find(|r| r.record_id == record_id)
+            .ok_or_else(|| {
+                Reason::new(
+                    "no_recovery",
+                    "该行没有追回记录",
+                    "No recovery was started for this line",
+                )
+            })?;
+        match &recovery.recovered {
+            Some(done) if *done == payment => Ok(self.clone()),
+            Some(_) => Err(crate::payment::paid_otherwise()),
+            None => {
+                recovery.recovered = Some(payment);
+                Ok(next)
+            }
+        }
+    }
+
+    /// What was recovered of its lines.
+    pub fn recovered_amount(&self) -> Yuan {
+        (self.recoveries.iter())
+            .filter(|r| r.recovered.is_some())
+            .map(|r| r.amount)
+            .sum()
     }
 
     /// Whether it bills its lines: a cancelled invoice bills nothing.
@@ -554,6 +658,33 @@ mod tests {
             paid.cancelled(change(), "x".into()).unwrap_err().code,
             "invalid_transition"
         );
+        // A line found wrongly paid: recovered, at most its amount, once.
+        let line = Yuan::parse("200").unwrap();
+        assert_eq!(
+            approved
+                .line_recovery_started("r1", line, "x".into(), change())
+                .unwrap_err()
+                .code,
+            "invoice_not_paid"
+        );
+        assert_eq!(
+            paid.line_recovery_started("r1", Yuan::parse("200.01").unwrap(), "x".into(), change())
+                .unwrap_err()
+                .code,
+            "invalid_recovery_amount"
+        );
+        let recovering = paid
+            .line_recovery_started("r1", line, "冒名".into(), change())
+            .unwrap();
+        assert_eq!(
+            recovering
+                .line_recovery_started("r1", line, "冒名".into(), change())
+                .unwrap(),
+            recovering
+        );
+        assert_eq!(recovering.recovered_amount(), Yuan::ZERO);
+        let recovered = recovering.line_recovered("r1", payment.clone()).unwrap();
+        assert_eq!(recovered.recovered_amount(), line);
         let cancelled = approved.cancelled(change(), "金额有误".into()).unwrap();
         assert!(!cancelled.bills() && approved.bills());
         assert_eq!(cancelled.transitions[2].reason.as_deref(), Some("金额有误"));

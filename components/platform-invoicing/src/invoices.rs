@@ -5,9 +5,10 @@ use county_api::{ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, 
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PersonGroup, PlatformId, PlatformRegister, Reason,
+    AllParsed, Change, PersonGroup, PlatformId, PlatformRegister, Reason,
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
+    field,
     invoice::{BillingIntent, HeldLine, Invoice, InvoiceLine, already_billed, bill_line, held},
     journal::JournalEntry,
     payment::{Payment, PaymentInput},
@@ -392,6 +393,62 @@ pub fn cancel(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Respo
         .store
         .completions_in_month(&invoice.platform_id, &invoice.period)?;
     county_api::reconcile::interrupted_builds(ctx, &invoice.platform_id, &mut records, true)?;
+    Ok(json(200, &invoice))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineRecoveryInput {
+    reason: String,
+    amount: subsidy_rules::DecimalText,
+}
+
+fn line_refused(reason: Reason) -> ApiError {
+    match reason.code {
+        "invalid_recovery_amount" => ApiError::invalid(vec![reason]),
+        "no_such_line" => ApiError::not_found(),
+        _ => ApiError::conflict(reason),
+    }
+}
+
+/// Finance or an admin marks a line of a paid invoice for recovery (追回): the amount (at most
+/// the line's) and why.
+pub fn start_line_recovery(
+    request: &ApiRequest,
+    ctx: &Context,
+    number: &str,
+    record_id: &str,
+) -> Result<Response, ApiError> {
+    let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
+    let input: LineRecoveryInput = request.json()?;
+    let (reason, amount) = (
+        field("reason", subsidy_rules::bounded_text(&input.reason, 200)),
+        field("amount", subsidy_rules::Yuan::parse(&input.amount.0)),
+    )
+        .all_parsed()?;
+    let change = ctx.change_by(&operator.sub);
+    let invoice = ctx.store.update_invoice(number, |current| {
+        current
+            .line_recovery_started(record_id, amount, reason.clone(), change.clone())
+            .map_err(line_refused)
+    })?;
+    Ok(json(200, &invoice))
+}
+
+/// Finance records the money of a line recovered: `{"reference","paid_on"}`.
+pub fn line_recovered(
+    request: &ApiRequest,
+    ctx: &Context,
+    number: &str,
+    record_id: &str,
+) -> Result<Response, ApiError> {
+    ctx.require_operator(request, &[Role::Finance])?;
+    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let invoice = ctx.store.update_invoice(number, |current| {
+        current
+            .line_recovered(record_id, payment.clone())
+            .map_err(line_refused)
+    })?;
     Ok(json(200, &invoice))
 }
 

@@ -59,6 +59,12 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Post, ["invoices", number, "approve"]) => invoices::approve(request, ctx, number),
         (Method::Post, ["invoices", number, "pay"]) => invoices::pay(request, ctx, number),
         (Method::Post, ["invoices", number, "cancel"]) => invoices::cancel(request, ctx, number),
+        (Method::Post, ["invoices", number, "lines", record_id, "recovery"]) => {
+            invoices::start_line_recovery(request, ctx, number, record_id)
+        }
+        (Method::Post, ["invoices", number, "lines", record_id, "recovered"]) => {
+            invoices::line_recovered(request, ctx, number, record_id)
+        }
         (
             _,
             ["credentials"]

@@ -346,6 +346,12 @@ fn no_mutated_request_gets_a_5xx() {
         ),
         (
             "POST",
+            format!("/api/platform/invoices/{invoice}/lines/r0/recovery"),
+            json!({"reason": "冒名", "amount": "1.00"}),
+            finance_auth(),
+        ),
+        (
+            "POST",
             format!("/api/platform/invoices/{invoice}/cancel"),
             json!({"reason": "有误"}),
             finance_auth(),

@@ -355,3 +355,81 @@ assert rows[2][header.index('account')] == '6217001234567890123', rows
         "the returned payment is not paid out"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_of_a_paid_invoice_found_wrongly_paid_is_recovered() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    report_records(
+        &county,
+        &platform,
+        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let issued = call("POST", "/api/platform/invoices")
+        .json(&json!({"month": "2020-03"}))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await
+        .json();
+    let number = issued["invoice"]["number"].as_str().unwrap().to_owned();
+    let line = |action: &str| format!("/api/platform/invoices/{number}/lines/a/{action}");
+    let early = call("POST", &line("recovery"))
+        .bearer(&finance())
+        .json(&json!({"reason": "冒名培训", "amount": "200.00"}))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (early.status, early.error_code().as_str()),
+        (409, "invoice_not_paid")
+    );
+    call("POST", &format!("/api/platform/invoices/{number}/approve"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    let paid = call("POST", &format!("/api/platform/invoices/{number}/pay"))
+        .bearer(&second_finance())
+        .json(&payment("BANK-1"))
+        .send(&county)
+        .await;
+    assert_eq!(paid.status, 200);
+    let too_much = call("POST", &line("recovery"))
+        .bearer(&finance())
+        .json(&json!({"reason": "冒名培训", "amount": "200.01"}))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (too_much.status, too_much.error_code().as_str()),
+        (422, "invalid_recovery_amount")
+    );
+    let started = call("POST", &line("recovery"))
+        .bearer(&finance())
+        .json(&json!({"reason": "冒名培训", "amount": "200.00"}))
+        .send(&county)
+        .await;
+    assert_eq!(started.status, 200, "{}", started.json());
+    let recovered = call("POST", &line("recovered"))
+        .bearer(&finance())
+        .json(&payment("RECOVER-9"))
+        .send(&county)
+        .await;
+    assert_eq!(recovered.status, 200, "{}", recovered.json());
+    let invoice = recovered.json();
+    assert_eq!(invoice["recoveries"][0]["amount"], "200.00");
+    assert_eq!(
+        invoice["recoveries"][0]["recovered"]["reference"],
+        "RECOVER-9"
+    );
+    assert_eq!(invoice["state"], "paid");
+    let none = call(
+        "POST",
+        &format!("/api/platform/invoices/{number}/lines/zz/recovery"),
+    )
+    .bearer(&finance())
+    .json(&json!({"reason": "x", "amount": "1.00"}))
+    .send(&county)
+    .await;
+    assert_eq!(none.status, 404);
+}

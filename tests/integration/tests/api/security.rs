@@ -328,6 +328,18 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             vec![Finance],
         ),
         (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/lines/r0/recovery"),
+            Some(json!({"reason": "x", "amount": "1.00"})),
+            vec![Finance, Admin],
+        ),
+        (
+            "POST",
+            format!("/api/platform/invoices/{invoice}/lines/r0/recovered"),
+            Some(json!({"reference": "R-1", "paid_on": "2020-05-01"})),
+            vec![Finance],
+        ),
+        (
             "GET",
             "/api/claims/completions".into(),
             None,
