@@ -60,11 +60,7 @@ pub fn correct_payee(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Re
         .json::<PayeeInput>()?
         .parse()
         .map_err(|reasons: Vec<Reason>| ApiError::invalid(reasons))?;
-    let existing = ctx
-        .store
-        .claim(id)?
-        .filter(|c| c.person == trainee.person)
-        .ok_or_else(ApiError::not_found)?;
+    let existing = crate::trainee::own_claim(ctx, &trainee, id)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
     let claim = ctx.store.update_claim(&existing.id, |current| {
         current

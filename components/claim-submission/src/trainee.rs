@@ -473,11 +473,7 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, 
 /// are freed. Withdrawing a withdrawn claim (a retry) answers it as it is.
 pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
-    let existing = ctx
-        .store
-        .claim(id)?
-        .filter(|c| c.person == trainee.person)
-        .ok_or_else(ApiError::not_found)?;
+    let existing = own_claim(ctx, &trainee, id)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
     let claim = crate::review::end(ctx, &existing, |current| {
         current
@@ -485,4 +481,12 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respons
             .map_err(ApiError::conflict)
     })?;
     Ok(json(200, &claim.masked()))
+}
+
+/// A claim of the trainee's own; anyone else's is not found (no hint that it exists).
+pub fn own_claim(ctx: &Context, trainee: &Trainee, id: &str) -> Result<Claim, ApiError> {
+    ctx.store
+        .claim(id)?
+        .filter(|c| c.person == trainee.person)
+        .ok_or_else(ApiError::not_found)
 }

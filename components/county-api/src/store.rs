@@ -44,6 +44,9 @@ pub struct Store {
     /// This request's writer id, drawn at its first write; each write adds a sequence number.
     writer: std::cell::OnceCell<String>,
     writes: std::cell::Cell<u32>,
+    /// The platform register as this request read or wrote it: the platform check and the
+    /// rules both need it, and a store read is a host call.
+    platforms: std::cell::RefCell<Option<PlatformRegister>>,
 }
 
 /// The start of every enveloped value: how a read tells an envelope from a value stored bare
@@ -181,6 +184,7 @@ impl Store {
             county: county.clone(),
             writer: std::cell::OnceCell::new(),
             writes: std::cell::Cell::new(0),
+            platforms: std::cell::RefCell::new(None),
         })
     }
 
@@ -319,19 +323,26 @@ impl Store {
 
     /// The county's platform register; until an operator changes it, the built-in seed.
     pub fn platforms(&self) -> Result<PlatformRegister, ApiError> {
+        if let Some(register) = self.platforms.borrow().as_ref() {
+            return Ok(register.clone());
+        }
         let stored = self.get_json(&store_keys::platforms(&self.county))?;
-        Ok(stored.unwrap_or_else(|| PlatformRegister::seed_for(&self.county)))
+        let register = stored.unwrap_or_else(|| PlatformRegister::seed_for(&self.county));
+        *self.platforms.borrow_mut() = Some(register.clone());
+        Ok(register)
     }
 
     pub fn update_platforms(
         &self,
         change: impl FnMut(PlatformRegister) -> Result<PlatformRegister, ApiError>,
     ) -> Result<PlatformRegister, ApiError> {
-        self.update_versioned(
+        let updated = self.update_versioned(
             &store_keys::platforms(&self.county),
             || PlatformRegister::seed_for(&self.county),
             change,
-        )
+        )?;
+        *self.platforms.borrow_mut() = Some(updated.clone());
+        Ok(updated)
     }
 
     /// Changes a county table under compare-and-swap, keeping the revision it replaces under
@@ -723,28 +734,41 @@ impl Store {
         }))
     }
 
-    /// Takes a lease whose holder is presumed dead (`lease::expired`); `None` when it is
-    /// not, or another request superseded it first. A lease with no clock (taken by an earlier
-    /// version of the app) gets its clock started now.
+    /// Takes a lease whose holder is presumed dead (`dead_holder`); `None` when it is not, or
+    /// another request superseded it first.
     fn supersede_lease(&self, lease: &Lease, now: i64) -> Result<Option<HeldLease>, ApiError> {
+        let Some(generation) = self.dead_holder(lease, now, true)? else {
+            return Ok(None);
+        };
+        // One request moves past the dead holder's generation.
+        if !self.take_once(&lease.superseded(generation))? {
+            return Ok(None);
+        }
+        self.add(&lease.generation(), 1)?;
+        self.take_lease(lease, now)
+    }
+
+    /// The generation of a lease whose holder is presumed dead (`lease::expired`); none while
+    /// it is free or its holder may be alive. With `start_clock`, a held lease with no clock
+    /// (taken by an earlier version of the app) gets its clock started now.
+    fn dead_holder(
+        &self,
+        lease: &Lease,
+        now: i64,
+        start_clock: bool,
+    ) -> Result<Option<u64>, ApiError> {
         let generation = self.counter(&lease.generation())?;
         if self.counter(&lease.holders(generation))? == 0 {
             return Ok(None);
         }
         match self.get_json::<i64>(&lease.taken_at(generation))? {
             None => {
-                self.set_json(&lease.taken_at(generation), &now)?;
+                if start_clock {
+                    self.set_json(&lease.taken_at(generation), &now)?;
+                }
                 Ok(None)
             }
-            Some(at) if subsidy_rules::lease::expired(at, now) => {
-                // One request moves past the dead holder's generation.
-                if !self.take_once(&lease.superseded(generation))? {
-                    return Ok(None);
-                }
-                self.add(&lease.generation(), 1)?;
-                self.take_lease(lease, now)
-            }
-            Some(_) => Ok(None),
+            Some(at) => Ok(subsidy_rules::lease::expired(at, now).then_some(generation)),
         }
     }
 
@@ -794,10 +818,8 @@ impl Store {
         now: i64,
     ) -> Result<bool, ApiError> {
         let lease = store_keys::idempotency(&self.county, person, key);
-        let generation = self.counter(&lease.generation())?;
-        let taken = self.counter(&lease.holders(generation))? > 0;
-        let at = self.get_json::<i64>(&lease.taken_at(generation))?;
-        Ok(taken && at.is_some_and(|at| subsidy_rules::lease::expired(at, now)))
+        // Read only: reconcile's dry run writes nothing.
+        Ok(self.dead_holder(&lease, now, false)?.is_some())
     }
 
     /// Records what a multi-step write is about to do (`journal`).

@@ -88,13 +88,7 @@ async fn invoices_and_the_report_open_in_a_spreadsheet_with_their_chinese_text_a
         .await;
         assert_eq!(claim.status, 201, "{}", claim.json());
     }
-    let issued = call("POST", "/api/platform/invoices")
-        .json(&json!({"month": "2020-03"}))
-        .signed(&platform.key_id, &platform.secret)
-        .send(&county)
-        .await
-        .json();
-    let number = issued["invoice"]["number"].as_str().unwrap().to_owned();
+    let number = invoice_number(&issue_invoice(&county, &platform, "2020-03").await);
     let folder = std::env::temp_dir().join(format!("county-exports-{}", nonce()));
     std::fs::create_dir_all(&folder).unwrap();
 

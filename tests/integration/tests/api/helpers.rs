@@ -349,3 +349,39 @@ pub fn assert_one_claim_for_one_key(replies: &[Reply]) {
         }
     }
 }
+
+/// `POST /api/platform/invoices` for a month, signed by the platform.
+pub async fn issue_invoice(county: &County, platform: &Platform, month: &str) -> Reply {
+    call("POST", "/api/platform/invoices")
+        .json(&json!({ "month": month }))
+        .signed(&platform.key_id, &platform.secret)
+        .send(county)
+        .await
+}
+
+/// 泰山区, where platform wljnpx reported record "a" of TRAINEE_A (4-03-02-01, level 5,
+/// assessed 2020-03-15), the standard is 1000.00 and the trainee's key group is verified: one
+/// line of 200.00 to bill in March 2020.
+pub async fn one_billable_line() -> (County, Platform) {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let reply = report(
+        &county,
+        &platform,
+        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    assert_eq!(outcomes(&reply), ["accepted"]);
+    (county, platform)
+}
+
+/// The number of the invoice a reply issued.
+pub fn invoice_number(reply: &Reply) -> String {
+    let body = reply.json();
+    body["invoice"]["number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}

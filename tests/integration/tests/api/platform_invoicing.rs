@@ -4,14 +4,6 @@
 use crate::helpers::*;
 use serde_json::{Value, json};
 
-async fn issue(county: &County, platform: &Platform, month: &str) -> Reply {
-    call("POST", "/api/platform/invoices")
-        .json(&json!({ "month": month }))
-        .signed(&platform.key_id, &platform.secret)
-        .send(county)
-        .await
-}
-
 fn held_codes(body: &Value) -> Vec<(String, Vec<String>)> {
     body["held"]
         .as_array()
@@ -443,7 +435,7 @@ async fn a_platform_sees_and_changes_only_its_own_data() {
 
     set_standard(&county, "4-03-02-01", "1000").await;
     verify_key_group(&county, TRAINEE_A).await;
-    let invoice = issue(&county, &a, "2020-03").await.json();
+    let invoice = issue_invoice(&county, &a, "2020-03").await.json();
     let number = invoice["invoice"]["number"].as_str().unwrap().to_owned();
     let b_reads = call("GET", &format!("/api/platform/invoices/{number}"))
         .signed(&b.key_id, &b.secret)
@@ -511,7 +503,7 @@ async fn held_lines_say_why_and_become_billable_when_the_reason_goes() {
         ],
         "a failed assessment is no line at all"
     );
-    let nothing = issue(&county, &platform, "2020-03").await;
+    let nothing = issue_invoice(&county, &platform, "2020-03").await;
     assert_eq!(
         (nothing.status, nothing.json()["invoice"].clone()),
         (200, Value::Null)
@@ -519,7 +511,7 @@ async fn held_lines_say_why_and_become_billable_when_the_reason_goes() {
 
     set_standard(&county, "4-03-02-01", "1234.57").await;
     verify_key_group(&county, TRAINEE_A).await;
-    let first = issue(&county, &platform, "2020-03").await;
+    let first = issue_invoice(&county, &platform, "2020-03").await;
     assert_eq!(first.status, 201);
     let first = first.json();
     let invoice = &first["invoice"];
@@ -559,7 +551,7 @@ async fn held_lines_say_why_and_become_billable_when_the_reason_goes() {
 
     // The held line is released once its trainee is verified, and "a" is not billed again.
     verify_key_group(&county, &other).await;
-    let second = issue(&county, &platform, "2020-03").await.json();
+    let second = issue_invoice(&county, &platform, "2020-03").await.json();
     assert_eq!(second["invoice"]["number"], "370902-wljnpx-202003-2");
     let lines: Vec<&str> = second["invoice"]["lines"]
         .as_array()
@@ -568,7 +560,7 @@ async fn held_lines_say_why_and_become_billable_when_the_reason_goes() {
         .map(|l| l["record_id"].as_str().unwrap())
         .collect();
     assert_eq!(lines, ["b"]);
-    let third = issue(&county, &platform, "2020-03").await;
+    let third = issue_invoice(&county, &platform, "2020-03").await;
     assert_eq!(third.json()["invoice"], Value::Null);
     let listing = call("GET", "/api/platform/invoices")
         .signed(&platform.key_id, &platform.secret)
@@ -597,9 +589,9 @@ async fn a_course_is_billed_once_by_one_platform_ever() {
         vec![record("b1", TRAINEE_A, "4-03-02-01", "2020-03-18")],
     )
     .await;
-    let first = issue(&county, &a, "2020-03").await.json();
+    let first = issue_invoice(&county, &a, "2020-03").await.json();
     assert_eq!(first["invoice"]["total"], "200.00");
-    let second = issue(&county, &b, "2020-03").await.json();
+    let second = issue_invoice(&county, &b, "2020-03").await.json();
     assert_eq!(second["invoice"], Value::Null);
     assert_eq!(
         held_codes(&second),
@@ -626,20 +618,8 @@ async fn a_course_is_billed_once_by_one_platform_ever() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn finance_approves_then_pays_and_every_step_is_recorded() {
-    let county = taishan();
-    let platform = credential(&county, "wljnpx").await;
-    set_standard(&county, "4-03-02-01", "1000").await;
-    verify_key_group(&county, TRAINEE_A).await;
-    report(
-        &county,
-        &platform,
-        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-    )
-    .await;
-    let number = issue(&county, &platform, "2020-03").await.json()["invoice"]["number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (county, platform) = one_billable_line().await;
+    let number = invoice_number(&issue_invoice(&county, &platform, "2020-03").await);
     let approve = |token: String| {
         call("POST", &format!("/api/platform/invoices/{number}/approve")).bearer(&token)
     };
@@ -894,7 +874,7 @@ async fn a_name_that_looks_like_a_formula_reaches_the_invoice_csv_as_text() {
     sent["trainee"]["name"] = json!("=HYPERLINK(\"http://evil.example\",\"张三\")");
     report(&county, &platform, vec![sent]).await;
     verify_key_group(&county, TRAINEE_A).await;
-    let number = issue(&county, &platform, "2020-03").await.json()["invoice"]["number"]
+    let number = issue_invoice(&county, &platform, "2020-03").await.json()["invoice"]["number"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -166,23 +166,8 @@ async fn report_records(county: &County, platform: &Platform, records: Vec<Value
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_invoice_frees_its_lines_for_the_next_invoice() {
-    let county = taishan();
-    let platform = credential(&county, "wljnpx").await;
-    set_standard(&county, "4-03-02-01", "1000").await;
-    report_records(
-        &county,
-        &platform,
-        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-    )
-    .await;
-    verify_key_group(&county, TRAINEE_A).await;
-    let issue = || {
-        call("POST", "/api/platform/invoices")
-            .json(&json!({"month": "2020-03"}))
-            .signed(&platform.key_id, &platform.secret)
-    };
-    let first = issue().send(&county).await.json();
-    let number = first["invoice"]["number"].as_str().unwrap().to_owned();
+    let (county, platform) = one_billable_line().await;
+    let number = invoice_number(&issue_invoice(&county, &platform, "2020-03").await);
     let cancel = |number: &str| {
         call("POST", &format!("/api/platform/invoices/{number}/cancel"))
             .bearer(&finance())
@@ -201,7 +186,7 @@ async fn a_cancelled_invoice_frees_its_lines_for_the_next_invoice() {
     assert_eq!(record["state"], "reported", "{record}");
 
     // The line is billable again, and billed once by the next invoice.
-    let second = issue().send(&county).await;
+    let second = issue_invoice(&county, &platform, "2020-03").await;
     assert_eq!(second.status, 201, "{}", second.json());
     let second_number = second.json()["invoice"]["number"]
         .as_str()
@@ -358,23 +343,8 @@ assert rows[2][header.index('account')] == '6217001234567890123', rows
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_line_of_a_paid_invoice_found_wrongly_paid_is_recovered() {
-    let county = taishan();
-    let platform = credential(&county, "wljnpx").await;
-    set_standard(&county, "4-03-02-01", "1000").await;
-    report_records(
-        &county,
-        &platform,
-        vec![record("a", TRAINEE_A, "4-03-02-01", "2020-03-15")],
-    )
-    .await;
-    verify_key_group(&county, TRAINEE_A).await;
-    let issued = call("POST", "/api/platform/invoices")
-        .json(&json!({"month": "2020-03"}))
-        .signed(&platform.key_id, &platform.secret)
-        .send(&county)
-        .await
-        .json();
-    let number = issued["invoice"]["number"].as_str().unwrap().to_owned();
+    let (county, platform) = one_billable_line().await;
+    let number = invoice_number(&issue_invoice(&county, &platform, "2020-03").await);
     let line = |action: &str| format!("/api/platform/invoices/{number}/lines/a/{action}");
     let early = call("POST", &line("recovery"))
         .bearer(&finance())

@@ -122,16 +122,7 @@ async fn fixture() -> (Fixture, Claims, String, String) {
         vec![record("q1", &trainee_b, "4-03-02-01", "2020-03-16")],
     )
     .await;
-    let q_invoice = call("POST", "/api/platform/invoices")
-        .json(&json!({"month": "2020-03"}))
-        .signed(&q.key_id, &q.secret)
-        .send(&county)
-        .await
-        .json();
-    let q_invoice = q_invoice["invoice"]["number"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{q_invoice}"))
-        .to_owned();
+    let q_invoice = invoice_number(&issue_invoice(&county, &q, "2020-03").await);
     let fixture = Fixture {
         county,
         p,
