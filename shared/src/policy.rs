@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{PersonGroup, Reason, StudyHours, Yuan};
+use crate::{Change, CountyCode, PersonGroup, Reason, StudyHours, Yuan};
 
 const BUILT_IN: &str = include_str!("../data/policy-versions.json");
 
@@ -145,43 +145,74 @@ impl PolicyVersion {
         self.key_groups.contains(&group)
     }
 
-    fn check(&self) -> Result<(), String> {
-        let id = &self.id;
-        let fails = [
-            (self.id.is_empty(), "an empty id"),
+    /// Every way the version's parameters are impossible, each pinned to its field.
+    fn problems(&self) -> Vec<Reason> {
+        let limit = self.study_limits.max_study_hours_per_day;
+        let share = self.platform_subsidy.share_of_local_standard;
+        let checks = [
+            (
+                !is_version_id(&self.id),
+                "id",
+                "版本编号应为1至64位小写字母、数字或连字符",
+                "The id is 1 to 64 lowercase letters, digits or hyphens",
+            ),
             (
                 self.window.from > self.window.to,
-                "a window that ends before it starts",
+                "window.to",
+                "政策期限的结束日期早于开始日期",
+                "The window ends before it starts",
             ),
-            (self.key_groups.is_empty(), "no key groups"),
+            (
+                self.key_groups.is_empty(),
+                "key_groups",
+                "至少应有一个重点群体",
+                "At least one key group is needed",
+            ),
             (
                 self.subsidised_modes.is_empty(),
-                "no subsidised training mode",
+                "subsidised_modes",
+                "至少应有一种补贴的培训方式",
+                "At least one subsidised training mode is needed",
             ),
             (
                 self.living_allowance.yuan_per_study_hour <= Decimal::ZERO,
-                "a non-positive hourly rate",
+                "living_allowance.yuan_per_study_hour",
+                "每学时生活费补贴应大于0",
+                "The hourly living allowance is above 0",
             ),
             (
-                self.platform_subsidy.share_of_local_standard <= Decimal::ZERO
-                    || self.platform_subsidy.share_of_local_standard > Decimal::ONE,
-                "a platform share outside (0, 1]",
+                share <= Decimal::ZERO || share > Decimal::ONE,
+                "platform_subsidy.share_of_local_standard",
+                "平台补贴比例应大于0且不超过1",
+                "The platform share is above 0 and at most 1",
             ),
             (
                 self.claim_limits.per_person_per_calendar_year == 0,
-                "a yearly limit of 0",
+                "claim_limits.per_person_per_calendar_year",
+                "每人每年可享受次数应至少为1",
+                "The yearly limit is at least 1",
             ),
             (
-                self.study_limits.max_study_hours_per_day <= Decimal::ZERO
-                    || self.study_limits.max_study_hours_per_day > Decimal::from(24),
-                "a daily study-hour limit outside (0, 24]",
+                limit <= Decimal::ZERO || limit > Decimal::from(24),
+                "study_limits.max_study_hours_per_day",
+                "每日学时上限应大于0且不超过24",
+                "The daily study-hour limit is above 0 and at most 24",
             ),
         ];
-        match fails.iter().find(|(failed, _)| *failed) {
-            Some((_, what)) => Err(format!("policy version {id} has {what}")),
-            None => Ok(()),
-        }
+        checks
+            .into_iter()
+            .filter(|(failed, ..)| *failed)
+            .map(|(_, field, zh, en)| Reason::new("invalid_policy_version", zh, en).at(field))
+            .collect()
     }
+}
+
+/// A version id: it is a path segment (`/api/policy/versions/{id}`) and a claim's field.
+fn is_version_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Every version of the policy, ordered by window, windows never overlapping.
@@ -197,14 +228,25 @@ impl PolicyBook {
     }
 
     pub fn from_json(json: &str) -> Result<PolicyBook, String> {
-        let mut versions: Vec<PolicyVersion> =
+        let versions: Vec<PolicyVersion> =
             serde_json::from_str(json).map_err(|e| format!("policy versions: {e}"))?;
+        PolicyBook::from_versions(versions)
+    }
+
+    fn from_versions(mut versions: Vec<PolicyVersion>) -> Result<PolicyBook, String> {
         if versions.is_empty() {
             return Err("policy versions: none".into());
         }
         versions.sort_by_key(|v| v.window.from);
         for version in &versions {
-            version.check()?;
+            if let Some(problem) = version.problems().first() {
+                return Err(format!("policy version {}: {problem}", version.id));
+            }
+        }
+        for (i, version) in versions.iter().enumerate() {
+            if versions[..i].iter().any(|v| v.id == version.id) {
+                return Err(format!("policy version {} appears twice", version.id));
+            }
         }
         for pair in versions.windows(2) {
             if pair[1].window.from <= pair[0].window.to {
@@ -213,11 +255,77 @@ impl PolicyBook {
                     pair[0].id, pair[1].id
                 ));
             }
-            if pair[0].id == pair[1].id {
-                return Err(format!("policy version {} appears twice", pair[0].id));
-            }
         }
         Ok(PolicyBook { versions })
+    }
+
+    /// The built-in versions and those a county admin added.
+    pub fn with_added(self, added: &AddedVersions) -> Result<PolicyBook, String> {
+        let mut versions = self.versions;
+        versions.extend(added.versions.iter().cloned());
+        PolicyBook::from_versions(versions)
+    }
+
+    /// Every reason `version` cannot be added to this book in `county` on `today`: a version
+    /// is added before its window starts, so the rules of a day never change once it has come.
+    pub fn problems_adding(
+        &self,
+        version: &PolicyVersion,
+        county: &CountyCode,
+        today: NaiveDate,
+    ) -> Vec<Reason> {
+        let mut problems = version.problems();
+        if version.window.from <= today {
+            problems.push(
+                Reason::new(
+                    "policy_version_not_in_future",
+                    "只能新增今天以后开始的政策版本：已开始的日子，其适用的政策不再改变",
+                    "A version can only be added to start after today: the rules of a day \
+                     that has begun never change",
+                )
+                .at("window.from"),
+            );
+        }
+        if version.province != county.province() {
+            problems.push(
+                Reason::new(
+                    "policy_version_wrong_province",
+                    format!("本县属于省份代码{}", county.province()),
+                    format!("This county is in province {}", county.province()),
+                )
+                .at("province"),
+            );
+        }
+        if self.get(&version.id).is_some() {
+            problems.push(
+                Reason::new(
+                    "policy_version_exists",
+                    "已有同一编号的政策版本",
+                    "A version with this id exists",
+                )
+                .at("id"),
+            );
+        }
+        let window = &version.window;
+        if let Some(other) = (self.versions.iter())
+            .find(|v| v.window.from <= window.to && window.from <= v.window.to)
+        {
+            problems.push(
+                Reason::new(
+                    "policy_version_overlaps",
+                    format!(
+                        "政策期限与版本 {} （{} 至 {}）重叠",
+                        other.id, other.window.from, other.window.to
+                    ),
+                    format!(
+                        "The window overlaps version {} ({} to {})",
+                        other.id, other.window.from, other.window.to
+                    ),
+                )
+                .at("window"),
+            );
+        }
+        problems
     }
 
     /// Every group that is a key group in some version: what the county registry may hold.
@@ -247,6 +355,87 @@ impl PolicyBook {
         self.in_force_on(day)
             .or_else(|| self.versions.iter().rev().find(|v| v.window.from <= day))
             .unwrap_or(&self.versions[0])
+    }
+}
+
+/// The versions a county admin added through the API, kept as a county table with its
+/// history. Built-in versions are not in it and cannot be removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct AddedVersions {
+    /// Grows by one with every change; 0 is the empty table a county starts with.
+    pub revision: u64,
+    pub versions: Vec<PolicyVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+    /// Where the table before this revision is kept (a store key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+impl crate::history::Versioned for AddedVersions {
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn previous(&self) -> Option<&str> {
+        self.previous.as_deref()
+    }
+
+    fn kept_at(self, previous: String) -> AddedVersions {
+        AddedVersions {
+            previous: Some(previous),
+            ..self
+        }
+    }
+}
+
+impl AddedVersions {
+    /// The next revision, with `version` added (checked by [`PolicyBook::problems_adding`]).
+    pub fn with(&self, version: PolicyVersion, change: &Change) -> AddedVersions {
+        let mut versions = self.versions.clone();
+        versions.push(version);
+        versions.sort_by_key(|v| v.window.from);
+        AddedVersions {
+            revision: self.revision + 1,
+            versions,
+            changed: Some(change.clone()),
+            previous: None,
+        }
+    }
+
+    /// The next revision without version `id`, if it was added and has not started by
+    /// `today`.
+    pub fn without(
+        &self,
+        id: &str,
+        today: NaiveDate,
+        change: &Change,
+    ) -> Result<AddedVersions, Reason> {
+        let version = (self.versions.iter().find(|v| v.id == id)).ok_or_else(|| {
+            Reason::new(
+                "policy_version_not_added",
+                "只能撤回由本县新增的政策版本",
+                "Only a version this county added can be withdrawn",
+            )
+        })?;
+        if version.window.from <= today {
+            return Err(Reason::new(
+                "policy_version_in_force",
+                "该政策版本已开始适用，不能撤回",
+                "The version has started to apply and cannot be withdrawn",
+            ));
+        }
+        Ok(AddedVersions {
+            revision: self.revision + 1,
+            versions: self
+                .versions
+                .iter()
+                .filter(|v| v.id != id)
+                .cloned()
+                .collect(),
+            changed: Some(change.clone()),
+            previous: None,
+        })
     }
 }
 
@@ -361,12 +550,94 @@ pub(crate) mod tests {
         assert!(
             PolicyBook::from_json(&json)
                 .unwrap_err()
-                .contains("hourly rate")
+                .contains("living_allowance.yuan_per_study_hour")
         );
 
         let mut unknown = versions[0].clone();
         unknown["surprise"] = true.into();
         let json = serde_json::to_string(&[unknown]).unwrap();
         assert!(PolicyBook::from_json(&json).is_err());
+    }
+
+    fn proposed(id: &str, from: &str, to: &str) -> PolicyVersion {
+        let mut version = PolicyBook::built_in().versions()[0].clone();
+        version.id = id.into();
+        version.window = PolicyWindow {
+            from: day(from),
+            to: day(to),
+        };
+        version
+    }
+
+    fn codes(reasons: &[Reason]) -> Vec<&'static str> {
+        reasons.iter().map(|r| r.code).collect()
+    }
+
+    #[test]
+    fn a_version_is_added_only_before_it_starts_and_never_over_another() {
+        let book = PolicyBook::built_in();
+        let taishan = CountyCode::parse("370902").unwrap();
+        let today = day("2020-06-20");
+        let extension = proposed("shandong-2020-ext", "2020-07-01", "2020-12-31");
+        assert!(book.problems_adding(&extension, &taishan, today).is_empty());
+
+        // Starting today would change the rules of a day that has begun.
+        let late = proposed("late", "2020-06-20", "2020-12-31");
+        let problems = book.problems_adding(&late, &taishan, today);
+        assert_eq!(
+            codes(&problems),
+            ["policy_version_not_in_future", "policy_version_overlaps"]
+        );
+        assert_eq!(problems[1].field.as_deref(), Some("window"));
+
+        let mut broken = proposed("Bad Id", "2020-07-01", "2020-06-01");
+        broken.province = "11".into();
+        broken.study_limits.max_study_hours_per_day = Decimal::from(25);
+        let problems = book.problems_adding(&broken, &taishan, today);
+        let fields: Vec<_> = problems.iter().filter_map(|r| r.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            [
+                "id",
+                "window.to",
+                "study_limits.max_study_hours_per_day",
+                "province"
+            ]
+        );
+
+        let again = proposed("shandong-2020-02", "2021-01-01", "2021-06-30");
+        assert_eq!(
+            codes(&book.problems_adding(&again, &taishan, today)),
+            ["policy_version_exists"]
+        );
+    }
+
+    #[test]
+    fn an_added_version_applies_from_its_first_day_and_is_withdrawn_only_before_it() {
+        let change = Change::new("admin", chrono::Utc::now());
+        let added = AddedVersions::default().with(
+            proposed("shandong-2020-ext", "2020-07-01", "2020-12-31"),
+            &change,
+        );
+        assert_eq!(added.revision, 1);
+        let book = PolicyBook::built_in().with_added(&added).unwrap();
+        assert_eq!(
+            book.in_force_on(day("2020-07-01")).unwrap().id,
+            "shandong-2020-ext"
+        );
+        assert_eq!(
+            book.in_force_on(day("2020-06-30")).unwrap().id,
+            "shandong-2020-02"
+        );
+
+        let withdrawn = added
+            .without("shandong-2020-ext", day("2020-06-30"), &change)
+            .unwrap();
+        assert!(withdrawn.versions.is_empty());
+        assert_eq!(withdrawn.revision, 2);
+        let started = added.without("shandong-2020-ext", day("2020-07-01"), &change);
+        assert_eq!(started.unwrap_err().code, "policy_version_in_force");
+        let built_in = added.without("shandong-2020-02", day("2020-01-01"), &change);
+        assert_eq!(built_in.unwrap_err().code, "policy_version_not_added");
     }
 }

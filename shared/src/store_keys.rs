@@ -100,6 +100,11 @@ pub fn platforms(county: &CountyCode) -> String {
     format!("{county}:platforms")
 }
 
+/// The policy versions the county's admins added (`policy::AddedVersions`).
+pub fn added_policy_versions(county: &CountyCode) -> String {
+    format!("{county}:policy_versions")
+}
+
 /// Where a revision of a county table (the standards, the platform register) is kept once a
 /// change replaces it: `{table key}:v{revision}:{writer}`.
 pub fn kept_revision(table: &str, revision: u64, writer: &str) -> String {

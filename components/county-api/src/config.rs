@@ -45,14 +45,14 @@ fn secret(name: &str) -> Result<Vec<u8>, ApiError> {
 }
 
 impl CountyConfig {
-    pub fn load(policies: &PolicyBook) -> Result<CountyConfig, ApiError> {
+    pub fn load() -> Result<CountyConfig, ApiError> {
         let code = variable("county_code")?;
         let county = CountyCode::parse(&code).map_err(|_| {
             misconfigured(format!(
                 "county_code {code:?} is not a county's 6-digit code"
             ))
         })?;
-        if !policies
+        if !PolicyBook::built_in()
             .versions()
             .iter()
             .any(|v| v.province == county.province())

@@ -15,6 +15,7 @@ use spin_sdk::http::{IncomingRequest, Response};
 use subsidy_rules::{
     Change, PersonKey, PolicyBook, Reason, ResidentId,
     auth::{Role, TokenClaims},
+    policy::AddedVersions,
 };
 
 pub use auth::{Caller, Party, PlatformCaller};
@@ -27,9 +28,10 @@ pub use store::{HeldLease, Store};
 /// What a route has to work with.
 pub struct Context {
     pub config: CountyConfig,
-    pub policies: PolicyBook,
     pub store: Store,
     pub now: DateTime<Utc>,
+    /// The built-in versions and those the county added, read at first use.
+    policies: std::cell::OnceCell<PolicyBook>,
 }
 
 /// A trainee, their token verified: who they are, and the key that stands for them in the
@@ -40,6 +42,15 @@ pub struct Trainee {
 }
 
 impl Context {
+    /// Every policy version: the built-in ones and those the county's admins added.
+    pub fn policies(&self) -> Result<&PolicyBook, ApiError> {
+        if let Some(book) = self.policies.get() {
+            return Ok(book);
+        }
+        let book = policy_book(&self.store.added_policy_versions()?)?;
+        Ok(self.policies.get_or_init(|| book))
+    }
+
     pub fn now_unix(&self) -> i64 {
         self.now.timestamp()
     }
@@ -94,6 +105,19 @@ impl Context {
     }
 }
 
+/// The built-in policy versions with those a county added (each checked when it was added).
+pub fn policy_book(added: &AddedVersions) -> Result<PolicyBook, ApiError> {
+    PolicyBook::built_in().with_added(added).map_err(|e| {
+        ApiError::server(
+            ErrorKind::Internal,
+            "stored_policy_invalid",
+            "本县新增的政策版本数据有误，请联系系统管理员",
+            "The policy versions this county added are damaged; the log says how",
+            e,
+        )
+    })
+}
+
 pub type Route = fn(&ApiRequest, &Context) -> Result<Response, ApiError>;
 
 /// Runs one request through a component's routes and shapes every outcome into a response.
@@ -115,14 +139,13 @@ pub async fn serve(request: IncomingRequest, route: Route) -> Response {
 }
 
 fn context() -> Result<Context, ApiError> {
-    let policies = PolicyBook::built_in();
-    let config = CountyConfig::load(&policies)?;
+    let config = CountyConfig::load()?;
     let store = Store::open(&config.county)?;
     Ok(Context {
         config,
-        policies,
         store,
         now: Utc::now(),
+        policies: std::cell::OnceCell::new(),
     })
 }
 
@@ -150,12 +173,22 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Response {
         .build()
 }
 
-/// A JSON response for a revisioned document, with its revision as the `ETag` that
-/// `If-Match` takes back.
-pub fn json_revision<T: Serialize>(body: &T, revision: u64) -> Response {
-    let mut response = json(200, body);
+/// A county table as a JSON response (`status` 200, or 201 for one created), its revision
+/// the `ETag` that `If-Match` takes back. Where earlier revisions are kept is the store's
+/// business: `previous` is not shown (`GET /api/policy/history` reads them back).
+pub fn json_revision<T: Serialize>(status: u16, body: &T, revision: u64) -> Response {
+    let mut response = json(status, &without_store_keys(body));
     response.set_header("etag", format!("\"{revision}\""));
     response
+}
+
+/// A county table's JSON without the store key of its previous revision.
+pub fn without_store_keys<T: Serialize>(table: &T) -> serde_json::Value {
+    let mut value = serde_json::to_value(table).expect("response bodies serialize");
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("previous");
+    }
+    value
 }
 
 /// The formats an export is offered in.
@@ -226,11 +259,11 @@ pub fn public_table<T: Serialize>(
 ) -> Response {
     let everyone = [Role::Admin, Role::Reviewer, Role::Finance];
     if ctx.require_operator(request, &everyone).is_ok() {
-        return json_revision(body, revision);
+        return json_revision(200, body, revision);
     }
     let mut value = serde_json::to_value(body).expect("response bodies serialize");
     hide_who_changed(&mut value);
-    json_revision(&value, revision)
+    json_revision(200, &value, revision)
 }
 
 fn hide_who_changed(value: &mut serde_json::Value) {

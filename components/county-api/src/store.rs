@@ -25,6 +25,7 @@ use subsidy_rules::{
     history::Versioned,
     invoice::{BillingIntent, Invoice},
     journal::JournalEntry,
+    policy::AddedVersions,
     registry::RegistryPeriods,
     store_keys,
     store_keys::{Index, Lease},
@@ -317,6 +318,24 @@ impl Store {
         self.update_versioned(
             &store_keys::standards(&self.county),
             StandardsTable::default,
+            change,
+        )
+    }
+
+    /// The policy versions the county's admins added; none until one is.
+    pub fn added_policy_versions(&self) -> Result<AddedVersions, ApiError> {
+        Ok(self
+            .get_json(&store_keys::added_policy_versions(&self.county))?
+            .unwrap_or_default())
+    }
+
+    pub fn update_added_policy_versions(
+        &self,
+        change: impl FnMut(AddedVersions) -> Result<AddedVersions, ApiError>,
+    ) -> Result<AddedVersions, ApiError> {
+        self.update_versioned(
+            &store_keys::added_policy_versions(&self.county),
+            AddedVersions::default,
             change,
         )
     }

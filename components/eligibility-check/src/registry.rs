@@ -52,7 +52,7 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         ]));
     }
     let change = ctx.change_by(&admin.sub);
-    let key_groups = ctx.policies.key_groups();
+    let key_groups = ctx.policies()?.key_groups();
     let mut problems = Problems::new();
     let parsed: Vec<Option<(PersonKey, RegistryEntry)>> = (upload.entries.into_iter().enumerate())
         .map(|(i, input)| {
@@ -96,7 +96,7 @@ pub fn lookup(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let person = ctx.person(&id);
     let entries = ctx
         .store
-        .registry_entries(&person, &ctx.policies.key_groups())?;
+        .registry_entries(&person, &ctx.policies()?.key_groups())?;
     Ok(json(
         200,
         &Found {

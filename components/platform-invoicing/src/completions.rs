@@ -164,7 +164,7 @@ fn store_one(
         .parse(
             &ctx.config.county,
             &ctx.config.person_key_secret,
-            &ctx.policies,
+            ctx.policies()?,
             subsidy_rules::dates::china_day(ctx.now),
         )
         .map_err(RecordError::Rejected)?;

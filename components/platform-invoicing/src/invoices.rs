@@ -26,7 +26,7 @@ struct Assessment<'a> {
 
 fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessment<'a>, ApiError> {
     let standards = ctx.store.standards()?;
-    let key_groups: Vec<PersonGroup> = ctx.policies.key_groups();
+    let key_groups: Vec<PersonGroup> = ctx.policies()?.key_groups();
     let mut assessment = Assessment {
         billable: vec![],
         held: vec![],
@@ -36,7 +36,7 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
         let f = &record.facts;
         let verified = key_group_verified(ctx, record, &key_groups)?;
         match bill_line(
-            &ctx.policies,
+            ctx.policies()?,
             &standards,
             &assessment.platforms,
             verified,
@@ -288,7 +288,7 @@ fn bill(
         return Ok(None);
     }
     let policy = ctx
-        .policies
+        .policies()?
         .current(subsidy_rules::dates::china_day(ctx.now));
     let invoice = Invoice::issue(
         number.clone(),

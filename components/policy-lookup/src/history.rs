@@ -1,18 +1,20 @@
 //! Every change of the county's tables, for operators: `GET /api/policy/history?table=`
-//! `standards` or `platforms`, the revision in force first, then each it replaced (who changed
+//! `standards`, `platforms` or `policy_versions`, the revision in force first, then each it replaced (who changed
 //! it, when, and what it held), at most `limit` (1 to 50, default 20).
 
-use county_api::{ApiError, ApiRequest, Context, json};
+use county_api::{ApiError, ApiRequest, Context, json, without_store_keys};
 use serde::Serialize;
 use spin_sdk::http::Response;
-use subsidy_rules::{PlatformRegister, Reason, StandardsTable, auth::Role, store_keys};
+use subsidy_rules::{
+    PlatformRegister, Reason, StandardsTable, auth::Role, policy::AddedVersions, store_keys,
+};
 
 const MAX_LIMIT: usize = 50;
 
 #[derive(Serialize)]
-struct History<T> {
+struct History {
     table: &'static str,
-    revisions: Vec<T>,
+    revisions: Vec<serde_json::Value>,
 }
 
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -28,45 +30,54 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         .at("limit")),
     };
     let table = request.query_param("table");
-    let problems: Vec<Reason> = limit.clone().err().into_iter().collect();
-    match (table.as_deref(), problems.is_empty()) {
-        (Some("standards"), true) => {
-            let key = store_keys::standards(&ctx.config.county);
-            let revisions =
-                ctx.store
-                    .table_history(&key, StandardsTable::default(), limit.unwrap_or(20))?;
-            Ok(json(
-                200,
-                &History {
-                    table: "standards",
-                    revisions,
-                },
-            ))
+    let limit = match (limit, table.as_deref()) {
+        (Ok(limit), Some("standards" | "platforms" | "policy_versions")) => limit,
+        (limit, table) => {
+            let mut problems: Vec<Reason> = limit.err().into_iter().collect();
+            if !matches!(table, Some("standards" | "platforms" | "policy_versions")) {
+                problems.push(
+                    Reason::new(
+                        "invalid_table",
+                        "table 应为 standards、platforms 或 policy_versions",
+                        "table is standards, platforms or policy_versions",
+                    )
+                    .at("table"),
+                );
+            }
+            return Err(ApiError::invalid(problems));
         }
-        (Some("platforms"), true) => {
-            let key = store_keys::platforms(&ctx.config.county);
-            let seed = PlatformRegister::seed_for(&ctx.config.county);
-            let revisions = ctx.store.table_history(&key, seed, limit.unwrap_or(20))?;
-            Ok(json(
-                200,
-                &History {
-                    table: "platforms",
-                    revisions,
-                },
-            ))
-        }
-        (Some("standards" | "platforms"), false) => Err(ApiError::invalid(problems)),
-        _ => {
-            let mut problems = problems;
-            problems.push(
-                Reason::new(
-                    "invalid_table",
-                    "table 应为 standards 或 platforms",
-                    "table is standards or platforms",
-                )
-                .at("table"),
-            );
-            Err(ApiError::invalid(problems))
-        }
-    }
+    };
+    let county = &ctx.config.county;
+    let store = &ctx.store;
+    let (table, revisions) = match table.as_deref() {
+        Some("standards") => (
+            "standards",
+            shown(store.table_history(
+                &store_keys::standards(county),
+                StandardsTable::default(),
+                limit,
+            )?),
+        ),
+        Some("platforms") => (
+            "platforms",
+            shown(store.table_history(
+                &store_keys::platforms(county),
+                PlatformRegister::seed_for(county),
+                limit,
+            )?),
+        ),
+        _ => (
+            "policy_versions",
+            shown(store.table_history(
+                &store_keys::added_policy_versions(county),
+                AddedVersions::default(),
+                limit,
+            )?),
+        ),
+    };
+    Ok(json(200, &History { table, revisions }))
+}
+
+fn shown<T: Serialize>(revisions: Vec<T>) -> Vec<serde_json::Value> {
+    revisions.iter().map(without_store_keys).collect()
 }

@@ -23,6 +23,8 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     match (&request.method, segments.as_slice()) {
         (Method::Get, []) => policy::current(ctx),
         (Method::Get, ["versions", id]) => policy::version(ctx, id),
+        (Method::Post, ["versions"]) => policy::add(request, ctx),
+        (Method::Delete, ["versions", id]) => policy::withdraw(request, ctx, id),
         (Method::Get, ["platforms"]) => platforms::list(request, ctx),
         (Method::Put, ["platforms"]) => platforms::replace(request, ctx),
         (Method::Put, ["platforms", id]) => platforms::put_one(request, ctx, id),
@@ -38,6 +40,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (
             _,
             []
+            | ["versions"]
             | ["versions", _]
             | ["platforms"]
             | ["platforms", _]

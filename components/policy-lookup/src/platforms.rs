@@ -41,7 +41,7 @@ fn save(
         request.check_revision(current.revision)?;
         change(current)
     })?;
-    Ok(json_revision(&register, register.revision))
+    Ok(json_revision(200, &register, register.revision))
 }
 
 pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {

@@ -1,9 +1,16 @@
-//! The policy versions: every parameter, its window and source documents.
+//! The policy versions: every parameter, its window and source documents. County admins add
+//! a version (an extension, a new rate) as data before it starts, and may withdraw it until
+//! then; the versions shipped with the build never change through the API.
 
-use county_api::{ApiError, Context, json};
+use county_api::{ApiError, ApiRequest, Context, json, json_revision, policy_book};
 use serde::Serialize;
 use spin_sdk::http::Response;
-use subsidy_rules::{PolicyVersion, dates::china_day, policy::PolicyWindow};
+use subsidy_rules::{
+    PolicyVersion,
+    auth::Role,
+    dates::china_day,
+    policy::{AddedVersions, PolicyWindow},
+};
 
 #[derive(Serialize)]
 struct County<'a> {
@@ -16,6 +23,8 @@ struct VersionSummary<'a> {
     id: &'a str,
     title_zh: &'a str,
     window: &'a PolicyWindow,
+    /// `built_in` (shipped with the app) or `county` (added by this county's admins).
+    source: &'static str,
 }
 
 #[derive(Serialize)]
@@ -30,7 +39,9 @@ struct CurrentPolicy<'a> {
 
 pub fn current(ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
-    let current = ctx.policies.current(today);
+    let policies = ctx.policies()?;
+    let current = policies.current(today);
+    let added = ctx.store.added_policy_versions()?;
     Ok(json(
         200,
         &CurrentPolicy {
@@ -40,11 +51,16 @@ pub fn current(ctx: &Context) -> Result<Response, ApiError> {
             },
             current,
             in_force_today: current.window.contains(today),
-            versions: (ctx.policies.versions().iter())
+            versions: (policies.versions().iter())
                 .map(|v| VersionSummary {
                     id: &v.id,
                     title_zh: &v.title_zh,
                     window: &v.window,
+                    source: if added.versions.iter().any(|a| a.id == v.id) {
+                        "county"
+                    } else {
+                        "built_in"
+                    },
                 })
                 .collect(),
         },
@@ -52,6 +68,44 @@ pub fn current(ctx: &Context) -> Result<Response, ApiError> {
 }
 
 pub fn version(ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let version = ctx.policies.get(id).ok_or_else(ApiError::not_found)?;
+    let version = ctx.policies()?.get(id).ok_or_else(ApiError::not_found)?;
     Ok(json(200, version))
+}
+
+/// `POST /api/policy/versions` (admin; `If-Match` optional): the body is a whole version,
+/// checked like the built-in ones, starting after today and overlapping none.
+pub fn add(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
+    let version: PolicyVersion = request.json()?;
+    let today = china_day(ctx.now);
+    let change = ctx.change_by(&admin.sub);
+    let added = ctx.store.update_added_policy_versions(|current| {
+        request.check_revision(current.revision)?;
+        let problems = policy_book(&current)?.problems_adding(&version, &ctx.config.county, today);
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems));
+        }
+        Ok(current.with(version.clone(), &change))
+    })?;
+    Ok(json_revision(201, &added, added.revision))
+}
+
+/// `DELETE /api/policy/versions/{id}` (admin): withdraws a version the county added, while it
+/// has not started.
+pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+    let admin = ctx.require_operator(request, &[Role::Admin])?;
+    let today = china_day(ctx.now);
+    let change = ctx.change_by(&admin.sub);
+    if ctx.policies()?.get(id).is_none() {
+        return Err(ApiError::not_found());
+    }
+    let added = ctx
+        .store
+        .update_added_policy_versions(|current: AddedVersions| {
+            request.check_revision(current.revision)?;
+            current
+                .without(id, today, &change)
+                .map_err(ApiError::conflict)
+        })?;
+    Ok(json_revision(200, &added, added.revision))
 }

@@ -96,7 +96,7 @@ fn save(
         request.check_revision(current.revision)?;
         change(current)
     })?;
-    Ok(json_revision(&table, table.revision))
+    Ok(json_revision(200, &table, table.revision))
 }
 
 pub fn put_one(

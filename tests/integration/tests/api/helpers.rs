@@ -126,6 +126,16 @@ pub fn token_signed_with(role: Role, sub: &str, secret: &[u8]) -> String {
     mint_token(role, sub, secret, now() - 10, 610)
 }
 
+/// A token minted at the components' clock, which a test may have moved on.
+pub fn token_at(county: &County, role: Role, sub: &str) -> String {
+    let secret = if role == Role::Trainee {
+        TRAINEE_SECRET
+    } else {
+        OPERATOR_SECRET
+    };
+    mint_token(role, sub, secret.as_bytes(), county.now_unix() - 10, 610)
+}
+
 pub fn admin() -> String {
     token(Role::Admin, "op-admin")
 }

@@ -551,3 +551,164 @@ async fn every_change_of_a_county_table_is_kept_for_operators_to_read() {
         .await;
     assert_eq!((bad.status, bad.details().len()), (422, 2));
 }
+
+/// The built-in version moved to `from`..`to` as `id`, at 6.00 an hour: an extension an admin
+/// adds through the API.
+async fn proposed_version(county: &County, id: &str, from: &str, to: &str) -> serde_json::Value {
+    let mut version = call("GET", "/api/policy/versions/shandong-2020-02")
+        .send(county)
+        .await
+        .json();
+    version["id"] = id.into();
+    version["window"] = json!({"from": from, "to": to});
+    version["living_allowance"]["yuan_per_study_hour"] = "6.00".into();
+    version
+}
+
+fn china_day_plus(county: &County, days: i64) -> String {
+    let at = chrono::DateTime::from_timestamp(county.now_unix(), 0).unwrap();
+    (subsidy_rules::dates::china_day(at) + chrono::Duration::days(days)).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_adds_a_version_that_judges_from_its_first_day_and_never_changes_a_past_one() {
+    let county = taishan();
+    let (tomorrow, later) = (china_day_plus(&county, 1), china_day_plus(&county, 180));
+    let extension = proposed_version(&county, "shandong-ext", &tomorrow, &later).await;
+    let add = |token: String, body: serde_json::Value| {
+        call("POST", "/api/policy/versions")
+            .bearer(&token)
+            .json(&body)
+    };
+
+    // Refused, each with its reasons, and nothing kept: starting today, by a reviewer, with
+    // an impossible rate or a field the policy does not have.
+    let today = china_day_plus(&county, 0);
+    let mut starts_today = extension.clone();
+    starts_today["window"]["from"] = today.clone().into();
+    starts_today["living_allowance"]["yuan_per_study_hour"] = "0".into();
+    let refused = add(admin(), starts_today).send(&county).await;
+    assert_eq!(refused.status, 422, "{}", refused.json());
+    let fields: Vec<(String, String)> = (refused.json()["error"]["details"].as_array().unwrap())
+        .iter()
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap().to_owned(),
+                r["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            (
+                "invalid_policy_version".to_owned(),
+                "living_allowance.yuan_per_study_hour".to_owned()
+            ),
+            (
+                "policy_version_not_in_future".to_owned(),
+                "window.from".to_owned()
+            )
+        ]
+    );
+    let by_reviewer = add(reviewer(), extension.clone()).send(&county).await;
+    assert_eq!(by_reviewer.status, 403);
+    let mut unknown = extension.clone();
+    unknown["surprise"] = true.into();
+    assert_eq!(add(admin(), unknown).send(&county).await.status, 422);
+    let unchanged = call("GET", "/api/policy").send(&county).await.json();
+    assert_eq!(unchanged["versions"].as_array().unwrap().len(), 1);
+
+    let added = add(admin(), extension.clone()).send(&county).await;
+    assert_eq!(added.status, 201, "{}", added.json());
+    assert_eq!(added.header("etag"), Some("\"1\""));
+    assert_eq!(added.json()["versions"][0]["id"], "shandong-ext");
+    assert_eq!(added.json()["changed"]["by"], "op-admin");
+    let beyond = china_day_plus(&county, 200);
+    let overlapping = proposed_version(&county, "other", &later, &beyond).await;
+    let overlaps = add(admin(), overlapping).send(&county).await;
+    assert_eq!(
+        (overlaps.status, overlaps.error_code().as_str()),
+        (422, "policy_version_overlaps")
+    );
+
+    let policy = call("GET", "/api/policy").send(&county).await.json();
+    let sources: Vec<(&str, &str)> = (policy["versions"].as_array().unwrap())
+        .iter()
+        .map(|v| (v["id"].as_str().unwrap(), v["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sources,
+        [("shandong-2020-02", "built_in"), ("shandong-ext", "county")]
+    );
+
+    // A training passed on the version's first day is judged by it: 24 hours at 6.00.
+    county.advance_clock(86_400);
+    let passed_on = tomorrow.clone();
+    let started_on = china_day_plus(&county, -3);
+    let check = call("POST", "/api/eligibility/check")
+        .bearer(&token_at(&county, Role::Trainee, TRAINEE_A))
+        .json(&json!({
+            "applicant": {"resident_id": TRAINEE_A, "hukou_county": "370902", "group": "migrant_worker"},
+            "training": {
+                "platform_id": "wljnpx", "occupation": "4-03-02-01", "level": "5",
+                "study_hours": 24, "mode": "online", "started_on": started_on,
+                "assessment": {"result": "pass", "date": passed_on, "score": 88}
+            }
+        }))
+        .send(&county)
+        .await;
+    assert_eq!(check.status, 200, "{}", check.json());
+    let verdict = check.json();
+    assert_eq!(verdict["policy_version"], "shandong-ext", "{verdict}");
+    assert_eq!(verdict["amount"], "144.00", "{verdict}");
+
+    // Once it has started it stays; the history names who added it.
+    let withdraw = call("DELETE", "/api/policy/versions/shandong-ext")
+        .bearer(&token_at(&county, Role::Admin, "op-admin"))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (withdraw.status, withdraw.error_code().as_str()),
+        (409, "policy_version_in_force")
+    );
+    let built_in = call("DELETE", "/api/policy/versions/shandong-2020-02")
+        .bearer(&token_at(&county, Role::Admin, "op-admin"))
+        .send(&county)
+        .await;
+    assert_eq!(built_in.error_code(), "policy_version_not_added");
+    let history = call("GET", "/api/policy/history?table=policy_versions")
+        .bearer(&token_at(&county, Role::Reviewer, "op-reviewer"))
+        .send(&county)
+        .await
+        .json();
+    let revisions = history["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2, "{history}");
+    assert_eq!(revisions[0]["changed"]["by"], "op-admin");
+    assert_eq!(revisions[1]["revision"], 0);
+    assert!(revisions.iter().all(|r| r.get("previous").is_none()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_not_yet_started_can_be_withdrawn() {
+    let county = taishan();
+    let from = china_day_plus(&county, 30);
+    let to = china_day_plus(&county, 60);
+    let version = proposed_version(&county, "next-year", &from, &to).await;
+    let added = call("POST", "/api/policy/versions")
+        .bearer(&admin())
+        .json(&version)
+        .send(&county)
+        .await;
+    assert_eq!(added.status, 201);
+    let withdrawn = call("DELETE", "/api/policy/versions/next-year")
+        .bearer(&admin())
+        .send(&county)
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.json());
+    assert_eq!(withdrawn.json()["versions"], json!([]));
+    let gone = call("GET", "/api/policy/versions/next-year")
+        .send(&county)
+        .await;
+    assert_eq!(gone.status, 404);
+}

@@ -274,16 +274,6 @@ async fn an_invoice_build_killed_at_any_store_call_is_repaired_by_the_next_build
     }
 }
 
-/// A token minted at the components' clock, which a test may have moved on.
-fn token_at(county: &County, role: Role, sub: &str) -> String {
-    let secret = if role == Role::Trainee {
-        TRAINEE_SECRET
-    } else {
-        OPERATOR_SECRET
-    };
-    county_host::client::mint_token(role, sub, secret.as_bytes(), county.now_unix() - 10, 610)
-}
-
 /// What a kill test works on: a county whose platform wljnpx reported records r0.. of
 /// `trainees` (2020-03, occupations 4-03-02-01..).
 struct Scene {
