@@ -48,13 +48,60 @@ pub struct TokenClaims {
     pub nbf: Option<i64>,
 }
 
-/// The longest a token may live (`exp - iat`), by who holds it (decision): an operator's a
-/// working day, a trainee's a week (a phone stays signed in). A token issued for longer is
-/// refused, whatever its signature.
-pub fn max_token_lifetime(role: Role) -> i64 {
-    match role {
-        Role::Trainee => 7 * 24 * 3600,
-        _ => 12 * 3600,
+/// The longest a token may be issued to live (`exp - iat`), set per county by who holds it
+/// (Spin variables `operator_token_max_minutes`, default 720: a working day;
+/// `trainee_token_max_minutes`, default 10080: a week, a phone stays signed in). A token issued
+/// for longer is refused, whatever its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLifetimeCap {
+    seconds: i64,
+}
+
+impl TokenLifetimeCap {
+    /// No cap is shorter: a token that lives at most this long is within every cap, and its
+    /// role's cap need not be read (a host call on Spin).
+    pub const FLOOR_MINUTES: i64 = 60;
+    /// Nor longer than 30 days.
+    pub const CEILING_MINUTES: i64 = 30 * 24 * 60;
+
+    pub fn parse_minutes(input: &str) -> Result<TokenLifetimeCap, Reason> {
+        match input.trim().parse::<i64>() {
+            Ok(m) if (Self::FLOOR_MINUTES..=Self::CEILING_MINUTES).contains(&m) => {
+                Ok(TokenLifetimeCap { seconds: m * 60 })
+            }
+            _ => Err(Reason::new(
+                "invalid_token_lifetime_cap",
+                format!(
+                    "凭证最长有效期应为{}至{}分钟的整数",
+                    Self::FLOOR_MINUTES,
+                    Self::CEILING_MINUTES
+                ),
+                format!(
+                    "A token lifetime cap is a whole number of minutes from {} to {}",
+                    Self::FLOOR_MINUTES,
+                    Self::CEILING_MINUTES
+                ),
+            )),
+        }
+    }
+
+    pub fn seconds(self) -> i64 {
+        self.seconds
+    }
+}
+
+impl TokenClaims {
+    /// Whether the token lives longer than the shortest cap a county can set, so that its
+    /// role's cap must be checked.
+    pub fn outlives_every_floor(&self) -> bool {
+        self.exp - self.iat > TokenLifetimeCap::FLOOR_MINUTES * 60
+    }
+
+    pub fn check_lifetime(&self, cap: TokenLifetimeCap) -> Result<(), TokenRefusal> {
+        if self.exp - self.iat > cap.seconds {
+            return Err(TokenRefusal::LivesTooLong);
+        }
+        Ok(())
     }
 }
 
@@ -88,7 +135,7 @@ pub enum TokenRefusal {
     SignatureInvalid,
     Expired,
     NotYetValid,
-    /// Issued to live longer than `max_token_lifetime` allows.
+    /// Issued to live longer than its role's `TokenLifetimeCap` allows.
     LivesTooLong,
 }
 
@@ -139,7 +186,8 @@ pub fn claimed_role(token: &str) -> Option<Role> {
     Some(claimed.role)
 }
 
-/// Checks signature and lifetime. It does not check the role: that is the endpoint's business.
+/// Checks signature, expiry and `nbf`. The lifetime cap is checked with
+/// `TokenClaims::check_lifetime`, the role by the endpoint.
 pub fn verify_token(
     token: &str,
     secret: &[u8],
@@ -173,9 +221,6 @@ pub fn verify_token(
             .is_some_and(|nbf| nbf > now_unix + LEEWAY_SECONDS)
     {
         return Err(TokenRefusal::NotYetValid);
-    }
-    if claims.exp - claims.iat > max_token_lifetime(claims.role) {
-        return Err(TokenRefusal::LivesTooLong);
     }
     Ok(claims)
 }
@@ -216,25 +261,29 @@ mod tests {
             TokenRefusal::NotYetValid
         );
         assert!(verify_token(&token, SECRET, 1_500).is_ok());
-        let day = 24 * 3600;
-        let long = |role: Role, lifetime: i64| {
-            let claims = TokenClaims {
-                role,
-                exp: 1_000 + lifetime,
-                ..claims(role)
-            };
-            verify_token(&sign_token(&claims, SECRET), SECRET, 1_100)
+        let cap = |minutes: &str| TokenLifetimeCap::parse_minutes(minutes).unwrap();
+        let lives = |hours: i64| TokenClaims {
+            exp: 1_000 + hours * 3600,
+            ..claims(Role::Finance)
         };
-        assert!(long(Role::Finance, 12 * 3600).is_ok());
+        assert!(!lives(1).outlives_every_floor());
+        assert!(lives(2).outlives_every_floor());
+        assert!(lives(12).check_lifetime(cap("720")).is_ok());
+        let twelve_and_a_second = TokenClaims {
+            exp: lives(12).exp + 1,
+            ..lives(12)
+        };
         assert_eq!(
-            long(Role::Finance, 12 * 3600 + 1).unwrap_err(),
-            TokenRefusal::LivesTooLong
+            twelve_and_a_second.check_lifetime(cap("720")),
+            Err(TokenRefusal::LivesTooLong)
         );
-        assert!(long(Role::Trainee, 7 * day).is_ok());
-        assert_eq!(
-            long(Role::Trainee, 30 * day).unwrap_err(),
-            TokenRefusal::LivesTooLong
-        );
+        assert!(lives(24 * 7).check_lifetime(cap("10080")).is_ok());
+        for bad in ["59", "43201", "12h", ""] {
+            assert_eq!(
+                TokenLifetimeCap::parse_minutes(bad).unwrap_err().code,
+                "invalid_token_lifetime_cap"
+            );
+        }
     }
 
     #[test]

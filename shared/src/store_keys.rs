@@ -22,7 +22,8 @@
 //! | `{county}:completion-created:{platform}:{record_id}` | counter: first writes of that record |
 //! | `{county}:billed:{person}:{occupation}:{level}`| counter: billings of a trainee's course   |
 //! | `{county}:invoice-seq:{platform}:{month}`      | counter: invoice numbers                  |
-//! | `{county}:invoice:{number}`                    | `Invoice`                                 |
+//! | `{county}:invoice:{number}`                    | `Invoice` without its lines, and how many pages hold them |
+//! | `{county}:invoice:{number}:lines:{page}`       | up to 400 `InvoiceLine`s of the invoice   |
 //! | index `{county}:person:{person}:claims`        | claim ids of a person                     |
 //! | index `{county}:person:{person}:completions`   | `{platform}/{record_id}` of a person      |
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
@@ -259,6 +260,11 @@ pub fn invoice_sequence(county: &CountyCode, platform: &PlatformId, month: &str)
 
 pub fn invoice(county: &CountyCode, number: &str) -> String {
     format!("{county}:invoice:{number}")
+}
+
+/// Page `page` (from 0) of an invoice's lines, written once, before the invoice itself.
+pub fn invoice_lines(county: &CountyCode, number: &str, page: u32) -> String {
+    format!("{county}:invoice:{number}:lines:{page}")
 }
 
 pub fn platform_invoices(county: &CountyCode, platform: &PlatformId) -> Index {

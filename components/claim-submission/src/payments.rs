@@ -27,7 +27,7 @@ pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, Ap
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
-    let claim = ctx.store.update_claim(id, |current| {
+    let claim = ctx.store()?.update_claim(id, |current| {
         current
             .paid(change.clone(), payment.clone())
             .map_err(refused)
@@ -45,7 +45,7 @@ pub fn payment_returned(
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&finance.sub);
-    let claim = ctx.store.update_claim(id, |current| {
+    let claim = ctx.store()?.update_claim(id, |current| {
         current
             .payment_returned(change.clone(), reason.clone())
             .map_err(refused)
@@ -62,7 +62,7 @@ pub fn correct_payee(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Re
         .map_err(|reasons: Vec<Reason>| ApiError::invalid(reasons))?;
     let existing = crate::trainee::own_claim(ctx, &trainee, id)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
-    let claim = ctx.store.update_claim(&existing.id, |current| {
+    let claim = ctx.store()?.update_claim(&existing.id, |current| {
         current
             .payee_corrected(change.clone(), payee.clone())
             .map_err(refused)
@@ -88,7 +88,7 @@ pub fn start_recovery(request: &ApiRequest, ctx: &Context, id: &str) -> Result<R
     )
         .all_parsed()?;
     let change = ctx.change_by(&operator.sub);
-    let claim = ctx.store.update_claim(id, |current| {
+    let claim = ctx.store()?.update_claim(id, |current| {
         current
             .recovery_started(change.clone(), reason.clone(), amount)
             .map_err(refused)
@@ -101,7 +101,7 @@ pub fn recovered(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respon
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
-    let claim: Claim = ctx.store.update_claim(id, |current| {
+    let claim: Claim = ctx.store()?.update_claim(id, |current| {
         current
             .recovered(change.clone(), payment.clone())
             .map_err(refused)
@@ -113,27 +113,31 @@ pub fn recovered(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respon
 /// payee accounts whole (finance pays to them).
 pub fn payable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Finance])?;
-    let (after, limit) = crate::review::paging(request)?;
-    let (claims, next_after) = ctx.store.payable_claims(after, limit)?;
+    let (after, limit) = request.paging()?;
+    let (claims, next_after) = ctx.store()?.payable_claims(after, limit)?;
     Ok(json(200, &crate::review::QueuePage { claims, next_after }))
 }
 
 /// The same page as the bank's payment batch (代发), CSV or a workbook (`?format=`, `Accept`).
 pub fn payment_batch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Finance])?;
-    let (after, limit) = crate::review::paging(request)?;
+    let (after, limit) = request.paging()?;
     let format = ExportFormat::of(request, ExportFormat::Csv)?;
-    let (claims, next_after) = ctx.store.payable_claims(after, limit)?;
+    let (claims, next_after) = ctx.store()?.payable_claims(after, limit)?;
     let title = format!(
         "{} 就业补助资金 生活费补贴代发 {}",
-        ctx.config.county_name,
+        ctx.config.county_name()?,
         subsidy_rules::dates::china_day(ctx.now)
     );
     let mut response = county_api::export(
         &subsidy_rules::claim::payment_batch(&claims, title),
         format,
-        &format!("{}-生活费补贴代发-{}", ctx.config.county_name, next_after),
-        &format!("{}-payment-batch-{next_after}", ctx.config.county),
+        &format!(
+            "{}-生活费补贴代发-{}",
+            ctx.config.county_name()?,
+            next_after
+        ),
+        &format!("{}-payment-batch-{next_after}", ctx.config.county()?),
     );
     response.set_header("x-next-after", next_after.to_string());
     Ok(response)
@@ -245,7 +249,7 @@ fn apply_bank_result(
             ]));
         }
     };
-    ctx.store.update_claim(&result.claim_id, |current| {
+    ctx.store()?.update_claim(&result.claim_id, |current| {
         let paid = current
             .paid(change.clone(), payment.clone())
             .map_err(refused)?;

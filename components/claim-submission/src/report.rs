@@ -22,20 +22,21 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             ])
         })?),
     };
-    let claims = ctx.store.all_claims()?;
-    let report = ProvinceReport::of(&ctx.config.county, &claims);
+    let claims = ctx.store()?.all_claims()?;
+    let report = ProvinceReport::of(ctx.config.county()?, &claims);
     let Some(format) = format else {
         return Ok(json(200, &report));
     };
     let title = format!(
         "{}（{}）就业重点群体线上培训补贴情况",
-        ctx.config.county_name, ctx.config.county
+        ctx.config.county_name()?,
+        ctx.config.county()?
     );
     Ok(county_api::export(
         &report.to_sheet(title),
         format,
-        &format!("{}-补贴情况上报", ctx.config.county_name),
-        &format!("{}-report", ctx.config.county),
+        &format!("{}-补贴情况上报", ctx.config.county_name()?),
+        &format!("{}-report", ctx.config.county()?),
     ))
 }
 

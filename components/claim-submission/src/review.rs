@@ -1,6 +1,6 @@
 //! The county's side: the review queues, approving and rejecting, paying, recounting limits.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, json};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, MAX_PAGE, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -12,49 +12,12 @@ use subsidy_rules::{
     field,
 };
 
-const MAX_PAGE: usize = 100;
-
 #[derive(Serialize)]
 pub struct QueuePage {
     pub claims: Vec<Claim>,
     /// Pass as `after` for the next page; the page is the last when `claims` is shorter than
     /// `limit`.
     pub next_after: u64,
-}
-
-/// A whole-number query parameter from 0 to `max`, `default` when absent.
-fn number(request: &ApiRequest, name: &str, default: u64, max: u64) -> Result<u64, Vec<Reason>> {
-    match request.query_param(name).map(|v| v.parse::<u64>()) {
-        None => Ok(default),
-        Some(Ok(n)) if n <= max => Ok(n),
-        _ => field(
-            name,
-            Err(Reason::new(
-                "invalid_number",
-                format!("{name} 应为0至{max}的整数"),
-                format!("{name} is a whole number from 0 to {max}"),
-            )),
-        ),
-    }
-}
-
-/// `?after=` (the slot to continue after) and `?limit=` (1 to 100, default 50) of a paged list.
-pub fn paging(request: &ApiRequest) -> Result<(u64, usize), Vec<Reason>> {
-    (
-        number(request, "after", 0, u64::MAX),
-        number(request, "limit", 50, MAX_PAGE as u64).and_then(|n| match n {
-            0 => field(
-                "limit",
-                Err(Reason::new(
-                    "invalid_number",
-                    "limit 应大于0",
-                    "limit is above 0",
-                )),
-            ),
-            n => Ok(n as usize),
-        }),
-    )
-        .all_parsed()
 }
 
 /// `?kind=review` (key group declared only; the default) or `?kind=verified` (found in the
@@ -67,10 +30,10 @@ pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
             "kind",
             ReviewQueue::parse(kind.as_deref().unwrap_or("review")),
         ),
-        paging(request),
+        request.paging(),
     )
         .all_parsed()?;
-    let (claims, next_after) = ctx.store.claim_queue(queue, after, limit)?;
+    let (claims, next_after) = ctx.store()?.claim_queue(queue, after, limit)?;
     Ok(json(
         200,
         &QueuePage {
@@ -92,26 +55,27 @@ pub fn end(
     claim: &Claim,
     change: impl FnMut(Claim) -> Result<Claim, ApiError>,
 ) -> Result<Claim, ApiError> {
-    ctx.store.holding_places(&claim.person, ctx.now_unix(), || {
-        let ended = ctx.store.update_claim(&claim.id, change)?;
-        settle(ctx, &ended)?;
-        Ok(ended)
-    })
+    ctx.store()?
+        .holding_places(&claim.person, ctx.now_unix(), || {
+            let ended = ctx.store()?.update_claim(&claim.id, change)?;
+            settle(ctx, &ended)?;
+            Ok(ended)
+        })
 }
 
 /// Frees what a claim that does not count (ended, or never stored) still holds: its record
 /// and, by a recount, its places. Call it holding the person's places.
 pub fn settle(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
-    let released = ctx
-        .store
-        .update_completion(&claim.platform_id, &claim.record_id, |current| {
-            Ok(current.released_from(&claim.id))
-        });
+    let released =
+        ctx.store()?
+            .update_completion(&claim.platform_id, &claim.record_id, |current| {
+                Ok(current.released_from(&claim.id))
+            });
     match released {
         Err(error) if error.kind == ErrorKind::NotFound => {}
         other => other.map(drop)?,
     }
-    ctx.store.recount_claim_places(&claim.person, true)?;
+    ctx.store()?.recount_claim_places(&claim.person, true)?;
     Ok(())
 }
 
@@ -136,9 +100,9 @@ pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
         Some(n) => Some(bounded_text(n, 200).map_err(|r| ApiError::invalid(vec![r.at("note")]))?),
     };
     let change = ctx.change_by(&reviewer.sub);
-    let existing = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
+    let existing = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     recheck(ctx, &existing)?;
-    let claim = ctx.store.update_claim(id, |current| {
+    let claim = ctx.store()?.update_claim(id, |current| {
         current
             .approved(change.clone(), note.clone())
             .map_err(refused)
@@ -152,8 +116,10 @@ fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     if claim.status != subsidy_rules::eligibility::ClaimStatus::Submitted {
         return Ok(());
     }
-    let record = ctx.store.completion(&claim.platform_id, &claim.record_id)?;
-    let reasons = claim.recheck(record.as_ref(), &ctx.store.platforms()?);
+    let record = ctx
+        .store()?
+        .completion(&claim.platform_id, &claim.record_id)?;
+    let reasons = claim.recheck(record.as_ref(), &ctx.store()?.platforms()?);
     if reasons.is_empty() {
         return Ok(());
     }
@@ -175,7 +141,7 @@ pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response,
     let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&reviewer.sub);
-    let existing = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
+    let existing = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     let claim = end(ctx, &existing, |current| {
         current
             .rejected(change.clone(), reason.clone())
@@ -216,12 +182,12 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
     let change = ctx.change_by(&reviewer.sub);
     let mut results = Vec::new();
     for id in input.claim_ids {
-        let outcome = match ctx.store.claim(&id)? {
+        let outcome = match ctx.store()?.claim(&id)? {
             Some(existing) => recheck(ctx, &existing),
             None => Err(ApiError::not_found()),
         }
         .and_then(|()| {
-            ctx.store.update_claim(&id, |current| {
+            ctx.store()?.update_claim(&id, |current| {
                 if current.key_group_status != KeyGroupStatus::Verified
                     || current.review_reason.is_some()
                 {
@@ -275,9 +241,9 @@ pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let input: RecountInput = request.json()?;
     let id = ResidentId::parse(&input.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = ctx.person(&id);
-    let counters = ctx.store.holding_places(&person, ctx.now_unix(), || {
-        ctx.store.recount_claim_places(&person, true)
+    let person = ctx.person(&id)?;
+    let counters = ctx.store()?.holding_places(&person, ctx.now_unix(), || {
+        ctx.store()?.recount_claim_places(&person, true)
     })?;
     let counters: Vec<Counter> = (counters.into_iter())
         .map(|(key, was, is)| Counter { key, was, is })

@@ -36,7 +36,7 @@ struct Records<'a> {
 /// The trainee's completion records, from every platform: what they can claim from.
 pub fn completions(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
-    let records = ctx.store.person_completions(&trainee.person)?;
+    let records = ctx.store()?.person_completions(&trainee.person)?;
     let summaries = records
         .iter()
         .map(|r| RecordSummary {
@@ -145,9 +145,9 @@ fn idempotency_key(request: &ApiRequest) -> Result<Option<String>, ApiError> {
 
 /// The answer to the submission that stored `claim`: 201, the claim as it was then and its
 /// verdict. A retry with its `Idempotency-Key` gets the very same, marked as a replay.
-fn submitted(ctx: &Context, claim: &Claim, replayed: bool) -> Response {
+fn submitted(ctx: &Context, claim: &Claim, replayed: bool) -> Result<Response, ApiError> {
     let claim = claim.as_submitted().masked();
-    let verdict = claim.verdict(&ctx.config.county);
+    let verdict = claim.verdict(ctx.config.county()?);
     let mut response = json(
         201,
         &Submitted {
@@ -158,7 +158,7 @@ fn submitted(ctx: &Context, claim: &Claim, replayed: bool) -> Response {
     if replayed {
         response.set_header("idempotent-replayed", "true");
     }
-    response
+    Ok(response)
 }
 
 /// The answer for a retry whose key belongs to a stored claim: the first answer again, if the
@@ -170,7 +170,7 @@ fn replay(
     trainee: &Trainee,
     key: &str,
 ) -> Result<Option<Response>, ApiError> {
-    let claims = ctx.store.person_claims(&trainee.person)?;
+    let claims = ctx.store()?.person_claims(&trainee.person)?;
     let Some(claim) = claims
         .into_iter()
         .find(|c| c.idempotency_key.as_deref() == Some(key))
@@ -181,11 +181,12 @@ fn replay(
         .json::<SubmitInput>()
         .ok()
         .and_then(|input| SubmitRequest::try_from(input).ok())
-        .map(|input| fingerprint(ctx, &input));
+        .map(|input| fingerprint(ctx, &input))
+        .transpose()?;
     match (&claim.request_fingerprint, asked) {
-        (Some(first), Some(asked)) if *first == asked => Ok(Some(submitted(ctx, &claim, true))),
+        (Some(first), Some(asked)) if *first == asked => Ok(Some(submitted(ctx, &claim, true)?)),
         // Stored before fingerprints were kept: the key is the word on it.
-        (None, _) => Ok(Some(submitted(ctx, &claim, true))),
+        (None, _) => Ok(Some(submitted(ctx, &claim, true)?)),
         _ => Err(ApiError::invalid(vec![
             Reason::new(
                 "idempotency_key_reused",
@@ -197,21 +198,21 @@ fn replay(
     }
 }
 
-fn fingerprint(ctx: &Context, input: &SubmitRequest) -> String {
-    subsidy_rules::claim::request_fingerprint(
-        &ctx.config.person_key_secret,
+fn fingerprint(ctx: &Context, input: &SubmitRequest) -> Result<String, ApiError> {
+    Ok(subsidy_rules::claim::request_fingerprint(
+        ctx.config.person_key_secret()?,
         &input.platform_id,
         &input.record_id,
         &input.claim,
-    )
+    ))
 }
 
 /// Binds the record to the claim, on the version the claim was judged on.
 fn bind_record(ctx: &Context, judged: &CompletionRecord, claim: &Claim) -> Result<(), ApiError> {
-    ctx.store
+    ctx.store()?
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
             let live_claim = match &current.claim {
-                Some(id) if id != &claim.id => ctx.store.claim(id)?,
+                Some(id) if id != &claim.id => ctx.store()?.claim(id)?,
                 _ => None,
             };
             current
@@ -239,23 +240,25 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let key = idempotency_key(request)?;
     let held_key = match &key {
         None => None,
-        Some(key) => match ctx
-            .store
-            .take_idempotency_key(&trainee.person, key, ctx.now_unix())?
-        {
-            Some(held) => Some(held),
-            None => {
-                if let Some(replayed) = replay(request, ctx, &trainee, key)? {
-                    return Ok(replayed);
+        Some(key) => {
+            match ctx
+                .store()?
+                .take_idempotency_key(&trainee.person, key, ctx.now_unix())?
+            {
+                Some(held) => Some(held),
+                None => {
+                    if let Some(replayed) = replay(request, ctx, &trainee, key)? {
+                        return Ok(replayed);
+                    }
+                    let taken = ctx.store()?.take_abandoned_idempotency_key(
+                        &trainee.person,
+                        key,
+                        ctx.now_unix(),
+                    )?;
+                    Some(taken.ok_or_else(request_in_progress)?)
                 }
-                let taken = (ctx.store).take_abandoned_idempotency_key(
-                    &trainee.person,
-                    key,
-                    ctx.now_unix(),
-                )?;
-                Some(taken.ok_or_else(request_in_progress)?)
             }
-        },
+        }
     };
     let stored =
         prepare_claim(request, ctx, &trainee, key.clone()).and_then(|(claim, queue, record)| {
@@ -263,11 +266,11 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             Ok(claim)
         });
     match stored {
-        Ok(claim) => Ok(submitted(ctx, &claim, false)),
+        Ok(claim) => submitted(ctx, &claim, false),
         Err(refusal) => {
             // No claim was stored: the key is free for a corrected retry.
             if let Some(held) = &held_key {
-                ctx.store.release_idempotency_key(held)?;
+                ctx.store()?.release_idempotency_key(held)?;
             }
             Err(refusal)
         }
@@ -289,13 +292,17 @@ fn prepare_claim(
         &applicant(trainee, &record, &input),
         &record.as_completion(),
     )?;
+    let fingerprint = match key {
+        Some(key) => Some((key, fingerprint(ctx, &input)?)),
+        None => None,
+    };
     let submission = Submission {
         id: format!("c-{}", county_api::random_hex(8)?),
         resident_id: &trainee.resident_id,
         person: &trainee.person,
         record: &record,
         request: &input.claim,
-        idempotency: key.map(|key| (key, fingerprint(ctx, &input))),
+        idempotency: fingerprint,
     };
     let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
     Ok((claim, queue, record))
@@ -308,7 +315,7 @@ fn open_record_of(
     input: &SubmitRequest,
 ) -> Result<CompletionRecord, ApiError> {
     let record = ctx
-        .store
+        .store()?
         .completion(&input.platform_id, &input.record_id)?
         .filter(|r| r.facts.trainee.person == trainee.person)
         .ok_or_else(ApiError::not_found)?;
@@ -365,23 +372,24 @@ fn store_claim(
     judged: &CompletionRecord,
 ) -> Result<(), ApiError> {
     let limit = yearly_limit(ctx, claim)?;
-    ctx.store.holding_places(&claim.person, ctx.now_unix(), || {
-        ctx.store.journal(&JournalEntry::Submission {
-            claim_id: claim.id.clone(),
-            person: claim.person.clone(),
-            platform_id: claim.platform_id.clone(),
-            record_id: claim.record_id.clone(),
-            idempotency_key: claim.idempotency_key.clone(),
-            at: ctx.now_unix(),
-        })?;
-        let stored = take_places_and_store(ctx, claim, queue, judged, limit);
-        if stored.is_err() {
-            // Refused or failed: give back what was taken. Should this fail too, what is left
-            // is what a kill leaves, and reconcile finds it by the journal entry.
-            crate::review::settle(ctx, claim)?;
-        }
-        stored
-    })
+    ctx.store()?
+        .holding_places(&claim.person, ctx.now_unix(), || {
+            ctx.store()?.journal(&JournalEntry::Submission {
+                claim_id: claim.id.clone(),
+                person: claim.person.clone(),
+                platform_id: claim.platform_id.clone(),
+                record_id: claim.record_id.clone(),
+                idempotency_key: claim.idempotency_key.clone(),
+                at: ctx.now_unix(),
+            })?;
+            let stored = take_places_and_store(ctx, claim, queue, judged, limit);
+            if stored.is_err() {
+                // Refused or failed: give back what was taken. Should this fail too, what is left
+                // is what a kill leaves, and reconcile finds it by the journal entry.
+                crate::review::settle(ctx, claim)?;
+            }
+            stored
+        })
 }
 
 fn take_places_and_store(
@@ -392,25 +400,25 @@ fn take_places_and_store(
     limit: u32,
 ) -> Result<(), ApiError> {
     let mut refusal = ctx
-        .store
+        .store()?
         .reserve_claim_places(claim, limit, ctx.now_unix())?;
     // Refused: perhaps by places a killed submission left taken. Recount (exact: the places
     // are ours) and try once more.
     if refusal.is_some() && recounted(ctx, &claim.person)? {
         refusal = ctx
-            .store
+            .store()?
             .reserve_claim_places(claim, limit, ctx.now_unix())?;
     }
     if let Some(refusal) = refusal {
         return Err(ApiError::new(ErrorKind::Invalid, refusal.reason()));
     }
     bind_record(ctx, judged, claim)?;
-    ctx.store.insert_claim(claim, queue)
+    ctx.store()?.insert_claim(claim, queue)
 }
 
 /// Sets the person's counters to their claims; true if any was wrong.
 fn recounted(ctx: &Context, person: &subsidy_rules::PersonKey) -> Result<bool, ApiError> {
-    let counters = ctx.store.recount_claim_places(person, true)?;
+    let counters = ctx.store()?.recount_claim_places(person, true)?;
     Ok(counters.iter().any(|(_, was, is)| was != is))
 }
 
@@ -430,7 +438,7 @@ fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
 /// A record can carry one live claim: void records and records claimed already are refused.
 fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), ApiError> {
     let live_claim = match &record.claim {
-        Some(id) => ctx.store.claim(id)?,
+        Some(id) => ctx.store()?.claim(id)?,
         None => None,
     };
     record.open_for_claim(live_claim.as_ref()).map_err(blocked)
@@ -444,7 +452,7 @@ struct ClaimList {
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
     let claims = ctx
-        .store
+        .store()?
         .person_claims(&trainee.person)?
         .iter()
         .map(Claim::masked)
@@ -456,10 +464,10 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 /// account, which it pays to.
 pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
     let who = ctx.require_caller(request)?;
-    let claim = ctx.store.claim(id)?.ok_or_else(ApiError::not_found)?;
+    let claim = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     match who {
         Caller::Trainee(resident_id) => {
-            if ctx.person(&resident_id) != claim.person {
+            if ctx.person(&resident_id)? != claim.person {
                 return Err(ApiError::not_found());
             }
             Ok(json(200, &claim.masked()))
@@ -485,7 +493,7 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respons
 
 /// A claim of the trainee's own; anyone else's is not found (no hint that it exists).
 pub fn own_claim(ctx: &Context, trainee: &Trainee, id: &str) -> Result<Claim, ApiError> {
-    ctx.store
+    ctx.store()?
         .claim(id)?
         .filter(|c| c.person == trainee.person)
         .ok_or_else(ApiError::not_found)

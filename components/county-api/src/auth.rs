@@ -66,23 +66,28 @@ pub fn operator(
 /// Any caller with a valid token: an operator or a trainee.
 pub fn caller(request: &ApiRequest, config: &CountyConfig, now: i64) -> Result<Caller, ApiError> {
     let token = bearer(request)?;
-    // (secret, whether its issuer is the trainees' identity service). The secret of the
-    // issuer the token's unverified role names goes first, so a valid token costs one HMAC;
-    // the other is tried only to tell a token signed by the wrong issuer from a forgery.
-    let operator = (&config.operator_token_secret, false);
-    let trainee = (&config.trainee_token_secret, true);
-    let [first, second] = match claimed_role(token) {
-        Some(Role::Trainee) => [trainee, operator],
-        _ => [operator, trainee],
-    };
-    let verify = |(secret, by_trainee_issuer): (&Vec<u8>, bool)| {
-        verify_token(token, secret, now).map(|claims| (claims, by_trainee_issuer))
+    // Whether to try the trainees' identity service first. The issuer the token's unverified
+    // role names goes first, so a valid token costs one HMAC and one secret read; the other
+    // is tried only to tell a token signed by the wrong issuer from a forgery.
+    let trainee_first = claimed_role(token) == Some(Role::Trainee);
+    let verify = |by_trainee_issuer: bool| -> Result<Result<_, TokenRefusal>, ApiError> {
+        let secret = if by_trainee_issuer {
+            config.trainee_token_secret()?
+        } else {
+            config.operator_token_secret()?
+        };
+        Ok(verify_token(token, secret, now).map(|claims| (claims, by_trainee_issuer)))
     };
     let refused = |refusal: TokenRefusal| unauthenticated(refusal.reason());
-    let (claims, by_trainee_issuer) = match verify(first) {
-        Err(TokenRefusal::SignatureInvalid) => verify(second).map_err(refused)?,
+    let (claims, by_trainee_issuer) = match verify(trainee_first)? {
+        Err(TokenRefusal::SignatureInvalid) => verify(!trainee_first)?.map_err(refused)?,
         verified => verified.map_err(refused)?,
     };
+    if claims.outlives_every_floor() {
+        claims
+            .check_lifetime(config.token_lifetime_cap(claims.role)?)
+            .map_err(refused)?;
+    }
     // Operators' secret never makes a trainee, nor the identity service's an operator.
     if by_trainee_issuer != (claims.role == Role::Trainee) {
         return Err(unauthenticated(token_role_mismatch()));
@@ -205,14 +210,12 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
 /// A platform if the request is signed (`X-Key-Id` present), else an operator in `roles`.
 pub fn party(
     request: &ApiRequest,
-    config: &CountyConfig,
-    store: &Store,
-    now: i64,
+    ctx: &crate::Context,
     roles: &[Role],
 ) -> Result<Party, ApiError> {
     if request.header("x-key-id").is_some() {
-        platform(request, store, now).map(Party::Platform)
+        platform(request, ctx.store()?, ctx.now_unix()).map(Party::Platform)
     } else {
-        operator(request, config, now, roles).map(Party::Operator)
+        operator(request, &ctx.config, ctx.now_unix(), roles).map(Party::Operator)
     }
 }

@@ -16,23 +16,23 @@ pub fn judge(
     applicant: &Applicant,
     completion: &Completion,
 ) -> Result<Verdict, ApiError> {
-    let person = PersonKey::derive(&ctx.config.person_key_secret, &applicant.resident_id);
+    let person = PersonKey::derive(ctx.config.person_key_secret()?, &applicant.resident_id);
     let registry = ctx
-        .store
+        .store()?
         .registry_entries(&person, &[applicant.declared_group])?;
-    let history = ctx.store.claim_history(&person)?;
-    let platforms = ctx.store.platforms()?;
+    let history = ctx.store()?.claim_history(&person)?;
+    let platforms = ctx.store()?.platforms()?;
     let rules = CountyRules {
-        county: &ctx.config.county,
+        county: ctx.config.county()?,
         policies: ctx.policies()?,
         platforms: &platforms,
         today: subsidy_rules::dates::china_day(ctx.now),
     };
     let verdict = evaluate(&rules, applicant, completion, &registry, &history);
-    if verdict.paying_county != ctx.config.county {
+    if &verdict.paying_county != ctx.config.county()? {
         return Err(ApiError {
             kind: ErrorKind::Invalid,
-            reason: wrong_county(&verdict.paying_county, &ctx.config.county),
+            reason: wrong_county(&verdict.paying_county, ctx.config.county()?),
             details: verdict.reasons.clone(),
         });
     }

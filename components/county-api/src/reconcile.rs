@@ -77,7 +77,7 @@ pub struct Page {
 /// Checks the journal's slots after `after`, at most `limit`; with `repair`, sets right what it
 /// finds. Entries of requests that may still be running are skipped: they are not half done.
 pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page, ApiError> {
-    let (entries, next_after, done) = ctx.store.journal_page(after, limit)?;
+    let (entries, next_after, done) = ctx.store()?.journal_page(after, limit)?;
     let now = ctx.now_unix();
     let mut findings = Vec::new();
     let mut recounted: HashSet<PersonKey> = HashSet::new();
@@ -102,7 +102,7 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                     key: idempotency_key.as_deref(),
                     recount: recounted.insert(person.clone()),
                 };
-                let checked = ctx.store.holding_places(person, now, || {
+                let checked = ctx.store()?.holding_places(person, now, || {
                     check_submission(ctx, &submission, repair, &mut findings)
                 });
                 match checked {
@@ -121,11 +121,11 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                 number,
                 ..
             } => {
-                let billing = ctx.store.invoice(number)?.is_some_and(|i| i.bills());
+                let billing = ctx.store()?.invoice(number)?.is_some_and(|i| i.bills());
                 if billing || !months_checked.insert((platform_id.clone(), month.clone())) {
                     continue;
                 }
-                let mut records = ctx.store.completions_in_month(platform_id, month)?;
+                let mut records = ctx.store()?.completions_in_month(platform_id, month)?;
                 findings.extend(interrupted_builds(ctx, platform_id, &mut records, repair)?);
             }
         }
@@ -158,16 +158,16 @@ fn check_submission(
     repair: bool,
     findings: &mut Vec<Found>,
 ) -> Result<(), ApiError> {
-    let claim = ctx.store.claim(s.claim_id)?;
+    let claim = ctx.store()?.claim(s.claim_id)?;
     let counts = claim
         .as_ref()
         .is_some_and(|c| c.status.counts_toward_limits());
     if !counts
-        && let Some(record) = ctx.store.completion(s.platform_id, s.record_id)?
+        && let Some(record) = ctx.store()?.completion(s.platform_id, s.record_id)?
         && record.claim.as_deref() == Some(s.claim_id)
     {
         if repair {
-            ctx.store
+            ctx.store()?
                 .update_completion(s.platform_id, s.record_id, |current| {
                     Ok(current.released_from(s.claim_id))
                 })?;
@@ -182,7 +182,7 @@ fn check_submission(
         });
     }
     if s.recount {
-        for (counter, was, is) in ctx.store.recount_claim_places(s.person, repair)? {
+        for (counter, was, is) in ctx.store()?.recount_claim_places(s.person, repair)? {
             if was != is {
                 findings.push(Found {
                     finding: Finding::PlacesMiscounted { counter, was, is },
@@ -194,19 +194,20 @@ fn check_submission(
     if let Some(key) = s.key
         && claim.is_none()
         && !ctx
-            .store
+            .store()?
             .person_claims(s.person)?
             .iter()
             .any(|c| c.idempotency_key.as_deref() == Some(key))
         && ctx
-            .store
+            .store()?
             .idempotency_key_abandoned(s.person, key, ctx.now_unix())?
     {
         let repaired = repair && {
             let taken =
-                (ctx.store).take_abandoned_idempotency_key(s.person, key, ctx.now_unix())?;
+                ctx.store()?
+                    .take_abandoned_idempotency_key(s.person, key, ctx.now_unix())?;
             match taken {
-                Some(held) => ctx.store.release_idempotency_key(&held).is_ok(),
+                Some(held) => ctx.store()?.release_idempotency_key(&held).is_ok(),
                 None => false,
             }
         };
@@ -238,7 +239,7 @@ pub fn interrupted_builds(
             if record.open_for_billing() && course_abandoned(ctx, record)? {
                 if repair {
                     let f = &record.facts;
-                    ctx.store
+                    ctx.store()?
                         .reset_course(&f.trainee.person, &f.occupation, f.level)?;
                 }
                 findings.push(Found {
@@ -255,7 +256,7 @@ pub fn interrupted_builds(
         let bills = match invoices.get(&number) {
             Some(bills) => *bills,
             None => {
-                let bills = ctx.store.invoice(&number)?.map(|i| i.bills());
+                let bills = ctx.store()?.invoice(&number)?.map(|i| i.bills());
                 invoices.insert(number.clone(), bills);
                 bills
             }
@@ -286,14 +287,14 @@ pub fn interrupted_builds(
         // Only the request whose swap clears the mark gives the course back.
         let mut cleared = false;
         let repaired =
-            ctx.store
+            ctx.store()?
                 .update_completion(platform_id, &record.facts.record_id, |current| {
                     cleared = current.invoice.as_deref() == Some(number.as_str());
                     Ok(current.unbilled_from(&number))
                 })?;
         if cleared {
             let f = &repaired.facts;
-            ctx.store
+            ctx.store()?
                 .release_course(&f.trainee.person, &f.occupation, f.level)?;
         }
         *record = repaired;
@@ -307,17 +308,17 @@ fn course_abandoned(ctx: &Context, record: &CompletionRecord) -> Result<bool, Ap
     let f = &record.facts;
     let (person, occupation, level): (&PersonKey, &OccupationCode, SkillLevel) =
         (&f.trainee.person, &f.occupation, f.level);
-    if !ctx.store.course_billed(person, occupation, level)? {
+    if !ctx.store()?.course_billed(person, occupation, level)? {
         return Ok(false);
     }
     let marked = ctx
-        .store
+        .store()?
         .person_completions(person)?
         .iter()
         .filter(|r| &r.facts.occupation == occupation && r.facts.level == level)
         .filter(|r| r.invoice.is_some())
         .count();
-    let intent = ctx.store.billing_intent(person, occupation, level)?;
+    let intent = ctx.store()?.billing_intent(person, occupation, level)?;
     Ok(course_hold_abandoned(
         marked,
         intent.as_ref(),

@@ -3,9 +3,12 @@
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use spin_sdk::http::{IncomingRequest, Method};
-use subsidy_rules::Reason;
+use subsidy_rules::{AllParsed, Reason};
 
 use crate::{ApiError, ErrorKind};
+
+/// The longest page of any list.
+pub const MAX_PAGE: usize = 100;
 
 /// Bodies above this are refused with 413 before they are read whole. A registry batch of
 /// the documented 1,000 entries is about 200 KB.
@@ -173,6 +176,43 @@ impl ApiRequest {
     }
 
     /// The body as JSON of type `T`, unknown fields refused.
+    /// A whole-number query parameter from 0 to `max`, `default` when absent.
+    pub fn number_param(&self, name: &str, default: u64, max: u64) -> Result<u64, Vec<Reason>> {
+        match self.query_param(name).map(|v| v.parse::<u64>()) {
+            None => Ok(default),
+            Some(Ok(n)) if n <= max => Ok(n),
+            _ => subsidy_rules::field(
+                name,
+                Err(Reason::new(
+                    "invalid_number",
+                    format!("{name} 应为0至{max}的整数"),
+                    format!("{name} is a whole number from 0 to {max}"),
+                )),
+            ),
+        }
+    }
+
+    /// `?after=` (the slot to continue after) and `?limit=` (1 to 100, default 50) of a paged
+    /// list.
+    pub fn paging(&self) -> Result<(u64, usize), Vec<Reason>> {
+        (
+            self.number_param("after", 0, u64::MAX),
+            self.number_param("limit", 50, MAX_PAGE as u64)
+                .and_then(|n| match n {
+                    0 => subsidy_rules::field(
+                        "limit",
+                        Err(Reason::new(
+                            "invalid_number",
+                            "limit 应大于0",
+                            "limit is above 0",
+                        )),
+                    ),
+                    n => Ok(n as usize),
+                }),
+        )
+            .all_parsed()
+    }
+
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if let Some(kind) = self.header("content-type")
             && !kind

@@ -23,7 +23,7 @@ use subsidy_rules::{
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     history::Versioned,
-    invoice::{BillingIntent, Invoice},
+    invoice::{BillingIntent, Invoice, InvoiceLine},
     journal::JournalEntry,
     policy::AddedVersions,
     registry::RegistryPeriods,
@@ -35,6 +35,20 @@ use crate::{ApiError, ErrorKind};
 
 /// The store label every component lists in `key_value_stores`.
 const LABEL: &str = "default";
+
+/// Lines per stored page of an invoice: at about 270 bytes a line, a page is about 110 KB, far
+/// under the smallest Spin backend's value limit (~400 KB, SPIN-NOTES.md) and our 256 KB.
+pub const INVOICE_LINES_PER_PAGE: usize = 400;
+
+/// An invoice as stored: the invoice without its lines, which are kept in `line_pages` pages
+/// of their own. An invoice stored whole by an earlier version (no pages) still reads.
+#[derive(Serialize, serde::Deserialize)]
+struct StoredInvoice {
+    #[serde(flatten)]
+    invoice: Invoice,
+    #[serde(default)]
+    line_pages: u32,
+}
 
 /// Attempts at a compare-and-swap before answering 409: only hot contention gets there.
 const CAS_ATTEMPTS: usize = 8;
@@ -473,6 +487,31 @@ impl Store {
             }
         }
         Ok(entries)
+    }
+
+    /// Up to `limit` entries of an index from slot `after + 1`, skipping empty slots and
+    /// entries listed earlier in the page; and the slot to continue after.
+    fn entries_page(
+        &self,
+        index: &Index,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64), ApiError> {
+        let slots = self.counter(&index.counter())?;
+        let mut entries: Vec<String> = Vec::new();
+        let mut last = after;
+        for slot in after.saturating_add(1)..=slots {
+            if entries.len() == limit {
+                break;
+            }
+            last = slot;
+            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
+                && !entries.contains(&entry)
+            {
+                entries.push(entry);
+            }
+        }
+        Ok((entries, last))
     }
 
     /// Every claim a person has made here.
@@ -1142,33 +1181,99 @@ impl Store {
     }
 
     pub fn invoice(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
-        self.get_json(&store_keys::invoice(&self.county, number))
+        let Some(stored) =
+            self.get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
+        else {
+            return Ok(None);
+        };
+        let pages = stored.line_pages;
+        let mut invoice = stored.invoice;
+        for page in 0..pages {
+            let key = store_keys::invoice_lines(&self.county, number, page);
+            let lines: Vec<InvoiceLine> = self.get_json(&key)?.ok_or_else(|| {
+                ApiError::server(
+                    ErrorKind::Internal,
+                    "store_damaged",
+                    "发票数据不完整，请联系系统管理员",
+                    "The invoice's data is incomplete; the log names the missing part",
+                    format_args!("{key} is missing"),
+                )
+            })?;
+            invoice.lines.extend(lines);
+        }
+        Ok(Some(invoice))
     }
 
-    /// Lists, then stores, a new invoice: one that can be read is whole.
+    /// Stores a new invoice: its line pages, then its listing, then the invoice itself, so
+    /// that an invoice that can be read is whole. No stored value grows with the lines.
     pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
+        let pages = invoice.lines.chunks(INVOICE_LINES_PER_PAGE);
+        let line_pages = pages.len() as u32;
+        for (page, lines) in pages.enumerate() {
+            let key = store_keys::invoice_lines(&self.county, &invoice.number, page as u32);
+            self.set_json(&key, &lines)?;
+        }
         let index = store_keys::platform_invoices(&self.county, &invoice.platform_id);
         self.append(&index, &invoice.number)?;
-        self.set_json(&store_keys::invoice(&self.county, &invoice.number), invoice)
+        let header = StoredInvoice {
+            invoice: Invoice {
+                lines: Vec::new(),
+                ..invoice.clone()
+            },
+            line_pages,
+        };
+        self.set_json(&store_keys::invoice(&self.county, &invoice.number), &header)
     }
 
+    /// Changes an invoice's state under compare-and-swap. Its lines never change once issued:
+    /// only the invoice itself is written back.
     pub fn update_invoice(
         &self,
         number: &str,
         mut change: impl FnMut(Invoice) -> Result<Invoice, ApiError>,
     ) -> Result<Invoice, ApiError> {
-        self.update_json(
+        let lines = self.invoice(number)?.ok_or_else(ApiError::not_found)?.lines;
+        let stored = self.update_json(
             &store_keys::invoice(&self.county, number),
-            |i: Option<Invoice>| change(i.ok_or_else(ApiError::not_found)?),
-        )
+            |current: Option<StoredInvoice>| {
+                let current = current.ok_or_else(ApiError::not_found)?;
+                let paged = current.line_pages > 0;
+                let mut whole = current.invoice;
+                if paged {
+                    whole.lines = lines.clone();
+                }
+                let mut next = change(whole)?;
+                if paged {
+                    next.lines = Vec::new();
+                }
+                Ok(StoredInvoice {
+                    invoice: next,
+                    line_pages: current.line_pages,
+                })
+            },
+        )?;
+        let mut invoice = stored.invoice;
+        if stored.line_pages > 0 {
+            invoice.lines = lines;
+        }
+        Ok(invoice)
     }
 
-    pub fn platform_invoices(&self, platform: &PlatformId) -> Result<Vec<Invoice>, ApiError> {
+    /// A page of a platform's invoices, oldest first: from slot `after + 1`, at most `limit`;
+    /// and the slot to continue after.
+    pub fn platform_invoices(
+        &self,
+        platform: &PlatformId,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Invoice>, u64), ApiError> {
+        let index = store_keys::platform_invoices(&self.county, platform);
+        let (numbers, next_after) = self.entries_page(&index, after, limit)?;
         let mut invoices = Vec::new();
-        for number in self.entries(&store_keys::platform_invoices(&self.county, platform))? {
+        for number in numbers {
             invoices.extend(self.invoice(&number)?);
         }
-        Ok(invoices)
+        Ok((invoices, next_after))
     }
 }
 

@@ -53,13 +53,14 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     }
     let change = ctx.change_by(&admin.sub);
     let key_groups = ctx.policies()?.key_groups();
+    let person_key_secret = ctx.config.person_key_secret()?;
     let mut problems = Problems::new();
     let parsed: Vec<Option<(PersonKey, RegistryEntry)>> = (upload.entries.into_iter().enumerate())
         .map(|(i, input)| {
             let parsed =
                 RegistryEntry::parse(input, &format!("entries[{i}]"), &key_groups, &change);
             let (id, entry) = problems.item(parsed)?;
-            Some((ctx.person(&id), entry))
+            Some((PersonKey::derive(person_key_secret, &id), entry))
         })
         .collect();
     problems.flag_repeats(
@@ -77,7 +78,7 @@ pub fn upload(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     problems.finish(|| ())?;
     let parsed: Vec<(PersonKey, RegistryEntry)> = parsed.into_iter().flatten().collect();
     for (person, entry) in &parsed {
-        ctx.store.put_registry_entry(person, entry)?;
+        ctx.store()?.put_registry_entry(person, entry)?;
     }
     Ok(json(
         200,
@@ -93,9 +94,9 @@ pub fn lookup(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let lookup: Lookup = request.json()?;
     let id = ResidentId::parse(&lookup.resident_id)
         .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = ctx.person(&id);
+    let person = ctx.person(&id)?;
     let entries = ctx
-        .store
+        .store()?
         .registry_entries(&person, &ctx.policies()?.key_groups())?;
     Ok(json(
         200,

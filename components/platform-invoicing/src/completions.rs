@@ -162,20 +162,20 @@ fn store_one(
     let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
     let (_, facts) = input
         .parse(
-            &ctx.config.county,
-            &ctx.config.person_key_secret,
+            ctx.config.county()?,
+            ctx.config.person_key_secret()?,
             ctx.policies()?,
             subsidy_rules::dates::china_day(ctx.now),
         )
         .map_err(RecordError::Rejected)?;
-    let existing = ctx.store.completion(platform, &facts.record_id)?;
+    let existing = ctx.store()?.completion(platform, &facts.record_id)?;
     if let Some(existing) = &existing
         && existing.digest == facts.digest()
     {
         // Sent again unchanged: list it again if its listing was lost.
-        if !ctx.store.completion_listed(existing)? {
-            let listed = ctx.store.index_completion(platform, &existing.facts)?;
-            ctx.store
+        if !ctx.store()?.completion_listed(existing)? {
+            let listed = ctx.store()?.index_completion(platform, &existing.facts)?;
+            ctx.store()?
                 .update_completion(platform, &facts.record_id, |current| {
                     Ok(current.listed_at(Some(listed)))
                 })?;
@@ -186,14 +186,14 @@ fn store_one(
         e.facts.month() != facts.month() || e.facts.trainee.person != facts.trainee.person
     });
     let listed = if moves {
-        Some(ctx.store.index_completion(platform, &facts)?)
+        Some(ctx.store()?.index_completion(platform, &facts)?)
     } else {
         None
     };
     let mut outcome = Outcome::Accepted;
     let record_id = facts.record_id.clone();
     let stored = ctx
-        .store
+        .store()?
         .write_completion(platform, &record_id, |current| match current {
             None => {
                 outcome = Outcome::Accepted;
@@ -233,7 +233,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
     let month = request.query_param("month").unwrap_or_default();
     let month = parse_month(&month).map_err(|r| ApiError::invalid(vec![r.at("month")]))?;
-    let records = ctx.store.completions_in_month(&platform_id, &month)?;
+    let records = ctx.store()?.completions_in_month(&platform_id, &month)?;
     Ok(json(
         200,
         &Listing {
@@ -250,7 +250,7 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Res
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
     // Another platform's record is simply not found: no hint that it exists.
     let record = ctx
-        .store
+        .store()?
         .completion(&platform_id, &record_id)?
         .ok_or_else(ApiError::not_found)?;
     Ok(json(200, &view(record)))
@@ -263,7 +263,7 @@ pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Resp
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
     let change = ctx.change_by(&caller.key_id);
     let record = ctx
-        .store
+        .store()?
         .update_completion(&caller.platform_id, &record_id, |current| {
             current
                 .voided(reason.clone(), change.clone())

@@ -70,7 +70,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     let input: IssueInput = request.json()?;
     let platform_id = PlatformId::parse(&input.platform_id)
         .map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
-    let register = ctx.store.platforms()?;
+    let register = ctx.store()?.platforms()?;
     let approved = register
         .find(&platform_id)
         .is_some_and(|p| p.status == PlatformStatus::Approved);
@@ -80,7 +80,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         ]));
     }
     let credential = new_credential(platform_id, ctx.change_by(&admin.sub))?;
-    ctx.store.insert_credential(&credential)?;
+    ctx.store()?.insert_credential(&credential)?;
     Ok(issued_response(&credential))
 }
 
@@ -94,7 +94,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let named = request.query_param("platform_id").unwrap_or_default();
     let platform_id =
         PlatformId::parse(&named).map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
-    let credentials = ctx.store.platform_credentials(&platform_id)?;
+    let credentials = ctx.store()?.platform_credentials(&platform_id)?;
     let now = ctx.now_unix();
     Ok(json(
         200,
@@ -114,7 +114,7 @@ pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
     };
     let change = ctx.change_by(&admin.sub);
     let old = ctx
-        .store
+        .store()?
         .credential(key_id)?
         .ok_or_else(ApiError::not_found)?;
     let fresh = new_credential(old.platform_id.clone(), change)?;
@@ -122,8 +122,8 @@ pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
     // Validate before anything is written: a refused rotation issues nothing.
     old.rotated(&fresh.key_id, input.overlap_minutes, now)
         .map_err(rotation_refused)?;
-    ctx.store.insert_credential(&fresh)?;
-    let rotated = ctx.store.update_credential(key_id, |current| {
+    ctx.store()?.insert_credential(&fresh)?;
+    let rotated = ctx.store()?.update_credential(key_id, |current| {
         current
             .rotated(&fresh.key_id, input.overlap_minutes, now)
             .map_err(rotation_refused)
@@ -132,7 +132,7 @@ pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
         // A concurrent rotation won: the key made here is revoked before anyone sees its
         // secret, so the old key has one live successor.
         let change = ctx.change_by(&admin.sub);
-        ctx.store
+        ctx.store()?
             .update_credential(&fresh.key_id, |c| Ok(c.revoked(change.clone())))?;
         return Err(refusal);
     }
@@ -150,7 +150,7 @@ pub fn revoke(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Respo
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let change = ctx.change_by(&admin.sub);
     let revoked = ctx
-        .store
+        .store()?
         .update_credential(key_id, |current| Ok(current.revoked(change.clone())))?;
     Ok(json(200, &revoked.view(ctx.now_unix())))
 }

@@ -1,7 +1,10 @@
 //! Invoices for the platform subsidy: previewed and issued per platform and month, approved
 //! and paid by the county's finance staff, exported as CSV.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, json};
+use county_api::{
+    ApiError, ApiRequest, Context, ErrorKind, ExportFormat, INVOICE_LINES_PER_PAGE, Party, Store,
+    json,
+};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -25,12 +28,12 @@ struct Assessment<'a> {
 }
 
 fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessment<'a>, ApiError> {
-    let standards = ctx.store.standards()?;
+    let standards = ctx.store()?.standards()?;
     let key_groups: Vec<PersonGroup> = ctx.policies()?.key_groups();
     let mut assessment = Assessment {
         billable: vec![],
         held: vec![],
-        platforms: ctx.store.platforms()?,
+        platforms: ctx.store()?.platforms()?,
     };
     for record in records.iter().filter(|r| r.open_for_billing()) {
         let f = &record.facts;
@@ -44,7 +47,7 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
         ) {
             Ok(_)
                 if ctx
-                    .store
+                    .store()?
                     .course_billed(&f.trainee.person, &f.occupation, f.level)? =>
             {
                 assessment.held.push(held(record, vec![already_billed()]));
@@ -70,17 +73,17 @@ fn bill_record(
         invoice: number.to_owned(),
         at: ctx.now_unix(),
     };
-    ctx.store
+    ctx.store()?
         .intend_billing(&f.trainee.person, &f.occupation, f.level, &intent)?;
     if !ctx
-        .store
+        .store()?
         .take_course_for_billing(&f.trainee.person, &f.occupation, f.level)?
     {
         return Ok(false);
     }
     // The record must still be what was assessed: not voided, corrected or billed since.
     let marked = ctx
-        .store
+        .store()?
         .update_completion(platform_id, &f.record_id, |current| {
             if current.digest != record.digest
                 || current.state() == RecordState::Void
@@ -100,7 +103,7 @@ fn bill_record(
     match marked {
         Ok(_) => Ok(true),
         Err(error) => {
-            ctx.store
+            ctx.store()?
                 .release_course(&f.trainee.person, &f.occupation, f.level)?;
             Err(error)
         }
@@ -111,7 +114,7 @@ fn bill_record(
 /// points at an invoice nobody can read and every course can be billed again. Each step is
 /// tried a few times: a passing fault must not leave a record stranded.
 fn roll_back(
-    ctx: &Context,
+    store: &Store,
     platform_id: &PlatformId,
     number: &str,
     billed: &[(&CompletionRecord, InvoiceLine)],
@@ -119,18 +122,14 @@ fn roll_back(
     for (record, _) in billed {
         let f = &record.facts;
         for _ in 0..3 {
-            let unmarked = ctx
-                .store
-                .update_completion(platform_id, &f.record_id, |current| {
-                    Ok(current.unbilled_from(number))
-                });
+            let unmarked = store.update_completion(platform_id, &f.record_id, |current| {
+                Ok(current.unbilled_from(number))
+            });
             if unmarked.is_ok() {
                 break;
             }
         }
-        let _ = ctx
-            .store
-            .release_course(&f.trainee.person, &f.occupation, f.level);
+        let _ = store.release_course(&f.trainee.person, &f.occupation, f.level);
     }
 }
 
@@ -142,14 +141,14 @@ fn key_group_verified(
     key_groups: &[PersonGroup],
 ) -> Result<bool, ApiError> {
     let registry = ctx
-        .store
+        .store()?
         .registry_entries(&record.facts.trainee.person, key_groups)?;
     // The claim is read only when the registry does not settle it.
     if record.key_group_verified(&registry, None) {
         return Ok(true);
     }
     let claim = match &record.claim {
-        Some(id) => ctx.store.claim(id)?,
+        Some(id) => ctx.store()?.claim(id)?,
         None => None,
     };
     Ok(record.key_group_verified(&registry, claim.as_ref()))
@@ -183,7 +182,7 @@ fn month_param(value: Option<String>) -> Result<String, ApiError> {
 pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
     let month = month_param(request.query_param("month"))?;
-    let records = ctx.store.completions_in_month(&platform_id, &month)?;
+    let records = ctx.store()?.completions_in_month(&platform_id, &month)?;
     let assessment = assess(ctx, &records)?;
     let lines: Vec<&InvoiceLine> = assessment.billable.iter().map(|(_, line)| line).collect();
     Ok(json(
@@ -198,10 +197,42 @@ pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     ))
 }
 
+/// An invoice as answered: every field, one page of its lines (`?page=` from 0, 400 lines a
+/// page) and how many lines and pages there are, so an invoice of any size answers in a
+/// bounded body. The CSV and workbook hold every line.
+#[derive(Serialize)]
+struct InvoicePage {
+    #[serde(flatten)]
+    invoice: Invoice,
+    line_count: usize,
+    line_pages: usize,
+    page: usize,
+}
+
+fn page_of(mut invoice: Invoice, page: usize) -> InvoicePage {
+    let lines = std::mem::take(&mut invoice.lines);
+    let line_count = lines.len();
+    invoice.lines = (lines.into_iter())
+        .skip(page * INVOICE_LINES_PER_PAGE)
+        .take(INVOICE_LINES_PER_PAGE)
+        .collect();
+    InvoicePage {
+        invoice,
+        line_count,
+        line_pages: line_count.div_ceil(INVOICE_LINES_PER_PAGE).max(1),
+        page,
+    }
+}
+
+/// An invoice's first page of lines, as every change of it answers.
+fn answer(invoice: Invoice) -> Response {
+    json(200, &page_of(invoice, 0))
+}
+
 #[derive(Serialize)]
 struct Issued<'a> {
     /// None when nothing can be billed now; `held` says why.
-    invoice: Option<&'a Invoice>,
+    invoice: Option<InvoicePage>,
     held: &'a [HeldLine],
 }
 
@@ -216,7 +247,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         input.platform_id.as_deref(),
     )?;
     let month = month_param(Some(input.month))?;
-    let mut records = ctx.store.completions_in_month(&platform_id, &month)?;
+    let mut records = ctx.store()?.completions_in_month(&platform_id, &month)?;
     // What a build that died left in this month is billed again now.
     county_api::reconcile::interrupted_builds(ctx, &platform_id, &mut records, true)?;
     let assessment = assess(ctx, &records)?;
@@ -238,7 +269,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     Ok(json(
         status,
         &Issued {
-            invoice: invoice.as_ref(),
+            invoice: invoice.map(|i| page_of(i, 0)),
             held: &held,
         },
     ))
@@ -262,9 +293,9 @@ fn bill(
     held: &mut Vec<HeldLine>,
 ) -> Result<Option<Invoice>, ApiError> {
     let number = ctx
-        .store
+        .store()?
         .next_invoice_number(draft.platform_id, &draft.month)?;
-    ctx.store.journal(&JournalEntry::InvoiceBuild {
+    ctx.store()?.journal(&JournalEntry::InvoiceBuild {
         platform_id: draft.platform_id.clone(),
         month: draft.month.clone(),
         number: number.clone(),
@@ -279,7 +310,7 @@ fn bill(
                 held.push(subsidy_rules::invoice::held(record, error.details))
             }
             Err(error) => {
-                roll_back(ctx, draft.platform_id, &number, &billed);
+                roll_back(ctx.store()?, draft.platform_id, &number, &billed);
                 return Err(error);
             }
         }
@@ -292,8 +323,8 @@ fn bill(
         .current(subsidy_rules::dates::china_day(ctx.now));
     let invoice = Invoice::issue(
         number.clone(),
-        ctx.config.county.clone(),
-        ctx.config.county_name.clone(),
+        ctx.config.county()?.clone(),
+        ctx.config.county_name()?.to_owned(),
         draft.platform_id.clone(),
         draft.platform_name,
         draft.month,
@@ -301,8 +332,8 @@ fn bill(
         billed.iter().map(|(_, line)| line.clone()).collect(),
         draft.change,
     );
-    if let Err(error) = ctx.store.insert_invoice(&invoice) {
-        roll_back(ctx, draft.platform_id, &number, &billed);
+    if let Err(error) = ctx.store()?.insert_invoice(&invoice) {
+        roll_back(ctx.store()?, draft.platform_id, &number, &billed);
         return Err(error);
     }
     Ok(Some(invoice))
@@ -311,17 +342,24 @@ fn bill(
 #[derive(Serialize)]
 struct Listing<'a> {
     platform_id: &'a PlatformId,
-    invoices: Vec<&'a Invoice>,
+    /// Oldest first, each with its first page of lines.
+    invoices: Vec<InvoicePage>,
+    /// Pass as `after` for the next page; the page is the last when `invoices` is shorter
+    /// than `limit`.
+    next_after: u64,
 }
 
+/// A platform's invoices, oldest first, `after` and `limit` (1 to 100, default 50) for paging.
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
-    let invoices = ctx.store.platform_invoices(&platform_id)?;
+    let (after, limit) = request.paging()?;
+    let (invoices, next_after) = ctx.store()?.platform_invoices(&platform_id, after, limit)?;
     Ok(json(
         200,
         &Listing {
             platform_id: &platform_id,
-            invoices: invoices.iter().collect(),
+            invoices: invoices.into_iter().map(|i| page_of(i, 0)).collect(),
+            next_after,
         },
     ))
 }
@@ -329,7 +367,10 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 /// An invoice its platform or a county operator may read; to anyone else it does not exist.
 fn readable(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Invoice, ApiError> {
     let party = ctx.require_party(request, &READERS)?;
-    let invoice = ctx.store.invoice(number)?.ok_or_else(ApiError::not_found)?;
+    let invoice = ctx
+        .store()?
+        .invoice(number)?
+        .ok_or_else(ApiError::not_found)?;
     match party {
         Party::Platform(caller) if caller.platform_id != invoice.platform_id => {
             Err(ApiError::not_found())
@@ -338,8 +379,25 @@ fn readable(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Invoice
     }
 }
 
+/// An invoice with page `?page=` (from 0) of its lines.
 pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    Ok(json(200, &readable(request, ctx, number)?))
+    let page = request.number_param("page", 0, u32::MAX as u64)? as usize;
+    let invoice = readable(request, ctx, number)?;
+    let pages = invoice.lines.len().div_ceil(INVOICE_LINES_PER_PAGE).max(1);
+    if page >= pages {
+        return Err(ApiError::invalid(vec![
+            Reason::new(
+                "invalid_page",
+                format!("该发票的明细共{pages}页，page 应为0至{}", pages - 1),
+                format!(
+                    "The invoice's lines have {pages} pages: page is 0 to {}",
+                    pages - 1
+                ),
+            )
+            .at("page"),
+        ]));
+    }
+    Ok(json(200, &page_of(invoice, page)))
 }
 
 /// The invoice for finance's spreadsheet: CSV (`/csv`, or `/export?format=csv`) or a workbook
@@ -370,10 +428,10 @@ fn transition_refused(reason: Reason) -> ApiError {
 pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let change = ctx.change_by(&finance.sub);
-    let invoice = ctx.store.update_invoice(number, |current| {
+    let invoice = ctx.store()?.update_invoice(number, |current| {
         current.approved(change.clone()).map_err(transition_refused)
     })?;
-    Ok(json(200, &invoice))
+    Ok(answer(invoice))
 }
 
 /// Finance or an admin cancels an invoice before it is paid, with the reason: its lines are
@@ -384,16 +442,16 @@ pub fn cancel(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Respo
     let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&operator.sub);
-    let invoice = ctx.store.update_invoice(number, |current| {
+    let invoice = ctx.store()?.update_invoice(number, |current| {
         current
             .cancelled(change.clone(), reason.clone())
             .map_err(transition_refused)
     })?;
     let mut records = ctx
-        .store
+        .store()?
         .completions_in_month(&invoice.platform_id, &invoice.period)?;
     county_api::reconcile::interrupted_builds(ctx, &invoice.platform_id, &mut records, true)?;
-    Ok(json(200, &invoice))
+    Ok(answer(invoice))
 }
 
 #[derive(Deserialize)]
@@ -427,12 +485,12 @@ pub fn start_line_recovery(
     )
         .all_parsed()?;
     let change = ctx.change_by(&operator.sub);
-    let invoice = ctx.store.update_invoice(number, |current| {
+    let invoice = ctx.store()?.update_invoice(number, |current| {
         current
             .line_recovery_started(record_id, amount, reason.clone(), change.clone())
             .map_err(line_refused)
     })?;
-    Ok(json(200, &invoice))
+    Ok(answer(invoice))
 }
 
 /// Finance records the money of a line recovered: `{"reference","paid_on"}`.
@@ -444,22 +502,22 @@ pub fn line_recovered(
 ) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
-    let invoice = ctx.store.update_invoice(number, |current| {
+    let invoice = ctx.store()?.update_invoice(number, |current| {
         current
             .line_recovered(record_id, payment.clone())
             .map_err(line_refused)
     })?;
-    Ok(json(200, &invoice))
+    Ok(answer(invoice))
 }
 
 pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
-    let invoice = ctx.store.update_invoice(number, |current| {
+    let invoice = ctx.store()?.update_invoice(number, |current| {
         current
             .paid(payment.clone(), change.clone())
             .map_err(transition_refused)
     })?;
-    Ok(json(200, &invoice))
+    Ok(answer(invoice))
 }

@@ -47,8 +47,8 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             return Err(ApiError::invalid(problems));
         }
     };
-    let county = &ctx.config.county;
-    let store = &ctx.store;
+    let county = ctx.config.county()?;
+    let store = ctx.store()?;
     let (table, revisions) = match table.as_deref() {
         Some("standards") => (
             "standards",

@@ -41,13 +41,13 @@ pub fn current(ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
     let policies = ctx.policies()?;
     let current = policies.current(today);
-    let added = ctx.store.added_policy_versions()?;
+    let added = ctx.store()?.added_policy_versions()?;
     Ok(json(
         200,
         &CurrentPolicy {
             county: County {
-                code: ctx.config.county.as_str(),
-                name: &ctx.config.county_name,
+                code: ctx.config.county()?.as_str(),
+                name: ctx.config.county_name()?,
             },
             current,
             in_force_today: current.window.contains(today),
@@ -79,9 +79,10 @@ pub fn add(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let version: PolicyVersion = request.json()?;
     let today = china_day(ctx.now);
     let change = ctx.change_by(&admin.sub);
-    let added = ctx.store.update_added_policy_versions(|current| {
+    let added = ctx.store()?.update_added_policy_versions(|current| {
         request.check_revision(current.revision)?;
-        let problems = policy_book(&current)?.problems_adding(&version, &ctx.config.county, today);
+        let problems =
+            policy_book(&current)?.problems_adding(&version, ctx.config.county()?, today);
         if !problems.is_empty() {
             return Err(ApiError::invalid(problems));
         }
@@ -100,7 +101,7 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respons
         return Err(ApiError::not_found());
     }
     let added = ctx
-        .store
+        .store()?
         .update_added_policy_versions(|current: AddedVersions| {
             request.check_revision(current.revision)?;
             current

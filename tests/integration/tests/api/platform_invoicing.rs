@@ -944,3 +944,114 @@ async fn a_changed_standard_applies_from_its_day_and_never_reprices_the_past() {
         .json();
     assert_eq!(listed["standards"].as_array().unwrap().len(), 3, "{listed}");
 }
+
+/// A platform month of 1,000 passed trainees at 246.91 each (20% of 1234.57): one invoice of 1,000
+/// lines (~270 KB whole), stored as a header and pages of at most 400 lines (no stored value
+/// reaches 256 KB),
+/// read page by page, exported whole with the exact total, approved and paid.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_of_1000_lines_is_stored_in_pages_and_read_page_by_page() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1234.57").await;
+    let trainees: Vec<String> = (0..1000)
+        .map(|i| resident_id(&format!("37090219900101{i:03}")))
+        .collect();
+    let entries: Vec<Value> = (trainees.iter())
+        .map(|t| json!({"resident_id": t, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}))
+        .collect();
+    let registered = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&json!({ "entries": entries }))
+        .send(&county)
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.json());
+    let records: Vec<Value> = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    for batch in records.chunks(500) {
+        let reply = report(&county, &platform, batch.to_vec()).await;
+        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    }
+
+    let issued = issue_invoice(&county, &platform, "2020-03").await;
+    assert_eq!(issued.status, 201, "{}", issued.json());
+    let invoice = &issued.json()["invoice"];
+    assert_eq!(
+        (
+            &invoice["line_count"],
+            &invoice["line_pages"],
+            &invoice["page"]
+        ),
+        (&json!(1000), &json!(3), &json!(0))
+    );
+    assert_eq!(invoice["lines"].as_array().unwrap().len(), 400);
+    assert_eq!(invoice["total"], "246910.00");
+    let number = invoice_number(&issued);
+
+    let largest = (county.kv().keys("default").unwrap().iter())
+        .map(|key| county.kv().get("default", key).unwrap().unwrap().len())
+        .max()
+        .unwrap();
+    assert!(largest < 256 * 1024, "a stored value of {largest} bytes");
+
+    let page = |n: &str| {
+        call("GET", &format!("/api/platform/invoices/{number}?page={n}"))
+            .signed(&platform.key_id, &platform.secret)
+    };
+    let mut record_ids = Vec::new();
+    for n in ["0", "1", "2"] {
+        let reply = page(n).send(&county).await;
+        assert_eq!(reply.status, 200, "{}", reply.json());
+        let lines = reply.json()["lines"].as_array().unwrap().clone();
+        record_ids.extend(
+            lines
+                .iter()
+                .map(|l| l["record_id"].as_str().unwrap().to_owned()),
+        );
+    }
+    record_ids.sort();
+    record_ids.dedup();
+    assert_eq!(record_ids.len(), 1000);
+    let beyond = page("3").send(&county).await;
+    assert_eq!(
+        (beyond.status, beyond.error_code().as_str()),
+        (422, "invalid_page")
+    );
+
+    let csv = call("GET", &format!("/api/platform/invoices/{number}/csv"))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    let is_record_id =
+        |c: &str| c.len() > 1 && c.starts_with('r') && c[1..].bytes().all(|b| b.is_ascii_digit());
+    let rows: Vec<&str> = (text.lines())
+        .filter(|l| l.split(',').any(is_record_id))
+        .collect();
+    assert_eq!(rows.len(), 1000, "one row per line");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("TOTAL") && l.contains("246910.00"))
+    );
+
+    let approved = call("POST", &format!("/api/platform/invoices/{number}/approve"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json());
+    let paid = call("POST", &format!("/api/platform/invoices/{number}/pay"))
+        .bearer(&second_finance())
+        .json(&json!({"reference": "BANK-1000", "paid_on": "2020-04-10"}))
+        .send(&county)
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.json());
+    assert_eq!(
+        (&paid.json()["state"], &paid.json()["line_count"]),
+        (&json!("paid"), &json!(1000))
+    );
+    let reread = page("2").send(&county).await.json();
+    assert_eq!(reread["lines"].as_array().unwrap().len(), 200);
+    assert_eq!(reread["state"], "paid");
+}

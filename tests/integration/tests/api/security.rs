@@ -504,22 +504,100 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
     }
 }
 
+/// One secret for both issuers would let either identity service mint the other's tokens.
+/// Every request that verifies an operator's token checks it (a trainee's request reads only
+/// the trainees' secret, a host call less), so such a county can review, approve and pay
+/// nothing: no money moves until it is fixed.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_county_misconfigured_with_one_secret_for_both_issuers_serves_nothing() {
+async fn a_county_misconfigured_with_one_secret_for_both_issuers_accepts_no_operator() {
     let mut vars = variables("370902");
     vars.insert("trainee_token_secret".into(), OPERATOR_SECRET.into());
     let county = County {
         host: county_host::Host::new(app(), fresh_store(), &vars).unwrap(),
     };
-    let reply = call("GET", "/api/policy").send(&county).await;
-    assert_eq!(
-        (reply.status, reply.error_code().as_str()),
-        (500, "configuration_error")
-    );
+    for (method, path, token) in [
+        ("GET", "/api/claims/queue", reviewer()),
+        ("GET", "/api/claims/payable", finance()),
+        ("GET", "/api/policy/history?table=standards", admin()),
+        // Even a token the trainees' service signed, claiming to be an admin.
+        (
+            "GET",
+            "/api/claims/queue",
+            token_signed_with(Role::Admin, "op-x", OPERATOR_SECRET.as_bytes()),
+        ),
+    ] {
+        let reply = call(method, path).bearer(&token).send(&county).await;
+        assert_eq!(
+            (reply.status, reply.error_code().as_str()),
+            (500, "configuration_error"),
+            "{method} {path}"
+        );
+    }
     assert!(
         county
             .logs()
             .contains("operator_token_secret and trainee_token_secret must differ"),
+        "{}",
+        county.logs()
+    );
+}
+
+/// The county sets how long tokens may live; a token for longer is refused, one within it
+/// is not, and a token living at most an hour never needs the setting read.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_county_sets_how_long_tokens_may_live() {
+    let mut vars = variables("370902");
+    vars.insert("operator_token_max_minutes".into(), "120".into());
+    vars.insert("trainee_token_max_minutes".into(), "abc".into());
+    let county = County {
+        host: county_host::Host::new(app(), fresh_store(), &vars).unwrap(),
+    };
+    let now = now();
+    let minted = |role: Role, sub: &str, hours: i64| {
+        let secret = if role == Role::Trainee {
+            TRAINEE_SECRET
+        } else {
+            OPERATOR_SECRET
+        };
+        county_host::client::mint_token(role, sub, secret.as_bytes(), now - 10, hours * 3600)
+    };
+    let review = |token: String| call("GET", "/api/claims/queue").bearer(&token);
+    assert_eq!(
+        review(minted(Role::Reviewer, "op-li", 2))
+            .send(&county)
+            .await
+            .status,
+        200
+    );
+    let three_hours = review(minted(Role::Reviewer, "op-li", 3))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (three_hours.status, three_hours.error_code().as_str()),
+        (401, "token_lifetime_too_long")
+    );
+    // The default county takes the same three-hour token: its operators' limit is 12 hours.
+    let default = taishan();
+    assert_eq!(
+        review(minted(Role::Reviewer, "op-li", 3))
+            .send(&default)
+            .await
+            .status,
+        200
+    );
+
+    // A broken setting is the county's fault (500, named in the log), not the caller's; an
+    // hour-long token does not need it.
+    let mine =
+        |hours: i64| call("GET", "/api/claims").bearer(&minted(Role::Trainee, TRAINEE_A, hours));
+    assert_eq!(mine(1).send(&county).await.status, 200);
+    let day = mine(24).send(&county).await;
+    assert_eq!(
+        (day.status, day.error_code().as_str()),
+        (500, "configuration_error")
+    );
+    assert!(
+        county.logs().contains("trainee_token_max_minutes"),
         "{}",
         county.logs()
     );
