@@ -23,6 +23,7 @@ mod person_key;
 pub mod platform_auth;
 pub mod platforms;
 pub mod policy;
+pub mod queue;
 mod reason;
 pub mod registry;
 pub mod report;

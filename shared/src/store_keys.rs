@@ -32,7 +32,9 @@
 //! | index `{county}:claims`                        | every claim id, in order of submission    |
 //! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
 //! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission          |
-//! | index `{county}:queue:{review|verified}`       | claim ids waiting for a reviewer          |
+//! | index `{county}:queue:{review|verified}`       | `{claim_id}@{unix}` waiting for a reviewer |
+//! | index `{county}:queue:payable`                 | `{claim_id}@{unix}` approved, to be paid  |
+//! | `{index}:head` of a queue                      | `QueueHead`: every slot up to it settled  |
 //!
 //! A lease (`lease`) is counters and single-writer values under its base: `{base}:gen` (the
 //! generation), holder counters `{base}` (generation 0) and `{base}:g{n}`, `{base}:at{n}`
@@ -90,6 +92,11 @@ impl Index {
 
     pub fn slot(&self, n: u64) -> String {
         format!("{}:{n}", self.base)
+    }
+
+    /// A waiting list's head (`queue::QueueHead`): where its first page starts.
+    pub fn head(&self) -> String {
+        format!("{}:head", self.base)
     }
 }
 
@@ -187,6 +194,13 @@ pub fn claim_queue(county: &CountyCode, queue: crate::claim::ReviewQueue) -> Ind
     let queue = queue.as_str();
     Index {
         base: format!("{county}:queue:{queue}"),
+    }
+}
+
+/// Claims approved and not yet paid: finance's desk.
+pub fn payable_queue(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:queue:payable"),
     }
 }
 

@@ -114,7 +114,7 @@ pub fn recovered(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respon
 pub fn payable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Finance])?;
     let (after, limit) = request.paging()?;
-    let (claims, next_after) = ctx.store()?.payable_claims(after, limit)?;
+    let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
     Ok(json(200, &crate::review::QueuePage { claims, next_after }))
 }
 
@@ -123,7 +123,7 @@ pub fn payment_batch(request: &ApiRequest, ctx: &Context) -> Result<Response, Ap
     ctx.require_operator(request, &[Role::Finance])?;
     let (after, limit) = request.paging()?;
     let format = ExportFormat::of(request, ExportFormat::Csv)?;
-    let (claims, next_after) = ctx.store()?.payable_claims(after, limit)?;
+    let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
     let title = format!(
         "{} 就业补助资金 生活费补贴代发 {}",
         ctx.config.county_name()?,

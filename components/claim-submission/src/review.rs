@@ -33,7 +33,9 @@ pub fn queue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         request.paging(),
     )
         .all_parsed()?;
-    let (claims, next_after) = ctx.store()?.claim_queue(queue, after, limit)?;
+    let (claims, next_after) = ctx
+        .store()?
+        .claim_queue(queue, after, limit, ctx.now_unix())?;
     Ok(json(
         200,
         &QueuePage {
@@ -102,11 +104,13 @@ pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response
     let change = ctx.change_by(&reviewer.sub);
     let existing = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     recheck(ctx, &existing)?;
-    let claim = ctx.store()?.update_claim(id, |current| {
-        current
-            .approved(change.clone(), note.clone())
-            .map_err(refused)
-    })?;
+    let claim = ctx
+        .store()?
+        .approve_claim(&existing, ctx.now_unix(), |current| {
+            current
+                .approved(change.clone(), note.clone())
+                .map_err(refused)
+        })?;
     Ok(json(200, &claim.masked()))
 }
 
@@ -183,13 +187,13 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
     let mut results = Vec::new();
     for id in input.claim_ids {
         let outcome = match ctx.store()?.claim(&id)? {
-            Some(existing) => recheck(ctx, &existing),
+            Some(existing) => recheck(ctx, &existing).map(|()| existing),
             None => Err(ApiError::not_found()),
         }
-        .and_then(|()| {
-            ctx.store()?.update_claim(&id, |current| {
-                if current.key_group_status != KeyGroupStatus::Verified
-                    || current.review_reason.is_some()
+        .and_then(|existing| {
+            let verified_only = |claim: &Claim| {
+                if claim.key_group_status != KeyGroupStatus::Verified
+                    || claim.review_reason.is_some()
                 {
                     return Err(refused(Reason::new(
                         "needs_individual_review",
@@ -197,8 +201,14 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
                         "The key group is declared only: review this claim on its own",
                     )));
                 }
-                current.approved(change.clone(), None).map_err(refused)
-            })
+                Ok(())
+            };
+            verified_only(&existing)?;
+            ctx.store()?
+                .approve_claim(&existing, ctx.now_unix(), |current| {
+                    verified_only(&current)?;
+                    current.approved(change.clone(), None).map_err(refused)
+                })
         });
         results.push(match outcome {
             Ok(_) => BulkResult {

@@ -413,7 +413,7 @@ fn take_places_and_store(
         return Err(ApiError::new(ErrorKind::Invalid, refusal.reason()));
     }
     bind_record(ctx, judged, claim)?;
-    ctx.store()?.insert_claim(claim, queue)
+    ctx.store()?.insert_claim(claim, queue, ctx.now_unix())
 }
 
 /// Sets the person's counters to their claims; true if any was wrong.

@@ -26,6 +26,7 @@ use subsidy_rules::{
     invoice::{BillingIntent, Invoice, InvoiceLine},
     journal::JournalEntry,
     policy::AddedVersions,
+    queue::{self, QueueEntry, QueueHead, SlotSeen},
     registry::RegistryPeriods,
     store_keys,
     store_keys::{Index, Lease},
@@ -548,14 +549,39 @@ impl Store {
 
     /// Stores a new claim and lists it: under its person (the history the limits are
     /// recounted from), the county, and the queue it waits in.
-    pub fn insert_claim(&self, claim: &Claim, queue: ReviewQueue) -> Result<(), ApiError> {
+    pub fn insert_claim(
+        &self,
+        claim: &Claim,
+        queue: ReviewQueue,
+        now: i64,
+    ) -> Result<(), ApiError> {
         self.append(
             &store_keys::person_claims(&self.county, &claim.person),
             &claim.id,
         )?;
         self.append(&store_keys::all_claims(&self.county), &claim.id)?;
-        self.append(&store_keys::claim_queue(&self.county, queue), &claim.id)?;
+        self.append(
+            &store_keys::claim_queue(&self.county, queue),
+            &QueueEntry::format(&claim.id, now),
+        )?;
         self.set_json(&store_keys::claim(&self.county, &claim.id), claim)
+    }
+
+    /// Approves a claim (`change`), listing it on finance's desk first: a kill in between
+    /// leaves an entry whose claim is not approved, which the desk skips.
+    pub fn approve_claim(
+        &self,
+        existing: &Claim,
+        now: i64,
+        change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        if existing.status == ClaimStatus::Submitted {
+            self.append(
+                &store_keys::payable_queue(&self.county),
+                &QueueEntry::format(&existing.id, now),
+            )?;
+        }
+        self.update_claim(&existing.id, change)
     }
 
     pub fn update_claim(
@@ -568,49 +594,88 @@ impl Store {
         })
     }
 
-    /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`,
-    /// at most `limit`; and the slot to continue after.
+    /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`
+    /// (a first page from the queue's head), at most `limit`; and the slot to continue after.
     pub fn claim_queue(
         &self,
         queue: ReviewQueue,
         after: u64,
         limit: usize,
+        now: i64,
     ) -> Result<(Vec<Claim>, u64), ApiError> {
         let index = store_keys::claim_queue(&self.county, queue);
-        self.claims_page(&index, ClaimStatus::Submitted, after, limit)
+        self.waiting_page(&index, ClaimStatus::Submitted, after, limit, now)
     }
 
     /// A page of the claims approved and not yet paid, oldest first: finance's desk.
-    pub fn payable_claims(&self, after: u64, limit: usize) -> Result<(Vec<Claim>, u64), ApiError> {
-        let index = store_keys::all_claims(&self.county);
-        self.claims_page(&index, ClaimStatus::Approved, after, limit)
-    }
-
-    /// The claims of an index in `status`, from slot `after + 1`, at most `limit`; and the
-    /// slot to continue after.
-    fn claims_page(
+    pub fn payable_claims(
         &self,
-        index: &Index,
-        status: ClaimStatus,
         after: u64,
         limit: usize,
+        now: i64,
     ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::payable_queue(&self.county);
+        self.waiting_page(&index, ClaimStatus::Approved, after, limit, now)
+    }
+
+    /// The claims of a waiting list in `waiting`, from slot `after + 1`, at most `limit`; and
+    /// the slot to continue after. A first page (`after` 0) starts after the list's head, and
+    /// moves the head over the settled slots it reads first (`queue::QueueHead`), so a page
+    /// costs what waits, not what has ever waited.
+    fn waiting_page(
+        &self,
+        index: &Index,
+        waiting: ClaimStatus,
+        after: u64,
+        limit: usize,
+        now: i64,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let head: Option<QueueHead> = match after {
+            0 => Some(self.get_json(&index.head())?.unwrap_or_default()),
+            _ => None,
+        };
+        let start = head.as_ref().map_or(after, |h| h.through);
         let slots = self.counter(&index.counter())?;
         let mut page: Vec<Claim> = Vec::new();
-        let mut last = after;
-        for slot in after + 1..=slots {
+        // What the slots right after the head held, while every one so far was settled.
+        let mut leading: Vec<Option<bool>> = Vec::new();
+        let mut leading_open = head.is_some();
+        let mut last = start;
+        for slot in start + 1..=slots {
             if page.len() == limit {
                 break;
             }
             last = slot;
-            let Some(id) = self.get_json::<String>(&index.slot(slot))? else {
-                continue;
+            let entry = self
+                .get_json::<String>(&index.slot(slot))?
+                .map(|e| QueueEntry::parse(&e));
+            let claim = match &entry {
+                Some(entry) => self.claim(&entry.claim_id)?,
+                None => None,
             };
-            if let Some(claim) = self.claim(&id)?
-                && claim.status == status
+            let seen = match &entry {
+                None => SlotSeen::Empty,
+                Some(entry) => SlotSeen::Listed(entry, claim.as_ref().map(|c| c.status)),
+            };
+            let settled = queue::settled(waiting, &seen, now);
+            if leading_open {
+                leading.push(matches!(seen, SlotSeen::Listed(..)).then_some(settled));
+                leading_open = settled;
+            }
+            if let Some(claim) = claim
+                && claim.status == waiting
                 && !page.iter().any(|c| c.id == claim.id)
             {
                 page.push(claim);
+            }
+        }
+        if let Some(head) = head {
+            let moved = head.advanced(leading, now);
+            if moved != head {
+                // A head is only a shortcut: a reader that cannot write it still answers.
+                let _ = self.update_json(&index.head(), |current: Option<QueueHead>| {
+                    Ok(current.unwrap_or_default().max(moved.clone()))
+                });
             }
         }
         Ok((page, last))

@@ -14,3 +14,4 @@ mod replicas;
 mod reversals;
 mod routing;
 mod security;
+mod volume;
