@@ -113,6 +113,19 @@ impl Yuan {
     pub fn is_zero(self) -> bool {
         self.0.is_zero()
     }
+
+    /// The amount in fen, as the report's counters keep it (integers add exactly).
+    pub fn fen(self) -> i64 {
+        use rust_decimal::prelude::ToPrimitive;
+        (self.0 * Decimal::ONE_HUNDRED)
+            .to_i64()
+            .expect("amounts stay far below i64::MAX fen")
+    }
+
+    /// An amount from a count of fen; a negative count (a counter a crash left short) reads 0.
+    pub fn from_fen(fen: i64) -> Yuan {
+        Yuan(Decimal::new(fen.max(0), 2))
+    }
 }
 
 impl std::ops::Add for Yuan {

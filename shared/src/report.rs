@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{CountyCode, Yuan, claim::Claim, completion::month_of, eligibility::ClaimStatus};
+use crate::{
+    CountyCode, PersonGroup, Yuan, claim::Claim, completion::month_of, eligibility::ClaimStatus,
+};
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Group {
@@ -47,10 +49,127 @@ pub struct ProvinceReport {
     pub net_paid_amount: Yuan,
 }
 
+impl Group {
+    /// The row a claim counts in.
+    pub fn of(claim: &Claim) -> Group {
+        Group {
+            key_group: claim.key_group.code(),
+            platform_id: claim.platform_id.to_string(),
+            occupation: claim.occupation.to_string(),
+            status: claim.status.as_str(),
+            month: month_of(claim.assessed_on),
+        }
+    }
+
+    /// The row's name within its month, for store keys: `{key_group}:{platform}:{occupation}:
+    /// {status}` (each part is free of `:`).
+    pub fn cell(&self) -> String {
+        format!(
+            "{}:{}:{}:{}",
+            self.key_group, self.platform_id, self.occupation, self.status
+        )
+    }
+
+    /// The row a cell of `month` names; `None` for a name no claim could have written.
+    pub fn from_cell(month: &str, cell: &str) -> Option<Group> {
+        let mut parts = cell.split(':');
+        let (Some(group), Some(platform), Some(occupation), Some(status), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Group {
+            key_group: PersonGroup::parse(group).ok()?.code(),
+            platform_id: platform.to_owned(),
+            occupation: occupation.to_owned(),
+            status: ClaimStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == status)?
+                .as_str(),
+            month: month.to_owned(),
+        })
+    }
+}
+
+/// What one claim adds to the report: a claim in its row, at its amount, and what was
+/// recovered of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub group: Group,
+    pub fen: i64,
+    pub recovered_fen: i64,
+}
+
+impl Contribution {
+    pub fn of(claim: &Claim) -> Contribution {
+        Contribution {
+            group: Group::of(claim),
+            fen: claim.amount.fen(),
+            recovered_fen: claim.recovered_amount().fen(),
+        }
+    }
+}
+
+/// One change of the report's counters: a row's count and fen, and the month's recovered fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub group: Group,
+    pub count: i64,
+    pub fen: i64,
+    pub recovered_fen: i64,
+}
+
+/// How the report's counters move when a claim goes from `before` (none: a new claim) to
+/// `after`: nothing when its row, amount and recovery are unchanged.
+pub fn deltas(before: Option<&Claim>, after: &Claim) -> Vec<Delta> {
+    let after = Contribution::of(after);
+    let before = before.map(Contribution::of);
+    if before.as_ref() == Some(&after) {
+        return Vec::new();
+    }
+    let mut deltas = Vec::new();
+    if let Some(before) = before {
+        deltas.push(Delta {
+            group: before.group,
+            count: -1,
+            fen: -before.fen,
+            recovered_fen: -before.recovered_fen,
+        });
+    }
+    deltas.push(Delta {
+        group: after.group,
+        count: 1,
+        fen: after.fen,
+        recovered_fen: after.recovered_fen,
+    });
+    deltas
+}
+
+/// A row's counters, as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub count: i64,
+    pub fen: i64,
+}
+
 impl ProvinceReport {
     /// Every claim counted once, in the row of its group; rows in order of their group.
     pub fn of<'a>(county: &CountyCode, claims: impl IntoIterator<Item = &'a Claim>) -> Self {
-        let mut groups: BTreeMap<Group, (usize, Yuan)> = BTreeMap::new();
+        let (rows, recovered) = tally(claims);
+        ProvinceReport::from_rows(county, rows, recovered)
+    }
+
+    /// The report from its rows' counters and the recovered fen: what the county's counters
+    /// hold, read at a cost of the rows, not the claims. Rows counted empty are left out.
+    pub fn from_rows(
+        county: &CountyCode,
+        rows: BTreeMap<Group, Tally>,
+        recovered_fen: i64,
+    ) -> Self {
         let mut by_status: Vec<StatusTotal> = ClaimStatus::ALL
             .iter()
             .map(|s| StatusTotal {
@@ -59,38 +178,28 @@ impl ProvinceReport {
                 amount: Yuan::ZERO,
             })
             .collect();
-        let (mut paid, mut recovered) = (Yuan::ZERO, Yuan::ZERO);
-        for claim in claims {
-            let group = Group {
-                key_group: claim.key_group.code(),
-                platform_id: claim.platform_id.to_string(),
-                occupation: claim.occupation.to_string(),
-                status: claim.status.as_str(),
-                month: month_of(claim.assessed_on),
-            };
-            let entry = groups.entry(group).or_insert((0, Yuan::ZERO));
-            entry.0 += 1;
-            entry.1 = entry.1 + claim.amount;
-            if let Some(total) = by_status
-                .iter_mut()
-                .find(|t| t.status == claim.status.as_str())
-            {
-                total.count += 1;
-                total.amount = total.amount + claim.amount;
-            }
-            if claim.status.money_paid_out() {
-                paid = paid + claim.amount;
-            }
-            recovered = recovered + claim.recovered_amount();
-        }
-        let rows: Vec<Row> = groups
-            .into_iter()
-            .map(|(group, (count, amount))| Row {
+        let mut paid = Yuan::ZERO;
+        let rows: Vec<Row> = (rows.into_iter())
+            .filter(|(_, tally)| tally.count > 0)
+            .map(|(group, tally)| Row {
                 group,
-                count,
-                amount,
+                count: tally.count as usize,
+                amount: Yuan::from_fen(tally.fen),
             })
             .collect();
+        for row in &rows {
+            if let Some(total) = by_status.iter_mut().find(|t| t.status == row.group.status) {
+                total.count += row.count;
+                total.amount = total.amount + row.amount;
+            }
+            if ClaimStatus::ALL
+                .iter()
+                .any(|s| s.as_str() == row.group.status && s.money_paid_out())
+            {
+                paid = paid + row.amount;
+            }
+        }
+        let recovered = Yuan::from_fen(recovered_fen);
         ProvinceReport {
             county: county.clone(),
             total_count: rows.iter().map(|r| r.count).sum(),
@@ -174,6 +283,98 @@ impl ProvinceReport {
     }
 }
 
+/// A recount of one month's report from its claims, kept between the steps that make it.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Recount {
+    /// Slots of the month's claim index tallied so far.
+    pub through: u64,
+    pub claims: u64,
+    /// By `Group::cell`: claims and fen.
+    rows: BTreeMap<String, (i64, i64)>,
+    recovered_fen: i64,
+}
+
+/// A counter of a month's report that differs from its recount: a row's (`group`) count and
+/// fen, or (no group) the month's recovered fen; `(kept, recounted)` each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+    pub count: (i64, i64),
+    pub fen: (i64, i64),
+}
+
+impl Recount {
+    /// Tallies `claims` (each read once, from slots up to `through`).
+    pub fn add(&mut self, claims: &[Claim], through: u64) {
+        for claim in claims {
+            let c = Contribution::of(claim);
+            let row = self.rows.entry(c.group.cell()).or_default();
+            row.0 += 1;
+            row.1 += c.fen;
+            self.recovered_fen += c.recovered_fen;
+            self.claims += 1;
+        }
+        self.through = through;
+    }
+
+    /// The rows (`Group::cell`) the claims tallied so far count in.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.rows.keys().map(String::as_str)
+    }
+
+    /// What the kept counters of `month` (rows, recovered fen) get wrong.
+    pub fn differences(
+        &self,
+        month: &str,
+        kept: &BTreeMap<Group, Tally>,
+        kept_recovered: i64,
+    ) -> Vec<Difference> {
+        let mut differences = Vec::new();
+        let mut cells: Vec<String> = kept.keys().map(Group::cell).collect();
+        cells.extend(self.rows.keys().cloned());
+        cells.sort();
+        cells.dedup();
+        for cell in cells {
+            let kept_row = kept
+                .iter()
+                .find(|(g, _)| g.cell() == cell)
+                .map(|(_, t)| (t.count, t.fen))
+                .unwrap_or_default();
+            let recounted = self.rows.get(&cell).copied().unwrap_or_default();
+            if kept_row != recounted {
+                differences.push(Difference {
+                    group: Group::from_cell(month, &cell),
+                    count: (kept_row.0, recounted.0),
+                    fen: (kept_row.1, recounted.1),
+                });
+            }
+        }
+        if kept_recovered != self.recovered_fen {
+            differences.push(Difference {
+                group: None,
+                count: (0, 0),
+                fen: (kept_recovered, self.recovered_fen),
+            });
+        }
+        differences
+    }
+}
+
+/// The rows and recovered fen of `claims`, as the counters should hold them (a recount).
+pub fn tally<'a>(claims: impl IntoIterator<Item = &'a Claim>) -> (BTreeMap<Group, Tally>, i64) {
+    let mut rows: BTreeMap<Group, Tally> = BTreeMap::new();
+    let mut recovered = 0;
+    for claim in claims {
+        let c = Contribution::of(claim);
+        let row = rows.entry(c.group).or_default();
+        row.count += 1;
+        row.fen += c.fen;
+        recovered += c.recovered_fen;
+    }
+    (rows, recovered)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +419,49 @@ mod tests {
             ),
             "{csv}"
         );
+    }
+
+    #[test]
+    fn a_transition_moves_a_claim_between_rows_and_the_counters_give_the_same_report() {
+        let submitted = crate::claim::tests::claim();
+        let mut recovered = Claim {
+            status: ClaimStatus::Recovered,
+            ..submitted.clone()
+        };
+        recovered.recovery = Some(crate::claim::Recovery {
+            amount: Yuan::parse("100").unwrap(),
+            reason: "冒名".into(),
+            recovered: None,
+        });
+        assert!(deltas(Some(&submitted), &submitted).is_empty());
+        let moved = deltas(Some(&submitted), &recovered);
+        assert_eq!(moved.len(), 2);
+        assert_eq!((moved[0].count, moved[0].fen), (-1, -12_000));
+        assert_eq!((moved[1].count, moved[1].recovered_fen), (1, 10_000));
+        assert_eq!(moved[1].group.status, "recovered");
+
+        // Counters kept by the deltas give the report a recount gives.
+        let mut rows: BTreeMap<Group, Tally> = BTreeMap::new();
+        let mut recovered_fen = 0;
+        for delta in deltas(None, &submitted)
+            .into_iter()
+            .chain(deltas(None, &submitted))
+            .chain(moved)
+        {
+            let row = rows.entry(delta.group).or_default();
+            row.count += delta.count;
+            row.fen += delta.fen;
+            recovered_fen += delta.recovered_fen;
+        }
+        let county = CountyCode::parse("370902").unwrap();
+        let kept = ProvinceReport::from_rows(&county, rows, recovered_fen);
+        let recounted = ProvinceReport::of(&county, [&submitted, &recovered]);
+        assert_eq!(
+            serde_json::to_value(&kept).unwrap(),
+            serde_json::to_value(&recounted).unwrap()
+        );
+        let group = Group::of(&recovered);
+        assert_eq!(Group::from_cell(&group.month, &group.cell()), Some(group));
+        assert_eq!(Group::from_cell("2020-03", "a:b"), None);
     }
 }

@@ -35,6 +35,13 @@
 //! | index `{county}:queue:{review|verified}`       | `{claim_id}@{unix}` waiting for a reviewer |
 //! | index `{county}:queue:payable`                 | `{claim_id}@{unix}` approved, to be paid  |
 //! | `{index}:head` of a queue                      | `QueueHead`: every slot up to it settled  |
+//! | index `{county}:month:{month}:claims`          | claim ids by month of assessment          |
+//! | index `{county}:report:months`                 | months the report counts                  |
+//! | `{county}:report:{month}:listed`               | counter: the month listed once            |
+//! | index `{county}:report:{month}:cells`          | the month's rows (`report::Group::cell`)  |
+//! | `{county}:report:{month}:cell:{cell}:{listed|count|fen}` | counters of one row of the report |
+//! | `{county}:report:{month}:recovered_fen`        | counter: fen recovered of the month's claims |
+//! | `{county}:report:{month}:recount`              | `report::Recount` in progress             |
 //!
 //! A lease (`lease`) is counters and single-writer values under its base: `{base}:gen` (the
 //! generation), holder counters `{base}` (generation 0) and `{base}:g{n}`, `{base}:at{n}`
@@ -201,6 +208,48 @@ pub fn claim_queue(county: &CountyCode, queue: crate::claim::ReviewQueue) -> Ind
 pub fn payable_queue(county: &CountyCode) -> Index {
     Index {
         base: format!("{county}:queue:payable"),
+    }
+}
+
+/// The months the report has counted claims of (`YYYY-MM` each).
+pub fn report_months(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:report:months"),
+    }
+}
+
+/// Counter: whether a month was listed in `report_months` (the first to count it lists it).
+pub fn report_month_listed(county: &CountyCode, month: &str) -> String {
+    format!("{county}:report:{month}:listed")
+}
+
+/// The report's rows of a month (`report::Group::cell` each).
+pub fn report_cells(county: &CountyCode, month: &str) -> Index {
+    Index {
+        base: format!("{county}:report:{month}:cells"),
+    }
+}
+
+/// Counters of one row of the report: `listed`, `count` (claims) and `fen` (their amount).
+pub fn report_cell(county: &CountyCode, month: &str, cell: &str, counter: &str) -> String {
+    format!("{county}:report:{month}:cell:{cell}:{counter}")
+}
+
+/// Counter: fen recovered (追回) of a month's claims.
+pub fn report_recovered_fen(county: &CountyCode, month: &str) -> String {
+    format!("{county}:report:{month}:recovered_fen")
+}
+
+/// A recount of a month's report in progress (`report::Recount`).
+pub fn report_recount(county: &CountyCode, month: &str) -> String {
+    format!("{county}:report:{month}:recount")
+}
+
+/// Claim ids by month of assessment, in order of submission: what a month's report is
+/// recounted from.
+pub fn month_claims(county: &CountyCode, month: &str) -> Index {
+    Index {
+        base: format!("{county}:month:{month}:claims"),
     }
 }
 

@@ -21,7 +21,8 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     if let Some(segments) = request.segments_after("/api/admin") {
         return match (&request.method, segments.as_slice()) {
             (Method::Post, ["reconcile"]) => reconcile::reconcile(request, ctx),
-            (_, ["reconcile"]) => Err(ApiError::method_not_allowed()),
+            (Method::Post, ["report-recount"]) => report::recount(request, ctx),
+            (_, ["reconcile" | "report-recount"]) => Err(ApiError::method_not_allowed()),
             _ => Err(ApiError::not_found()),
         };
     }
