@@ -173,6 +173,41 @@ pub struct Invoice {
     pub recoveries: Vec<LineRecovery>,
 }
 
+/// Lines per stored page of an invoice, and per page of an answer: at about 270 bytes a line,
+/// a page is about 110 KB, far under the smallest Spin backend's value limit (~400 KB,
+/// SPIN-NOTES.md) and our 256 KB.
+pub const LINES_PER_PAGE: usize = 400;
+
+/// An invoice as answered: every field, one page of its lines (`page` from 0, 400 lines a
+/// page) and how many lines and pages there are, so an invoice of any size answers in a
+/// bounded body. The CSV and workbook hold every line.
+#[derive(Debug, Serialize)]
+pub struct InvoicePage {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+    pub line_count: usize,
+    pub line_pages: usize,
+    pub page: usize,
+}
+
+impl InvoicePage {
+    /// Page `page` of a whole invoice.
+    pub fn of(mut invoice: Invoice, page: usize) -> InvoicePage {
+        let lines = std::mem::take(&mut invoice.lines);
+        let line_count = lines.len();
+        invoice.lines = (lines.into_iter())
+            .skip(page * LINES_PER_PAGE)
+            .take(LINES_PER_PAGE)
+            .collect();
+        InvoicePage {
+            invoice,
+            line_count,
+            line_pages: line_count.div_ceil(LINES_PER_PAGE).max(1),
+            page,
+        }
+    }
+}
+
 /// A line of a paid invoice found wrongly paid: how much is to be recovered and why, and once
 /// recovered, how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

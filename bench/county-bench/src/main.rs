@@ -4,6 +4,8 @@
 //!
 //!     scripts/bench.sh            (builds the components, then runs this in release)
 
+mod volume;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,9 +98,15 @@ async fn county(app: &Arc<App>, unrelated: usize, trainees: usize) -> Result<(Ho
     )
     .await?;
     for chunk in (0..trainees).collect::<Vec<_>>().chunks(500) {
+        // Hours vary (10 to 109), as a real month's do: a batch of identical trainings is
+        // flagged for individual review.
         let records: Vec<Value> = chunk
             .iter()
-            .map(|i| record(&format!("t{i}"), &resident_id(*i), "4-03-02-01"))
+            .map(|i| {
+                let mut r = record(&format!("t{i}"), &resident_id(*i), "4-03-02-01");
+                r["study_hours"] = json!(10 + i % 100);
+                r
+            })
             .collect();
         send(
             &host,
@@ -273,6 +281,15 @@ async fn main() -> Result<()> {
         source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
     };
     let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
+    if std::env::args().any(|a| a == "--volume") {
+        // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
+        // `--invoices-only` to leave out the claims (the longer part).
+        let small = std::env::args().any(|a| a == "--volume-small");
+        let claims = (!std::env::args().any(|a| a == "--invoices-only"))
+            .then_some(if small { [100, 10_000] } else { [1_000, 100_000] });
+        let lines = if small { [100, 2_000] } else { [1_000, 20_000] };
+        return volume::run(&app, lines, claims).await;
+    }
     println!(
         "machine: {} cores; {} requests per measurement, concurrency {CONCURRENCY}\n",
         std::thread::available_parallelism()?,
@@ -449,7 +466,7 @@ async fn main() -> Result<()> {
         )
         .await?;
         let invoice = t.elapsed();
-        let lines = issued["invoice"]["lines"].as_array().map_or(0, Vec::len);
+        let lines = issued["invoice"]["line_count"].as_u64().unwrap_or_default();
         ensure!(lines >= 1_000, "the invoice has {lines} lines, not 1,000");
         per_size.push((invoice, queue, preview));
     }

@@ -25,7 +25,7 @@ pub use config::CountyConfig;
 pub use error::{ApiError, ErrorKind};
 pub use judge::judge;
 pub use request::{ApiRequest, MAX_BODY_BYTES, MAX_PAGE, from_value};
-pub use store::{HeldLease, INVOICE_LINES_PER_PAGE, Store};
+pub use store::{HeldLease, Store};
 
 /// What a route has to work with. The configuration, the store and the policy versions are
 /// each fetched at first use: on Spin every variable read and store open is a host call, and

@@ -256,7 +256,7 @@ pub fn interrupted_builds(
         let bills = match invoices.get(&number) {
             Some(bills) => *bills,
             None => {
-                let bills = ctx.store()?.invoice(&number)?.map(|i| i.bills());
+                let bills = ctx.store()?.invoice_header(&number)?.map(|i| i.bills());
                 invoices.insert(number.clone(), bills);
                 bills
             }

@@ -25,7 +25,7 @@ use subsidy_rules::{
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     history::Versioned,
-    invoice::{BillingIntent, Invoice, InvoiceLine},
+    invoice::{BillingIntent, Invoice, InvoiceLine, InvoicePage},
     journal::JournalEntry,
     policy::AddedVersions,
     queue::{self, QueueEntry, QueueHead, SlotSeen},
@@ -39,10 +39,6 @@ use crate::{ApiError, ErrorKind};
 /// The store label every component lists in `key_value_stores`.
 const LABEL: &str = "default";
 
-/// Lines per stored page of an invoice: at about 270 bytes a line, a page is about 110 KB, far
-/// under the smallest Spin backend's value limit (~400 KB, SPIN-NOTES.md) and our 256 KB.
-pub const INVOICE_LINES_PER_PAGE: usize = 400;
-
 /// An invoice as stored: the invoice without its lines, which are kept in `line_pages` pages
 /// of their own. An invoice stored whole by an earlier version (no pages) still reads.
 #[derive(Serialize, serde::Deserialize)]
@@ -51,6 +47,8 @@ struct StoredInvoice {
     invoice: Invoice,
     #[serde(default)]
     line_pages: u32,
+    #[serde(default)]
+    line_count: usize,
 }
 
 /// Attempts at a compare-and-swap before answering 409: only hot contention gets there.
@@ -1306,6 +1304,28 @@ impl Store {
         Ok(records)
     }
 
+    /// A page of a platform's records assessed in `month`, in order of first report: from slot
+    /// `after + 1`, at most `limit`; and the slot to continue after.
+    pub fn completions_page(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<CompletionRecord>, u64), ApiError> {
+        let index = store_keys::platform_month(&self.county, platform, month);
+        let (record_ids, next_after) = self.entries_page(&index, after, limit)?;
+        let mut records = Vec::new();
+        for record_id in record_ids {
+            if let Some(record) = self.completion(platform, &record_id)?
+                && record.facts.month() == month
+            {
+                records.push(record);
+            }
+        }
+        Ok((records, next_after))
+    }
+
     /// Takes a trainee's course (occupation + level) for billing; true if no invoice had it.
     pub fn take_course_for_billing(
         &self,
@@ -1439,10 +1459,44 @@ impl Store {
         Ok(Some(invoice))
     }
 
+    /// An invoice without its lines (none for one stored in pages): its state and totals,
+    /// for a single read.
+    pub fn invoice_header(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
+        Ok(self
+            .get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
+            .map(|stored| stored.invoice))
+    }
+
+    /// An invoice with page `page` (from 0) of its lines only: a read of the invoice and one
+    /// of its pages, whatever its size. `None` if there is no such invoice; a page past the
+    /// last has no lines.
+    pub fn invoice_page(&self, number: &str, page: usize) -> Result<Option<InvoicePage>, ApiError> {
+        let Some(stored) =
+            self.get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
+        else {
+            return Ok(None);
+        };
+        if stored.line_pages == 0 {
+            // Stored whole by an earlier version.
+            return Ok(Some(InvoicePage::of(stored.invoice, page)));
+        }
+        let mut invoice = stored.invoice;
+        if page < stored.line_pages as usize {
+            let key = store_keys::invoice_lines(&self.county, number, page as u32);
+            invoice.lines = self.get_json(&key)?.unwrap_or_default();
+        }
+        Ok(Some(InvoicePage {
+            invoice,
+            line_count: stored.line_count,
+            line_pages: stored.line_pages as usize,
+            page,
+        }))
+    }
+
     /// Stores a new invoice: its line pages, then its listing, then the invoice itself, so
     /// that an invoice that can be read is whole. No stored value grows with the lines.
     pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
-        let pages = invoice.lines.chunks(INVOICE_LINES_PER_PAGE);
+        let pages = invoice.lines.chunks(subsidy_rules::invoice::LINES_PER_PAGE);
         let line_pages = pages.len() as u32;
         for (page, lines) in pages.enumerate() {
             let key = store_keys::invoice_lines(&self.county, &invoice.number, page as u32);
@@ -1456,6 +1510,7 @@ impl Store {
                 ..invoice.clone()
             },
             line_pages,
+            line_count: invoice.lines.len(),
         };
         self.set_json(&store_keys::invoice(&self.county, &invoice.number), &header)
     }
@@ -1484,6 +1539,7 @@ impl Store {
                 Ok(StoredInvoice {
                     invoice: next,
                     line_pages: current.line_pages,
+                    line_count: current.line_count,
                 })
             },
         )?;
@@ -1494,19 +1550,19 @@ impl Store {
         Ok(invoice)
     }
 
-    /// A page of a platform's invoices, oldest first: from slot `after + 1`, at most `limit`;
-    /// and the slot to continue after.
+    /// A page of a platform's invoices, oldest first, each with its first page of lines: from
+    /// slot `after + 1`, at most `limit`; and the slot to continue after.
     pub fn platform_invoices(
         &self,
         platform: &PlatformId,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<Invoice>, u64), ApiError> {
+    ) -> Result<(Vec<InvoicePage>, u64), ApiError> {
         let index = store_keys::platform_invoices(&self.county, platform);
         let (numbers, next_after) = self.entries_page(&index, after, limit)?;
         let mut invoices = Vec::new();
         for number in numbers {
-            invoices.extend(self.invoice(&number)?);
+            invoices.extend(self.invoice_page(&number, 0)?);
         }
         Ok((invoices, next_after))
     }

@@ -5,11 +5,12 @@ use county_api::{ApiError, ApiRequest, Context, ErrorKind, from_value, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, PlatformId, Reason,
+    AllParsed, Change, PlatformId, Reason,
     auth::Role,
     completion::{
         CompletionInput, CompletionRecord, MAX_BATCH, RecordState, parse_month, parse_record_id,
     },
+    field,
 };
 
 use crate::acting_platform;
@@ -224,22 +225,31 @@ struct Listing<'a> {
     platform_id: &'a PlatformId,
     month: &'a str,
     records: Vec<RecordView>,
+    /// Pass as `after` for the next page; the page is the last when `records` is shorter
+    /// than `limit` (a record corrected into another month leaves a page short too: keep
+    /// going until a page comes back empty).
+    next_after: u64,
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
 
-/// A platform's records assessed in one month: `?month=YYYY-MM`.
+/// A platform's records assessed in one month, in order of first report: `?month=YYYY-MM`,
+/// `after` and `limit` (1 to 100, default 50) for paging.
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
     let month = request.query_param("month").unwrap_or_default();
-    let month = parse_month(&month).map_err(|r| ApiError::invalid(vec![r.at("month")]))?;
-    let records = ctx.store()?.completions_in_month(&platform_id, &month)?;
+    let (month, (after, limit)) =
+        (field("month", parse_month(&month)), request.paging()).all_parsed()?;
+    let (records, next_after) =
+        ctx.store()?
+            .completions_page(&platform_id, &month, after, limit)?;
     Ok(json(
         200,
         &Listing {
             platform_id: &platform_id,
             month: &month,
             records: records.into_iter().map(view).collect(),
+            next_after,
         },
     ))
 }

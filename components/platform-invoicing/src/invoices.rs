@@ -1,10 +1,7 @@
 //! Invoices for the platform subsidy: previewed and issued per platform and month, approved
 //! and paid by the county's finance staff, exported as CSV.
 
-use county_api::{
-    ApiError, ApiRequest, Context, ErrorKind, ExportFormat, INVOICE_LINES_PER_PAGE, Party, Store,
-    json,
-};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, Store, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -12,7 +9,9 @@ use subsidy_rules::{
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
     field,
-    invoice::{BillingIntent, HeldLine, Invoice, InvoiceLine, already_billed, bill_line, held},
+    invoice::{
+        BillingIntent, HeldLine, Invoice, InvoiceLine, InvoicePage, already_billed, bill_line, held,
+    },
     journal::JournalEntry,
     payment::{Payment, PaymentInput},
 };
@@ -197,36 +196,9 @@ pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     ))
 }
 
-/// An invoice as answered: every field, one page of its lines (`?page=` from 0, 400 lines a
-/// page) and how many lines and pages there are, so an invoice of any size answers in a
-/// bounded body. The CSV and workbook hold every line.
-#[derive(Serialize)]
-struct InvoicePage {
-    #[serde(flatten)]
-    invoice: Invoice,
-    line_count: usize,
-    line_pages: usize,
-    page: usize,
-}
-
-fn page_of(mut invoice: Invoice, page: usize) -> InvoicePage {
-    let lines = std::mem::take(&mut invoice.lines);
-    let line_count = lines.len();
-    invoice.lines = (lines.into_iter())
-        .skip(page * INVOICE_LINES_PER_PAGE)
-        .take(INVOICE_LINES_PER_PAGE)
-        .collect();
-    InvoicePage {
-        invoice,
-        line_count,
-        line_pages: line_count.div_ceil(INVOICE_LINES_PER_PAGE).max(1),
-        page,
-    }
-}
-
 /// An invoice's first page of lines, as every change of it answers.
 fn answer(invoice: Invoice) -> Response {
-    json(200, &page_of(invoice, 0))
+    json(200, &InvoicePage::of(invoice, 0))
 }
 
 #[derive(Serialize)]
@@ -269,7 +241,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     Ok(json(
         status,
         &Issued {
-            invoice: invoice.map(|i| page_of(i, 0)),
+            invoice: invoice.map(|i| InvoicePage::of(i, 0)),
             held: &held,
         },
     ))
@@ -358,7 +330,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         200,
         &Listing {
             platform_id: &platform_id,
-            invoices: invoices.into_iter().map(|i| page_of(i, 0)).collect(),
+            invoices,
             next_after,
         },
     ))
@@ -371,20 +343,31 @@ fn readable(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Invoice
         .store()?
         .invoice(number)?
         .ok_or_else(ApiError::not_found)?;
+    may_read(&party, &invoice)?;
+    Ok(invoice)
+}
+
+fn may_read(party: &Party, invoice: &Invoice) -> Result<(), ApiError> {
     match party {
         Party::Platform(caller) if caller.platform_id != invoice.platform_id => {
             Err(ApiError::not_found())
         }
-        _ => Ok(invoice),
+        _ => Ok(()),
     }
 }
 
-/// An invoice with page `?page=` (from 0) of its lines.
+/// An invoice with page `?page=` (from 0) of its lines: a read of the invoice and one of
+/// its pages, whatever its size.
 pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
     let page = request.number_param("page", 0, u32::MAX as u64)? as usize;
-    let invoice = readable(request, ctx, number)?;
-    let pages = invoice.lines.len().div_ceil(INVOICE_LINES_PER_PAGE).max(1);
-    if page >= pages {
+    let party = ctx.require_party(request, &READERS)?;
+    let paged = ctx
+        .store()?
+        .invoice_page(number, page)?
+        .ok_or_else(ApiError::not_found)?;
+    may_read(&party, &paged.invoice)?;
+    if page >= paged.line_pages {
+        let pages = paged.line_pages;
         return Err(ApiError::invalid(vec![
             Reason::new(
                 "invalid_page",
@@ -397,7 +380,7 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Respon
             .at("page"),
         ]));
     }
-    Ok(json(200, &page_of(invoice, page)))
+    Ok(json(200, &paged))
 }
 
 /// The invoice for finance's spreadsheet: CSV (`/csv`, or `/export?format=csv`) or a workbook
