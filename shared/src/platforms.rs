@@ -9,7 +9,7 @@ use crate::{
     optional_field,
 };
 
-const SEED: &str = include_str!("../data/platform-seed.json");
+include!(concat!(env!("OUT_DIR"), "/platform_seed.rs"));
 
 /// A platform's id in this system: lowercase letters, digits and hyphens, 2–40 long.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -289,15 +289,11 @@ impl crate::history::Versioned for PlatformRegister {
     }
 }
 
-/// One platform of the seed. Plain fields and a hand-written `cities`: `flatten` and
-/// `untagged` would buffer every entry and parse it twice, on every request that reads the seed.
-#[derive(Deserialize)]
+/// One platform of the seed (`data/platform-seed.json`, compiled in by `build.rs`).
 struct SeedEntry {
     id: PlatformId,
     name: String,
-    #[serde(default)]
     aliases: Vec<String>,
-    #[serde(default)]
     site: Option<String>,
     listed_in: Vec<String>,
     recorded_on: NaiveDate,
@@ -308,32 +304,6 @@ struct SeedEntry {
 enum SeedCities {
     All,
     Only(Vec<String>),
-}
-
-impl<'de> Deserialize<'de> for SeedCities {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Cities;
-        impl<'de> serde::de::Visitor<'de> for Cities {
-            type Value = SeedCities;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("\"all\" or a list of city codes")
-            }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<SeedCities, E> {
-                match value {
-                    "all" => Ok(SeedCities::All),
-                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
-                }
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<SeedCities, A::Error> {
-                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-                    .map(SeedCities::Only)
-            }
-        }
-        deserializer.deserialize_any(Cities)
-    }
 }
 
 /// Reasons the allowance cannot rest on training at a platform.
@@ -352,9 +322,7 @@ impl PlatformRegister {
     /// 附件) for every Shandong city, plus the city's own list where the seed has it (Tai'an,
     /// 泰人社字〔2020〕9号). Contact people and phones in the notices are left out on purpose.
     pub fn seed_for(county: &CountyCode) -> PlatformRegister {
-        let entries: Vec<SeedEntry> =
-            serde_json::from_str(SEED).expect("the built-in platform seed is valid (tested)");
-        let platforms = entries
+        let platforms = seed_entries()
             .into_iter()
             .filter(|e| match &e.cities {
                 SeedCities::All => county.province() == "37",

@@ -1,6 +1,7 @@
-//! The policy as versioned data. Every parameter the rules use lives here, read from
-//! `data/policy-versions.json`; an extension of the window or a new rate is a new version in
-//! that file, not a change of code.
+//! The policy as versioned data. Every parameter the rules use lives here, written in
+//! `data/policy-versions.json` and compiled in by `build.rs` (a request parses no JSON for it);
+//! an extension of the window or a new rate is a new version in that file, or one a county
+//! admin adds through the API, not a change of code.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Change, CountyCode, PersonGroup, Reason, StudyHours, Yuan};
 
-const BUILT_IN: &str = include_str!("../data/policy-versions.json");
+include!(concat!(env!("OUT_DIR"), "/policy_versions.rs"));
 
 /// How a training was delivered. Only online (theory) training is subsidised during the
 /// epidemic; gathering training is suspended and practical parts are deferred.
@@ -224,7 +225,8 @@ pub struct PolicyBook {
 impl PolicyBook {
     /// The versions shipped with this build.
     pub fn built_in() -> PolicyBook {
-        PolicyBook::from_json(BUILT_IN).expect("the built-in policy versions are valid (tested)")
+        PolicyBook::from_versions(built_in_versions())
+            .expect("the built-in policy versions are valid (tested)")
     }
 
     pub fn from_json(json: &str) -> Result<PolicyBook, String> {
@@ -442,6 +444,16 @@ impl AddedVersions {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// The file the build compiles in, for tests that change it.
+    const BUILT_IN: &str = include_str!("../data/policy-versions.json");
+
+    #[test]
+    fn the_compiled_in_versions_are_the_file() {
+        let parsed = PolicyBook::from_json(BUILT_IN).unwrap();
+        let compiled = PolicyBook::built_in();
+        assert_eq!(parsed.versions(), compiled.versions());
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -285,8 +285,11 @@ async fn main() -> Result<()> {
         // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
         // `--invoices-only` to leave out the claims (the longer part).
         let small = std::env::args().any(|a| a == "--volume-small");
-        let claims = (!std::env::args().any(|a| a == "--invoices-only"))
-            .then_some(if small { [100, 10_000] } else { [1_000, 100_000] });
+        let claims = (!std::env::args().any(|a| a == "--invoices-only")).then_some(if small {
+            [100, 10_000]
+        } else {
+            [1_000, 100_000]
+        });
         let lines = if small { [100, 2_000] } else { [1_000, 20_000] };
         return volume::run(&app, lines, claims).await;
     }

@@ -17,6 +17,7 @@ async fn handle(request: IncomingRequest) -> Response {
     county_api::serve(request, route).await
 }
 
+/// Host-call budgets of these routes: `county_api::budgets` (tested in `budgets.rs`).
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     if let Some(segments) = request.segments_after("/api/admin") {
         return match (&request.method, segments.as_slice()) {

@@ -423,7 +423,7 @@ fn recounted(ctx: &Context, person: &subsidy_rules::PersonKey) -> Result<bool, A
 }
 
 fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
-    let policy = ctx.policies()?.get(&claim.policy_version).ok_or_else(|| {
+    let policy = ctx.policy_version(&claim.policy_version)?.ok_or_else(|| {
         ApiError::server(
             ErrorKind::Internal,
             "policy_version_unknown",

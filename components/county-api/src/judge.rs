@@ -24,7 +24,7 @@ pub fn judge(
     let platforms = ctx.store()?.platforms()?;
     let rules = CountyRules {
         county: ctx.config.county()?,
-        policies: ctx.policies()?,
+        policies: ctx.policies_for(&[completion.assessed_on])?,
         platforms: &platforms,
         today: subsidy_rules::dates::china_day(ctx.now),
     };

@@ -2,6 +2,7 @@
 //! configuration, one store layer. Components add only their routes.
 
 mod auth;
+pub mod budgets;
 mod config;
 mod error;
 mod judge;
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Response};
 use subsidy_rules::{
-    Change, PersonKey, PolicyBook, Reason, ResidentId,
+    Change, PersonKey, PolicyBook, PolicyVersion, Reason, ResidentId,
     auth::{Role, TokenClaims},
     policy::AddedVersions,
 };
@@ -36,6 +37,8 @@ pub struct Context {
     store: OnceCell<Store>,
     /// The built-in versions and those the county added.
     policies: OnceCell<PolicyBook>,
+    /// The built-in versions alone.
+    built_in: OnceCell<PolicyBook>,
 }
 
 /// A trainee, their token verified: who they are, and the key that stands for them in the
@@ -51,6 +54,26 @@ impl Context {
         config::once(&self.policies, || {
             policy_book(&self.store()?.added_policy_versions()?)
         })
+    }
+
+    /// A book that judges every one of `days` as the whole one would, read from the store
+    /// only if needed: versions never overlap, so a day a built-in version covers is judged
+    /// by it whatever the county added (a store read saved on the hot paths).
+    pub fn policies_for(&self, days: &[chrono::NaiveDate]) -> Result<&PolicyBook, ApiError> {
+        let built_in = self.built_in.get_or_init(PolicyBook::built_in);
+        if days.iter().all(|day| built_in.in_force_on(*day).is_some()) {
+            return Ok(built_in);
+        }
+        self.policies()
+    }
+
+    /// The policy version `id`, built-in or added.
+    pub fn policy_version(&self, id: &str) -> Result<Option<&PolicyVersion>, ApiError> {
+        let built_in = self.built_in.get_or_init(PolicyBook::built_in);
+        match built_in.get(id) {
+            Some(version) => Ok(Some(version)),
+            None => Ok(self.policies()?.get(id)),
+        }
     }
 
     /// The county's key-value store, opened at first use.
@@ -139,6 +162,7 @@ pub async fn serve(request: IncomingRequest, route: Route) -> Response {
                 now: Utc::now(),
                 store: OnceCell::new(),
                 policies: OnceCell::new(),
+                built_in: OnceCell::new(),
             };
             route(&request, &ctx)
         }

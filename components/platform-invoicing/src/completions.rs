@@ -160,12 +160,20 @@ fn store_one(
     flag: Option<String>,
     change: &Change,
 ) -> Result<(Outcome, RecordState), RecordError> {
+    // The book for the record's day, if it names one (a read of the county's added versions
+    // saved when a built-in version covers it); the whole book otherwise.
+    let day = (value.pointer("/assessment/date").and_then(|d| d.as_str()))
+        .and_then(|d| subsidy_rules::dates::parse_day(d).ok());
+    let book = match day {
+        Some(day) => ctx.policies_for(&[day])?,
+        None => ctx.policies()?,
+    };
     let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
     let (_, facts) = input
         .parse(
             ctx.config.county()?,
             ctx.config.person_key_secret()?,
-            ctx.policies()?,
+            book,
             subsidy_rules::dates::china_day(ctx.now),
         )
         .map_err(RecordError::Rejected)?;

@@ -16,6 +16,7 @@ async fn handle(request: IncomingRequest) -> Response {
     county_api::serve(request, route).await
 }
 
+/// Host-call budgets of these routes: `county_api::budgets` (tested in `budgets.rs`).
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let segments = request
         .segments_after("/api/platform")

@@ -39,9 +39,9 @@ struct CurrentPolicy<'a> {
 
 pub fn current(ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
-    let policies = ctx.policies()?;
-    let current = policies.current(today);
     let added = ctx.store()?.added_policy_versions()?;
+    let policies = policy_book(&added)?;
+    let current = policies.current(today);
     Ok(json(
         200,
         &CurrentPolicy {
@@ -68,7 +68,7 @@ pub fn current(ctx: &Context) -> Result<Response, ApiError> {
 }
 
 pub fn version(ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let version = ctx.policies()?.get(id).ok_or_else(ApiError::not_found)?;
+    let version = ctx.policy_version(id)?.ok_or_else(ApiError::not_found)?;
     Ok(json(200, version))
 }
 

@@ -3,6 +3,7 @@
 //! component or concern, one helper per endpoint in `helpers.rs`.
 
 mod bad_input;
+mod budgets;
 mod claim_submission;
 mod eligibility_check;
 mod exports;
