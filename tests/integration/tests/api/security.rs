@@ -561,30 +561,17 @@ async fn a_county_sets_how_long_tokens_may_live() {
         };
         county_host::client::mint_token(role, sub, secret.as_bytes(), now - 10, hours * 3600)
     };
-    let review = |token: String| call("GET", "/api/claims/queue").bearer(&token);
-    assert_eq!(
-        review(minted(Role::Reviewer, "op-li", 2))
-            .send(&county)
-            .await
-            .status,
-        200
-    );
-    let three_hours = review(minted(Role::Reviewer, "op-li", 3))
-        .send(&county)
-        .await;
+    let review = |hours: i64| {
+        call("GET", "/api/claims/queue").bearer(&minted(Role::Reviewer, "op-li", hours))
+    };
+    assert_eq!(review(2).send(&county).await.status, 200);
+    let three_hours = review(3).send(&county).await;
     assert_eq!(
         (three_hours.status, three_hours.error_code().as_str()),
         (401, "token_lifetime_too_long")
     );
     // The default county takes the same three-hour token: its operators' limit is 12 hours.
-    let default = taishan();
-    assert_eq!(
-        review(minted(Role::Reviewer, "op-li", 3))
-            .send(&default)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(review(3).send(&taishan()).await.status, 200);
 
     // A broken setting is the county's fault (500, named in the log), not the caller's; an
     // hour-long token does not need it.

@@ -24,6 +24,18 @@ async fn claims_of_many(county: &County, n: usize) -> Vec<String> {
     ids
 }
 
+/// A reviewer rejects each of `ids`.
+async fn reject_all(county: &County, ids: &[String]) {
+    for id in ids {
+        let rejected = call("POST", &format!("/api/claims/{id}/reject"))
+            .bearer(&reviewer())
+            .json(&json!({"reason": "非农业户口"}))
+            .send(county)
+            .await;
+        assert_eq!(rejected.status, 200, "{}", rejected.json());
+    }
+}
+
 fn ids_of(page: &Value, list: &str) -> Vec<String> {
     (page[list]
         .as_array()
@@ -41,14 +53,7 @@ fn ids_of(page: &Value, list: &str) -> Vec<String> {
 async fn a_first_page_costs_what_waits_not_what_has_waited() {
     let county = taishan();
     let ids = claims_of_many(&county, 60).await;
-    for id in &ids[..50] {
-        let rejected = call("POST", &format!("/api/claims/{id}/reject"))
-            .bearer(&reviewer())
-            .json(&json!({"reason": "非农业户口"}))
-            .send(&county)
-            .await;
-        assert_eq!(rejected.status, 200);
-    }
+    reject_all(&county, &ids[..50]).await;
     let queue = || call("GET", "/api/claims/queue?kind=review&limit=100").bearer(&reviewer());
     let first = queue().send(&county).await;
     assert_eq!(ids_of(&first.json(), "claims"), ids[50..]);
@@ -109,13 +114,7 @@ async fn province_report(county: &County, query: &str) -> county_host::client::R
 async fn the_report_costs_its_rows_and_keeps_to_the_months_asked() {
     let county = taishan();
     let ids = claims_of_many(&county, 60).await;
-    for id in &ids[..50] {
-        call("POST", &format!("/api/claims/{id}/reject"))
-            .bearer(&reviewer())
-            .json(&json!({"reason": "非农业户口"}))
-            .send(&county)
-            .await;
-    }
+    reject_all(&county, &ids[..50]).await;
     let report = province_report(&county, "").await;
     let body = report.json();
     assert_eq!(body["total_count"], 60);
@@ -160,13 +159,7 @@ async fn the_report_costs_its_rows_and_keeps_to_the_months_asked() {
 async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
     let county = taishan();
     let ids = claims_of_many(&county, 60).await;
-    for id in &ids[..5] {
-        call("POST", &format!("/api/claims/{id}/reject"))
-            .bearer(&reviewer())
-            .json(&json!({"reason": "非农业户口"}))
-            .send(&county)
-            .await;
-    }
+    reject_all(&county, &ids[..5]).await;
     let before = province_report(&county, "").await.json();
     let lost = (county.kv().keys("default").unwrap().into_iter())
         .filter(|k| k.contains(":report:2020-03:cell:") && k.contains(":submitted:"))
