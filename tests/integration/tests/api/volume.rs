@@ -1,20 +1,26 @@
-//! A county's volume: lists that cost what is waiting, not what has ever waited.
+//! A county's volume: lists that cost what is waiting, not what has ever waited; invoices,
+//! queues and the report correct at a scale CI can afford.
 
 use crate::helpers::*;
 use serde_json::{Value, json};
 
-/// `n` trainees of 泰山区 (resident IDs 370902 1985-05-05 000..), each with a passed training
-/// reported by wljnpx (record `v{i}`) and a claim on it; their claim ids, oldest first.
+/// The `i`-th of up to 28,000 distinct trainees of 泰山区 born in `year`.
+fn trainee_id(year: u32, i: usize) -> String {
+    resident_id(&format!("370902{year}01{:02}{:03}", 1 + i / 1000, i % 1000))
+}
+
+/// `n` trainees of 泰山区 (born 1985), each with a passed training reported by wljnpx (record
+/// `v{i}`, in batches of 500) and a claim on it; their claim ids, oldest first.
 async fn claims_of_many(county: &County, n: usize) -> Vec<String> {
     let platform = credential(county, "wljnpx").await;
-    let trainees: Vec<String> = (0..n)
-        .map(|i| resident_id(&format!("37090219850505{i:03}")))
-        .collect();
+    let trainees: Vec<String> = (0..n).map(|i| trainee_id(1985, i)).collect();
     let records: Vec<Value> = (trainees.iter().enumerate())
         .map(|(i, t)| record(&format!("v{i}"), t, "4-03-02-01", "2020-03-15"))
         .collect();
-    let reply = report(county, &platform, records).await;
-    assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    for batch in records.chunks(500) {
+        let reply = report(county, &platform, batch.to_vec()).await;
+        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    }
     let mut ids = Vec::new();
     for (i, t) in trainees.iter().enumerate() {
         let reply = submit_claim(county, t, &claim_body("wljnpx", &format!("v{i}"))).await;
@@ -214,4 +220,177 @@ async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
         }
     };
     assert_eq!(clean["differences"], json!([]));
+}
+
+/// Scale: a platform month of 5,000 passed trainees at 246.91 each (20% of 1234.57): one
+/// invoice of 5,000 lines (~1.3 MB whole), stored as a header and 13 pages of at most 400 lines
+/// (no stored value reaches 256 KB),
+/// read page by page, exported whole with the exact total, approved and paid.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills_each_line_once() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1234.57").await;
+    let trainees: Vec<String> = (0..5000).map(|i| trainee_id(1990, i)).collect();
+    let entries: Vec<Value> = (trainees.iter())
+        .map(|t| json!({"resident_id": t, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}))
+        .collect();
+    for batch in entries.chunks(1000) {
+        let registered = call("POST", "/api/eligibility/registry")
+            .bearer(&admin())
+            .json(&json!({ "entries": batch }))
+            .send(&county)
+            .await;
+        assert_eq!(registered.status, 200, "{}", registered.json());
+    }
+    let records: Vec<Value> = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    for batch in records.chunks(500) {
+        let reply = report(&county, &platform, batch.to_vec()).await;
+        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    }
+
+    let issued = issue_invoice(&county, &platform, "2020-03").await;
+    assert_eq!(issued.status, 201, "{}", issued.json());
+    let invoice = &issued.json()["invoice"];
+    assert_eq!(
+        (
+            &invoice["line_count"],
+            &invoice["line_pages"],
+            &invoice["page"]
+        ),
+        (&json!(5000), &json!(13), &json!(0))
+    );
+    assert_eq!(invoice["lines"].as_array().unwrap().len(), 400);
+    assert_eq!(invoice["total"], "1234550.00");
+    let number = invoice_number(&issued);
+
+    let largest = (county.kv().keys("default").unwrap().iter())
+        .map(|key| county.kv().get("default", key).unwrap().unwrap().len())
+        .max()
+        .unwrap();
+    assert!(largest < 256 * 1024, "a stored value of {largest} bytes");
+
+    let page = |n: &str| {
+        call("GET", &format!("/api/platform/invoices/{number}?page={n}"))
+            .signed(&platform.key_id, &platform.secret)
+    };
+    let mut record_ids = Vec::new();
+    for n in 0..13 {
+        let reply = page(&n.to_string()).send(&county).await;
+        assert_eq!(reply.status, 200, "{}", reply.json());
+        let lines = reply.json()["lines"].as_array().unwrap().clone();
+        record_ids.extend(
+            lines
+                .iter()
+                .map(|l| l["record_id"].as_str().unwrap().to_owned()),
+        );
+    }
+    record_ids.sort();
+    record_ids.dedup();
+    assert_eq!(record_ids.len(), 5000, "every line once");
+    let beyond = page("13").send(&county).await;
+    assert_eq!(
+        (beyond.status, beyond.error_code().as_str()),
+        (422, "invalid_page")
+    );
+
+    let csv = call("GET", &format!("/api/platform/invoices/{number}/csv"))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8(csv.body.to_vec()).unwrap();
+    let is_record_id =
+        |c: &str| c.len() > 1 && c.starts_with('r') && c[1..].bytes().all(|b| b.is_ascii_digit());
+    let rows: Vec<&str> = (text.lines())
+        .filter(|l| l.split(',').any(is_record_id))
+        .collect();
+    assert_eq!(rows.len(), 5000, "one row per line");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("TOTAL") && l.contains("1234550.00"))
+    );
+
+    let approved = call("POST", &format!("/api/platform/invoices/{number}/approve"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json());
+    let paid = call("POST", &format!("/api/platform/invoices/{number}/pay"))
+        .bearer(&second_finance())
+        .json(&json!({"reference": "BANK-5000", "paid_on": "2020-04-10"}))
+        .send(&county)
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.json());
+    assert_eq!(
+        (&paid.json()["state"], &paid.json()["line_count"]),
+        (&json!("paid"), &json!(5000))
+    );
+    let reread = page("12").send(&county).await.json();
+    assert_eq!(reread["lines"].as_array().unwrap().len(), 200);
+    assert_eq!(reread["state"], "paid");
+    // Every course is billed: the month has nothing left to invoice.
+    let again = issue_invoice(&county, &platform, "2020-03").await;
+    assert_eq!(
+        (again.status, again.json()["invoice"].clone()),
+        (200, Value::Null)
+    );
+}
+
+/// Scale: 2,000 claims, 1,500 of them rejected. The review queue, paged 100 at a time from its
+/// first page, shows each of the 500 waiting exactly once and in order of submission; the
+/// report counts 2,000 with exact amounts, and a recount of the month finds it right.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_thousand_claims_page_report_and_recount_exactly() {
+    let county = taishan();
+    let ids = claims_of_many(&county, 2000).await;
+    reject_all(&county, &ids[..1500]).await;
+    let mut shown = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = call(
+            "GET",
+            &format!("/api/claims/queue?kind=review&limit=100&after={after}"),
+        )
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+        let body = page.json();
+        let claims = ids_of(&body, "claims");
+        if claims.is_empty() {
+            break;
+        }
+        shown.extend(claims);
+        after = body["next_after"].as_u64().unwrap();
+    }
+    assert_eq!(shown, ids[1500..], "each waiting claim once, oldest first");
+
+    let report = province_report(&county, "?from=2020-03&to=2020-03")
+        .await
+        .json();
+    assert_eq!(report["total_count"], 2000);
+    let status = |name: &str| {
+        (report["by_status"].as_array().unwrap().iter())
+            .find(|s| s["status"] == name)
+            .map(|s| (s["count"].clone(), s["amount"].clone()))
+            .unwrap()
+    };
+    assert_eq!(status("submitted"), (json!(500), json!("60000.00")));
+    assert_eq!(status("rejected"), (json!(1500), json!("180000.00")));
+    let mut recount;
+    loop {
+        recount = call("POST", "/api/admin/report-recount")
+            .bearer(&admin())
+            .json(&json!({"month": "2020-03"}))
+            .send(&county)
+            .await
+            .json();
+        if recount["done"] == true {
+            break;
+        }
+    }
+    assert_eq!(recount["claims_counted"], 2000);
+    assert_eq!(recount["differences"], json!([]));
 }
