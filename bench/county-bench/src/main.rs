@@ -283,7 +283,11 @@ async fn main() -> Result<()> {
     let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
     if std::env::args().any(|a| a == "--volume") {
         // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
-        // `--invoices-only` to leave out the claims (the longer part).
+        // `--invoices-only` to leave out the claims (the longer part), `--registry-only` for
+        // the registry uploads alone.
+        if std::env::args().any(|a| a == "--registry-only") {
+            return volume::registry_uploads(&app, 200_000).await;
+        }
         let small = std::env::args().any(|a| a == "--volume-small");
         let claims = (!std::env::args().any(|a| a == "--invoices-only")).then_some(if small {
             [100, 10_000]

@@ -50,6 +50,7 @@ pub async fn run(app: &Arc<App>, lines: [usize; 2], claims: Option<[usize; 2]>) 
     let Some(claims) = claims else {
         return Ok(());
     };
+    registry_uploads(app, claims[1] * 2).await?;
     println!(
         "\n### Volume: {} vs {} claims in the store (targets: report and queue pages ≤ 1.5, submission ≤ 1.2)\n",
         claims[0], claims[1]
@@ -120,6 +121,55 @@ async fn invoice_month(app: &Arc<App>, n: usize) -> Result<(Duration, Duration, 
         largest = largest.max(value.map_or(0, |v| v.len()));
     }
     Ok((issue, read, largest, operations))
+}
+
+/// The key-group registry uploaded in batches of 1,000 entries up to `total`: the time of the
+/// first batch and of the last, and how many were stored.
+pub async fn registry_uploads(app: &Arc<App>, total: usize) -> Result<()> {
+    let (host, _) = county(app, 0, 0).await?;
+    let admin = bearer_token(Role::Admin, "bench-admin", OPERATOR);
+    let mut times = Vec::new();
+    let mut operations = Vec::new();
+    let mut stored = 0;
+    let started = Instant::now();
+    for first in (0..total).step_by(1_000) {
+        let entries: Vec<Value> = (first..(first + 1_000).min(total))
+            .map(|i| json!({"resident_id": resident_id(i), "group": "migrant_worker", "source": "bench", "valid_from": "2020-01-01"}))
+            .collect();
+        let t = Instant::now();
+        let reply = call("POST", "/api/eligibility/registry")
+            .bearer(&admin)
+            .json(&json!({ "entries": entries }))
+            .send(&host)
+            .await;
+        times.push(t.elapsed());
+        operations.push(reply.calls.store_operations());
+        ensure!(
+            reply.status == 200,
+            "a registry batch answered {}",
+            reply.status
+        );
+        let reply: Value = serde_json::from_slice(&reply.body)?;
+        stored += reply["stored"].as_u64().unwrap_or_default();
+    }
+    ensure!(
+        stored as usize == total,
+        "{stored} of {total} entries stored"
+    );
+    let (first, last) = (times[0], times[times.len() - 1]);
+    println!(
+        "\n### Volume: the key-group registry uploaded to {total} entries in batches of 1,000\n\n\
+         {} batches in {:.0} s; the first batch {:.0} ms, the last {:.0} ms: ratio {:.2} \
+         ({} and {} store operations)",
+        times.len(),
+        started.elapsed().as_secs_f64(),
+        first.as_secs_f64() * 1e3,
+        last.as_secs_f64() * 1e3,
+        last.as_secs_f64() / first.as_secs_f64(),
+        operations[0],
+        operations[operations.len() - 1]
+    );
+    Ok(())
 }
 
 /// A county with `n` approved claims (and `WAITING` more waiting, submitted after them): the
