@@ -331,20 +331,18 @@ impl Recount {
         kept_recovered: i64,
     ) -> Vec<Difference> {
         let mut differences = Vec::new();
-        let mut cells: Vec<String> = kept.keys().map(Group::cell).collect();
-        cells.extend(self.rows.keys().cloned());
+        let kept: BTreeMap<String, (i64, i64)> = (kept.iter())
+            .map(|(group, tally)| (group.cell(), (tally.count, tally.fen)))
+            .collect();
+        let mut cells: Vec<&String> = kept.keys().chain(self.rows.keys()).collect();
         cells.sort();
         cells.dedup();
         for cell in cells {
-            let kept_row = kept
-                .iter()
-                .find(|(g, _)| g.cell() == cell)
-                .map(|(_, t)| (t.count, t.fen))
-                .unwrap_or_default();
-            let recounted = self.rows.get(&cell).copied().unwrap_or_default();
+            let kept_row = kept.get(cell).copied().unwrap_or_default();
+            let recounted = self.rows.get(cell).copied().unwrap_or_default();
             if kept_row != recounted {
                 differences.push(Difference {
-                    group: Group::from_cell(month, &cell),
+                    group: Group::from_cell(month, cell),
                     count: (kept_row.0, recounted.0),
                     fen: (kept_row.1, recounted.1),
                 });

@@ -109,15 +109,14 @@ pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let (recount, differences) = ctx
         .store()?
         .recount_report_month(&month, limit, input.repair)?;
-    let done = recount.through >= ctx.store()?.month_claim_slots(&month)?;
     Ok(json(
         200,
         &RecountStep {
             month,
             repair: input.repair,
             claims_counted: recount.claims,
-            done,
-            differences,
+            done: differences.is_some(),
+            differences: differences.unwrap_or_default(),
         },
     ))
 }

@@ -60,7 +60,7 @@ impl Context {
     /// only if needed: versions never overlap, so a day a built-in version covers is judged
     /// by it whatever the county added (a store read saved on the hot paths).
     pub fn policies_for(&self, days: &[chrono::NaiveDate]) -> Result<&PolicyBook, ApiError> {
-        let built_in = self.built_in.get_or_init(PolicyBook::built_in);
+        let built_in = self.built_in();
         if days.iter().all(|day| built_in.in_force_on(*day).is_some()) {
             return Ok(built_in);
         }
@@ -69,11 +69,14 @@ impl Context {
 
     /// The policy version `id`, built-in or added.
     pub fn policy_version(&self, id: &str) -> Result<Option<&PolicyVersion>, ApiError> {
-        let built_in = self.built_in.get_or_init(PolicyBook::built_in);
-        match built_in.get(id) {
+        match self.built_in().get(id) {
             Some(version) => Ok(Some(version)),
             None => Ok(self.policies()?.get(id)),
         }
+    }
+
+    fn built_in(&self) -> &PolicyBook {
+        self.built_in.get_or_init(PolicyBook::built_in)
     }
 
     /// The county's key-value store, opened at first use.

@@ -675,11 +675,6 @@ impl Store {
         Ok((rows, recovered))
     }
 
-    /// How many slots the month's claim index has taken.
-    pub fn month_claim_slots(&self, month: &str) -> Result<u64, ApiError> {
-        self.counter(&store_keys::month_claims(&self.county, month).counter())
-    }
-
     /// Reads a counter that may go below zero (it is only ever moved by increments).
     fn counter_signed(&self, key: &str) -> Result<i64, ApiError> {
         self.add(key, 0)
@@ -687,7 +682,7 @@ impl Store {
 
     /// One step of a recount of `month`'s report from its claims: up to `limit` more claims
     /// are tallied (progress is kept under `report_recount`); once every claim is, the
-    /// counters that differ are returned and, with `repair`, set to the tally. Exact when no
+    /// counters that differ are returned (`None` before) and, with `repair`, set to the tally. Exact when no
     /// claim of the month changes during the recount; a change meanwhile is set right by the
     /// next recount.
     pub fn recount_report_month(
@@ -695,7 +690,7 @@ impl Store {
         month: &str,
         limit: u64,
         repair: bool,
-    ) -> Result<(report::Recount, Vec<report::Difference>), ApiError> {
+    ) -> Result<(report::Recount, Option<Vec<report::Difference>>), ApiError> {
         let county = &self.county;
         let progress_key = store_keys::report_recount(county, month);
         let mut recount: report::Recount = self.get_json(&progress_key)?.unwrap_or_default();
@@ -715,7 +710,7 @@ impl Store {
         recount.add(&claims, until);
         if until < slots {
             self.set_json(&progress_key, &recount)?;
-            return Ok((recount, Vec::new()));
+            return Ok((recount, None));
         }
         let (mut kept, recovered) = self.report_rows(Some(month), Some(month))?;
         let listed: Vec<String> = kept.keys().map(report::Group::cell).collect();
@@ -759,7 +754,7 @@ impl Store {
         }
         // Finished: the next recount of the month starts afresh.
         self.bucket.delete(&progress_key).map_err(store_error)?;
-        Ok((recount, differences))
+        Ok((recount, Some(differences)))
     }
 
     /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`

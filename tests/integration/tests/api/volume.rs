@@ -135,7 +135,7 @@ async fn the_report_costs_its_rows_and_keeps_to_the_months_asked() {
             (json!("rejected"), json!(50), json!("6000.00"))
         ]
     );
-    // Two months listed, two rows of one: a handful of reads, whatever the claims.
+    // One month listed, two rows in it: a handful of reads, whatever the claims.
     let ops = report.calls.store_operations();
     assert!(ops <= 12, "a report of 2 rows took {ops} store operations");
 
