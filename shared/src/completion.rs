@@ -451,6 +451,11 @@ pub struct CompletionRecord {
     /// invoice does not exist was left by a build that died.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billed_at: Option<i64>,
+    /// Which step of its invoice's build marked it (from 1): the record is one of the
+    /// invoice's lines once that step is committed (`invoice::Invoice::bills_mark`). None for
+    /// a record marked by a build of an earlier version, done in one step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billed_step: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub void_reason: Option<String>,
     pub received: Change,
@@ -522,6 +527,7 @@ impl CompletionRecord {
             claim: None,
             invoice: None,
             billed_at: None,
+            billed_step: None,
             void_reason: None,
             received,
             corrections: 0,
@@ -606,23 +612,28 @@ impl CompletionRecord {
         })
     }
 
-    /// The record marked as billed by invoice `number` at `now`.
-    pub fn billed_by(&self, number: &str, now: i64) -> CompletionRecord {
+    /// The record marked as billed by step `step` of invoice `number`'s build, at `now`.
+    pub fn billed_by(&self, number: &str, step: u32, now: i64) -> CompletionRecord {
         CompletionRecord {
             invoice: Some(number.to_owned()),
             billed_at: Some(now),
+            billed_step: Some(step),
             ..self.clone()
         }
     }
 
-    /// The record without the mark of invoice `number`, when it carries it.
-    pub fn unbilled_from(&self, number: &str) -> CompletionRecord {
-        if self.invoice.as_deref() != Some(number) {
+    /// The record without the mark of invoice `number`, when it carries it; with `step`,
+    /// only a mark that step made (a step rolling back leaves another's marks alone).
+    pub fn unbilled_from(&self, number: &str, step: Option<u32>) -> CompletionRecord {
+        if self.invoice.as_deref() != Some(number)
+            || step.is_some_and(|s| self.billed_step != Some(s))
+        {
             return self.clone();
         }
         CompletionRecord {
             invoice: None,
             billed_at: None,
+            billed_step: None,
             ..self.clone()
         }
     }
@@ -891,7 +902,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_mark_left_by_a_build_that_died_is_recognised_after_the_grace() {
-        let marked = record("r1").billed_by("370902-wljnpx-202003-1", 1_000);
+        let marked = record("r1").billed_by("370902-wljnpx-202003-1", 2, 1_000);
         assert!(!marked.open_for_billing());
         assert!(
             !marked.billing_interrupted(true, 1_000_000),
@@ -902,10 +913,19 @@ pub(crate) mod tests {
             "maybe still in flight"
         );
         assert!(marked.billing_interrupted(false, 1_000 + 600));
-        let cleared = marked.unbilled_from("370902-wljnpx-202003-1");
+        assert_eq!(
+            marked.unbilled_from("370902-wljnpx-202003-1", Some(3)),
+            marked,
+            "another step's mark stays"
+        );
+        let cleared = marked.unbilled_from("370902-wljnpx-202003-1", Some(2));
         assert!(cleared.open_for_billing());
-        assert_eq!(cleared.billed_at, None);
-        assert_eq!(marked.unbilled_from("another"), marked);
+        assert_eq!((cleared.billed_at, cleared.billed_step), (None, None));
+        assert_eq!(
+            marked.unbilled_from("370902-wljnpx-202003-1", None),
+            cleared
+        );
+        assert_eq!(marked.unbilled_from("another", None), marked);
     }
 
     #[test]

@@ -122,6 +122,9 @@ pub fn held(record: &CompletionRecord, reasons: Vec<Reason>) -> HeldLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceState {
+    /// Being built, step by step (`BuildProgress`): its lines so far bill their records, and
+    /// it can be cancelled, not approved.
+    Building,
     Issued,
     Approved,
     Paid,
@@ -133,6 +136,7 @@ impl InvoiceState {
     /// The state's name as the API, the store and the CSV write it.
     pub fn as_str(self) -> &'static str {
         match self {
+            InvoiceState::Building => "building",
             InvoiceState::Issued => "issued",
             InvoiceState::Approved => "approved",
             InvoiceState::Paid => "paid",
@@ -171,6 +175,42 @@ pub struct Invoice {
     /// Lines found wrongly paid (追回), each with what is to be recovered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recoveries: Vec<LineRecovery>,
+    /// Where its build is, while it is `Building`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildProgress>,
+    /// Once cancelled: how many of its lines, in order, have had their records freed (billable
+    /// again). Cancelling again frees the next ones.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_freed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Records of the month a build step judges at most. A record costs a build about 14 store
+/// operations (reading it and its trainee's registry entries, taking the course, marking the
+/// record): 250 keep a step near 3,500, under the 5,000 a request may spend, whatever the
+/// size of the month.
+pub const RECORDS_PER_STEP: usize = 250;
+
+/// A platform month's build before its invoice holds a line (it is stored with its first):
+/// the number it took, once it had something to bill, and how far it got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildStart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub after: u64,
+    pub held: usize,
+}
+
+/// How far an invoice's build has got: every record listed in the platform's month up to slot
+/// `after` was judged by `steps` committed steps, and `held` of them held back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildProgress {
+    pub after: u64,
+    pub steps: u32,
+    pub held: usize,
 }
 
 /// Lines per stored page of an invoice, and per page of an answer: at about 270 bytes a line,
@@ -304,7 +344,85 @@ impl Invoice {
             }],
             payment: None,
             recoveries: Vec::new(),
+            build: None,
+            lines_freed: 0,
         }
+    }
+
+    /// An invoice whose build goes on in further steps: its lines so far, and its progress.
+    #[allow(clippy::too_many_arguments)]
+    pub fn building(
+        number: String,
+        county: CountyCode,
+        county_name: String,
+        platform_id: PlatformId,
+        platform_name: String,
+        period: String,
+        fund: String,
+        change: Change,
+    ) -> Invoice {
+        let mut invoice = Invoice::issue(
+            number,
+            county,
+            county_name,
+            platform_id,
+            platform_name,
+            period,
+            fund,
+            Vec::new(),
+            change,
+        );
+        invoice.state = InvoiceState::Building;
+        invoice.transitions[0].to = InvoiceState::Building;
+        invoice.build = Some(BuildProgress::default());
+        invoice
+    }
+
+    /// The building invoice after a step that judged the month's records through slot
+    /// `after`, billed `lines` (kept apart, in pages) and held `held`; with `finished`, the
+    /// build is done and the invoice issued, by `change`.
+    pub fn stepped(
+        &self,
+        lines: &[InvoiceLine],
+        after: u64,
+        held: usize,
+        finished: Option<Change>,
+    ) -> Invoice {
+        let mut next = self.clone();
+        next.total = self.total + lines.iter().map(|l| l.amount).sum::<Yuan>();
+        let progress = self.build.clone().unwrap_or_default();
+        next.build = Some(BuildProgress {
+            after,
+            steps: progress.steps + 1,
+            held: progress.held + held,
+        });
+        if let Some(change) = finished {
+            next.build = None;
+            next.state = InvoiceState::Issued;
+            // Built in one step, it was never seen building: it was simply issued.
+            let from = (progress.steps > 0).then_some(InvoiceState::Building);
+            if from.is_none() {
+                next.transitions.clear();
+            }
+            next.transitions.push(Transition {
+                from,
+                to: InvoiceState::Issued,
+                changed: change,
+                reason: None,
+            });
+        }
+        next
+    }
+
+    /// Whether a record marked with this invoice's number is one of its lines: every record
+    /// an issued invoice marked is; a building one's only once the step that marked it was
+    /// committed. A cancelled invoice bills nothing.
+    pub fn bills_mark(&self, record: &CompletionRecord) -> bool {
+        self.bills()
+            && match &self.build {
+                None => true,
+                Some(progress) => record.billed_step.is_some_and(|s| s <= progress.steps),
+            }
     }
 
     fn moved(
@@ -322,7 +440,7 @@ impl Invoice {
             (InvoiceState::Issued, InvoiceState::Approved)
                 | (InvoiceState::Approved, InvoiceState::Paid)
                 | (
-                    InvoiceState::Issued | InvoiceState::Approved,
+                    InvoiceState::Building | InvoiceState::Issued | InvoiceState::Approved,
                     InvoiceState::Cancelled
                 )
         );
@@ -387,10 +505,12 @@ impl Invoice {
     }
 
     /// A line of the paid invoice found wrongly paid: `amount` (at most the line's) is to be
-    /// recovered. Asked again for the same, unchanged.
+    /// recovered. Asked again for the same, unchanged. `line` is the invoice's line of the
+    /// record, if it has one (its lines are stored apart).
     pub fn line_recovery_started(
         &self,
         record_id: &str,
+        line: Option<&InvoiceLine>,
         amount: Yuan,
         reason: String,
         change: Change,
@@ -402,16 +522,14 @@ impl Invoice {
                 "Only a paid invoice's lines are recovered",
             ));
         }
-        let line = (self.lines.iter())
-            .find(|l| l.record_id == record_id)
-            .ok_or_else(|| {
-                Reason::new(
-                    "no_such_line",
-                    "发票中没有该记录",
-                    "The invoice has no line for this record",
-                )
-                .at("record_id")
-            })?;
+        let line = (line.filter(|l| l.record_id == record_id)).ok_or_else(|| {
+            Reason::new(
+                "no_such_line",
+                "发票中没有该记录",
+                "The invoice has no line for this record",
+            )
+            .at("record_id")
+        })?;
         if let Some(known) = self.recoveries.iter().find(|r| r.record_id == record_id) {
             if known.amount == amount {
                 return Ok(self.clone());
@@ -646,6 +764,64 @@ mod tests {
     }
 
     #[test]
+    fn a_build_in_steps_bills_only_what_its_committed_steps_marked() {
+        let book = PolicyBook::built_in();
+        let line = bill_line(&book, &standards("1000"), &seed(), true, &record("r1")).unwrap();
+        let building = Invoice::building(
+            "370902-wljnpx-202003-1".into(),
+            CountyCode::parse("370902").unwrap(),
+            "泰山区".into(),
+            PlatformId::parse("wljnpx").unwrap(),
+            "互联网+职业技能培训网".into(),
+            "2020-03".into(),
+            "职业技能提升行动专账资金".into(),
+            by("pk_a"),
+        );
+        let first = building.stepped(std::slice::from_ref(&line), 250, 3, None);
+        assert_eq!(first.state, InvoiceState::Building);
+        assert_eq!(first.total.to_string(), "200.00");
+        let progress = BuildProgress {
+            after: 250,
+            steps: 1,
+            held: 3,
+        };
+        assert_eq!(first.build, Some(progress));
+        let number = "370902-wljnpx-202003-1";
+        let of_step = |step| record("r1").billed_by(number, step, 1_000);
+        assert!(first.bills_mark(&of_step(1)));
+        assert!(!first.bills_mark(&of_step(2)), "a step not committed");
+        // Neither approved nor paid while building; cancelled, it bills nothing.
+        assert_eq!(
+            first.approved(by("op-finance")).unwrap_err().code,
+            "invalid_transition"
+        );
+        let cancelled = first.cancelled(by("op-finance"), "x".into()).unwrap();
+        assert!(!cancelled.bills_mark(&of_step(1)));
+
+        let issued = first.stepped(&[line.clone(), line], 400, 0, Some(by("pk_b")));
+        assert_eq!(
+            (issued.state, issued.build.clone()),
+            (InvoiceState::Issued, None)
+        );
+        assert_eq!(issued.total.to_string(), "600.00");
+        let moves: Vec<_> = (issued.transitions.iter())
+            .map(|t| (t.from, t.to, t.changed.by.as_str()))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (None, InvoiceState::Building, "pk_a"),
+                (Some(InvoiceState::Building), InvoiceState::Issued, "pk_b")
+            ]
+        );
+        assert!(issued.bills_mark(&of_step(7)));
+        // Built in one step, it was simply issued.
+        let at_once = building.stepped(&[], 9, 0, Some(by("pk_a")));
+        assert_eq!(at_once.transitions.len(), 1);
+        assert_eq!(at_once.transitions[0].from, None);
+    }
+
+    #[test]
     fn invoices_move_issued_approved_paid_and_no_other_way() {
         let book = PolicyBook::built_in();
         let line = bill_line(&book, &standards("1000"), &seed(), true, &record("r1")).unwrap();
@@ -695,25 +871,38 @@ mod tests {
         );
         // A line found wrongly paid: recovered, at most its amount, once.
         let line = Yuan::parse("200").unwrap();
+        let r1 = paid.lines.iter().find(|l| l.record_id == "r1");
         assert_eq!(
             approved
-                .line_recovery_started("r1", line, "x".into(), change())
+                .line_recovery_started("r1", r1, line, "x".into(), change())
                 .unwrap_err()
                 .code,
             "invoice_not_paid"
         );
         assert_eq!(
-            paid.line_recovery_started("r1", Yuan::parse("200.01").unwrap(), "x".into(), change())
+            paid.line_recovery_started("r1", None, line, "x".into(), change())
                 .unwrap_err()
                 .code,
+            "no_such_line"
+        );
+        assert_eq!(
+            paid.line_recovery_started(
+                "r1",
+                r1,
+                Yuan::parse("200.01").unwrap(),
+                "x".into(),
+                change()
+            )
+            .unwrap_err()
+            .code,
             "invalid_recovery_amount"
         );
         let recovering = paid
-            .line_recovery_started("r1", line, "冒名".into(), change())
+            .line_recovery_started("r1", r1, line, "冒名".into(), change())
             .unwrap();
         assert_eq!(
             recovering
-                .line_recovery_started("r1", line, "冒名".into(), change())
+                .line_recovery_started("r1", r1, line, "冒名".into(), change())
                 .unwrap(),
             recovering
         );

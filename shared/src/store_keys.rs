@@ -24,6 +24,8 @@
 //! | `{county}:invoice-seq:{platform}:{month}`      | counter: invoice numbers                  |
 //! | `{county}:invoice:{number}`                    | `Invoice` without its lines, and how many pages hold them |
 //! | `{county}:invoice:{number}:lines:{page}`       | up to 400 `InvoiceLine`s of the invoice   |
+//! | `{county}:invoice-build:{platform}:{month}`    | `invoice::BuildStart` of a build going on |
+//! | lease `{county}:invoice-build:{platform}:{month}:lease` | the request taking a build step  |
 //! | index `{county}:person:{person}:claims`        | claim ids of a person                     |
 //! | index `{county}:person:{person}:completions`   | `{platform}/{record_id}` of a person      |
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
@@ -330,6 +332,20 @@ pub fn invoice_lines(county: &CountyCode, number: &str, page: u32) -> String {
     format!("{county}:invoice:{number}:lines:{page}")
 }
 
+/// A platform month's build going on step by step (`invoice::BuildStart`): its number and,
+/// until its invoice is stored, its progress; written and cleared by the step holding the
+/// build's lease.
+pub fn invoice_build(county: &CountyCode, platform: &PlatformId, month: &str) -> String {
+    format!("{county}:invoice-build:{platform}:{month}")
+}
+
+/// The lease on a platform month's invoice build: one step at a time (`lease`).
+pub fn invoice_build_lease(county: &CountyCode, platform: &PlatformId, month: &str) -> Lease {
+    Lease {
+        base: format!("{county}:invoice-build:{platform}:{month}:lease"),
+    }
+}
+
 pub fn platform_invoices(county: &CountyCode, platform: &PlatformId) -> Index {
     Index {
         base: format!("{county}:platform:{platform}:invoices"),
@@ -373,6 +389,8 @@ mod tests {
             course_billing_intent(&county, &person, &occupation, SkillLevel::NoLevel),
             invoice(&county, &format!("370902-{platform}-202003-{}", u64::MAX)),
             platform_invoices(&county, &platform).counter(),
+            invoice_build(&county, &platform, "2020-03"),
+            invoice_build_lease(&county, &platform, "2020-03").superseded(u64::MAX),
         ];
         for key in keys {
             assert!(key.starts_with("370902:"), "{key}");

@@ -10,8 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use subsidy_rules::{
-    OccupationCode, PersonKey, PlatformId, SkillLevel, completion::CompletionRecord,
-    invoice::course_hold_abandoned, journal::JournalEntry,
+    OccupationCode, PersonKey, PlatformId, SkillLevel,
+    completion::CompletionRecord,
+    invoice::{Invoice, course_hold_abandoned},
+    journal::JournalEntry,
 };
 
 use crate::{ApiError, Context, ErrorKind};
@@ -41,6 +43,12 @@ pub enum Finding {
     IdempotencyKeyAbandoned { claim_id: String, key: String },
     /// A record marked by an invoice build that died before writing its invoice.
     RecordBilledByMissingInvoice {
+        platform_id: PlatformId,
+        record_id: String,
+        invoice: String,
+    },
+    /// A record marked by a step of an invoice's build that died before it was committed.
+    RecordMarkedByDeadBuildStep {
         platform_id: PlatformId,
         record_id: String,
         invoice: String,
@@ -121,12 +129,20 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                 number,
                 ..
             } => {
-                let billing = ctx.store()?.invoice(number)?.is_some_and(|i| i.bills());
-                if billing || !months_checked.insert((platform_id.clone(), month.clone())) {
+                // An invoice issued whole left nothing behind; one building may have.
+                let issued = (ctx.store()?.invoice_header(number)?)
+                    .is_some_and(|s| s.invoice.bills() && s.invoice.build.is_none());
+                if issued || !months_checked.insert((platform_id.clone(), month.clone())) {
                     continue;
                 }
                 let mut records = ctx.store()?.completions_in_month(platform_id, month)?;
-                findings.extend(interrupted_builds(ctx, platform_id, &mut records, repair)?);
+                findings.extend(interrupted_builds(
+                    ctx,
+                    platform_id,
+                    &mut records,
+                    repair,
+                    None,
+                )?);
             }
         }
     }
@@ -223,17 +239,20 @@ fn check_submission(
 }
 
 /// What invoice builds that died, and cancelled invoices, left in a platform's month: records
-/// marked for an invoice that was never written (once the grace has passed) or that was
-/// cancelled (their courses are given back), and courses taken without any record marked. With `repair`, each is freed, so the next build
+/// marked for an invoice that was never written, or by a step of a build that was never
+/// committed (either once the grace has passed; at once for `building`, the build whose
+/// lease the caller holds), or for an invoice that was cancelled; and courses taken without
+/// any record marked. With `repair`, each is freed (its course given back), so the next build
 /// bills it; `records` are updated to what is stored.
 pub fn interrupted_builds(
     ctx: &Context,
     platform_id: &PlatformId,
     records: &mut [CompletionRecord],
     repair: bool,
+    building: Option<&str>,
 ) -> Result<Vec<Found>, ApiError> {
     let mut findings = Vec::new();
-    let mut invoices = HashMap::new();
+    let mut invoices: HashMap<String, Option<Invoice>> = HashMap::new();
     for record in records.iter_mut() {
         let Some(number) = record.invoice.clone() else {
             if record.open_for_billing() && course_abandoned(ctx, record)? {
@@ -252,30 +271,39 @@ pub fn interrupted_builds(
             }
             continue;
         };
-        // None: no such invoice; Some(false): cancelled; Some(true): it bills the record.
-        let bills = match invoices.get(&number) {
-            Some(bills) => *bills,
+        let invoice = match invoices.get(&number) {
+            Some(invoice) => invoice,
             None => {
-                let bills = ctx.store()?.invoice_header(&number)?.map(|i| i.bills());
-                invoices.insert(number.clone(), bills);
-                bills
+                let header = ctx.store()?.invoice_header(&number)?.map(|s| s.invoice);
+                invoices.entry(number.clone()).or_insert(header)
             }
         };
-        let finding = match bills {
-            Some(true) => continue,
-            Some(false) => Finding::RecordBilledByCancelledInvoice {
-                platform_id: platform_id.clone(),
-                record_id: record.facts.record_id.clone(),
-                invoice: number.clone(),
+        // The step that marked it is certainly over: ours holds the build's lease.
+        let over =
+            building == Some(number.as_str()) || record.billing_interrupted(false, ctx.now_unix());
+        let (platform_id, record_id, invoice_number) = (
+            platform_id.clone(),
+            record.facts.record_id.clone(),
+            number.clone(),
+        );
+        let finding = match invoice {
+            Some(invoice) if invoice.bills_mark(record) => continue,
+            Some(invoice) if !invoice.bills() => Finding::RecordBilledByCancelledInvoice {
+                platform_id,
+                record_id,
+                invoice: invoice_number,
             },
-            None if record.billing_interrupted(false, ctx.now_unix()) => {
-                Finding::RecordBilledByMissingInvoice {
-                    platform_id: platform_id.clone(),
-                    record_id: record.facts.record_id.clone(),
-                    invoice: number.clone(),
-                }
-            }
-            None => continue,
+            Some(_) if over => Finding::RecordMarkedByDeadBuildStep {
+                platform_id,
+                record_id,
+                invoice: invoice_number,
+            },
+            None if over => Finding::RecordBilledByMissingInvoice {
+                platform_id,
+                record_id,
+                invoice: invoice_number,
+            },
+            _ => continue,
         };
         findings.push(Found {
             finding,
@@ -284,20 +312,9 @@ pub fn interrupted_builds(
         if !repair {
             continue;
         }
-        // Only the request whose swap clears the mark gives the course back.
-        let mut cleared = false;
-        let repaired =
+        *record =
             ctx.store()?
-                .update_completion(platform_id, &record.facts.record_id, |current| {
-                    cleared = current.invoice.as_deref() == Some(number.as_str());
-                    Ok(current.unbilled_from(&number))
-                })?;
-        if cleared {
-            let f = &repaired.facts;
-            ctx.store()?
-                .release_course(&f.trainee.person, &f.occupation, f.level)?;
-        }
-        *record = repaired;
+                .unbill_record(&record.platform_id, &record.facts.record_id, &number)?;
     }
     Ok(findings)
 }

@@ -197,20 +197,24 @@ impl ApiRequest {
     pub fn paging(&self) -> Result<(u64, usize), Vec<Reason>> {
         (
             self.number_param("after", 0, u64::MAX),
-            self.number_param("limit", 50, MAX_PAGE as u64)
-                .and_then(|n| match n {
-                    0 => subsidy_rules::field(
-                        "limit",
-                        Err(Reason::new(
-                            "invalid_number",
-                            "limit 应大于0",
-                            "limit is above 0",
-                        )),
-                    ),
-                    n => Ok(n as usize),
-                }),
+            self.limit_param(50, MAX_PAGE as u64),
         )
             .all_parsed()
+    }
+
+    /// `?limit=`: 1 to `max`, `default` when absent.
+    pub fn limit_param(&self, default: u64, max: u64) -> Result<usize, Vec<Reason>> {
+        match self.number_param("limit", default, max)? {
+            0 => subsidy_rules::field(
+                "limit",
+                Err(Reason::new(
+                    "invalid_number",
+                    "limit 应大于0",
+                    "limit is above 0",
+                )),
+            ),
+            n => Ok(n as usize),
+        }
     }
 
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {

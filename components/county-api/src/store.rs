@@ -25,7 +25,7 @@ use subsidy_rules::{
     credentials::Credential,
     eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
     history::Versioned,
-    invoice::{BillingIntent, Invoice, InvoiceLine, InvoicePage},
+    invoice::{BillingIntent, BuildStart, Invoice, InvoiceLine, InvoicePage},
     journal::JournalEntry,
     policy::AddedVersions,
     queue::{self, QueueEntry, QueueHead, SlotSeen},
@@ -42,13 +42,20 @@ const LABEL: &str = "default";
 /// An invoice as stored: the invoice without its lines, which are kept in `line_pages` pages
 /// of their own. An invoice stored whole by an earlier version (no pages) still reads.
 #[derive(Serialize, serde::Deserialize)]
-struct StoredInvoice {
+pub struct StoredInvoice {
     #[serde(flatten)]
-    invoice: Invoice,
+    pub invoice: Invoice,
     #[serde(default)]
-    line_pages: u32,
+    pub line_pages: u32,
     #[serde(default)]
-    line_count: usize,
+    pub line_count: usize,
+}
+
+impl StoredInvoice {
+    /// Its lines in all, whether in pages or (stored whole by an earlier version) in it.
+    pub fn lines_in_all(&self) -> usize {
+        self.line_count.max(self.invoice.lines.len())
+    }
 }
 
 /// Attempts at a compare-and-swap before answering 409: only hot contention gets there.
@@ -138,9 +145,9 @@ fn person_entry(platform: &PlatformId, record_id: &str) -> String {
     format!("{platform}/{record_id}")
 }
 
-/// Times (20 ms each: two seconds in all) a request waits for a person's places held by
-/// another before answering 409.
-const PLACES_WAITS: u32 = 100;
+/// Times (20 ms each: two seconds in all) a request waits for a lease (a person's places, an
+/// invoice build) held by another before answering 409.
+const LEASE_WAITS: u32 = 100;
 
 /// Times (10 ms each) a first send of a record waits for a concurrent first send to create
 /// it; past that its creator is presumed dead and the record is written regardless.
@@ -159,6 +166,17 @@ fn person_busy() -> ApiError {
             "person_busy",
             "此人的另一项申领操作正在处理，请稍后重试",
             "Another request is changing this person's claims; please retry shortly",
+        ),
+    )
+}
+
+fn invoice_build_busy() -> ApiError {
+    ApiError::new(
+        ErrorKind::InProgress,
+        subsidy_rules::Reason::new(
+            "invoice_build_busy",
+            "该平台本月的发票正在由另一请求开具，请稍后重试",
+            "Another request is building this platform's invoice for the month; please retry shortly",
         ),
     )
 }
@@ -491,13 +509,14 @@ impl Store {
     }
 
     /// Up to `limit` entries of an index from slot `after + 1`, skipping empty slots and
-    /// entries listed earlier in the page; and the slot to continue after.
+    /// entries listed earlier in the page; the slot to continue after, and whether that is
+    /// the index's last.
     fn entries_page(
         &self,
         index: &Index,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<String>, u64), ApiError> {
+    ) -> Result<(Vec<String>, u64, bool), ApiError> {
         let slots = self.counter(&index.counter())?;
         let mut entries: Vec<String> = Vec::new();
         let mut last = after;
@@ -512,7 +531,7 @@ impl Store {
                 entries.push(entry);
             }
         }
-        Ok((entries, last))
+        Ok((entries, last, last >= slots))
     }
 
     /// Every claim a person has made here.
@@ -972,24 +991,50 @@ impl Store {
         work: impl FnOnce() -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let lease = store_keys::person_places(&self.county, person);
+        self.holding(&lease, now, person_busy, work)
+    }
+
+    /// Runs `work` holding a platform month's invoice build: one step at a time. A request
+    /// finding it held waits a little, then gets 409 `invoice_build_busy`.
+    pub fn holding_invoice_build<T>(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+        now: i64,
+        work: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let lease = store_keys::invoice_build_lease(&self.county, platform, month);
+        self.holding(&lease, now, invoice_build_busy, work)
+    }
+
+    /// Runs `work` holding a lease, waiting a little for another holder, superseding a dead
+    /// one; `busy` when it stays held.
+    fn holding<T>(
+        &self,
+        lease: &Lease,
+        now: i64,
+        busy: fn() -> ApiError,
+        work: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut waits = 0;
         let held = loop {
-            if let Some(held) = self.take_lease(&lease, now)? {
+            if let Some(held) = self.take_lease(lease, now)? {
                 break held;
             }
-            if let Some(held) = self.supersede_lease(&lease, now)? {
+            if let Some(held) = self.supersede_lease(lease, now)? {
                 break held;
             }
-            // Another request of this person's is in flight: it ends within milliseconds.
-            if waits == PLACES_WAITS {
-                return Err(person_busy());
+            // Another request is in flight: it ends within milliseconds (a build step, in
+            // a second or two).
+            if waits == LEASE_WAITS {
+                return Err(busy());
             }
             waits += 1;
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
         let result = work();
-        // Tried again past a passing fault; should it still fail, the lease blocks this
-        // person for at most its minute, and the result, which is stored, matters more.
+        // Tried again past a passing fault; should it still fail, the lease blocks for at
+        // most its minute, and the result, which is stored, matters more.
         for _ in 0..3 {
             if self.release_lease(&held).is_ok() {
                 break;
@@ -1300,16 +1345,16 @@ impl Store {
     }
 
     /// A page of a platform's records assessed in `month`, in order of first report: from slot
-    /// `after + 1`, at most `limit`; and the slot to continue after.
+    /// `after + 1`, at most `limit`; the slot to continue after, and whether it is the last.
     pub fn completions_page(
         &self,
         platform: &PlatformId,
         month: &str,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<CompletionRecord>, u64), ApiError> {
+    ) -> Result<(Vec<CompletionRecord>, u64, bool), ApiError> {
         let index = store_keys::platform_month(&self.county, platform, month);
-        let (record_ids, next_after) = self.entries_page(&index, after, limit)?;
+        let (record_ids, next_after, done) = self.entries_page(&index, after, limit)?;
         let mut records = Vec::new();
         for record_id in record_ids {
             if let Some(record) = self.completion(platform, &record_id)?
@@ -1318,7 +1363,7 @@ impl Store {
                 records.push(record);
             }
         }
-        Ok((records, next_after))
+        Ok((records, next_after, done))
     }
 
     /// Takes a trainee's course (occupation + level) for billing; true if no invoice had it.
@@ -1430,119 +1475,229 @@ impl Store {
         ))
     }
 
+    /// An invoice with every line: for its export. Answers read one page (`invoice_page`).
     pub fn invoice(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
-        let Some(stored) =
-            self.get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
-        else {
+        let Some(stored) = self.invoice_header(number)? else {
             return Ok(None);
         };
-        let pages = stored.line_pages;
         let mut invoice = stored.invoice;
-        for page in 0..pages {
-            let key = store_keys::invoice_lines(&self.county, number, page);
-            let lines: Vec<InvoiceLine> = self.get_json(&key)?.ok_or_else(|| {
-                ApiError::server(
-                    ErrorKind::Internal,
-                    "store_damaged",
-                    "发票数据不完整，请联系系统管理员",
-                    "The invoice's data is incomplete; the log names the missing part",
-                    format_args!("{key} is missing"),
-                )
-            })?;
-            invoice.lines.extend(lines);
+        for page in 0..stored.line_pages {
+            invoice.lines.extend(self.invoice_lines(number, page)?);
         }
         Ok(Some(invoice))
     }
 
-    /// An invoice without its lines (none for one stored in pages): its state and totals,
-    /// for a single read.
-    pub fn invoice_header(&self, number: &str) -> Result<Option<Invoice>, ApiError> {
-        Ok(self
-            .get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
-            .map(|stored| stored.invoice))
+    /// A stored page of an invoice's lines, which must exist.
+    fn invoice_lines(&self, number: &str, page: u32) -> Result<Vec<InvoiceLine>, ApiError> {
+        let key = store_keys::invoice_lines(&self.county, number, page);
+        self.get_json(&key)?.ok_or_else(|| {
+            ApiError::server(
+                ErrorKind::Internal,
+                "store_damaged",
+                "发票数据不完整，请联系系统管理员",
+                "The invoice's data is incomplete; the log names the missing part",
+                format_args!("{key} is missing"),
+            )
+        })
+    }
+
+    /// An invoice as stored, without its lines (none for one stored in pages): its state,
+    /// totals and line count, for a single read.
+    pub fn invoice_header(&self, number: &str) -> Result<Option<StoredInvoice>, ApiError> {
+        self.get_json(&store_keys::invoice(&self.county, number))
     }
 
     /// An invoice with page `page` (from 0) of its lines only: a read of the invoice and one
     /// of its pages, whatever its size. `None` if there is no such invoice; a page past the
     /// last has no lines.
     pub fn invoice_page(&self, number: &str, page: usize) -> Result<Option<InvoicePage>, ApiError> {
-        let Some(stored) =
-            self.get_json::<StoredInvoice>(&store_keys::invoice(&self.county, number))?
-        else {
-            return Ok(None);
-        };
+        match self.invoice_header(number)? {
+            Some(stored) => self.with_page(stored, page).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A stored invoice with page `page` of its lines (a read of that page).
+    pub fn with_page(&self, stored: StoredInvoice, page: usize) -> Result<InvoicePage, ApiError> {
         if stored.line_pages == 0 {
-            // Stored whole by an earlier version.
-            return Ok(Some(InvoicePage::of(stored.invoice, page)));
+            // Stored whole by an earlier version, or a build with no line yet.
+            return Ok(InvoicePage::of(stored.invoice, page));
         }
         let mut invoice = stored.invoice;
         if page < stored.line_pages as usize {
-            let key = store_keys::invoice_lines(&self.county, number, page as u32);
-            invoice.lines = self.get_json(&key)?.unwrap_or_default();
+            invoice.lines = self.invoice_lines(&invoice.number, page as u32)?;
         }
-        Ok(Some(InvoicePage {
+        Ok(InvoicePage {
             invoice,
             line_count: stored.line_count,
             line_pages: stored.line_pages as usize,
             page,
-        }))
+        })
     }
 
-    /// Stores a new invoice: its line pages, then its listing, then the invoice itself, so
-    /// that an invoice that can be read is whole. No stored value grows with the lines.
-    pub fn insert_invoice(&self, invoice: &Invoice) -> Result<(), ApiError> {
-        let pages = invoice.lines.chunks(subsidy_rules::invoice::LINES_PER_PAGE);
-        let line_pages = pages.len() as u32;
-        for (page, lines) in pages.enumerate() {
-            let key = store_keys::invoice_lines(&self.county, &invoice.number, page as u32);
-            self.set_json(&key, &lines)?;
+    /// An invoice's lines `from..to` (in order), reading only the pages that hold them.
+    pub fn invoice_lines_between(
+        &self,
+        stored: &StoredInvoice,
+        from: usize,
+        to: usize,
+    ) -> Result<Vec<InvoiceLine>, ApiError> {
+        use subsidy_rules::invoice::LINES_PER_PAGE;
+        if stored.line_pages == 0 {
+            return Ok(
+                stored.invoice.lines[from.min(to)..to.min(stored.invoice.lines.len())].to_vec(),
+            );
         }
-        let index = store_keys::platform_invoices(&self.county, &invoice.platform_id);
-        self.append(&index, &invoice.number)?;
-        let header = StoredInvoice {
-            invoice: Invoice {
-                lines: Vec::new(),
-                ..invoice.clone()
-            },
-            line_pages,
-            line_count: invoice.lines.len(),
-        };
-        self.set_json(&store_keys::invoice(&self.county, &invoice.number), &header)
+        let mut lines = Vec::new();
+        for page in from / LINES_PER_PAGE..to.div_ceil(LINES_PER_PAGE) {
+            let first = page * LINES_PER_PAGE;
+            let page_lines = self.invoice_lines(&stored.invoice.number, page as u32)?;
+            lines.extend(
+                (page_lines.into_iter().enumerate())
+                    .filter(|(i, _)| (from..to).contains(&(first + i)))
+                    .map(|(_, line)| line),
+            );
+        }
+        Ok(lines)
     }
 
-    /// Changes an invoice's state under compare-and-swap. Its lines never change once issued:
-    /// only the invoice itself is written back.
+    /// Frees a record from invoice `number`'s mark and gives its course back; only the request
+    /// whose swap clears the mark gives it back. The record as it now is.
+    pub fn unbill_record(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        number: &str,
+    ) -> Result<CompletionRecord, ApiError> {
+        let mut cleared = false;
+        let record = self.update_completion(platform, record_id, |current| {
+            cleared = current.invoice.as_deref() == Some(number);
+            Ok(current.unbilled_from(number, None))
+        })?;
+        if cleared {
+            let f = &record.facts;
+            self.release_course(&f.trainee.person, &f.occupation, f.level)?;
+        }
+        Ok(record)
+    }
+
+    /// An invoice's line of a record, if it has one: a read of each page until it is found.
+    pub fn invoice_line(
+        &self,
+        number: &str,
+        record_id: &str,
+    ) -> Result<Option<InvoiceLine>, ApiError> {
+        let Some(stored) = self.invoice_header(number)? else {
+            return Ok(None);
+        };
+        let find = |lines: Vec<InvoiceLine>| lines.into_iter().find(|l| l.record_id == record_id);
+        if let Some(line) = find(stored.invoice.lines) {
+            return Ok(Some(line));
+        }
+        for page in 0..stored.line_pages {
+            if let Some(line) = find(self.invoice_lines(number, page)?) {
+                return Ok(Some(line));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Commits a step of an invoice's build: `lines` are appended to the pages after those of
+    /// the invoice as it was (`before`; none before its first commit), then `next` replaces
+    /// it under compare-and-swap (a new invoice is listed first). Pages are written before
+    /// the invoice that counts them, so a step killed midway leaves nothing a reader sees;
+    /// the next step writes the same pages again. 409 if another step committed meanwhile.
+    pub fn commit_invoice_step(
+        &self,
+        before: Option<&StoredInvoice>,
+        next: &Invoice,
+        lines: &[InvoiceLine],
+    ) -> Result<StoredInvoice, ApiError> {
+        use subsidy_rules::invoice::LINES_PER_PAGE;
+        let count_before = before.map_or(0, |b| b.line_count);
+        let first_page = count_before / LINES_PER_PAGE;
+        let mut pending: Vec<InvoiceLine> = match count_before % LINES_PER_PAGE {
+            0 => Vec::new(),
+            // The last page is partly full: it is written again with the new lines.
+            kept => {
+                let mut page = self.invoice_lines(&next.number, first_page as u32)?;
+                page.truncate(kept);
+                page
+            }
+        };
+        pending.extend_from_slice(lines);
+        for (i, page) in pending.chunks(LINES_PER_PAGE).enumerate() {
+            let key =
+                store_keys::invoice_lines(&self.county, &next.number, (first_page + i) as u32);
+            self.set_json(&key, &page)?;
+        }
+        if before.is_none() {
+            let index = store_keys::platform_invoices(&self.county, &next.platform_id);
+            self.append(&index, &next.number)?;
+        }
+        let line_count = count_before + lines.len();
+        let expected = before.map(|b| b.invoice.build.clone());
+        self.update_json(
+            &store_keys::invoice(&self.county, &next.number),
+            |current: Option<StoredInvoice>| {
+                let now = current.as_ref().map(|c| c.invoice.build.clone());
+                if now != expected {
+                    return Err(ApiError::conflict(subsidy_rules::Reason::new(
+                        "invoice_build_moved",
+                        "发票开具已由另一请求推进，请重试",
+                        "Another request moved the invoice's build on; please retry",
+                    )));
+                }
+                Ok(StoredInvoice {
+                    invoice: next.clone(),
+                    line_pages: line_count.div_ceil(LINES_PER_PAGE) as u32,
+                    line_count,
+                })
+            },
+        )
+    }
+
+    /// A platform month's build going on, if any.
+    pub fn invoice_build(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+    ) -> Result<Option<BuildStart>, ApiError> {
+        self.get_json(&store_keys::invoice_build(&self.county, platform, month))
+    }
+
+    /// Records a platform month's build going on, or (none) that it ended.
+    pub fn set_invoice_build(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+        build: Option<&BuildStart>,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::invoice_build(&self.county, platform, month);
+        match build {
+            Some(build) => self.set_json(&key, build),
+            None => self.bucket.delete(&key).map_err(store_error),
+        }
+    }
+
+    /// Changes an invoice's state under compare-and-swap, and answers its first page. Its
+    /// lines never change once issued: only the invoice itself is read and written back.
     pub fn update_invoice(
         &self,
         number: &str,
         mut change: impl FnMut(Invoice) -> Result<Invoice, ApiError>,
-    ) -> Result<Invoice, ApiError> {
-        let lines = self.invoice(number)?.ok_or_else(ApiError::not_found)?.lines;
+    ) -> Result<InvoicePage, ApiError> {
         let stored = self.update_json(
             &store_keys::invoice(&self.county, number),
             |current: Option<StoredInvoice>| {
                 let current = current.ok_or_else(ApiError::not_found)?;
-                let paged = current.line_pages > 0;
-                let mut whole = current.invoice;
-                if paged {
-                    whole.lines = lines.clone();
-                }
-                let mut next = change(whole)?;
-                if paged {
-                    next.lines = Vec::new();
-                }
                 Ok(StoredInvoice {
-                    invoice: next,
-                    line_pages: current.line_pages,
-                    line_count: current.line_count,
+                    invoice: change(current.invoice)?,
+                    ..current
                 })
             },
         )?;
-        let mut invoice = stored.invoice;
-        if stored.line_pages > 0 {
-            invoice.lines = lines;
-        }
-        Ok(invoice)
+        self.with_page(stored, 0)
     }
 
     /// A page of a platform's invoices, oldest first, each with its first page of lines: from
@@ -1554,7 +1709,7 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<InvoicePage>, u64), ApiError> {
         let index = store_keys::platform_invoices(&self.county, platform);
-        let (numbers, next_after) = self.entries_page(&index, after, limit)?;
+        let (numbers, next_after, _) = self.entries_page(&index, after, limit)?;
         let mut invoices = Vec::new();
         for number in numbers {
             invoices.extend(self.invoice_page(&number, 0)?);

@@ -248,7 +248,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let month = request.query_param("month").unwrap_or_default();
     let (month, (after, limit)) =
         (field("month", parse_month(&month)), request.paging()).all_parsed()?;
-    let (records, next_after) =
+    let (records, next_after, _) =
         ctx.store()?
             .completions_page(&platform_id, &month, after, limit)?;
     Ok(json(

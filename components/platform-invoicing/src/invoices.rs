@@ -1,16 +1,20 @@
 //! Invoices for the platform subsidy: previewed and issued per platform and month, approved
 //! and paid by the county's finance staff, exported as CSV.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, Store, json};
+use county_api::{
+    ApiError, ApiRequest, Context, ErrorKind, ExportFormat, Party, Store, StoredInvoice, json,
+};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
     AllParsed, Change, PersonGroup, PlatformId, PlatformRegister, Reason,
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
+    dates::china_day,
     field,
     invoice::{
-        BillingIntent, HeldLine, Invoice, InvoiceLine, InvoicePage, already_billed, bill_line, held,
+        BillingIntent, BuildProgress, BuildStart, HeldLine, Invoice, InvoiceLine, InvoicePage,
+        InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held,
     },
     journal::JournalEntry,
     payment::{Payment, PaymentInput},
@@ -65,6 +69,7 @@ fn bill_record(
     ctx: &Context,
     platform_id: &PlatformId,
     number: &str,
+    step: u32,
     record: &CompletionRecord,
 ) -> Result<bool, ApiError> {
     let f = &record.facts;
@@ -97,7 +102,7 @@ fn bill_record(
                     ),
                 ));
             }
-            Ok(current.billed_by(number, ctx.now_unix()))
+            Ok(current.billed_by(number, step, ctx.now_unix()))
         });
     match marked {
         Ok(_) => Ok(true),
@@ -109,20 +114,21 @@ fn bill_record(
     }
 }
 
-/// Undoes the billing of records for an invoice that will not be written, so that no record
-/// points at an invoice nobody can read and every course can be billed again. Each step is
-/// tried a few times: a passing fault must not leave a record stranded.
+/// Undoes what a build step marked, for a step that will not be committed, so that no
+/// record points at an invoice that does not bill it and every course can be billed again.
+/// Each part is tried a few times: a passing fault must not leave a record stranded.
 fn roll_back(
     store: &Store,
     platform_id: &PlatformId,
     number: &str,
+    step: u32,
     billed: &[(&CompletionRecord, InvoiceLine)],
 ) {
     for (record, _) in billed {
         let f = &record.facts;
         for _ in 0..3 {
             let unmarked = store.update_completion(platform_id, &f.record_id, |current| {
-                Ok(current.unbilled_from(number))
+                Ok(current.unbilled_from(number, Some(step)))
             });
             if unmarked.is_ok() {
                 break;
@@ -166,9 +172,13 @@ struct IssueInput {
 struct Preview<'a> {
     platform_id: &'a PlatformId,
     period: &'a str,
+    /// What the records judged (a page of the month) would bill now, and their total.
     lines: Vec<&'a InvoiceLine>,
     total: subsidy_rules::Yuan,
     held: &'a [HeldLine],
+    /// Pass as `after` for the next page of the month, until `done`.
+    next_after: u64,
+    done: bool,
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
@@ -178,10 +188,20 @@ fn month_param(value: Option<String>) -> Result<String, ApiError> {
 }
 
 /// What an invoice for `?month=` would hold now, and what is held back: nothing is written.
+/// A page of the month's records at a time, as a build step judges them: `?after=` and
+/// `?limit=` (records, 1 to 250, default 250).
 pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
-    let month = month_param(request.query_param("month"))?;
-    let records = ctx.store()?.completions_in_month(&platform_id, &month)?;
+    let month = request.query_param("month").unwrap_or_default();
+    let (month, after, limit) = (
+        field("month", parse_month(&month)),
+        request.number_param("after", 0, u64::MAX),
+        request.limit_param(RECORDS_PER_STEP as u64, RECORDS_PER_STEP as u64),
+    )
+        .all_parsed()?;
+    let (records, next_after, done) =
+        ctx.store()?
+            .completions_page(&platform_id, &month, after, limit)?;
     let assessment = assess(ctx, &records)?;
     let lines: Vec<&InvoiceLine> = assessment.billable.iter().map(|(_, line)| line).collect();
     Ok(json(
@@ -192,24 +212,30 @@ pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
             total: lines.iter().map(|l| l.amount).sum(),
             lines,
             held: &assessment.held,
+            next_after,
+            done,
         },
     ))
 }
 
-/// An invoice's first page of lines, as every change of it answers.
-fn answer(invoice: Invoice) -> Response {
-    json(200, &InvoicePage::of(invoice, 0))
-}
-
 #[derive(Serialize)]
 struct Issued<'a> {
-    /// None when nothing can be billed now; `held` says why.
+    /// None when nothing was billed (yet); `held` says why.
     invoice: Option<InvoicePage>,
+    /// The lines this request held back (those of earlier steps were in their answers).
     held: &'a [HeldLine],
+    /// Where the build is, while it goes on (202): send the same request again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build: Option<BuildProgress>,
 }
 
-/// Issues an invoice of everything billable now for a platform and month. Each course is
-/// taken for billing atomically, so no trainee's course is billed twice, by any platform.
+/// Issues an invoice of everything billable now for a platform and month, in steps: each
+/// request judges at most `RECORDS_PER_STEP` more of the month's records. When the month is
+/// done it answers 201 with the invoice issued (200 and no invoice when nothing could be
+/// billed); before that, 202 with the build's progress (and the invoice `building`, once it
+/// has a line), and the same request again takes the next step. Each course is taken for
+/// billing atomically, so no trainee's course is billed twice, by any platform; one step of a
+/// month runs at a time.
 pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let input: IssueInput = request.json()?;
     let (platform_id, party) = acting_platform(
@@ -219,96 +245,206 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         input.platform_id.as_deref(),
     )?;
     let month = month_param(Some(input.month))?;
-    let mut records = ctx.store()?.completions_in_month(&platform_id, &month)?;
-    // What a build that died left in this month is billed again now.
-    county_api::reconcile::interrupted_builds(ctx, &platform_id, &mut records, true)?;
+    let change = ctx.change_by(party.subject());
+    ctx.store()?
+        .holding_invoice_build(&platform_id, &month, ctx.now_unix(), || {
+            build_step(ctx, &platform_id, &month, change)
+        })
+}
+
+/// Where a month's build goes on from: how it started, and its invoice as stored, if that
+/// is still building. A build whose invoice was issued or cancelled is over: a new one starts.
+fn build_in_progress(
+    store: &Store,
+    platform_id: &PlatformId,
+    month: &str,
+) -> Result<(BuildStart, Option<StoredInvoice>), ApiError> {
+    let Some(start) = store.invoice_build(platform_id, month)? else {
+        return Ok(Default::default());
+    };
+    let stored = match &start.number {
+        Some(number) => store.invoice_header(number)?,
+        None => None,
+    };
+    match stored {
+        Some(s) if s.invoice.state != InvoiceState::Building => Ok(Default::default()),
+        stored => Ok((start, stored)),
+    }
+}
+
+/// A new invoice number for the month's build, journaled and recorded as the build's before
+/// any record is marked with it.
+fn take_number(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    month: &str,
+    start: &BuildStart,
+) -> Result<String, ApiError> {
+    let store = ctx.store()?;
+    let number = store.next_invoice_number(platform_id, month)?;
+    store.journal(&JournalEntry::InvoiceBuild {
+        platform_id: platform_id.clone(),
+        month: month.to_owned(),
+        number: number.clone(),
+        at: ctx.now_unix(),
+    })?;
+    let start = BuildStart {
+        number: Some(number.clone()),
+        ..start.clone()
+    };
+    store.set_invoice_build(platform_id, month, Some(&start))?;
+    Ok(number)
+}
+
+/// One step of a month's build, holding its lease: judges the next records of the month,
+/// takes and marks those billable, and commits their lines to the invoice.
+fn build_step(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    month: &str,
+    change: Change,
+) -> Result<Response, ApiError> {
+    let store = ctx.store()?;
+    let (start, before) = build_in_progress(store, platform_id, month)?;
+    let progress = (before.as_ref())
+        .and_then(|b| b.invoice.build.clone())
+        .unwrap_or(BuildProgress {
+            after: start.after,
+            steps: 0,
+            held: start.held,
+        });
+    let step = progress.steps + 1;
+    let (mut records, after, done) =
+        store.completions_page(platform_id, month, progress.after, RECORDS_PER_STEP)?;
+    // What dead builds, dead steps of this one and cancelled invoices left marked is freed
+    // first, and billed now.
+    county_api::reconcile::interrupted_builds(
+        ctx,
+        platform_id,
+        &mut records,
+        true,
+        start.number.as_deref(),
+    )?;
     let assessment = assess(ctx, &records)?;
     let mut held = assessment.held;
-    let invoice = if assessment.billable.is_empty() {
-        None
-    } else {
-        let draft = Draft {
-            platform_id: &platform_id,
-            platform_name: (assessment.platforms.find(&platform_id))
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
-            month,
-            change: ctx.change_by(party.subject()),
-        };
-        bill(ctx, draft, assessment.billable, &mut held)?
+    let number = match (&start.number, assessment.billable.is_empty()) {
+        (Some(number), _) => Some(number.clone()),
+        (None, false) => Some(take_number(ctx, platform_id, month, &start)?),
+        (None, true) => None,
     };
-    let status = if invoice.is_some() { 201 } else { 200 };
+    let billed = match &number {
+        Some(number) => bill(
+            ctx,
+            platform_id,
+            number,
+            step,
+            assessment.billable,
+            &mut held,
+        )?,
+        None => Vec::new(),
+    };
+    let lines: Vec<InvoiceLine> = billed.iter().map(|(_, line)| line.clone()).collect();
+    let Some(number) = number.filter(|_| !lines.is_empty() || before.is_some()) else {
+        // No invoice yet: the build's place is kept, or it ends with none.
+        let held_in_all = progress.held + held.len();
+        if done {
+            if start != BuildStart::default() {
+                store.set_invoice_build(platform_id, month, None)?;
+            }
+            return Ok(json(200, &Issued::none(&held, None)));
+        }
+        let kept = BuildStart {
+            number: start.number,
+            after,
+            held: held_in_all,
+        };
+        store.set_invoice_build(platform_id, month, Some(&kept))?;
+        let progress = BuildProgress {
+            after,
+            steps: 0,
+            held: held_in_all,
+        };
+        return Ok(json(202, &Issued::none(&held, Some(progress))));
+    };
+    let building = match &before {
+        Some(before) => before.invoice.clone(),
+        None => Invoice {
+            build: Some(progress),
+            ..Invoice::building(
+                number.clone(),
+                ctx.config.county()?.clone(),
+                ctx.config.county_name()?.to_owned(),
+                platform_id.clone(),
+                (assessment.platforms.find(platform_id))
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                month.to_owned(),
+                (ctx.policies()?.current(china_day(ctx.now)))
+                    .platform_subsidy
+                    .fund
+                    .clone(),
+                change.clone(),
+            )
+        },
+    };
+    let next = building.stepped(&lines, after, held.len(), done.then_some(change));
+    let committed = match store.commit_invoice_step(before.as_ref(), &next, &lines) {
+        Ok(committed) => committed,
+        Err(error) => {
+            roll_back(store, platform_id, &number, step, &billed);
+            return Err(error);
+        }
+    };
+    if done {
+        // Were this lost, the next build would find the invoice issued and start anew.
+        let _ = store.set_invoice_build(platform_id, month, None);
+    }
     Ok(json(
-        status,
+        if done { 201 } else { 202 },
         &Issued {
-            invoice: invoice.map(|i| InvoicePage::of(i, 0)),
+            build: next.build.clone(),
+            invoice: Some(store.with_page(committed, 0)?),
             held: &held,
         },
     ))
 }
 
-/// What an invoice is issued for, read before anything is written.
-struct Draft<'a> {
-    platform_id: &'a PlatformId,
-    platform_name: String,
-    month: String,
-    change: Change,
+impl<'a> Issued<'a> {
+    fn none(held: &'a [HeldLine], build: Option<BuildProgress>) -> Issued<'a> {
+        Issued {
+            invoice: None,
+            held,
+            build,
+        }
+    }
 }
 
-/// Takes each billable course and marks its record, then writes the invoice of those billed;
-/// courses billed meanwhile by another invoice join `held`. From the invoice number on, a
-/// failure rolls back what was done.
-fn bill(
+/// Takes each billable course and marks its record with the invoice number and the step;
+/// courses billed meanwhile by another invoice join `held`. A failure rolls back what the
+/// step marked.
+fn bill<'a>(
     ctx: &Context,
-    draft: Draft,
-    billable: Vec<(&CompletionRecord, InvoiceLine)>,
+    platform_id: &PlatformId,
+    number: &str,
+    step: u32,
+    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
     held: &mut Vec<HeldLine>,
-) -> Result<Option<Invoice>, ApiError> {
-    let number = ctx
-        .store()?
-        .next_invoice_number(draft.platform_id, &draft.month)?;
-    ctx.store()?.journal(&JournalEntry::InvoiceBuild {
-        platform_id: draft.platform_id.clone(),
-        month: draft.month.clone(),
-        number: number.clone(),
-        at: ctx.now_unix(),
-    })?;
-    let mut billed: Vec<(&CompletionRecord, InvoiceLine)> = Vec::new();
+) -> Result<Vec<(&'a CompletionRecord, InvoiceLine)>, ApiError> {
+    let mut billed = Vec::new();
     for (record, line) in billable {
-        match bill_record(ctx, draft.platform_id, &number, record) {
+        match bill_record(ctx, platform_id, number, step, record) {
             Ok(true) => billed.push((record, line)),
             Ok(false) => held.push(subsidy_rules::invoice::held(record, vec![already_billed()])),
             Err(error) if error.kind == ErrorKind::Conflict => {
                 held.push(subsidy_rules::invoice::held(record, error.details))
             }
             Err(error) => {
-                roll_back(ctx.store()?, draft.platform_id, &number, &billed);
+                roll_back(ctx.store()?, platform_id, number, step, &billed);
                 return Err(error);
             }
         }
     }
-    if billed.is_empty() {
-        return Ok(None);
-    }
-    let policy = ctx
-        .policies()?
-        .current(subsidy_rules::dates::china_day(ctx.now));
-    let invoice = Invoice::issue(
-        number.clone(),
-        ctx.config.county()?.clone(),
-        ctx.config.county_name()?.to_owned(),
-        draft.platform_id.clone(),
-        draft.platform_name,
-        draft.month,
-        policy.platform_subsidy.fund.clone(),
-        billed.iter().map(|(_, line)| line.clone()).collect(),
-        draft.change,
-    );
-    if let Err(error) = ctx.store()?.insert_invoice(&invoice) {
-        roll_back(ctx.store()?, draft.platform_id, &number, &billed);
-        return Err(error);
-    }
-    Ok(Some(invoice))
+    Ok(billed)
 }
 
 #[derive(Serialize)]
@@ -414,27 +550,43 @@ pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Resp
     let invoice = ctx.store()?.update_invoice(number, |current| {
         current.approved(change.clone()).map_err(transition_refused)
     })?;
-    Ok(answer(invoice))
+    Ok(json(200, &invoice))
 }
 
-/// Finance or an admin cancels an invoice before it is paid, with the reason: its lines are
-/// billable again (each record unmarked, its course given back). A kill before every line is
-/// freed leaves records marked by a cancelled invoice: the next build of the month, or
-/// reconcile, frees them.
+/// Finance or an admin cancels an invoice before it is paid (or while it is building), with
+/// the reason: its lines are billable again, each record unmarked and its course given back,
+/// `RECORDS_PER_STEP` lines a request. While lines are left to free it answers 202 and the
+/// same request again frees the next (`lines_freed` says how far it got); then 200. Records a
+/// request killed midway left marked are freed by the next cancel, the month's next build or
+/// reconcile.
 pub fn cancel(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
     let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&operator.sub);
-    let invoice = ctx.store()?.update_invoice(number, |current| {
+    let store = ctx.store()?;
+    let cancelled = store.update_invoice(number, |current| {
         current
             .cancelled(change.clone(), reason.clone())
             .map_err(transition_refused)
     })?;
-    let mut records = ctx
-        .store()?
-        .completions_in_month(&invoice.platform_id, &invoice.period)?;
-    county_api::reconcile::interrupted_builds(ctx, &invoice.platform_id, &mut records, true)?;
-    Ok(answer(invoice))
+    let (from, count) = (cancelled.invoice.lines_freed, cancelled.line_count);
+    if from >= count {
+        return Ok(json(200, &cancelled));
+    }
+    let to = (from + RECORDS_PER_STEP).min(count);
+    let stored = store
+        .invoice_header(number)?
+        .ok_or_else(ApiError::not_found)?;
+    for line in store.invoice_lines_between(&stored, from, to)? {
+        store.unbill_record(&stored.invoice.platform_id, &line.record_id, number)?;
+    }
+    let freed = store.update_invoice(number, |current| {
+        Ok(Invoice {
+            lines_freed: current.lines_freed.max(to),
+            ..current
+        })
+    })?;
+    Ok(json(if to < count { 202 } else { 200 }, &freed))
 }
 
 #[derive(Deserialize)]
@@ -468,12 +620,19 @@ pub fn start_line_recovery(
     )
         .all_parsed()?;
     let change = ctx.change_by(&operator.sub);
+    let line = ctx.store()?.invoice_line(number, record_id)?;
     let invoice = ctx.store()?.update_invoice(number, |current| {
         current
-            .line_recovery_started(record_id, amount, reason.clone(), change.clone())
+            .line_recovery_started(
+                record_id,
+                line.as_ref(),
+                amount,
+                reason.clone(),
+                change.clone(),
+            )
             .map_err(line_refused)
     })?;
-    Ok(answer(invoice))
+    Ok(json(200, &invoice))
 }
 
 /// Finance records the money of a line recovered: `{"reference","paid_on"}`.
@@ -490,7 +649,7 @@ pub fn line_recovered(
             .line_recovered(record_id, payment.clone())
             .map_err(line_refused)
     })?;
-    Ok(answer(invoice))
+    Ok(json(200, &invoice))
 }
 
 pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
@@ -502,5 +661,5 @@ pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response
             .paid(payment.clone(), change.clone())
             .map_err(transition_refused)
     })?;
-    Ok(answer(invoice))
+    Ok(json(200, &invoice))
 }

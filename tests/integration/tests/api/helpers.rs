@@ -33,6 +33,11 @@ pub fn resident_id(first17: &str) -> String {
         .to_owned()
 }
 
+/// The `i`-th of many trainees of 泰山区 born in `year` (up to 31,000 a year).
+pub fn trainee_id(year: u32, i: usize) -> String {
+    resident_id(&format!("370902{year}01{:02}{:03}", 1 + i / 1000, i % 1000))
+}
+
 pub struct County {
     pub host: Host,
 }
@@ -230,12 +235,22 @@ pub async fn set_standard(county: &County, occupation: &str, standard: &str) {
 }
 
 pub async fn verify_key_group(county: &County, trainee: &str) {
-    let reply = call("POST", "/api/eligibility/registry")
-        .bearer(&admin())
-        .json(&json!({"entries": [{"resident_id": trainee, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}]}))
-        .send(county)
-        .await;
-    assert_eq!(reply.status, 200);
+    verify_key_groups(county, &[trainee.to_owned()]).await;
+}
+
+/// Registers trainees as migrant workers from 2020-01-01, in batches of 1,000.
+pub async fn verify_key_groups(county: &County, trainees: &[String]) {
+    for batch in trainees.chunks(1000) {
+        let entries: Vec<Value> = (batch.iter())
+            .map(|t| json!({"resident_id": t, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}))
+            .collect();
+        let reply = call("POST", "/api/eligibility/registry")
+            .bearer(&admin())
+            .json(&json!({ "entries": entries }))
+            .send(county)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.json());
+    }
 }
 
 /// A trainee's claim from a record: a migrant worker paid to a social security card.
@@ -367,6 +382,25 @@ pub async fn issue_invoice(county: &County, platform: &Platform, month: &str) ->
         .signed(&platform.key_id, &platform.secret)
         .send(county)
         .await
+}
+
+/// Issues a platform's month to the end: the same request again while it answers 202 (the
+/// build goes on in steps). The steps' replies, the last one's status not 202.
+pub async fn issue_invoice_in_steps(
+    county: &County,
+    platform: &Platform,
+    month: &str,
+) -> Vec<Reply> {
+    let mut steps = Vec::new();
+    loop {
+        let reply = issue_invoice(county, platform, month).await;
+        let building = reply.status == 202;
+        steps.push(reply);
+        if !building {
+            return steps;
+        }
+        assert!(steps.len() < 1_000, "a build that never ends");
+    }
 }
 
 /// 泰山区, where platform wljnpx reported record "a" of TRAINEE_A (4-03-02-01, level 5,

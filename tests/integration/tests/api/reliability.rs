@@ -6,7 +6,7 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 use subsidy_rules::{
     CountyCode, IN_FLIGHT_GRACE_SECONDS, OccupationCode, PersonKey, ResidentId, SkillLevel,
-    store_keys,
+    lease::LEASE_SECONDS, store_keys,
 };
 
 fn counter(county: &County, key: &str) -> i64 {
@@ -272,6 +272,121 @@ async fn an_invoice_build_killed_at_any_store_call_is_repaired_by_the_next_build
         }
         k += 1;
     }
+}
+
+/// A month of 260 records is built in two steps: 250, then 10. The second step is killed at
+/// its 5th, 40th, 80th, 120th and 160th store call in turn, each kill after the last one's
+/// lease expired (so each finds the marks a dead step left). Reconcile then frees what the last
+/// kill left, and the build goes on to one invoice of 260 lines: each record billed once, on
+/// it, and each course counter at 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_build_step_killed_again_and_again_leaves_each_record_billed_once_when_the_build_ends() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    let trainees: Vec<String> = (0..260).map(|i| trainee_id(1991, i)).collect();
+    verify_key_groups(&county, &trainees).await;
+    let records = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    report(&county, &platform, records).await;
+    let scene = Scene {
+        county,
+        platform,
+        trainees,
+        claims: Vec::new(),
+    };
+    let step =
+        || scene.signed(call("POST", "/api/platform/invoices").json(&json!({"month": "2020-03"})));
+
+    let first = scene.send(step()).await;
+    assert_eq!(first.status, 202, "{}", first.json()["build"]);
+    assert_eq!(first.json()["invoice"]["line_count"], 250);
+    let number = first.json()["invoice"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut killed = 0;
+    for k in [5, 40, 80, 120, 160] {
+        scene.county.kv().kill_at(k);
+        let reply = scene.send(step()).await;
+        let spent = scene.county.kv().kill_spent();
+        scene.county.kv().kill_at(-1);
+        if !spent {
+            break;
+        }
+        assert_eq!(reply.status, 500, "k={k}");
+        killed += 1;
+        scene.county.advance_clock(LEASE_SECONDS + 1);
+    }
+    assert_eq!(killed, 5, "the second step makes more than 160 store calls");
+    // Building, it is refused approval.
+    let approve = scene
+        .send(scene.operator(
+            call("POST", &format!("/api/platform/invoices/{number}/approve")),
+            Role::Finance,
+        ))
+        .await;
+    assert_eq!(
+        (approve.status, approve.error_code().as_str()),
+        (409, "invalid_transition")
+    );
+
+    let found = scene.reconciled(0).await;
+    let dead_marks = (found.iter())
+        .filter(|f| f["kind"] == "record_marked_by_dead_build_step")
+        .count();
+    assert!(dead_marks > 0, "the last kill left marks: {found:?}");
+    scene.assert_consistent(0).await;
+    let last = scene.send(step()).await;
+    assert_eq!(last.status, 201, "{}", last.json()["held"]);
+    let invoice = last.json()["invoice"].clone();
+    assert_eq!(
+        (
+            &invoice["number"],
+            &invoice["line_count"],
+            &invoice["total"]
+        ),
+        (&json!(number), &json!(260), &json!("52000.00"))
+    );
+    let mut ids: Vec<String> = (invoice["lines"].as_array().unwrap().iter())
+        .map(|l| l["record_id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 260, "each record on the invoice once");
+    scene.assert_consistent(0).await;
+
+    // Cancelled, its lines are freed 250 a request, and the month bills them again.
+    let cancel = || {
+        scene.operator(
+            call("POST", &format!("/api/platform/invoices/{number}/cancel"))
+                .json(&json!({"reason": "标准有误"})),
+            Role::Finance,
+        )
+    };
+    let first_cancel = scene.send(cancel()).await;
+    assert_eq!(
+        (first_cancel.status, &first_cancel.json()["lines_freed"]),
+        (202, &json!(250))
+    );
+    let second_cancel = scene.send(cancel()).await;
+    assert_eq!(
+        (second_cancel.status, &second_cancel.json()["lines_freed"]),
+        (200, &json!(260))
+    );
+    scene.assert_consistent(0).await;
+    // (Signed at the county's clock, which the kills moved on.)
+    let rebuilt = loop {
+        let reply = scene.send(step()).await;
+        if reply.status != 202 {
+            assert_eq!(reply.status, 201, "{}", reply.json()["held"]);
+            break reply.json()["invoice"].clone();
+        }
+    };
+    assert_ne!(rebuilt["number"], json!(number));
+    assert_eq!(rebuilt["line_count"], 260);
+    scene.assert_consistent(0).await;
 }
 
 /// What a kill test works on: a county whose platform wljnpx reported records r0.. of

@@ -5,10 +5,6 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 /// The `i`-th of up to 28,000 distinct trainees of 泰山区 born in `year`.
-fn trainee_id(year: u32, i: usize) -> String {
-    resident_id(&format!("370902{year}01{:02}{:03}", 1 + i / 1000, i % 1000))
-}
-
 /// `n` trainees of 泰山区 (born 1985), each with a passed training reported by wljnpx (record
 /// `v{i}`, in batches of 500) and a claim on it; their claim ids, oldest first.
 async fn claims_of_many(county: &County, n: usize) -> Vec<String> {
@@ -222,27 +218,18 @@ async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
     assert_eq!(clean["differences"], json!([]));
 }
 
-/// Scale: a platform month of 5,000 passed trainees at 246.91 each (20% of 1234.57): one
-/// invoice of 5,000 lines (~1.3 MB whole), stored as a header and 13 pages of at most 400 lines
-/// (no stored value reaches 256 KB),
-/// read page by page, exported whole with the exact total, approved and paid.
+/// Scale: a platform month of 5,000 passed trainees at 246.91 each (20% of 1234.57): previewed
+/// 250 records a page; one invoice of 5,000 lines (~1.3 MB whole) built in 20 requests of at
+/// most 5,000 store operations each, stored as a header and 13 pages of at most 400 lines (no
+/// stored value reaches 256 KB), read page by page, exported whole with the exact total,
+/// approved and paid; the month then has nothing left to bill.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills_each_line_once() {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
     set_standard(&county, "4-03-02-01", "1234.57").await;
     let trainees: Vec<String> = (0..5000).map(|i| trainee_id(1990, i)).collect();
-    let entries: Vec<Value> = (trainees.iter())
-        .map(|t| json!({"resident_id": t, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}))
-        .collect();
-    for batch in entries.chunks(1000) {
-        let registered = call("POST", "/api/eligibility/registry")
-            .bearer(&admin())
-            .json(&json!({ "entries": batch }))
-            .send(&county)
-            .await;
-        assert_eq!(registered.status, 200, "{}", registered.json());
-    }
+    verify_key_groups(&county, &trainees).await;
     let records: Vec<Value> = (trainees.iter().enumerate())
         .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
         .collect();
@@ -251,20 +238,65 @@ async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills
         assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
     }
 
-    let issued = issue_invoice(&county, &platform, "2020-03").await;
-    assert_eq!(issued.status, 201, "{}", issued.json());
+    // Previewed a page of 250 records at a time.
+    let preview = |after: u64| {
+        call(
+            "GET",
+            &format!("/api/platform/invoices/preview?month=2020-03&after={after}"),
+        )
+        .signed(&platform.key_id, &platform.secret)
+    };
+    let first_page = preview(0).send(&county).await.json();
+    assert_eq!(
+        (
+            first_page["lines"].as_array().unwrap().len(),
+            &first_page["total"],
+            &first_page["next_after"],
+            &first_page["done"]
+        ),
+        (250, &json!("61727.50"), &json!(250), &json!(false))
+    );
+    let last_page = preview(4750).send(&county).await.json();
+    assert_eq!(
+        (&last_page["next_after"], &last_page["done"]),
+        (&json!(5000), &json!(true))
+    );
+
+    // Built in steps of at most 250 records, each a bounded request: 20 of them, the first 19
+    // answering 202 with the invoice building and its lines so far.
+    let steps = issue_invoice_in_steps(&county, &platform, "2020-03").await;
+    assert_eq!(steps.len(), 20, "5,000 records, 250 a step");
+    for (i, step) in steps.iter().enumerate() {
+        let operations = step.calls.store_operations();
+        assert!(
+            operations <= 5_000,
+            "step {i} made {operations} store operations"
+        );
+        if i < 19 {
+            let body = step.json();
+            assert_eq!(step.status, 202, "step {i}: {}", body["state"]);
+            assert_eq!(
+                (&body["invoice"]["state"], &body["invoice"]["line_count"]),
+                (&json!("building"), &json!((i + 1) * 250)),
+                "step {i}"
+            );
+        }
+    }
+    let issued = steps.last().unwrap();
+    assert_eq!(issued.status, 201);
     let invoice = &issued.json()["invoice"];
     assert_eq!(
         (
+            &invoice["state"],
             &invoice["line_count"],
             &invoice["line_pages"],
             &invoice["page"]
         ),
-        (&json!(5000), &json!(13), &json!(0))
+        (&json!("issued"), &json!(5000), &json!(13), &json!(0))
     );
     assert_eq!(invoice["lines"].as_array().unwrap().len(), 400);
     assert_eq!(invoice["total"], "1234550.00");
-    let number = invoice_number(&issued);
+    let number = invoice_number(issued);
 
     let largest = (county.kv().keys("default").unwrap().iter())
         .map(|key| county.kv().get("default", key).unwrap().unwrap().len())
@@ -331,12 +363,18 @@ async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills
     let reread = page("12").send(&county).await.json();
     assert_eq!(reread["lines"].as_array().unwrap().len(), 200);
     assert_eq!(reread["state"], "paid");
-    // Every course is billed: the month has nothing left to invoice.
-    let again = issue_invoice(&county, &platform, "2020-03").await;
-    assert_eq!(
-        (again.status, again.json()["invoice"].clone()),
-        (200, Value::Null)
-    );
+    // Every course is billed: the month, judged again in 20 steps, has nothing left to
+    // invoice, and no number is taken for nothing.
+    let again = issue_invoice_in_steps(&county, &platform, "2020-03").await;
+    assert_eq!(again.len(), 20);
+    assert!(again.iter().all(|step| step.json()["invoice"].is_null()));
+    assert_eq!(again[18].json()["build"]["after"], 4750);
+    assert_eq!(again.last().unwrap().status, 200);
+    let listed = call("GET", "/api/platform/invoices")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(listed.json()["invoices"].as_array().unwrap().len(), 1);
 }
 
 /// Scale: 2,000 claims, 1,500 of them rejected. The review queue, paged 100 at a time from its
