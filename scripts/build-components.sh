@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 rustup target add wasm32-wasip2 >/dev/null
 cargo build --release --target wasm32-wasip2 \
   -p policy-lookup -p eligibility-check -p platform-invoicing -p claim-submission \
+  -p operator-console \
   -p noop-component

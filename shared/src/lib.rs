@@ -2,6 +2,7 @@
 //! allowance for key-group trainees and the platform subsidy. Pure domain logic: types that
 //! cannot hold invalid values, the policy as versioned data, and eligibility as a function.
 
+pub mod accounts;
 mod amounts;
 pub mod auth;
 mod change;

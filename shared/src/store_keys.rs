@@ -26,6 +26,10 @@
 //! | `{county}:invoice:{number}:lines:{page}`       | up to 400 `InvoiceLine`s of the invoice   |
 //! | `{county}:invoice-build:{platform}:{month}`    | `invoice::BuildStart` of a build going on |
 //! | lease `{county}:invoice-build:{platform}:{month}:lease` | the request taking a build step  |
+//! | `{county}:account:{login}`                     | `accounts::OperatorAccount`               |
+//! | `{county}:account-created:{login}`             | counter: creations of that login          |
+//! | index `{county}:accounts`                      | login names, in order of creation         |
+//! | index `{county}:account-log`                   | `accounts::AccountEvent`, every sign-in and change |
 //! | index `{county}:person:{person}:claims`        | claim ids of a person                     |
 //! | index `{county}:person:{person}:completions`   | `{platform}/{record_id}` of a person      |
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
@@ -55,7 +59,9 @@
 //! A counter key is only ever touched by `increment` (read with a delta of 0): backends
 //! encode counters differently, and SQLite's fails on a key holding anything else.
 
-use crate::{CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, SkillLevel};
+use crate::{
+    CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, SkillLevel, accounts::LoginName,
+};
 
 /// A lease in the store (`lease`): a record and one holder counter per generation.
 #[derive(Clone)]
@@ -346,6 +352,28 @@ pub fn invoice_build_lease(county: &CountyCode, platform: &PlatformId, month: &s
     }
 }
 
+pub fn account(county: &CountyCode, login: &LoginName) -> String {
+    format!("{county}:account:{}", login.as_str())
+}
+
+/// Counter: the first to take it creates the account.
+pub fn account_created(county: &CountyCode, login: &LoginName) -> String {
+    format!("{county}:account-created:{}", login.as_str())
+}
+
+pub fn accounts(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:accounts"),
+    }
+}
+
+/// Every sign-in, failed sign-in and account change (`accounts::AccountEvent`), in order.
+pub fn account_log(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:account-log"),
+    }
+}
+
 pub fn platform_invoices(county: &CountyCode, platform: &PlatformId) -> Index {
     Index {
         base: format!("{county}:platform:{platform}:invoices"),
@@ -390,6 +418,8 @@ mod tests {
             invoice(&county, &format!("370902-{platform}-202003-{}", u64::MAX)),
             platform_invoices(&county, &platform).counter(),
             invoice_build(&county, &platform, "2020-03"),
+            account(&county, &LoginName::parse(&"a".repeat(32)).unwrap()),
+            account_log(&county).slot(u64::MAX),
             invoice_build_lease(&county, &platform, "2020-03").superseded(u64::MAX),
         ];
         for key in keys {

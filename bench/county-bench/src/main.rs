@@ -245,6 +245,36 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
+/// What a sign-in costs (an Argon2id check, 19 MiB, 2 passes), against a policy read: medians
+/// of 21 sequential requests each.
+async fn sign_in_cost(app: &Arc<App>) -> Result<()> {
+    let (host, _) = county(app, 0, 0).await?;
+    let admin = bearer_token(Role::Admin, "bench-admin", OPERATOR);
+    send(
+        &host,
+        call("POST", "/api/accounts")
+            .bearer(&admin)
+            .json(&json!({"login": "bench.reviewer", "display_name": "评审", "roles": ["reviewer"], "password": "bench password 1"})),
+    )
+    .await?;
+    let sign_in = timed(
+        &host,
+        || {
+            call("POST", "/api/accounts/sign-in")
+                .json(&json!({"login": "bench.reviewer", "password": "bench password 1"}))
+        },
+        21,
+    )
+    .await?;
+    let policy = timed(&host, || call("GET", "/api/policy"), 21).await?;
+    println!(
+        "sign-in {:.1} ms, policy read {:.2} ms (medians of 21, sequential, in-process host)",
+        sign_in.as_secs_f64() * 1e3,
+        policy.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
 /// Issues the platform's March 2020 invoice to the end, step after step (each answering 202
 /// until the last): the last answer, and each step's store operations.
 async fn issue_month(host: &Host, platform: &Platform) -> Result<(Value, Vec<u32>)> {
@@ -323,6 +353,9 @@ async fn main() -> Result<()> {
         source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
     };
     let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
+    if std::env::args().any(|a| a == "--sign-in") {
+        return sign_in_cost(&app).await;
+    }
     if std::env::args().any(|a| a == "--volume") {
         // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
         // `--invoices-only` to leave out the claims (the longer part), `--registry-only` for

@@ -158,4 +158,13 @@ pub const BUDGETS: &[Budget] = &[
         redis_store_operations: 5,
         why: "county code; the key, register and nonce; the invoice and one page of its lines",
     },
+    Budget {
+        route: "POST /api/accounts/sign-in",
+        variables: 3,
+        store_opens: 1,
+        store_operations: 5,
+        redis_store_operations: 5,
+        why: "county code, and the operator secret (with the trainees', which must differ) to sign \
+              the token; the account, its failures under compare-and-swap, the log entry",
+    },
 ];

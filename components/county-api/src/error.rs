@@ -39,6 +39,8 @@ pub enum ErrorKind {
     Contention,
     /// 409 with `Retry-After`: another request is doing this (or holds what it needs) now.
     InProgress,
+    /// 429 with `Retry-After`: too many failed sign-ins; the account is locked for a while.
+    Locked,
     /// 500: the deployment or the stored data is wrong; the cause is logged, not sent.
     Internal,
     /// 503: the store or the platform is unavailable for now.
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Invalid => 422,
+            ErrorKind::Locked => 429,
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,
         }
@@ -203,6 +206,11 @@ impl ApiError {
             // Seconds: a request in flight ends within one; a dead holder's lease in a minute.
             ErrorKind::InProgress => {
                 builder.header("retry-after", "2");
+            }
+            // At most the lock's length; the message says until when.
+            ErrorKind::Locked => {
+                let lock = subsidy_rules::accounts::LOCK_SECONDS.to_string();
+                builder.header("retry-after", lock);
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! `county-host serve`: the app without the Spin CLI, its store a SQLite file that survives
-//! restarts or a Redis named by a Spin runtime config. `county-host mint-token`: a signed bearer token for an operator or
-//! a trainee.
+//! restarts or a Redis named by a Spin runtime config. `county-host create-admin`: a county's
+//! first admin account. `county-host mint-token`: a signed bearer token for an operator or a
+//! trainee.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -25,6 +26,10 @@ const USAGE: &str = "usage:
       runs POST /api/admin/reconcile over the whole journal against the store (a dry run
       unless --repair) and prints one JSON report; signs as an admin with
       SPIN_VARIABLE_OPERATOR_TOKEN_SECRET
+  county-host create-admin --login NAME --display-name NAME [--manifest spin.toml]
+                    [--store .data/kv.db | --runtime-config-file runtime-config.toml]
+      creates an operator account with the admin role in the store and prints its password,
+      this once (a fresh store's first `serve` creates account `admin` the same way)
   county-host mint-token --role admin|reviewer|finance|trainee --sub SUBJECT [--ttl-seconds 3600]
       signs with SPIN_VARIABLE_OPERATOR_TOKEN_SECRET (operators)
       or SPIN_VARIABLE_TRAINEE_TOKEN_SECRET (trainees)";
@@ -34,6 +39,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("reconcile") => reconcile(&args[1..]),
+        Some("create-admin") => create_admin(&args[1..]),
         Some("mint-token") => mint_token(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -113,6 +119,7 @@ fn serve(args: &[String]) -> Result<()> {
         let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
         let kv = Arc::new(store.open()?);
         let host = Arc::new(Host::new(app, kv, &variables)?.echo_logs());
+        first_admin_of_a_fresh_store(&host, &variables).await?;
         let listener = tokio::net::TcpListener::bind(listen).await?;
         eprintln!(
             "county-host: serving on http://{listen} (store: {}), ready in {:.1} s",
@@ -134,10 +141,7 @@ fn reconcile(args: &[String]) -> Result<()> {
     let cache = options.get("cache").map(PathBuf::from);
     let variables = spin_variables();
     county_host::manifest::Manifest::load(&manifest)?.resolve_variables(&variables)?;
-    let secret = variables
-        .get("operator_token_secret")
-        .context("SPIN_VARIABLE_OPERATOR_TOKEN_SECRET is not set")?
-        .clone();
+    let secret = operator_secret(&variables)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let progress = |line: &str| eprintln!("county-host: {line}");
@@ -171,6 +175,99 @@ fn reconcile(args: &[String]) -> Result<()> {
             "findings": findings,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(())
+    })
+}
+
+fn operator_secret(variables: &BTreeMap<String, String>) -> Result<String> {
+    variables
+        .get("operator_token_secret")
+        .cloned()
+        .context("SPIN_VARIABLE_OPERATOR_TOKEN_SECRET is not set")
+}
+
+/// Creates an admin account through the API, as an admin of the county's identity service
+/// would, with a fresh random password: the password.
+async fn create_admin_account(
+    host: &Host,
+    variables: &BTreeMap<String, String>,
+    login: &str,
+    display_name: &str,
+) -> Result<String> {
+    let mut random = [0u8; 12];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
+    let password = hex::encode(random);
+    let token = client::bearer_token(Role::Admin, "county-host", &operator_secret(variables)?);
+    let body = serde_json::json!({
+        "login": login, "display_name": display_name, "roles": ["admin"], "password": password,
+    });
+    let reply = client::call("POST", "/api/accounts")
+        .bearer(&token)
+        .json(&body)
+        .send(host)
+        .await;
+    if reply.status != 201 {
+        bail!(
+            "creating the account answered {}: {}",
+            reply.status,
+            reply.json()
+        );
+    }
+    Ok(password)
+}
+
+/// A fresh store (no operator account yet) gets account `admin`, its password printed once.
+async fn first_admin_of_a_fresh_store(
+    host: &Host,
+    variables: &BTreeMap<String, String>,
+) -> Result<()> {
+    let token = client::bearer_token(Role::Admin, "county-host", &operator_secret(variables)?);
+    let listed = client::call("GET", "/api/accounts?limit=1")
+        .bearer(&token)
+        .send(host)
+        .await;
+    let none = listed.json()["accounts"]
+        .as_array()
+        .is_some_and(Vec::is_empty);
+    if listed.status == 200 && none {
+        let password = create_admin_account(host, variables, "admin", "管理员").await?;
+        eprintln!(
+            "county-host: a fresh store: created operator account `admin` with password \
+             {password} (shown this once; sign in at POST /api/accounts/sign-in and set your \
+             own with POST /api/accounts/me/password)"
+        );
+    }
+    Ok(())
+}
+
+fn create_admin(args: &[String]) -> Result<()> {
+    let options = options(
+        args,
+        &[
+            "login",
+            "display-name",
+            "manifest",
+            "store",
+            "runtime-config-file",
+            "cache",
+        ],
+    )?;
+    let login = options.get("login").context("--login is required")?.clone();
+    let display_name = (options.get("display-name"))
+        .context("--display-name is required")?
+        .clone();
+    let (manifest, store) = manifest_and_store(&options)?;
+    let cache = options.get("cache").map(PathBuf::from);
+    let variables = spin_variables();
+    county_host::manifest::Manifest::load(&manifest)?.resolve_variables(&variables)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let progress = |line: &str| eprintln!("county-host: {line}");
+        let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
+        let host = Host::new(app, Arc::new(store.open()?), &variables)?.echo_logs();
+        let password = create_admin_account(&host, &variables, &login, &display_name).await?;
+        println!("login: {login}\npassword: {password}");
+        eprintln!("county-host: the password is shown this once");
         Ok(())
     })
 }

@@ -34,6 +34,12 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
             )
         })
         .collect();
+    let account = call("POST", "/api/accounts")
+        .bearer(&admin())
+        .json(&json!({"login": "wang.li", "display_name": "王丽", "roles": ["reviewer"], "password": "长城长城长城长城长城"}))
+        .send(&county)
+        .await;
+    assert_eq!(account.status, 201);
     let requests = vec![
         ("GET /api/policy", call("GET", "/api/policy")),
         (
@@ -93,6 +99,11 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
         (
             "GET /api/platform/invoices/{number}",
             signed(call("GET", &format!("/api/platform/invoices/{number}"))),
+        ),
+        (
+            "POST /api/accounts/sign-in",
+            call("POST", "/api/accounts/sign-in")
+                .json(&json!({"login": "wang.li", "password": "长城长城长城长城长城"})),
         ),
     ];
     let mut measured = Vec::new();

@@ -2,6 +2,7 @@
 //! by the in-process Spin host (`tests/county-host`). One test binary, one module per
 //! component or concern, one helper per endpoint in `helpers.rs`.
 
+mod accounts;
 mod bad_input;
 mod budgets;
 mod claim_submission;

@@ -19,6 +19,8 @@ async fn every_component_answers_405_for_a_wrong_method_and_404_for_an_unknown_p
         ("PUT", "/api/claims"),
         ("GET", "/api/claims/c-0123456789abcdef/approve"),
         ("GET", "/api/admin/reconcile"),
+        ("GET", "/api/accounts/sign-in"),
+        ("DELETE", "/api/accounts/wang.li"),
     ];
     for (method, path) in wrong_methods {
         let reply = call(method, path).send(&county).await;
@@ -34,6 +36,7 @@ async fn every_component_answers_405_for_a_wrong_method_and_404_for_an_unknown_p
         "/api/platform/nothing-here",
         "/api/claims/c-1/nothing-here",
         "/api/admin/nothing-here",
+        "/api/accounts/wang.li/nothing-here",
     ] {
         let reply = call("GET", path).send(&county).await;
         assert_eq!(
