@@ -2,13 +2,19 @@
 # All tests, built once: the rules' unit tests, the host's, and the API tests that run the
 # freshly built wasm components through the in-process Spin host with Spin's SQLite store
 # semantics; then the host's Redis tests and the API tests again with Spin's Redis semantics,
-# against a redis-server of their own; the SpinKube manifests against the CRD; the README's
-# commands, verbatim. Ends with one summary line for all of it.
+# against a redis-server of their own; the SpinKube manifests against the CRD; the operators'
+# console in a real browser (headless chromium); the README's commands, verbatim. Ends with one
+# summary line for all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-components.sh
 command -v redis-server >/dev/null || {
   echo "test.sh: redis-server is needed (Debian: apt-get install redis-server)" >&2
+  exit 1
+}
+command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null || {
+  echo "test.sh: chromium, chromedriver and selenium are needed (Debian: apt-get install" \
+    "chromium chromium-driver fonts-wqy-zenhei; pip install selenium)" >&2
   exit 1
 }
 log=$(mktemp)
@@ -29,15 +35,21 @@ export COUNTY_TEST_REDIS="redis://127.0.0.1:$port"
 # The same package selection as above, so nothing is rebuilt: the unit tests run again (the
 # host's Redis ones now against the server) and the API tests.
 cargo test --workspace --no-fail-fast --lib --test api 2>&1 | tee -a "$log" || status=$?
+# Python unittest suites: their counts join the summary.
+unittests() {
+  python3 -m unittest discover -s "$1" -p 'test_*.py' -v 2>&1 | tee "$log.py" || status=$?
+  ran=$(grep -Eo '^Ran [0-9]+ test' "$log.py" | awk '{print $2}')
+  if grep -q '^OK' "$log.py"; then
+    echo "${ran:-0} passed; 0 failed" >>"$log"
+  else
+    echo "0 passed; ${ran:-1} failed" >>"$log"
+  fi
+  rm -f "$log.py"
+}
 echo "== Deployment manifests against the SpinKube CRD"
-python3 -m unittest discover -s deploy -p 'test_*.py' -v 2>&1 | tee "$log.deploy" || status=$?
-ran=$(grep -Eo '^Ran [0-9]+ test' "$log.deploy" | awk '{print $2}')
-if grep -q '^OK' "$log.deploy"; then
-  echo "${ran:-0} passed; 0 failed" >>"$log"
-else
-  echo "0 passed; ${ran:-1} failed" >>"$log"
-fi
-rm -f "$log.deploy"
+unittests deploy
+echo "== The operators' console in a real browser (screenshots in target/browser-test/)"
+unittests tests/browser
 echo "== The README's commands, verbatim"
 python3 scripts/readme-commands.py 2>&1 | tee -a "$log" || status=$?
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')

@@ -159,6 +159,14 @@ pub const BUDGETS: &[Budget] = &[
         why: "county code; the key, register and nonce; the invoice and one page of its lines",
     },
     Budget {
+        route: "GET /console/app.js",
+        variables: 0,
+        store_opens: 0,
+        store_operations: 0,
+        redis_store_operations: 0,
+        why: "the console's files are compiled into the component",
+    },
+    Budget {
         route: "POST /api/accounts/sign-in",
         variables: 3,
         store_opens: 1,

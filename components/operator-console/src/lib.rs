@@ -1,8 +1,10 @@
-//! Operator accounts: county staff sign in with a login name and password for the operator
-//! token the APIs accept; admins create accounts, reset passwords, change roles, disable and
-//! enable them, and read the log of every sign-in and change.
+//! The operators' console: its files at `/console/`, and operator accounts at
+//! `/api/accounts`: county staff sign in with a login name and password for the operator token
+//! the APIs accept; admins create accounts, reset passwords, change roles, disable and enable
+//! them, and read the log of every sign-in and change.
 
 mod accounts;
+mod console;
 
 use county_api::{ApiError, ApiRequest, Context};
 use spin_sdk::http::{IncomingRequest, Method, Response};
@@ -15,6 +17,9 @@ async fn handle(request: IncomingRequest) -> Response {
 
 /// Host-call budgets of these routes: `county_api::budgets` (tested in `budgets.rs`).
 fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    if request.segments_after("/console").is_some() {
+        return console::serve(request);
+    }
     let segments = request
         .segments_after("/api/accounts")
         .ok_or_else(ApiError::not_found)?;

@@ -100,6 +100,7 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
             "GET /api/platform/invoices/{number}",
             signed(call("GET", &format!("/api/platform/invoices/{number}"))),
         ),
+        ("GET /console/app.js", call("GET", "/console/app.js")),
         (
             "POST /api/accounts/sign-in",
             call("POST", "/api/accounts/sign-in")

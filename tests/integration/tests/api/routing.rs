@@ -21,6 +21,7 @@ async fn every_component_answers_405_for_a_wrong_method_and_404_for_an_unknown_p
         ("GET", "/api/admin/reconcile"),
         ("GET", "/api/accounts/sign-in"),
         ("DELETE", "/api/accounts/wang.li"),
+        ("POST", "/console/"),
     ];
     for (method, path) in wrong_methods {
         let reply = call(method, path).send(&county).await;
@@ -37,6 +38,7 @@ async fn every_component_answers_405_for_a_wrong_method_and_404_for_an_unknown_p
         "/api/claims/c-1/nothing-here",
         "/api/admin/nothing-here",
         "/api/accounts/wang.li/nothing-here",
+        "/console/nothing-here.js",
     ] {
         let reply = call("GET", path).send(&county).await;
         assert_eq!(

@@ -1,0 +1,246 @@
+// The county operators' console: plain ES module, no build step. It signs in at
+// /api/accounts/sign-in and then calls the same APIs as every other client, with the token.
+
+const GROUPS = {
+  unemployed_graduate: "离校未就业高校毕业生",
+  migrant_worker: "农民工",
+  poor_laborer: "建档立卡贫困劳动力",
+  registered_unemployed: "登记失业人员",
+};
+const STATUSES = {
+  submitted: "待审核", approved: "已通过", rejected: "已驳回", withdrawn: "已撤回",
+  paid: "已支付", payment_returned: "支付退回", recovering: "追回中", recovered: "已追回",
+};
+const ROLES = { admin: "管理员", reviewer: "审核员", finance: "财务" };
+const PAGE = 20;
+
+const app = document.getElementById("app");
+let session = JSON.parse(sessionStorage.getItem("session") || "null");
+
+/** An element: el("button", {type: "button", onclick}, "通过"). */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else if (value !== false && value != null) node.setAttribute(name, value);
+  }
+  node.append(...children.flat().filter((c) => c != null));
+  return node;
+}
+
+/** A field with its label and the place its error goes. */
+function field(label, input) {
+  const id = input.id || (input.id = "f-" + input.name);
+  return el("div", { class: "field" },
+    el("label", { for: id }, label), input,
+    el("p", { class: "error", id: id + "-error", "data-field": input.name, role: "alert" }));
+}
+
+/** Shows an API error next to its field (or in the form's own place): the Chinese message. */
+function showError(form, error) {
+  form.querySelectorAll(".error").forEach((p) => (p.textContent = ""));
+  const reasons = error.details && error.details.length ? error.details : [error];
+  for (const reason of reasons) {
+    const place = form.querySelector(`.error[data-field="${reason.field}"]`) ||
+      form.querySelector(".error[data-field='form']");
+    place.textContent = (place.textContent ? place.textContent + "；" : "") + reason.message_zh;
+  }
+}
+
+class ApiError extends Error {
+  constructor(body) {
+    super(body.message_zh);
+    Object.assign(this, body);
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (session) headers.Authorization = "Bearer " + session.token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const reply = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await reply.json().catch(() => ({}));
+  if (reply.status === 401 && session && path !== "/api/accounts/sign-in") {
+    signOut("登录已过期，请重新登录");
+    throw new ApiError(data.error);
+  }
+  if (!reply.ok) throw new ApiError(data.error || { message_zh: `请求失败（${reply.status}）`, field: null });
+  return data;
+}
+
+function signOut(message) {
+  session = null;
+  sessionStorage.removeItem("session");
+  render(message);
+}
+
+function signInView(message) {
+  const login = el("input", { name: "login", autocomplete: "username", required: true });
+  const password = el("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const role = el("select", { name: "role" },
+    el("option", { value: "" }, "（账户唯一的角色）"),
+    ...Object.entries(ROLES).map(([value, name]) => el("option", { value }, name)));
+  const form = el("form", { class: "card sign-in", "aria-labelledby": "sign-in-title" },
+    el("h2", { id: "sign-in-title" }, "经办人员登录"),
+    message ? el("p", { class: "notice" }, message) : null,
+    field("登录名", login), field("密码", password), field("登录角色", role),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("button", { type: "submit", id: "sign-in" }, "登录"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { login: login.value, password: password.value };
+    if (role.value) body.role = role.value;
+    try {
+      session = await api("POST", "/api/accounts/sign-in", body);
+      sessionStorage.setItem("session", JSON.stringify(session));
+      render();
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+function claimRow(claim, open) {
+  return el("tr", {},
+    el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => open(claim.id), "aria-label": `查看申领 ${claim.id}` }, claim.id)),
+    el("td", {}, claim.trainee_name),
+    el("td", {}, GROUPS[claim.key_group] || claim.key_group),
+    el("td", {}, claim.assessed_on),
+    el("td", {}, claim.amount + " 元"));
+}
+
+async function reviewView(kind = "review", after = 0) {
+  const section = el("section", { class: "card", "aria-labelledby": "review-title" },
+    el("h2", { id: "review-title" }, "申领审核"));
+  const tabs = el("nav", { role: "tablist", "aria-label": "审核队列" },
+    ...[["review", "待人工审核"], ["verified", "名单已核实"]].map(([value, name]) =>
+      el("button", { type: "button", role: "tab", "aria-selected": String(value === kind), id: "tab-" + value,
+        onclick: () => show(reviewView(value)) }, name)));
+  section.append(tabs);
+  const page = await api("GET", `/api/claims/queue?kind=${kind}&after=${after}&limit=${PAGE}`);
+  if (page.claims.length === 0) {
+    section.append(el("p", { id: "queue-empty" }, "队列中没有待审核的申领。"));
+  } else {
+    section.append(el("table", { id: "queue" },
+      el("thead", {}, el("tr", {}, ["申领编号", "学员", "重点群体", "考核日期", "金额"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, page.claims.map((c) => claimRow(c, (id) => show(claimView(id, kind)))))));
+    if (kind === "verified") {
+      section.append(el("div", { class: "actions" },
+        el("button", { type: "button", id: "bulk-approve", onclick: () => bulkApprove(page.claims, kind) },
+          `批量通过本页 ${page.claims.length} 件`)));
+    }
+  }
+  if (page.claims.length === PAGE) {
+    section.append(el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: () => show(reviewView(kind, page.next_after)) }, "下一页")));
+  }
+  return section;
+}
+
+async function bulkApprove(claims, kind) {
+  const { results } = await api("POST", "/api/claims/bulk-approve", { claim_ids: claims.map((c) => c.id) });
+  const approved = results.filter((r) => r.approved).length;
+  const skipped = results.filter((r) => !r.approved).map((r) => `${r.claim_id}：${r.reason.message_zh}`);
+  show(reviewView(kind), `已批量通过 ${approved} 件申领。` + (skipped.length ? `未通过：${skipped.join("；")}` : ""));
+}
+
+async function claimView(id, kind) {
+  const claim = await api("GET", `/api/claims/${id}`);
+  const reason = el("input", { name: "reason", maxlength: 200 });
+  const form = el("form", { class: "card", "aria-labelledby": "claim-title" },
+    el("h2", { id: "claim-title" }, `申领 ${claim.id}`),
+    el("dl", {},
+      ...[["状态", STATUSES[claim.status] || claim.status], ["学员", claim.trainee_name], ["身份证号", claim.resident_id],
+        ["重点群体", GROUPS[claim.key_group] || claim.key_group], ["培训平台", claim.platform_id], ["职业", claim.occupation],
+        ["等级", claim.level], ["学时", claim.study_hours], ["考核日期", claim.assessed_on], ["补贴金额", claim.amount + " 元"],
+        ["资金来源", claim.fund], ["政策版本", claim.policy_version],
+        ["毕业日期", claim.graduation_date], ["是否已就业", claim.employed == null ? null : (claim.employed ? "是" : "否")],
+      ].filter(([, v]) => v != null).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))])),
+    el("h3", {}, "处理记录"),
+    el("ol", {}, claim.transitions.map((t) =>
+      el("li", {}, `${t.changed.at} ${t.changed.by}：${STATUSES[t.to] || t.to}${t.reason ? "（" + t.reason + "）" : ""}`))),
+    el("div", { class: "actions" },
+      el("button", { type: "button", id: "approve", onclick: () => decide("approve", {}) }, "审核通过"),
+      el("div", { class: "grow" }, field("驳回理由", reason)),
+      el("button", { type: "button", class: "danger", id: "reject", onclick: () => decide("reject", { reason: reason.value }) }, "驳回"),
+      el("button", { type: "button", class: "secondary", onclick: () => show(reviewView(kind)) }, "返回队列")),
+    el("p", { class: "error", "data-field": "form", role: "alert" }));
+  async function decide(action, body) {
+    try {
+      await api("POST", `/api/claims/${id}/${action}`, body);
+      show(reviewView(kind), action === "approve" ? `申领 ${id} 已审核通过。` : `申领 ${id} 已驳回。`);
+    } catch (error) {
+      showError(form, error);
+    }
+  }
+  return form;
+}
+
+/** Shows a view (a promise of one), with a message above it. */
+async function show(view, message) {
+  try {
+    const node = await view;
+    app.replaceChildren(...(message ? [el("p", { class: "notice", id: "notice", role: "status" }, message)] : []), node);
+  } catch (error) {
+    if (session) app.replaceChildren(el("p", { class: "error", role: "alert" }, error.message_zh || String(error)));
+  }
+}
+
+function render(message) {
+  const who = document.getElementById("who");
+  who.hidden = !session;
+  if (!session) {
+    app.replaceChildren(signInView(message));
+    return;
+  }
+  document.getElementById("who-name").textContent = `${session.display_name}（${ROLES[session.role]}）`;
+  show(session.role === "finance" ? payableView() : reviewView());
+}
+
+async function payableView(after = 0) {
+  const section = el("section", { class: "card", "aria-labelledby": "payable-title" },
+    el("h2", { id: "payable-title" }, "待支付的申领"));
+  const page = await api("GET", `/api/claims/payable?after=${after}&limit=${PAGE}`);
+  if (page.claims.length === 0) {
+    section.append(el("p", { id: "payable-empty" }, "没有待支付的申领。"));
+    return section;
+  }
+  const total = page.claims.reduce((sum, c) => sum + Math.round(Number(c.amount) * 100), 0);
+  section.append(el("table", { id: "payable" },
+    el("thead", {}, el("tr", {}, ["申领编号", "学员", "收款账户", "金额", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, page.claims.map((c) => el("tr", {},
+      el("td", {}, c.id), el("td", {}, c.trainee_name), el("td", {}, c.payee.account), el("td", {}, c.amount + " 元"),
+      el("td", {}, el("button", { type: "button", onclick: () => show(payView(c)), "aria-label": `支付申领 ${c.id}` }, "支付")))))),
+    el("p", {}, `本页合计 ${(total / 100).toFixed(2)} 元`));
+  if (page.claims.length === PAGE) {
+    section.append(el("button", { type: "button", class: "secondary", onclick: () => show(payableView(page.next_after)) }, "下一页"));
+  }
+  return section;
+}
+
+function payView(claim) {
+  const reference = el("input", { name: "reference", maxlength: 64, required: true });
+  const paidOn = el("input", { name: "paid_on", type: "date", required: true });
+  const form = el("form", { class: "card", "aria-labelledby": "pay-title" },
+    el("h2", { id: "pay-title" }, `支付申领 ${claim.id}：${claim.amount} 元`),
+    field("支付凭证号", reference), field("支付日期", paidOn),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" },
+      el("button", { type: "submit", id: "pay" }, "确认支付"),
+      el("button", { type: "button", class: "secondary", onclick: () => show(payableView()) }, "返回")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/claims/${claim.id}/pay`, { reference: reference.value, paid_on: paidOn.value });
+      show(payableView(), `申领 ${claim.id} 已记录支付。`);
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+document.getElementById("sign-out").addEventListener("click", () => signOut("已退出登录。"));
+render();

@@ -1,0 +1,301 @@
+"""The operators' console in a real browser (Debian's chromium and chromedriver, through
+Selenium), against the app served by `county-host serve` on a fresh store.
+
+A county whose first admin was created by the fresh store's first start: the admin creates a
+reviewer's and a finance officer's accounts, sets a standard and a platform key; the platform
+reports two trainees' passed trainings and each claims theirs (one a migrant worker not in the
+registry, whose claim waits for a reviewer; one in the registry, whose claim is
+registry-verified). Then, in the browser at 1366×768: a wrong password is refused next to the
+form; the reviewer signs in, opens the first claim from the queue, is refused a rejection
+without a reason, approves it, and bulk-approves the verified queue; finance signs in, sees
+both on its desk (240.00 in all), pays the first, and sees the second left. On a 390×844
+phone screen the sign-in fits without sideways scrolling and works by keyboard alone.
+Screenshots of every screen go to target/browser-test/.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import re
+import secrets
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "target" / "browser-test"
+VARIABLES = {
+    "SPIN_VARIABLE_COUNTY_CODE": "370902",
+    "SPIN_VARIABLE_COUNTY_NAME": "泰山区",
+    "SPIN_VARIABLE_OPERATOR_TOKEN_SECRET": "browser-operator-secret-0123456789abcdef",
+    "SPIN_VARIABLE_TRAINEE_TOKEN_SECRET": "browser-trainee-secret-0123456789abcdefg",
+    "SPIN_VARIABLE_PERSON_KEY_SECRET": "browser-person-key-secret-0123456789abc",
+}
+TRAINEE = "370902199003071231"
+
+
+def resident_id(first17):
+    """A resident ID with its check character (GB 11643)."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(first17, weights))
+    return first17 + "10X98765432"[total % 11]
+
+
+REGISTERED = resident_id("37090219850101123")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class County:
+    """`county-host serve` on a fresh store, and requests to it."""
+
+    def __init__(self):
+        subprocess.run(["cargo", "build", "-q", "-p", "county-host"], cwd=ROOT, check=True)
+        self.folder = tempfile.TemporaryDirectory()
+        self.base = f"http://127.0.0.1:{free_port()}"
+        self.log = open(pathlib.Path(self.folder.name) / "serve.log", "w+")
+        self.process = subprocess.Popen(
+            [str(ROOT / "target/debug/county-host"), "serve", "--listen", self.base[7:],
+             "--store", str(pathlib.Path(self.folder.name) / "kv.db")],
+            cwd=ROOT, env={**os.environ, **VARIABLES}, stderr=self.log, stdout=self.log)
+        deadline = time.time() + 300
+        while "serving on" not in self.read_log():
+            if self.process.poll() is not None or time.time() > deadline:
+                raise RuntimeError("county-host did not start:\n" + self.read_log())
+            time.sleep(0.2)
+        self.admin_password = re.search(r"`admin` with password (\w+)", self.read_log()).group(1)
+
+    def read_log(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        self.log.close()
+        self.folder.cleanup()
+
+    def request(self, method, path, body=None, token=None, headers=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def signed(self, method, path, body, key_id, secret):
+        """A platform's request, signed as docs/api.md and scripts/platform-request.sh say."""
+        raw = json.dumps(body)
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        digest = hashlib.sha256(raw.encode()).hexdigest()
+        to_sign = "\n".join([method, path, "", timestamp, nonce, digest])
+        signature = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        headers = {"X-Key-Id": key_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
+                   "X-Signature": signature}
+        return self.request(method, path, body, headers=headers)
+
+    def trainee_token(self, resident):
+        minted = subprocess.run(
+            [str(ROOT / "target/debug/county-host"), "mint-token", "--role", "trainee",
+             "--sub", resident], env={**os.environ, **VARIABLES}, capture_output=True,
+            text=True, check=True)
+        return minted.stdout.strip()
+
+
+class ConsoleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        cls.county = county = County()
+        status, admin = county.request("POST", "/api/accounts/sign-in",
+                                       {"login": "admin", "password": county.admin_password})
+        assert status == 200, admin
+        token = admin["token"]
+        for login, name, role in [("zhao.reviewer", "赵审核", "reviewer"),
+                                  ("li.finance", "李财务", "finance")]:
+            status, body = county.request("POST", "/api/accounts", {
+                "login": login, "display_name": name, "roles": [role],
+                "password": "console password 1"}, token)
+            assert status == 201, body
+        status, body = county.request("PUT", "/api/policy/standards/4-03-02-01/5",
+                                      {"standard": "1000"}, token)
+        assert status == 200, body
+        status, key = county.request("POST", "/api/platform/credentials",
+                                     {"platform_id": "wljnpx"}, token)
+        assert status == 201, key
+        def record(record_id, resident):
+            return {
+                "record_id": record_id,
+                "trainee": {"resident_id": resident, "name": "张三", "hukou_county": "370902"},
+                "occupation": "4-03-02-01", "level": "5", "study_hours": 24, "mode": "online",
+                "started_on": "2020-02-20", "ended_on": "2020-03-10",
+                "assessment": {"result": "pass", "score": 86, "date": "2020-03-15"},
+                "certificate_number": "CERT-" + record_id,
+            }
+        status, body = county.signed(
+            "POST", "/api/platform/completions",
+            {"records": [record("r1", TRAINEE), record("r2", REGISTERED)]},
+            key["key_id"], key["secret"])
+        assert status == 200, body
+        # The second trainee is in the key-group registry: their claim is registry-verified.
+        status, body = county.request("POST", "/api/eligibility/registry", {"entries": [
+            {"resident_id": REGISTERED, "group": "migrant_worker", "source": "实名登记",
+             "valid_from": "2020-01-01"}]}, token)
+        assert status == 200, body
+        cls.claims = []
+        for record_id, resident in [("r1", TRAINEE), ("r2", REGISTERED)]:
+            status, body = county.request("POST", "/api/claims", {
+                "platform_id": "wljnpx", "record_id": record_id, "group": "migrant_worker",
+                "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
+                "consent": True}, county.trainee_token(resident))
+            assert status == 201, body
+            cls.claims.append(body["claim"]["id"])
+        cls.claim, cls.verified = cls.claims
+
+        options = webdriver.ChromeOptions()
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--window-size=1366,768", "--lang=zh-CN"]:
+            options.add_argument(argument)
+        options.binary_location = "/usr/bin/chromium"
+        service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
+        cls.browser = webdriver.Chrome(options=options, service=service)
+        cls.wait = WebDriverWait(cls.browser, 20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.county.stop()
+
+    def shot(self, name):
+        self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    def sign_in(self, login, password):
+        self.browser.get(self.county.base + "/console/")
+        self.wait.until(ready.element_to_be_clickable((By.ID, "sign-in")))
+        self.browser.find_element(By.ID, "f-login").send_keys(login)
+        self.browser.find_element(By.ID, "f-password").send_keys(password)
+        self.browser.find_element(By.ID, "sign-in").click()
+
+    def sign_out(self):
+        self.browser.find_element(By.ID, "sign-out").click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "sign-in")))
+
+    def test_1_a_wrong_password_is_refused_beside_the_form(self):
+        self.sign_in("zhao.reviewer", "not the password")
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".error[data-field='form']")))
+        self.wait.until(lambda _: error.text)
+        self.assertEqual(error.text, "登录名或密码不正确")
+        self.shot("1-sign-in-refused")
+
+    def test_2_a_reviewer_approves_a_claim_from_the_queue(self):
+        self.sign_in("zhao.reviewer", "console password 1")
+        row = self.wait.until(ready.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim}']")))
+        self.assertIn("赵审核（审核员）", self.browser.find_element(By.ID, "who-name").text)
+        self.shot("2-review-queue")
+        row.click()
+        approve = self.wait.until(ready.element_to_be_clickable((By.ID, "approve")))
+        page = self.browser.find_element(By.ID, "app").text
+        self.assertIn("农民工", page)
+        self.assertIn("120.00 元", page, "24 hours at 5 CNY")
+        self.shot("3-claim")
+        # Rejecting without a reason is refused, the API's message beside the reason.
+        self.browser.find_element(By.ID, "reject").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".error[data-field='reason']")))
+        self.wait.until(lambda _: error.text)
+        self.shot("4-reject-without-reason")
+        approve.click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"申领 {self.claim} 已审核通过。")
+        self.wait.until(ready.visibility_of_element_located((By.ID, "queue-empty")))
+        self.shot("5-queue-after-approval")
+        # The registry-verified queue, approved a page at once.
+        self.browser.find_element(By.ID, "tab-verified").click()
+        bulk = self.wait.until(ready.element_to_be_clickable((By.ID, "bulk-approve")))
+        self.assertIn(self.verified, self.browser.find_element(By.ID, "queue").text)
+        self.assertEqual(bulk.text, "批量通过本页 1 件")
+        self.shot("6-verified-queue")
+        bulk.click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, "已批量通过 1 件申领。")
+        self.wait.until(ready.visibility_of_element_located((By.ID, "queue-empty")))
+        self.sign_out()
+
+    def test_3_finance_pays_an_approved_claim(self):
+        self.sign_in("li.finance", "console password 1")
+        pay = self.wait.until(ready.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"button[aria-label='支付申领 {self.claim}']")))
+        self.assertIn("本页合计 240.00 元", self.browser.find_element(By.ID, "app").text)
+        self.assertEqual(self.browser.find_elements(By.ID, "tab-review"), [],
+                         "finance sees no review queue")
+        self.shot("7-payable")
+        pay.click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "pay")))
+        self.browser.find_element(By.ID, "f-reference").send_keys("SB-2020-04-0001")
+        # A date input takes the date as typed in the browser's locale: set it as the page would.
+        self.browser.execute_script(
+            "document.getElementById('f-paid_on').value = '2020-04-20'")
+        self.shot("8-pay")
+        self.browser.find_element(By.ID, "pay").click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"申领 {self.claim} 已记录支付。")
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "payable"), self.verified))
+        self.assertNotIn(self.claim, self.browser.find_element(By.ID, "payable").text)
+        self.assertIn("本页合计 120.00 元", self.browser.find_element(By.ID, "app").text)
+        self.shot("9-paid")
+        self.sign_out()
+        status, admin = self.county.request(
+            "POST", "/api/accounts/sign-in",
+            {"login": "admin", "password": self.county.admin_password})
+        status, claim = self.county.request("GET", f"/api/claims/{self.claim}",
+                                            token=admin["token"])
+        self.assertEqual((status, claim["status"]), (200, "paid"))
+        self.assertEqual([t["changed"]["by"] for t in claim["transitions"][1:]],
+                         ["zhao.reviewer", "li.finance"])
+
+    def test_4_on_a_phone_the_sign_in_fits_the_screen_and_works_by_keyboard(self):
+        self.browser.set_window_size(390, 844)
+        try:
+            self.browser.get(self.county.base + "/console/")
+            login = self.wait.until(ready.element_to_be_clickable((By.ID, "f-login")))
+            width = self.browser.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]")
+            self.assertLessEqual(width[0], width[1], "no sideways scrolling")
+            self.shot("10-phone-sign-in")
+            login.send_keys("li.finance")
+            # Tab to the password, type it, Enter submits.
+            self.browser.switch_to.active_element.send_keys("\t")
+            self.browser.switch_to.active_element.send_keys("console password 1\n")
+            self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
+            self.shot("11-phone-payable")
+            self.sign_out()
+        finally:
+            self.browser.set_window_size(1366, 768)
+
+
+if __name__ == "__main__":
+    unittest.main()
