@@ -8,9 +8,13 @@ registry, whose claim waits for a reviewer; one in the registry, whose claim is
 registry-verified). Then, in the browser at 1366×768: a wrong password is refused next to the
 form; the reviewer signs in, opens the first claim from the queue, is refused a rejection
 without a reason, approves it, and bulk-approves the verified queue; finance signs in, sees
-both on its desk (240.00 in all), pays the first, and sees the second left. On a 390×844
-phone screen the sign-in fits without sideways scrolling and works by keyboard alone.
-Screenshots of every screen go to target/browser-test/.
+both on its desk (240.00 in all), pays the first, and sees the second left; one finance
+officer approves the platform's invoice, is refused its payment (four eyes) and downloads its
+CSV, another pays it. An admin sets a standard (a bad amount refused beside its field) and
+uploads a registry file of 3 rows, then one whose bad row is named by its line. Five wrong
+passwords lock an account. On a 390×844 phone screen the sign-in fits without sideways
+scrolling and works by keyboard alone. Screenshots of every screen go to
+target/browser-test/.
 """
 
 import hashlib
@@ -31,7 +35,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "target" / "browser-test"
@@ -134,7 +138,9 @@ class ConsoleTest(unittest.TestCase):
         assert status == 200, admin
         token = admin["token"]
         for login, name, role in [("zhao.reviewer", "赵审核", "reviewer"),
-                                  ("li.finance", "李财务", "finance")]:
+                                  ("li.finance", "李财务", "finance"),
+                                  ("qian.finance", "钱财务", "finance"),
+                                  ("sun.locked", "孙锁定", "reviewer")]:
             status, body = county.request("POST", "/api/accounts", {
                 "login": login, "display_name": name, "roles": [role],
                 "password": "console password 1"}, token)
@@ -173,26 +179,42 @@ class ConsoleTest(unittest.TestCase):
             assert status == 201, body
             cls.claims.append(body["claim"]["id"])
         cls.claim, cls.verified = cls.claims
+        # The platform bills the month: the registered trainee's line (20% of 1000.00).
+        status, body = county.signed("POST", "/api/platform/invoices", {"month": "2020-03"},
+                                     key["key_id"], key["secret"])
+        assert status == 201, body
+        cls.invoice = body["invoice"]["number"]
+        cls.admin_token = token
 
         options = webdriver.ChromeOptions()
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                          "--window-size=1366,768", "--lang=zh-CN"]:
             options.add_argument(argument)
         options.binary_location = "/usr/bin/chromium"
+        cls.downloads = tempfile.TemporaryDirectory()
+        options.add_experimental_option("prefs", {
+            "download.default_directory": cls.downloads.name,
+            "download.prompt_for_download": False})
         service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
         cls.browser = webdriver.Chrome(options=options, service=service)
+        cls.browser.execute_cdp_cmd("Page.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": cls.downloads.name})
         cls.wait = WebDriverWait(cls.browser, 20)
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
         cls.county.stop()
+        cls.downloads.cleanup()
 
     def shot(self, name):
         self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
 
     def sign_in(self, login, password):
         self.browser.get(self.county.base + "/console/")
+        # Whatever an earlier test left signed in (a failed one does not sign out).
+        self.browser.execute_script("sessionStorage.clear()")
+        self.browser.refresh()
         self.wait.until(ready.element_to_be_clickable((By.ID, "sign-in")))
         self.browser.find_element(By.ID, "f-login").send_keys(login)
         self.browser.find_element(By.ID, "f-password").send_keys(password)
@@ -215,6 +237,9 @@ class ConsoleTest(unittest.TestCase):
         row = self.wait.until(ready.element_to_be_clickable(
             (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim}']")))
         self.assertIn("赵审核（审核员）", self.browser.find_element(By.ID, "who-name").text)
+        self.assertEqual(self.browser.find_elements(By.ID, "view-payable"), [],
+                         "a reviewer sees no finance screen")
+        self.assertEqual(self.browser.find_elements(By.ID, "view-invoices"), [])
         self.shot("2-review-queue")
         row.click()
         approve = self.wait.until(ready.element_to_be_clickable((By.ID, "approve")))
@@ -276,6 +301,118 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual((status, claim["status"]), (200, "paid"))
         self.assertEqual([t["changed"]["by"] for t in claim["transitions"][1:]],
                          ["zhao.reviewer", "li.finance"])
+
+    def open_invoices(self):
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-invoices"))).click()
+        platform = self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform_id")))
+        Select(platform).select_by_value("wljnpx")
+
+    def test_5_finance_approves_pays_and_downloads_an_invoice(self):
+        number = self.invoice
+        self.sign_in("li.finance", "console password 1")
+        self.open_invoices()
+        approve = self.wait.until(ready.element_to_be_clickable((By.ID, f"approve-{number}")))
+        self.assertIn("200.00 元", self.browser.find_element(By.ID, f"invoice-{number}").text)
+        self.shot("12-invoices")
+        approve.click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"发票 {number} 已审批。")
+        # Whoever approved it may not pay it: the API's reason shows.
+        self.wait.until(ready.element_to_be_clickable((By.ID, f"reference-{number}"))).send_keys("BANK-1")
+        self.browser.execute_script(
+            f"document.getElementById('paid-on-{number}').value = '2020-04-20'")
+        self.browser.find_element(By.ID, f"pay-{number}").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, "#invoices-title ~ .error[data-field='form']")))
+        self.wait.until(lambda _: error.text)
+        self.assertIn("审批发票的人员不能同时办理支付", error.text)
+        self.shot("13-invoice-four-eyes")
+        self.browser.find_element(By.ID, f"csv-{number}").click()
+        deadline = time.time() + 20
+        while not [f for f in os.listdir(self.downloads.name) if f.endswith(".csv")]:
+            self.assertLess(time.time(), deadline, "the CSV was not downloaded")
+            time.sleep(0.2)
+        [name] = [f for f in os.listdir(self.downloads.name) if f.endswith(".csv")]
+        text = (pathlib.Path(self.downloads.name) / name).read_text(encoding="utf-8-sig")
+        self.assertIn("TOTAL", text)
+        self.assertIn("200.00", text)
+        self.sign_out()
+        self.sign_in("qian.finance", "console password 1")
+        self.open_invoices()
+        self.wait.until(ready.element_to_be_clickable((By.ID, f"reference-{number}"))).send_keys("BANK-1")
+        self.browser.execute_script(
+            f"document.getElementById('paid-on-{number}').value = '2020-04-20'")
+        self.browser.find_element(By.ID, f"pay-{number}").click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"发票 {number} 已记录支付。")
+        self.assertIn("已支付", self.browser.find_element(By.ID, f"invoice-{number}").text)
+        self.shot("14-invoice-paid")
+        self.sign_out()
+
+    def test_6_an_admin_edits_a_standard_and_uploads_the_registry(self):
+        self.sign_in("admin", self.county.admin_password)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-standards"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "save-standard")))
+        self.browser.find_element(By.ID, "f-occupation").send_keys("4-03-02-02")
+        self.browser.find_element(By.ID, "f-occupation_name").send_keys("西式烹调师")
+        self.browser.find_element(By.ID, "f-standard").send_keys("800")
+        self.browser.find_element(By.ID, "save-standard").click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, "已保存 4-03-02-02 五级/初级工：800 元。")
+        row = self.browser.find_element(By.ID, "standards").text
+        self.assertIn("西式烹调师", row)
+        self.assertIn("800.00", row)
+        self.assertIn("admin", row, "who changed it")
+        # A bad amount: the API's message beside the field.
+        self.browser.find_element(By.ID, "f-occupation").send_keys("4-03-02-03")
+        self.browser.find_element(By.ID, "f-standard").send_keys("-5")
+        self.browser.find_element(By.ID, "save-standard").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".error[data-field='standard']")))
+        self.wait.until(lambda _: error.text)
+        self.shot("15-standards")
+
+        self.browser.find_element(By.ID, "view-registry").click()
+        upload = self.wait.until(ready.element_to_be_clickable((By.ID, "upload")))
+        good = [resident_id(f"37090219860201{i:03d}") for i in range(3)]
+        files = pathlib.Path(self.downloads.name)
+        (files / "good.csv").write_text(
+            "\ufeff身份证号,人群类别,来源,起始日期,截止日期\r\n"
+            + "".join(f"{r},migrant_worker,农民工实名制登记,2020-01-01,\r\n" for r in good),
+            encoding="utf-8")
+        self.browser.find_element(By.ID, "f-file").send_keys(str(files / "good.csv"))
+        upload.click()
+        stored = self.wait.until(ready.visibility_of_element_located((By.ID, "registry-stored")))
+        self.assertEqual(stored.text, "已保存 3 条，共 3 条。")
+        (files / "bad.csv").write_text(
+            "身份证号,人群类别,来源,起始日期\n"
+            f"{good[0]},migrant_worker,登记,2020-01-01\n"
+            "370902198602020000,migrant_worker,登记,2020-01-01\n",
+            encoding="utf-8")
+        self.browser.find_element(By.ID, "f-file").clear()
+        self.browser.find_element(By.ID, "f-file").send_keys(str(files / "bad.csv"))
+        self.browser.find_element(By.ID, "upload").click()
+        problems = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, "#registry-results ul.problems")))
+        self.assertIn("第 3 行", problems.text, "the bad row, counted as in the file")
+        self.assertEqual(self.browser.find_element(By.ID, "registry-stored").text,
+                         "已保存 0 条，共 2 条。")
+        self.shot("16-registry-upload")
+        self.sign_out()
+
+    def test_7_five_wrong_passwords_lock_the_account(self):
+        for _ in range(5):
+            self.sign_in("sun.locked", "not the password")
+            error = self.wait.until(ready.visibility_of_element_located(
+                (By.CSS_SELECTOR, ".error[data-field='form']")))
+            self.wait.until(lambda _: error.text)
+        self.assertTrue(error.text.startswith("连续登录失败次数过多，账户已锁定至"), error.text)
+        self.sign_in("sun.locked", "console password 1")
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".error[data-field='form']")))
+        self.wait.until(lambda _: error.text)
+        self.assertTrue(error.text.startswith("连续登录失败次数过多"), "even the right password")
+        self.shot("17-locked")
 
     def test_4_on_a_phone_the_sign_in_fits_the_screen_and_works_by_keyboard(self):
         self.browser.set_window_size(390, 844)

@@ -42,7 +42,10 @@ function showError(form, error) {
   form.querySelectorAll(".error").forEach((p) => (p.textContent = ""));
   const reasons = error.details && error.details.length ? error.details : [error];
   for (const reason of reasons) {
+    // The field as the API names it, or its last part (`standard.standard` → `standard`).
+    const last = (reason.field || "").split(".").pop();
     const place = form.querySelector(`.error[data-field="${reason.field}"]`) ||
+      form.querySelector(`.error[data-field="${last}"]`) ||
       form.querySelector(".error[data-field='form']");
     place.textContent = (place.textContent ? place.textContent + "；" : "") + reason.message_zh;
   }
@@ -188,15 +191,217 @@ async function show(view, message) {
   }
 }
 
+/** The screens, and which each role has: a reviewer sees no finance screen, and so on. */
+const VIEWS = {
+  review: ["申领审核", () => reviewView()],
+  payable: ["待支付申领", () => payableView()],
+  invoices: ["平台发票", () => invoicesView()],
+  standards: ["地方标准", () => standardsView()],
+  registry: ["重点群体名单", () => registryView()],
+};
+const BY_ROLE = {
+  reviewer: ["review"],
+  finance: ["payable", "invoices"],
+  admin: ["review", "standards", "registry"],
+};
+
+function go(name, message) {
+  for (const button of document.querySelectorAll("#views button")) {
+    if (button.dataset.view === name) button.setAttribute("aria-current", "page");
+    else button.removeAttribute("aria-current");
+  }
+  show(VIEWS[name][1](), message);
+}
+
 function render(message) {
   const who = document.getElementById("who");
-  who.hidden = !session;
+  const views = document.getElementById("views");
+  who.hidden = views.hidden = !session;
   if (!session) {
+    views.replaceChildren();
     app.replaceChildren(signInView(message));
     return;
   }
   document.getElementById("who-name").textContent = `${session.display_name}（${ROLES[session.role]}）`;
-  show(session.role === "finance" ? payableView() : reviewView());
+  const names = BY_ROLE[session.role];
+  views.replaceChildren(...names.map((name) =>
+    el("button", { type: "button", class: "secondary", id: "view-" + name, "data-view": name, onclick: () => go(name) },
+      VIEWS[name][0])));
+  go(names[0]);
+}
+
+const INVOICE_STATES = { building: "开具中", issued: "已开具", approved: "已审批", paid: "已支付", cancelled: "已作废" };
+
+/** Saves what an authenticated GET answers as a file (a link cannot carry the token). */
+async function download(path, fallbackName) {
+  const reply = await fetch(path, { headers: { Authorization: "Bearer " + session.token } });
+  if (!reply.ok) throw new ApiError((await reply.json()).error);
+  const named = /filename\*=UTF-8''([^;]+)/.exec(reply.headers.get("content-disposition") || "");
+  const link = el("a", { href: URL.createObjectURL(await reply.blob()),
+    download: named ? decodeURIComponent(named[1]) : fallbackName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+async function invoicesView(platformId, message) {
+  const { platforms } = await api("GET", "/api/policy/platforms");
+  const chosen = platformId || (platforms[0] && platforms[0].id);
+  const select = el("select", { name: "platform_id", onchange: () => show(invoicesView(select.value)) },
+    platforms.map((p) => el("option", { value: p.id, selected: p.id === chosen }, `${p.name}（${p.id}）`)));
+  const section = el("section", { class: "card", "aria-labelledby": "invoices-title" },
+    el("h2", { id: "invoices-title" }, "平台补贴发票"), field("培训平台", select),
+    el("p", { class: "error", "data-field": "form", role: "alert" }));
+  if (message) section.prepend(el("p", { class: "notice", id: "notice", role: "status" }, message));
+  const { invoices } = await api("GET", `/api/platform/invoices?platform_id=${encodeURIComponent(chosen)}&limit=50`);
+  if (invoices.length === 0) {
+    section.append(el("p", { id: "invoices-empty" }, "该平台还没有发票。"));
+    return section;
+  }
+  const act = async (invoice, action, body) => {
+    try {
+      await api("POST", `/api/platform/invoices/${invoice.number}/${action}`, body);
+      show(invoicesView(chosen, `发票 ${invoice.number} ${action === "approve" ? "已审批" : "已记录支付"}。`));
+    } catch (error) {
+      showError(section, error);
+    }
+  };
+  const rows = invoices.map((invoice) => {
+    const actions = el("td", {});
+    if (invoice.state === "issued") {
+      actions.append(el("button", { type: "button", id: `approve-${invoice.number}`, onclick: () => act(invoice, "approve") }, "审批"));
+    }
+    if (invoice.state === "approved") {
+      const reference = el("input", { name: "reference", id: `reference-${invoice.number}`, "aria-label": "支付凭证号", placeholder: "支付凭证号" });
+      const paidOn = el("input", { name: "paid_on", id: `paid-on-${invoice.number}`, type: "date", "aria-label": "支付日期" });
+      actions.append(reference, paidOn, el("button", { type: "button", id: `pay-${invoice.number}`,
+        onclick: () => act(invoice, "pay", { reference: reference.value, paid_on: paidOn.value }) }, "支付"));
+    }
+    actions.append(el("button", { type: "button", class: "secondary", id: `csv-${invoice.number}`,
+      onclick: () => download(`/api/platform/invoices/${invoice.number}/csv`, invoice.number + ".csv").catch((e) => showError(section, e)) }, "下载 CSV"));
+    return el("tr", { id: `invoice-${invoice.number}` },
+      el("td", {}, invoice.number), el("td", {}, invoice.period), el("td", {}, INVOICE_STATES[invoice.state] || invoice.state),
+      el("td", {}, String(invoice.line_count)), el("td", {}, invoice.total + " 元"), actions);
+  });
+  section.append(el("table", { id: "invoices" },
+    el("thead", {}, el("tr", {}, ["发票号", "期间", "状态", "明细行数", "金额", "操作"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows)));
+  return section;
+}
+
+// In the order offered (an object would put the numbers first, in ascending order).
+const LEVEL_CHOICES = [["5", "五级/初级工"], ["4", "四级/中级工"], ["3", "三级/高级工"], ["2", "二级/技师"],
+  ["1", "一级/高级技师"], ["none", "无等级"]];
+const LEVELS = Object.fromEntries(LEVEL_CHOICES);
+
+async function standardsView(message) {
+  const table = await api("GET", "/api/policy/standards");
+  const occupation = el("input", { name: "occupation", placeholder: "4-03-02-01" });
+  const name = el("input", { name: "occupation_name" });
+  const level = el("select", { name: "level" }, LEVEL_CHOICES.map(([v, n]) => el("option", { value: v }, n)));
+  const standard = el("input", { name: "standard", inputmode: "decimal" });
+  const form = el("form", { class: "card", "aria-labelledby": "standards-title" },
+    el("h2", { id: "standards-title" }, "地方职业培训补贴标准"),
+    message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
+    el("table", { id: "standards" },
+      el("thead", {}, el("tr", {}, ["职业编码", "职业名称", "等级", "标准（元）", "最后修改", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, table.standards.map((s) => el("tr", {},
+        el("td", {}, s.occupation), el("td", {}, s.occupation_name || ""), el("td", {}, LEVELS[s.level] || s.level),
+        el("td", {}, s.standard), el("td", {}, s.changed ? `${s.changed.by} ${s.changed.at}` : ""),
+        el("td", {}, el("button", { type: "button", class: "danger", "aria-label": `删除 ${s.occupation} ${s.level}`,
+          onclick: () => remove(s) }, "删除")))))),
+    el("h3", {}, "新增或修改一项"),
+    field("职业编码", occupation), field("职业名称", name), field("等级", level), field("补贴标准（元）", standard),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "save-standard" }, "保存")));
+  async function remove(s) {
+    try {
+      await api("DELETE", `/api/policy/standards/${s.occupation}/${s.level}`);
+      show(standardsView(`已删除 ${s.occupation} ${LEVELS[s.level] || s.level}。`));
+    } catch (error) {
+      showError(form, error);
+    }
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { standard: standard.value };
+    if (name.value) body.occupation_name = name.value;
+    try {
+      await api("PUT", `/api/policy/standards/${encodeURIComponent(occupation.value.trim())}/${level.value}`, body);
+      show(standardsView(`已保存 ${occupation.value.trim()} ${LEVELS[level.value]}：${standard.value} 元。`));
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+/** Registry rows from a CSV file (as Excel saves it: a byte-order mark, commas, quotes). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = "", quoted = false;
+  text = text.replace(/^\uFEFF/, "");
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell); rows.push(row); row = []; cell = "";
+    } else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows.filter((r) => r.some((c) => c.trim()));
+}
+
+const REGISTRY_COLUMNS = {
+  resident_id: ["resident_id", "身份证号"], group: ["group", "人群类别"], source: ["source", "来源"],
+  valid_from: ["valid_from", "起始日期"], valid_to: ["valid_to", "截止日期"],
+};
+
+function registryView() {
+  const file = el("input", { name: "file", type: "file", accept: ".csv,text/csv" });
+  const results = el("div", { id: "registry-results", role: "status" });
+  const form = el("form", { class: "card", "aria-labelledby": "registry-title" },
+    el("h2", { id: "registry-title" }, "上传重点群体名单"),
+    el("p", {}, "CSV 文件（可由 Excel 另存为 CSV UTF-8），首行为列名：身份证号、人群类别（migrant_worker 等）、来源、起始日期、截止日期（可空）。每 1000 行一批上传；一批中有错误的行，整批不保存，逐行列出问题。"),
+    field("名单文件", file), el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "upload" }, "上传")), results);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    results.replaceChildren();
+    if (!file.files.length) return showError(form, { field: "file", message_zh: "请选择文件" });
+    const [header, ...rows] = parseCsv(await file.files[0].text());
+    const at = Object.fromEntries(Object.entries(REGISTRY_COLUMNS).map(([key, names]) =>
+      [key, header.findIndex((h) => names.includes(h.trim()))]));
+    const missing = ["resident_id", "group", "source", "valid_from"].filter((k) => at[k] < 0);
+    if (missing.length) return showError(form, { field: "file", message_zh: `缺少列：${missing.map((k) => REGISTRY_COLUMNS[k][1]).join("、")}` });
+    const entries = rows.map((r) => {
+      const entry = {};
+      for (const [key, i] of Object.entries(at)) if (i >= 0 && (r[i] || "").trim()) entry[key] = r[i].trim();
+      return entry;
+    });
+    let stored = 0;
+    for (let first = 0; first < entries.length; first += 1000) {
+      try {
+        stored += (await api("POST", "/api/eligibility/registry", { entries: entries.slice(first, first + 1000) })).stored;
+      } catch (error) {
+        // entries[i].field → the file's row (the header is row 1).
+        const problems = (error.details || [error]).map((d) => {
+          const m = /^entries\[(\d+)\]\.?(.*)$/.exec(d.field || "");
+          return m ? `第 ${first + Number(m[1]) + 2} 行${m[2] ? "（" + m[2] + "）" : ""}：${d.message_zh}` : d.message_zh;
+        });
+        results.append(el("p", {}, `第 ${first + 2} 至 ${first + Math.min(1000, entries.length - first) + 1} 行未保存：`),
+          el("ul", { class: "problems" }, problems.map((p) => el("li", {}, p))));
+      }
+    }
+    results.prepend(el("p", { class: "notice", id: "registry-stored" }, `已保存 ${stored} 条，共 ${entries.length} 条。`));
+  });
+  return form;
 }
 
 async function payableView(after = 0) {
