@@ -12,7 +12,10 @@ both on its desk (240.00 in all), pays the first, and sees the second left; one 
 officer approves the platform's invoice, is refused its payment (four eyes) and downloads its
 CSV, another pays it. An admin sets a standard (a bad amount refused beside its field) and
 uploads a registry file of 3 rows, then one whose bad row is named by its line. Five wrong
-passwords lock an account. On a 390×844 phone screen the sign-in fits without sideways
+passwords lock an account. An admin issues a platform key (its secret shown once, and
+working), revokes it (no longer working), rotates another, creates an account (a short password refused beside
+its field) and disables it. A reviewer reads the report: its headline, its charts by key group,
+month and platform, its CSV, and a month filter that leaves nothing. On a 390×844 phone screen the sign-in fits without sideways
 scrolling and works by keyboard alone. Screenshots of every screen go to
 target/browser-test/.
 """
@@ -111,14 +114,21 @@ class County:
 
     def signed(self, method, path, body, key_id, secret):
         """A platform's request, signed as docs/api.md and scripts/platform-request.sh say."""
-        raw = json.dumps(body)
+        raw = json.dumps(body, separators=(",", ":"))
         timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
         digest = hashlib.sha256(raw.encode()).hexdigest()
         to_sign = "\n".join([method, path, "", timestamp, nonce, digest])
         signature = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         headers = {"X-Key-Id": key_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
                    "X-Signature": signature}
-        return self.request(method, path, body, headers=headers)
+        data = raw.encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={**headers, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
 
     def trainee_token(self, resident):
         minted = subprocess.run(
@@ -209,6 +219,18 @@ class ConsoleTest(unittest.TestCase):
 
     def shot(self, name):
         self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    def downloaded(self, click):
+        """The text of the CSV file a click downloads."""
+        folder = pathlib.Path(self.downloads.name)
+        before = set(folder.glob("*.csv"))
+        click()
+        deadline = time.time() + 20
+        while not set(folder.glob("*.csv")) - before:
+            self.assertLess(time.time(), deadline, "nothing was downloaded")
+            time.sleep(0.2)
+        [new] = set(folder.glob("*.csv")) - before
+        return new.read_text(encoding="utf-8-sig")
 
     def sign_in(self, login, password):
         self.browser.get(self.county.base + "/console/")
@@ -302,10 +324,18 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([t["changed"]["by"] for t in claim["transitions"][1:]],
                          ["zhao.reviewer", "li.finance"])
 
-    def open_invoices(self):
-        self.wait.until(ready.element_to_be_clickable((By.ID, "view-invoices"))).click()
+    def choose_platform(self, view):
+        """Opens a screen that lists by platform, and chooses wljnpx (the screen is drawn again)."""
+        self.wait.until(ready.element_to_be_clickable((By.ID, view))).click()
         platform = self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform_id")))
+        if Select(platform).first_selected_option.get_attribute("value") == "wljnpx":
+            return
         Select(platform).select_by_value("wljnpx")
+        self.wait.until(ready.staleness_of(platform))
+        self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform_id")))
+
+    def open_invoices(self):
+        self.choose_platform("view-invoices")
 
     def test_5_finance_approves_pays_and_downloads_an_invoice(self):
         number = self.invoice
@@ -327,13 +357,8 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(lambda _: error.text)
         self.assertIn("审批发票的人员不能同时办理支付", error.text)
         self.shot("13-invoice-four-eyes")
-        self.browser.find_element(By.ID, f"csv-{number}").click()
-        deadline = time.time() + 20
-        while not [f for f in os.listdir(self.downloads.name) if f.endswith(".csv")]:
-            self.assertLess(time.time(), deadline, "the CSV was not downloaded")
-            time.sleep(0.2)
-        [name] = [f for f in os.listdir(self.downloads.name) if f.endswith(".csv")]
-        text = (pathlib.Path(self.downloads.name) / name).read_text(encoding="utf-8-sig")
+        text = self.downloaded(
+            lambda: self.browser.find_element(By.ID, f"csv-{number}").click())
         self.assertIn("TOTAL", text)
         self.assertIn("200.00", text)
         self.sign_out()
@@ -413,6 +438,82 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(lambda _: error.text)
         self.assertTrue(error.text.startswith("连续登录失败次数过多"), "even the right password")
         self.shot("17-locked")
+
+    def test_8_the_report_charts_amounts_and_filters_by_month(self):
+        self.sign_in("zhao.reviewer", "console password 1")
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-report"))).click()
+        headline = self.wait.until(ready.visibility_of_element_located((By.ID, "report-headline")))
+        self.assertEqual(headline.text,
+                         "申领 2 件；已支付 120.00 元，追回 0.00 元，净支付 120.00 元。")
+        group = self.browser.find_element(By.ID, "chart-group")
+        self.assertIn("农民工", group.text)
+        self.assertIn("240.00 元（2 件）", group.text)
+        self.assertIn("2020-03", self.browser.find_element(By.ID, "chart-month").text)
+        self.assertIn("wljnpx", self.browser.find_element(By.ID, "chart-platform").text)
+        self.browser.execute_script(
+            "document.getElementById('chart-month').scrollIntoView()")
+        self.shot("18-report-charts")
+        text = self.downloaded(lambda: self.browser.find_element(By.ID, "report-csv").click())
+        self.assertIn("370902,PAID_MINUS_RECOVERED,,,,,,120.00", text)
+        self.browser.execute_script(
+            "document.getElementById('f-from').value = '2020-04'")
+        self.browser.find_element(By.ID, "report-filter").click()
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "report-headline"),
+                                                            "申领 0 件"))
+        self.shot("19-report-from-april")
+        self.sign_out()
+
+    def test_9_an_admin_issues_and_revokes_a_platform_key_and_manages_accounts(self):
+        self.sign_in("admin", self.county.admin_password)
+        self.choose_platform("view-keys")
+        self.wait.until(ready.element_to_be_clickable((By.ID, "issue-key"))).click()
+        secret = self.wait.until(ready.visibility_of_element_located((By.ID, "secret"))).text
+        self.assertTrue(secret.startswith("ps_"), secret)
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#keys tbody tr")
+        self.assertEqual(len(rows), 2, "the set-up's key and the new one")
+        first, key_id = (r.get_attribute("id").removeprefix("key-") for r in rows)
+        self.shot("20-key-issued")
+        # The new key signs a platform's request (an empty batch: refused, but not its key).
+        status, body = self.county.signed("POST", "/api/platform/completions",
+                                          {"records": []}, key_id, secret)
+        self.assertEqual(status, 422, body)
+        self.browser.find_element(By.ID, "revoke-" + key_id).click()
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "key-" + key_id), "已吊销"))
+        self.assertEqual(self.browser.find_elements(By.ID, "secret"), [], "shown once only")
+        status, body = self.county.signed("POST", "/api/platform/completions",
+                                          {"records": []}, key_id, secret)
+        self.assertEqual(status, 401, body)
+        # The set-up's key rotated: a new key, its secret shown once; the old one overlaps.
+        self.browser.find_element(By.ID, "rotate-" + first).click()
+        rotated = self.wait.until(ready.visibility_of_element_located((By.ID, "secret"))).text
+        self.assertTrue(rotated.startswith("ps_") and rotated != secret)
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#keys tbody tr")), 3)
+        self.assertIn("轮换中", self.browser.find_element(By.ID, "key-" + first).text)
+
+        self.browser.find_element(By.ID, "view-accounts").click()
+        create = self.wait.until(ready.element_to_be_clickable((By.ID, "create-account")))
+        self.browser.find_element(By.ID, "f-login").send_keys("zhou.new")
+        self.browser.find_element(By.ID, "f-display_name").send_keys("周新")
+        self.browser.find_element(By.ID, "f-password").send_keys("short")
+        self.browser.find_element(By.ID, "role-reviewer").click()
+        create.click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".error[data-field='password']")))
+        self.wait.until(lambda _: error.text)
+        self.assertEqual(error.text, "密码应为10至128个字符")
+        self.browser.find_element(By.ID, "f-password").send_keys(" enough now")
+        create.click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, "账户 zhou.new 已创建。")
+        self.assertIn("审核员", self.browser.find_element(By.ID, "account-zhou.new").text)
+        self.browser.find_element(By.ID, "disable-zhou.new").click()
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "account-zhou.new"), "已停用"))
+        self.assertIn("锁定至", self.browser.find_element(By.ID, "account-sun.locked").text)
+        self.shot("21-accounts")
+        status, body = self.county.request("POST", "/api/accounts/sign-in",
+                                           {"login": "zhou.new", "password": "short enough now"})
+        self.assertEqual((status, body["error"]["code"]), (403, "account_disabled"))
+        self.sign_out()
 
     def test_4_on_a_phone_the_sign_in_fits_the_screen_and_works_by_keyboard(self):
         self.browser.set_window_size(390, 844)

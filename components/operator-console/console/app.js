@@ -198,11 +198,14 @@ const VIEWS = {
   invoices: ["平台发票", () => invoicesView()],
   standards: ["地方标准", () => standardsView()],
   registry: ["重点群体名单", () => registryView()],
+  report: ["统计报表", () => reportView()],
+  keys: ["平台密钥", () => keysView()],
+  accounts: ["经办账户", () => accountsView()],
 };
 const BY_ROLE = {
-  reviewer: ["review"],
-  finance: ["payable", "invoices"],
-  admin: ["review", "standards", "registry"],
+  reviewer: ["review", "report"],
+  finance: ["payable", "invoices", "report"],
+  admin: ["review", "standards", "registry", "keys", "accounts", "report"],
 };
 
 function go(name, message) {
@@ -333,6 +336,170 @@ async function standardsView(message) {
       showError(form, error);
     }
   });
+  return form;
+}
+
+async function keysView(platformId, shown) {
+  const { platforms } = await api("GET", "/api/policy/platforms");
+  const chosen = platformId || (platforms[0] && platforms[0].id);
+  const select = el("select", { name: "platform_id", onchange: () => show(keysView(select.value)) },
+    platforms.map((p) => el("option", { value: p.id, selected: p.id === chosen }, `${p.name}（${p.id}）`)));
+  const section = el("section", { class: "card", "aria-labelledby": "keys-title" },
+    el("h2", { id: "keys-title" }, "培训平台接口密钥"), field("培训平台", select),
+    el("p", { class: "error", "data-field": "form", role: "alert" }));
+  if (shown) {
+    // The secret is answered once, when issued: shown here once, never stored by the console.
+    section.append(el("div", { class: "notice", id: "secret-shown", role: "status" },
+      el("p", {}, `新密钥 ${shown.key_id} 的密文只显示这一次，请立即交给平台并妥善保存：`),
+      el("p", {}, el("code", { id: "secret" }, shown.secret))));
+  }
+  const act = async (path, body) => {
+    try {
+      const issued = await api("POST", path, body);
+      show(keysView(chosen, issued.secret ? issued : null));
+    } catch (error) {
+      showError(section, error);
+    }
+  };
+  const { credentials } = await api("GET", `/api/platform/credentials?platform_id=${encodeURIComponent(chosen)}`);
+  section.append(
+    el("table", { id: "keys" },
+      el("thead", {}, el("tr", {}, ["密钥编号", "签发", "状态", "操作"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, credentials.map((c) => el("tr", { id: "key-" + c.key_id },
+        el("td", {}, c.key_id), el("td", {}, `${c.issued.by} ${c.issued.at}`),
+        el("td", {}, c.revoked ? "已吊销" : c.usable ? (c.replaced_by ? `轮换中，由 ${c.replaced_by} 接替` : "可用") : "已失效"),
+        el("td", {}, c.usable ? [
+          el("button", { type: "button", class: "secondary", id: "rotate-" + c.key_id,
+            onclick: () => act(`/api/platform/credentials/${c.key_id}/rotate`, {}) }, "轮换"),
+          el("button", { type: "button", class: "danger", id: "revoke-" + c.key_id,
+            onclick: () => act(`/api/platform/credentials/${c.key_id}/revoke`) }, "吊销"),
+        ] : null))))),
+    el("div", { class: "actions" }, el("button", { type: "button", id: "issue-key",
+      onclick: () => act("/api/platform/credentials", { platform_id: chosen }) }, "签发新密钥")));
+  return section;
+}
+
+async function accountsView(message) {
+  const { accounts } = await api("GET", "/api/accounts?limit=100");
+  const login = el("input", { name: "login", autocomplete: "off" });
+  const name = el("input", { name: "display_name" });
+  const password = el("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const roles = Object.entries(ROLES).map(([value, label]) =>
+    el("label", { class: "inline" }, el("input", { type: "checkbox", name: "roles", value, id: "role-" + value }), " " + label));
+  const form = el("form", { class: "card", "aria-labelledby": "accounts-title" },
+    el("h2", { id: "accounts-title" }, "经办人员账户"),
+    message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("table", { id: "accounts" },
+      el("thead", {}, el("tr", {}, ["登录名", "姓名", "角色", "状态", "操作"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, accounts.map((a) => el("tr", { id: "account-" + a.login },
+        el("td", {}, a.login), el("td", {}, a.display_name), el("td", {}, a.roles.map((r) => ROLES[r]).join("、")),
+        el("td", {}, a.disabled ? "已停用" : a.locked ? `锁定至 ${a.locked_until}` : "正常"),
+        el("td", {}, el("button", { type: "button", class: a.disabled ? "secondary" : "danger",
+          id: (a.disabled ? "enable-" : "disable-") + a.login,
+          onclick: () => change(`/api/accounts/${a.login}/${a.disabled ? "enable" : "disable"}`,
+            `账户 ${a.login} 已${a.disabled ? "启用" : "停用"}。`) }, a.disabled ? "启用" : "停用")))))),
+    el("h3", {}, "新建账户"),
+    field("登录名", login), field("姓名", name), field("初始密码（至少10个字符）", password),
+    el("fieldset", {}, el("legend", {}, "角色"), ...roles, el("p", { class: "error", "data-field": "roles", role: "alert" })),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "create-account" }, "创建")));
+  async function change(path, done) {
+    try {
+      await api("POST", path);
+      show(accountsView(done));
+    } catch (error) {
+      showError(form, error);
+    }
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const created = await api("POST", "/api/accounts", {
+        login: login.value, display_name: name.value, password: password.value,
+        roles: roles.map((r) => r.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+      });
+      show(accountsView(`账户 ${created.login} 已创建。`));
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** A horizontal bar chart of amounts (yuan, as the API writes them), labelled, drawn in SVG. */
+function barChart(title, id, bars) {
+  const width = 640, row = 28, left = 190, height = Math.max(1, bars.length) * row + 8;
+  const most = Math.max(...bars.map((b) => b.fen), 1);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", title);
+  svg.setAttribute("id", id);
+  svg.style.width = "100%";
+  bars.forEach((bar, i) => {
+    const y = i * row + 4;
+    const text = (x, content, anchor) => {
+      const t = document.createElementNS(SVG, "text");
+      Object.entries({ x, y: y + 17, "font-size": 13, "text-anchor": anchor }).forEach(([k, v]) => t.setAttribute(k, v));
+      t.textContent = content;
+      svg.append(t);
+    };
+    text(left - 8, bar.label, "end");
+    const rect = document.createElementNS(SVG, "rect");
+    const length = Math.max(2, ((width - left - 130) * bar.fen) / most);
+    Object.entries({ x: left, y, width: length, height: row - 8, fill: "#1d4e89" }).forEach(([k, v]) => rect.setAttribute(k, v));
+    svg.append(rect);
+    text(left + length + 6, `${(bar.fen / 100).toFixed(2)} 元（${bar.count} 件）`, "start");
+  });
+  return el("figure", {}, el("figcaption", {}, el("h3", {}, title)), svg);
+}
+
+/** Rows summed by one of their keys, largest first. */
+function sumBy(rows, key, name) {
+  const sums = new Map();
+  for (const r of rows) {
+    const s = sums.get(r[key]) || { label: name(r[key]), fen: 0, count: 0 };
+    s.fen += Math.round(Number(r.amount) * 100);
+    s.count += r.count;
+    sums.set(r[key], s);
+  }
+  return [...sums.values()];
+}
+
+async function reportView(from = "", to = "") {
+  const query = new URLSearchParams();
+  if (from) query.set("from", from);
+  if (to) query.set("to", to);
+  const fromInput = el("input", { name: "from", type: "month", value: from });
+  const toInput = el("input", { name: "to", type: "month", value: to });
+  const form = el("form", { class: "card", "aria-labelledby": "report-title" },
+    el("h2", { id: "report-title" }, "补贴申领统计（报省）"),
+    el("div", { class: "actions" },
+      el("div", { class: "grow" }, field("考核月份自", fromInput)),
+      el("div", { class: "grow" }, field("至", toInput)),
+      el("button", { type: "submit", id: "report-filter" }, "筛选"),
+      el("button", { type: "button", class: "secondary", id: "report-csv",
+        onclick: () => download(`/api/claims/report?format=csv&${query}`, "report.csv").catch((e) => showError(form, e)) }, "下载 CSV")),
+    el("p", { class: "error", "data-field": "form", role: "alert" }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    show(reportView(fromInput.value, toInput.value)).catch(() => {});
+  });
+  const report = await api("GET", `/api/claims/report?${query}`);
+  // What the bureau pays out: claims approved or further along, not those refused or withdrawn.
+  const counted = report.rows.filter((r) => !["rejected", "withdrawn"].includes(r.status));
+  form.append(
+    el("p", { id: "report-headline" },
+      `申领 ${report.total_count} 件；已支付 ${report.paid_amount} 元，追回 ${report.recovered_amount} 元，净支付 ${report.net_paid_amount} 元。`),
+    el("table", { id: "report-status" },
+      el("thead", {}, el("tr", {}, ["状态", "件数", "金额"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, report.by_status.map((s) =>
+        el("tr", {}, el("td", {}, STATUSES[s.status] || s.status), el("td", {}, String(s.count)), el("td", {}, s.amount + " 元"))))),
+    barChart("按考核月份（不含驳回、撤回）", "chart-month", sumBy(counted, "month", (m) => m).sort((a, b) => a.label.localeCompare(b.label))),
+    barChart("按重点群体", "chart-group", sumBy(counted, "key_group", (g) => GROUPS[g] || g).sort((a, b) => b.fen - a.fen)),
+    barChart("按培训平台", "chart-platform", sumBy(counted, "platform_id", (p) => p).sort((a, b) => b.fen - a.fen)));
   return form;
 }
 
