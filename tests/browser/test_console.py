@@ -2,22 +2,23 @@
 Selenium), against the app served by `county-host serve` on a fresh store.
 
 A county whose first admin was created by the fresh store's first start: the admin creates a
-reviewer's and a finance officer's accounts, sets a standard and a platform key; the platform
-reports two trainees' passed trainings and each claims theirs (one a migrant worker not in the
-registry, whose claim waits for a reviewer; one in the registry, whose claim is
-registry-verified). Then, in the browser at 1366×768: a wrong password is refused next to the
-form; the reviewer signs in, opens the first claim from the queue, is refused a rejection
-without a reason, approves it, and bulk-approves the verified queue; finance signs in, sees
-both on its desk (240.00 in all), pays the first, and sees the second left; one finance
-officer approves the platform's invoice, is refused its payment (four eyes) and downloads its
-CSV, another pays it. An admin sets a standard (a bad amount refused beside its field) and
-uploads a registry file of 3 rows, then one whose bad row is named by its line. Five wrong
-passwords lock an account. An admin issues a platform key (its secret shown once, and
-working), revokes it (no longer working), rotates another, creates an account (a short password refused beside
-its field) and disables it. A reviewer reads the report: its headline, its charts by key group,
-month and platform, its CSV, and a month filter that leaves nothing. On a 390×844 phone screen the sign-in fits without sideways
-scrolling and works by keyboard alone. Screenshots of every screen go to
-target/browser-test/.
+reviewer's and a finance officer's accounts, sets a standard and a platform key; the
+platform reports two trainees' passed trainings and each claims theirs (one a migrant worker
+not in the registry, whose claim waits for a reviewer; one in the registry, whose claim is
+registry-verified). Then, in the browser at 1366×768: a wrong password is refused next to
+the form; the reviewer signs in, opens the first claim from the queue, is refused a
+rejection without a reason, approves it, and bulk-approves the verified queue; finance signs
+in, sees both on its desk (240.00 in all), pays the first, and sees the second left; one
+finance officer approves the platform's invoice, is refused its payment (four eyes) and
+downloads its CSV, another pays it. An admin sets a standard (a bad amount refused beside
+its field) and uploads a registry file of 3 rows, then one whose bad row is named by its
+line. Five wrong passwords lock an account. An admin issues a platform key (its secret shown
+once, and working), revokes it (no longer working), rotates another, creates an account (a
+short password refused beside its field) and disables it, and adds a platform to the
+register and suspends it. A reviewer reads the report: its headline, its charts by key
+group, month and platform, its CSV, and a month filter that leaves nothing. On a 390×844
+phone screen the sign-in fits without sideways scrolling and works by keyboard alone.
+Screenshots of every screen go to target/browser-test/.
 """
 
 import hashlib
@@ -513,6 +514,30 @@ class ConsoleTest(unittest.TestCase):
         status, body = self.county.request("POST", "/api/accounts/sign-in",
                                            {"login": "zhou.new", "password": "short enough now"})
         self.assertEqual((status, body["error"]["code"]), (403, "account_disabled"))
+        self.sign_out()
+
+    def test_9b_an_admin_adds_a_platform_to_the_register_and_suspends_it(self):
+        self.sign_in("admin", self.county.admin_password)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-platforms"))).click()
+        save = self.wait.until(ready.element_to_be_clickable((By.ID, "save-platform")))
+        self.browser.find_element(By.ID, "f-id").send_keys("xinpingtai")
+        self.browser.find_element(By.ID, "f-name").send_keys("新职业技能平台")
+        self.browser.execute_script(
+            "document.getElementById('f-recorded_on').value = '2020-03-01'")
+        save.click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, "已保存平台 xinpingtai。")
+        row = self.browser.find_element(By.ID, "platform-xinpingtai").text
+        self.assertIn("已认定", row)
+        self.assertIn("2020-03-01", row)
+        self.browser.find_element(By.ID, "edit-xinpingtai").click()
+        Select(self.browser.find_element(By.ID, "f-status")).select_by_value("suspended")
+        self.browser.execute_script(
+            "document.getElementById('f-effective_from').value = '2020-06-01'")
+        self.browser.find_element(By.ID, "save-platform").click()
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "platform-xinpingtai"),
+                                                            "已暂停"))
+        self.shot("22-platforms")
         self.sign_out()
 
     def test_4_on_a_phone_the_sign_in_fits_the_screen_and_works_by_keyboard(self):

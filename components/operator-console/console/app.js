@@ -199,13 +199,14 @@ const VIEWS = {
   standards: ["地方标准", () => standardsView()],
   registry: ["重点群体名单", () => registryView()],
   report: ["统计报表", () => reportView()],
+  platforms: ["平台名录", () => platformsView()],
   keys: ["平台密钥", () => keysView()],
   accounts: ["经办账户", () => accountsView()],
 };
 const BY_ROLE = {
   reviewer: ["review", "report"],
   finance: ["payable", "invoices", "report"],
-  admin: ["review", "standards", "registry", "keys", "accounts", "report"],
+  admin: ["review", "standards", "platforms", "registry", "keys", "accounts", "report"],
 };
 
 function go(name, message) {
@@ -332,6 +333,56 @@ async function standardsView(message) {
     try {
       await api("PUT", `/api/policy/standards/${encodeURIComponent(occupation.value.trim())}/${level.value}`, body);
       show(standardsView(`已保存 ${occupation.value.trim()} ${LEVELS[level.value]}：${standard.value} 元。`));
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+const PLATFORM_STATUSES = { approved: "已认定", suspended: "已暂停" };
+
+/** The register of approved platforms; an admin adds one, or changes one's status or record. */
+async function platformsView(message) {
+  const register = await api("GET", "/api/policy/platforms");
+  const id = el("input", { name: "id", placeholder: "wljnpx" });
+  const name = el("input", { name: "name" });
+  const site = el("input", { name: "site", placeholder: "https://" });
+  const recordedOn = el("input", { name: "recorded_on", type: "date" });
+  const status = el("select", { name: "status" },
+    Object.entries(PLATFORM_STATUSES).map(([v, n]) => el("option", { value: v }, n)));
+  const from = el("input", { name: "effective_from", type: "date" });
+  const form = el("form", { class: "card", "aria-labelledby": "platforms-title" },
+    el("h2", { id: "platforms-title" }, "线上培训平台名录"),
+    message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
+    el("table", { id: "platforms" },
+      el("thead", {}, el("tr", {}, ["编号", "名称", "状态", "报省备案日期", "最后修改", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, register.platforms.map((p) => el("tr", { id: "platform-" + p.id },
+        el("td", {}, p.id), el("td", {}, p.name), el("td", {}, PLATFORM_STATUSES[p.status] || p.status),
+        el("td", {}, p.recorded_on || "未备案"), el("td", {}, p.changed ? `${p.changed.by} ${p.changed.at}` : "通知原文"),
+        el("td", {}, el("button", { type: "button", class: "secondary", id: "edit-" + p.id, onclick: () => {
+          id.value = p.id; name.value = p.name; site.value = p.site || ""; recordedOn.value = p.recorded_on || "";
+          status.value = p.status; name.focus();
+        } }, "修改")))))),
+    el("h3", {}, "新增或修改一个平台"),
+    field("平台编号", id), field("平台名称", name), field("网址", site), field("报省备案日期", recordedOn),
+    field("状态", status), field("状态生效日期（默认今天）", from),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "save-platform" }, "保存")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const known = register.platforms.find((p) => p.id === id.value.trim());
+    const body = { name: name.value, status: status.value };
+    if (known) {
+      body.aliases = known.aliases || [];
+      body.listed_in = known.listed_in || [];
+    }
+    if (site.value) body.site = site.value;
+    if (recordedOn.value) body.recorded_on = recordedOn.value;
+    if (from.value) body.effective_from = from.value;
+    try {
+      await api("PUT", `/api/policy/platforms/${encodeURIComponent(id.value.trim())}`, body);
+      show(platformsView(`已保存平台 ${id.value.trim()}。`));
     } catch (error) {
       showError(form, error);
     }
