@@ -14,11 +14,12 @@ downloads its CSV, another pays it. An admin sets a standard (a bad amount refus
 its field) and uploads a registry file of 3 rows, then one whose bad row is named by its
 line. Five wrong passwords lock an account. An admin issues a platform key (its secret shown
 once, and working), revokes it (no longer working), rotates another, creates an account (a
-short password refused beside its field) and disables it, and adds a platform to the
-register and suspends it. A reviewer reads the report: its headline, its charts by key
-group, month and platform, its CSV, and a month filter that leaves nothing. On a 390×844
-phone screen the sign-in fits without sideways scrolling and works by keyboard alone.
-Screenshots of every screen go to target/browser-test/.
+short password refused beside its field) and disables it, resets the locked one's password
+(its lock goes), and adds a platform to the register and suspends it. A reviewer reads the
+report: its headline, its charts by key group, month and platform, its CSV, and a month
+filter that leaves nothing. On a 390×844 phone screen the sign-in fits without sideways
+scrolling and works by keyboard alone. Screenshots of every screen go to
+target/browser-test/.
 """
 
 import hashlib
@@ -511,6 +512,17 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "account-zhou.new"), "已停用"))
         self.assertIn("锁定至", self.browser.find_element(By.ID, "account-sun.locked").text)
         self.shot("21-accounts")
+        # The locked account's password reset by the admin: the lock goes, the new one works.
+        Select(self.browser.find_element(By.ID, "f-reset_login")).select_by_value("sun.locked")
+        self.browser.find_element(By.ID, "f-reset-password").send_keys("reset password 22")
+        self.browser.find_element(By.ID, "reset-password").click()
+        # (The notice of the disabling is on screen until the page is drawn again.)
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "账户 sun.locked 的密码已重置。"))
+        self.assertIn("正常", self.browser.find_element(By.ID, "account-sun.locked").text)
+        status, _ = self.county.request("POST", "/api/accounts/sign-in",
+                                        {"login": "sun.locked", "password": "reset password 22"})
+        self.assertEqual(status, 200)
         status, body = self.county.request("POST", "/api/accounts/sign-in",
                                            {"login": "zhou.new", "password": "short enough now"})
         self.assertEqual((status, body["error"]["code"]), (403, "account_disabled"))

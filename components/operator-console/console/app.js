@@ -435,6 +435,23 @@ async function accountsView(message) {
   const login = el("input", { name: "login", autocomplete: "off" });
   const name = el("input", { name: "display_name" });
   const password = el("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const resetWho = el("select", { name: "reset_login" }, accounts.map((a) => el("option", { value: a.login }, `${a.display_name}（${a.login}）`)));
+  const resetPassword = el("input", { name: "password", id: "f-reset-password", type: "password", autocomplete: "new-password" });
+  // A form of its own, so that the API's `password` errors land beside this field.
+  const reset = el("form", { class: "card", "aria-labelledby": "reset-title" },
+    el("h3", { id: "reset-title" }, "重置密码（并解除锁定）"),
+    field("账户", resetWho), field("新密码（至少10个字符）", resetPassword),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "reset-password" }, "重置")));
+  reset.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/accounts/${resetWho.value}/password`, { password: resetPassword.value });
+      show(accountsView(`账户 ${resetWho.value} 的密码已重置。`));
+    } catch (error) {
+      showError(reset, error);
+    }
+  });
   const roles = Object.entries(ROLES).map(([value, label]) =>
     el("label", { class: "inline" }, el("input", { type: "checkbox", name: "roles", value, id: "role-" + value }), " " + label));
   const form = el("form", { class: "card", "aria-labelledby": "accounts-title" },
@@ -474,7 +491,7 @@ async function accountsView(message) {
       showError(form, error);
     }
   });
-  return form;
+  return el("div", {}, form, reset);
 }
 
 const SVG = "http://www.w3.org/2000/svg";
