@@ -248,11 +248,18 @@ async function download(path, fallbackName) {
   link.remove();
 }
 
-async function invoicesView(platformId, message) {
+/** The register's platforms to choose from: the one chosen (`platformId`, or the first) and
+ * the select, which calls `chosen` with another. */
+async function platformPicker(platformId, chosen) {
   const { platforms } = await api("GET", "/api/policy/platforms");
-  const chosen = platformId || (platforms[0] && platforms[0].id);
-  const select = el("select", { name: "platform_id", onchange: () => show(invoicesView(select.value)) },
-    platforms.map((p) => el("option", { value: p.id, selected: p.id === chosen }, `${p.name}（${p.id}）`)));
+  const id = platformId || (platforms[0] && platforms[0].id);
+  const select = el("select", { name: "platform_id", onchange: () => chosen(select.value) },
+    platforms.map((p) => el("option", { value: p.id, selected: p.id === id }, `${p.name}（${p.id}）`)));
+  return [id, select];
+}
+
+async function invoicesView(platformId, message) {
+  const [chosen, select] = await platformPicker(platformId, (id) => show(invoicesView(id)));
   const section = el("section", { class: "card", "aria-labelledby": "invoices-title" },
     el("h2", { id: "invoices-title" }, "平台补贴发票"), field("培训平台", select),
     el("p", { class: "error", "data-field": "form", role: "alert" }));
@@ -391,10 +398,7 @@ async function platformsView(message) {
 }
 
 async function keysView(platformId, shown) {
-  const { platforms } = await api("GET", "/api/policy/platforms");
-  const chosen = platformId || (platforms[0] && platforms[0].id);
-  const select = el("select", { name: "platform_id", onchange: () => show(keysView(select.value)) },
-    platforms.map((p) => el("option", { value: p.id, selected: p.id === chosen }, `${p.name}（${p.id}）`)));
+  const [chosen, select] = await platformPicker(platformId, (id) => show(keysView(id)));
   const section = el("section", { class: "card", "aria-labelledby": "keys-title" },
     el("h2", { id: "keys-title" }, "培训平台接口密钥"), field("培训平台", select),
     el("p", { class: "error", "data-field": "form", role: "alert" }));
