@@ -18,8 +18,22 @@ short password refused beside its field) and disables it, resets the locked one'
 (its lock goes), and adds a platform to the register and suspends it. A reviewer reads the
 report: its headline, its charts by key group, month and platform, its CSV, and a month
 filter that leaves nothing. On a 390×844 phone screen the sign-in fits without sideways
-scrolling and works by keyboard alone. Screenshots of every screen go to
-target/browser-test/.
+scrolling and works by keyboard alone.
+
+Then the rest of a county's jobs. A reviewer opens a claim made on a platform of its own
+(yuntai) and reads its completion record, the verdict it was accepted with and the recheck
+("still eligible"); the platform is suspended from before the assessment, and the recheck and
+the refused approval both give the API's reason; the reviewer rejects it. Finance downloads the
+payable page as the bank's batch, uploads the bank's result file (2 lines: one applied, one for
+no such claim, named by its line), records the bank returning that payment, pays again, starts
+a recovery of 50.00 (a bad amount refused beside its field) and records it repaid. Finance
+previews April 2020 (1 line billable at 200.00, 1 held with its reasons), cancels the invoice
+the platform then issues (a missing reason refused; its line billable again), and recovers
+40.00 of the paid March invoice's line. An admin changes an account's roles (none refused),
+reads the account log, adds a policy version (a window that ends before it starts refused
+beside its end) and withdraws it; the account holder changes her own password (a wrong current
+one refused) and signs in with the new one. Screenshots of every screen go to
+target/browser-test/, and of the screen each test ended on as `last-<test>.png`.
 """
 
 import hashlib
@@ -62,6 +76,20 @@ def resident_id(first17):
 
 
 REGISTERED = resident_id("37090219850101123")
+
+
+def completion(record_id, resident, month="03"):
+    """A passed online training of 24 hours (4-03-02-01, level 5), assessed on the 15th of
+    `month` of 2020."""
+    started = {"03": ("2020-02-20", "2020-03-10"), "04": ("2020-03-20", "2020-04-10")}[month]
+    return {
+        "record_id": record_id,
+        "trainee": {"resident_id": resident, "name": "张三", "hukou_county": "370902"},
+        "occupation": "4-03-02-01", "level": "5", "study_hours": 24, "mode": "online",
+        "started_on": started[0], "ended_on": started[1],
+        "assessment": {"result": "pass", "score": 86, "date": f"2020-{month}-15"},
+        "certificate_number": "CERT-" + record_id,
+    }
 
 
 def free_port():
@@ -163,18 +191,9 @@ class ConsoleTest(unittest.TestCase):
         status, key = county.request("POST", "/api/platform/credentials",
                                      {"platform_id": "wljnpx"}, token)
         assert status == 201, key
-        def record(record_id, resident):
-            return {
-                "record_id": record_id,
-                "trainee": {"resident_id": resident, "name": "张三", "hukou_county": "370902"},
-                "occupation": "4-03-02-01", "level": "5", "study_hours": 24, "mode": "online",
-                "started_on": "2020-02-20", "ended_on": "2020-03-10",
-                "assessment": {"result": "pass", "score": 86, "date": "2020-03-15"},
-                "certificate_number": "CERT-" + record_id,
-            }
         status, body = county.signed(
             "POST", "/api/platform/completions",
-            {"records": [record("r1", TRAINEE), record("r2", REGISTERED)]},
+            {"records": [completion("r1", TRAINEE), completion("r2", REGISTERED)]},
             key["key_id"], key["secret"])
         assert status == 200, body
         # The second trainee is in the key-group registry: their claim is registry-verified.
@@ -219,6 +238,10 @@ class ConsoleTest(unittest.TestCase):
         cls.county.stop()
         cls.downloads.cleanup()
 
+    def tearDown(self):
+        # What the browser showed when a test ended: for a failure, the first thing to look at.
+        self.shot("last-" + self._testMethodName)
+
     def shot(self, name):
         self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
 
@@ -234,7 +257,7 @@ class ConsoleTest(unittest.TestCase):
         [new] = set(folder.glob("*.csv")) - before
         return new.read_text(encoding="utf-8-sig")
 
-    def sign_in(self, login, password):
+    def sign_in(self, login, password, role=None):
         self.browser.get(self.county.base + "/console/")
         # Whatever an earlier test left signed in (a failed one does not sign out).
         self.browser.execute_script("sessionStorage.clear()")
@@ -242,7 +265,14 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.element_to_be_clickable((By.ID, "sign-in")))
         self.browser.find_element(By.ID, "f-login").send_keys(login)
         self.browser.find_element(By.ID, "f-password").send_keys(password)
+        if role:
+            Select(self.browser.find_element(By.ID, "f-role")).select_by_value(role)
         self.browser.find_element(By.ID, "sign-in").click()
+
+    def set_value(self, element_id, value):
+        """Sets a date or month input as the page would (typing one follows the browser's locale)."""
+        self.browser.execute_script(
+            "document.getElementById(arguments[0]).value = arguments[1]", element_id, value)
 
     def sign_out(self):
         self.browser.find_element(By.ID, "sign-out").click()
@@ -298,23 +328,24 @@ class ConsoleTest(unittest.TestCase):
         self.sign_in("li.finance", "console password 1")
         pay = self.wait.until(ready.element_to_be_clickable(
             (By.CSS_SELECTOR, f"button[aria-label='支付申领 {self.claim}']")))
-        self.assertIn("本页合计 240.00 元", self.browser.find_element(By.ID, "app").text)
+        self.assertEqual(self.browser.find_element(By.ID, "payable-total").text, "本页 2 件，合计 240.00 元")
         self.assertEqual(self.browser.find_elements(By.ID, "tab-review"), [],
                          "finance sees no review queue")
         self.shot("7-payable")
         pay.click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "pay")))
-        self.browser.find_element(By.ID, "f-reference").send_keys("SB-2020-04-0001")
+        # Finance pays to the whole account, which it alone sees.
+        self.assertIn("6217001234567890123", self.browser.find_element(By.ID, "claim-facts").text)
+        self.browser.find_element(By.ID, "f-pay-reference").send_keys("SB-2020-04-0001")
         # A date input takes the date as typed in the browser's locale: set it as the page would.
-        self.browser.execute_script(
-            "document.getElementById('f-paid_on').value = '2020-04-20'")
+        self.set_value("f-pay-paid_on", "2020-04-20")
         self.shot("8-pay")
         self.browser.find_element(By.ID, "pay").click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, f"申领 {self.claim} 已记录支付。")
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "payable"), self.verified))
         self.assertNotIn(self.claim, self.browser.find_element(By.ID, "payable").text)
-        self.assertIn("本页合计 120.00 元", self.browser.find_element(By.ID, "app").text)
+        self.assertEqual(self.browser.find_element(By.ID, "payable-total").text, "本页 1 件，合计 120.00 元")
         self.shot("9-paid")
         self.sign_out()
         status, admin = self.county.request(
@@ -328,7 +359,10 @@ class ConsoleTest(unittest.TestCase):
 
     def choose_platform(self, view):
         """Opens a screen that lists by platform, and chooses wljnpx (the screen is drawn again)."""
+        drawn = self.browser.find_elements(By.ID, "f-platform_id")
         self.wait.until(ready.element_to_be_clickable((By.ID, view))).click()
+        if drawn:
+            self.wait.until(ready.staleness_of(drawn[0]))
         platform = self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform_id")))
         if Select(platform).first_selected_option.get_attribute("value") == "wljnpx":
             return
@@ -339,23 +373,30 @@ class ConsoleTest(unittest.TestCase):
     def open_invoices(self):
         self.choose_platform("view-invoices")
 
+    def open_invoice(self, number):
+        self.open_invoices()
+        self.wait.until(ready.element_to_be_clickable((By.ID, f"open-{number}"))).click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "invoice-facts")))
+
     def test_5_finance_approves_pays_and_downloads_an_invoice(self):
         number = self.invoice
         self.sign_in("li.finance", "console password 1")
         self.open_invoices()
-        approve = self.wait.until(ready.element_to_be_clickable((By.ID, f"approve-{number}")))
-        self.assertIn("200.00 元", self.browser.find_element(By.ID, f"invoice-{number}").text)
+        self.assertIn("200.00 元", self.wait.until(ready.visibility_of_element_located(
+            (By.ID, f"invoice-{number}"))).text)
         self.shot("12-invoices")
-        approve.click()
+        self.open_invoice(number)
+        self.assertIn("200.00 元", self.browser.find_element(By.ID, "invoice-lines").text)
+        self.assertIn("20%", self.browser.find_element(By.ID, "invoice-lines").text)
+        self.browser.find_element(By.ID, f"approve-{number}").click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, f"发票 {number} 已审批。")
-        # Whoever approved it may not pay it: the API's reason shows.
+        # Whoever approved it may not pay it: the API's reason shows beside the payment.
         self.wait.until(ready.element_to_be_clickable((By.ID, f"reference-{number}"))).send_keys("BANK-1")
-        self.browser.execute_script(
-            f"document.getElementById('paid-on-{number}').value = '2020-04-20'")
+        self.set_value(f"paid-on-{number}", "2020-04-20")
         self.browser.find_element(By.ID, f"pay-{number}").click()
         error = self.wait.until(ready.visibility_of_element_located(
-            (By.CSS_SELECTOR, "#invoices-title ~ .error[data-field='form']")))
+            (By.CSS_SELECTOR, "form[aria-label='支付'] .error[data-field='form']")))
         self.wait.until(lambda _: error.text)
         self.assertIn("审批发票的人员不能同时办理支付", error.text)
         self.shot("13-invoice-four-eyes")
@@ -365,14 +406,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("200.00", text)
         self.sign_out()
         self.sign_in("qian.finance", "console password 1")
-        self.open_invoices()
+        self.open_invoice(number)
         self.wait.until(ready.element_to_be_clickable((By.ID, f"reference-{number}"))).send_keys("BANK-1")
-        self.browser.execute_script(
-            f"document.getElementById('paid-on-{number}').value = '2020-04-20'")
+        self.set_value(f"paid-on-{number}", "2020-04-20")
         self.browser.find_element(By.ID, f"pay-{number}").click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, f"发票 {number} 已记录支付。")
-        self.assertIn("已支付", self.browser.find_element(By.ID, f"invoice-{number}").text)
+        self.assertIn("已支付", self.browser.find_element(By.ID, "invoice-facts").text)
         self.shot("14-invoice-paid")
         self.sign_out()
 
@@ -570,6 +610,281 @@ class ConsoleTest(unittest.TestCase):
             self.sign_out()
         finally:
             self.browser.set_window_size(1366, 768)
+
+    def platform_key(self):
+        """A fresh key of wljnpx (test 9 rotates and revokes the set-up's keys)."""
+        status, key = self.county.request("POST", "/api/platform/credentials",
+                                          {"platform_id": "wljnpx"}, self.admin_token)
+        self.assertEqual(status, 201, key)
+        return key["key_id"], key["secret"]
+
+    def text(self, element_id):
+        return self.browser.find_element(By.ID, element_id).text
+
+    def test_9c_a_reviewer_reads_a_claims_record_and_recheck_and_cannot_approve_it_once_its_platform_is_suspended(self):
+        # A platform of its own, so that suspending it changes nothing for the other tests.
+        platform = {"name": "云泰职业培训平台", "recorded_on": "2020-02-01", "status": "approved"}
+        status, body = self.county.request("PUT", "/api/policy/platforms/yuntai", platform,
+                                           self.admin_token)
+        self.assertEqual(status, 200, body)
+        status, key = self.county.request("POST", "/api/platform/credentials",
+                                          {"platform_id": "yuntai"}, self.admin_token)
+        self.assertEqual(status, 201, key)
+        trainee = resident_id("37090219920202123")
+        status, body = self.county.signed("POST", "/api/platform/completions",
+                                          {"records": [completion("r3", trainee)]},
+                                          key["key_id"], key["secret"])
+        self.assertEqual(status, 200, body)
+        status, body = self.county.request("POST", "/api/claims", {
+            "platform_id": "yuntai", "record_id": "r3", "group": "migrant_worker",
+            "payee": {"kind": "social_security_card", "account": "6217001234567890999"},
+            "consent": True}, self.county.trainee_token(trainee))
+        self.assertEqual(status, 201, body)
+        claim = body["claim"]["id"]
+        self.sign_in("zhao.reviewer", "console password 1")
+        self.wait.until(ready.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {claim}']"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "approve")))
+        record = self.text("record")
+        for shown in ["CERT-r3", "线上", "2020-02-20 至 2020-03-10", "合格，86 分，2020-03-15",
+                      "已申领"]:
+            self.assertIn(shown, record)
+        self.assertIn("仅本人申报，待人工核实", self.text("claim-facts"))
+        self.assertIn("生活费补贴 120.00 元", self.text("verdict"))
+        self.assertEqual(self.text("recheck"), "按现在的情况复核：仍符合条件。")
+        self.shot("23-claim-record-and-recheck")
+        # The province suspends the platform from before the assessment: the recheck, and
+        # approval, now give the reason.
+        status, body = self.county.request("PUT", "/api/policy/platforms/yuntai", {
+            **platform, "status": "suspended", "effective_from": "2020-03-01"}, self.admin_token)
+        self.assertEqual(status, 200, body)
+        status, recheck = self.county.request("GET", f"/api/claims/{claim}/recheck",
+                                              token=self.admin_token)
+        self.assertEqual((status, recheck["eligible"]), (200, False))
+        self.browser.find_element(By.ID, "back").click()
+        self.wait.until(ready.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {claim}']"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "approve")))
+        self.assertIn("不再符合条件（1 项）", self.text("recheck"))
+        self.assertIn(recheck["reasons"][0]["message_zh"], self.text("recheck"))
+        self.browser.find_element(By.ID, "approve").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, "form[aria-label='审核通过'] .error[data-field='form']")))
+        self.wait.until(lambda _: error.text)
+        self.assertIn(recheck["reasons"][0]["message_zh"], error.text)
+        self.shot("24-claim-platform-suspended")
+        self.browser.find_element(By.ID, "f-reject-reason").send_keys("平台已被暂停认定")
+        self.browser.find_element(By.ID, "reject").click()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"申领 {claim} 已驳回。")
+        self.sign_out()
+
+    def look_up(self, claim):
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-lookup"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "f-claim_id"))).send_keys(claim)
+        self.browser.find_element(By.ID, "lookup").click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "claim-facts")))
+
+    def test_9d_finance_records_the_banks_results_a_return_a_second_payment_and_a_recovery(self):
+        self.sign_in("li.finance", "console password 1")
+        self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
+        self.assertEqual(self.text("payable-total"), "本页 1 件，合计 120.00 元")
+        batch = self.downloaded(lambda: self.browser.find_element(By.ID, "payment-batch").click())
+        self.assertIn(self.verified, batch)
+        self.assertIn("120.00", batch)
+        # The bank's result file as Excel saves it: one line paid, one for no such claim.
+        results = pathlib.Path(self.downloads.name) / "bank-results.txt"
+        results.write_text("\ufeff申领编号,结果,凭证号,支付日期,退回原因\r\n"
+                           f"{self.verified},成功,SB-2020-05-0002,2020/5/6,\r\n"
+                           "c-0000000000000000,成功,SB-2020-05-0003,2020/5/6,\r\n",
+                           encoding="utf-8")
+        self.browser.find_element(By.ID, "view-bank").click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "f-file"))).send_keys(str(results))
+        self.browser.find_element(By.ID, "bank-upload").click()
+        applied = self.wait.until(ready.visibility_of_element_located((By.ID, "bank-applied")))
+        self.assertEqual(applied.text, "已登记 1 行，共 2 行。")
+        lines = self.text("bank-lines")
+        self.assertIn(f"第 2 行，申领 {self.verified}：已登记（已支付）", lines)
+        self.assertIn("第 3 行，申领 c-0000000000000000：请求的资源不存在", lines)
+        self.shot("25-bank-results")
+        # The bank sends the payment back: recorded, then paid again.
+        self.look_up(self.verified)
+        self.assertIn("2020-05-06 支付（凭证 SB-2020-05-0002", self.text("payments"))
+        self.browser.find_element(By.ID, "f-returned-reason").send_keys("账户已销户")
+        self.browser.find_element(By.ID, "payment-returned").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), f"申领 {self.verified} 已记录银行退回。"))
+        self.assertIn("支付退回", self.text("claim-facts"))
+        self.assertIn("被银行退回：账户已销户", self.text("payments"))
+        self.browser.find_element(By.ID, "f-pay-reference").send_keys("SB-2020-05-0009")
+        self.set_value("f-pay-paid_on", "2020-05-12")
+        self.shot("26-payment-returned")
+        self.browser.find_element(By.ID, "pay").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), f"申领 {self.verified} 已记录支付。"))
+        # Found wrongly paid: a recovery (a bad amount refused beside its field), then repaid.
+        self.look_up(self.verified)
+        amount = self.browser.find_element(By.ID, "f-recovery-amount")
+        amount.clear()
+        amount.send_keys("五十")
+        self.browser.find_element(By.ID, "f-recovery-reason").send_keys("重复享受补贴")
+        self.browser.find_element(By.ID, "start-recovery").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.ID, "f-recovery-amount-error")))
+        self.wait.until(lambda _: error.text)
+        amount.clear()
+        amount.send_keys("50.00")
+        self.browser.find_element(By.ID, "start-recovery").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), f"申领 {self.verified} 已开始追回。"))
+        self.assertIn("追回中", self.text("claim-facts"))
+        self.browser.find_element(By.ID, "f-recovered-reference").send_keys("HK-2020-06-01")
+        self.set_value("f-recovered-paid_on", "2020-06-01")
+        self.browser.find_element(By.ID, "recovered").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), f"申领 {self.verified} 已记录追回。"))
+        self.assertIn("追回 50.00 元：重复享受补贴；2020-06-01 已缴回（凭证 HK-2020-06-01）",
+                      self.text("payments"))
+        self.shot("27-recovered")
+        self.sign_out()
+        status, claim = self.county.request("GET", f"/api/claims/{self.verified}",
+                                            token=self.admin_token)
+        self.assertEqual((status, claim["status"]), (200, "recovered"))
+        self.assertEqual([t["to"] for t in claim["transitions"][2:]],
+                         ["paid", "payment_returned", "paid", "recovering", "recovered"])
+
+    def test_9e_finance_previews_a_month_cancels_an_invoice_and_recovers_a_line(self):
+        key = self.platform_key()
+        registered, declared = resident_id("37090219880808123"), resident_id("37090219770707123")
+        status, body = self.county.request("POST", "/api/eligibility/registry", {"entries": [
+            {"resident_id": registered, "group": "migrant_worker", "source": "实名登记",
+             "valid_from": "2020-01-01"}]}, self.admin_token)
+        self.assertEqual(status, 200, body)
+        status, body = self.county.signed("POST", "/api/platform/completions", {"records": [
+            completion("r4", registered, "04"), completion("r5", declared, "04")]}, *key)
+        self.assertEqual(status, 200, body)
+        self.sign_in("li.finance", "console password 1")
+        self.open_invoices()
+        self.set_value("f-preview-month", "2020-04")
+        self.browser.find_element(By.ID, "preview").click()
+        total = self.wait.until(ready.visibility_of_element_located((By.ID, "preview-total")))
+        self.assertEqual(total.text, "2020-04：可开票 1 行，合计 200.00 元；暂不能开票 1 行。")
+        self.assertIn("r5", self.text("preview-held"))
+        self.shot("28-invoice-preview")
+        status, body = self.county.signed("POST", "/api/platform/invoices", {"month": "2020-04"},
+                                          *key)
+        self.assertEqual(status, 201, body)
+        number = body["invoice"]["number"]
+        self.open_invoice(number)
+        self.browser.find_element(By.ID, f"cancel-{number}").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.ID, f"cancel-reason-{number}-error")))
+        self.wait.until(lambda _: error.text)
+        self.browser.find_element(By.ID, f"cancel-reason-{number}").send_keys("平台申请重开")
+        self.browser.find_element(By.ID, f"cancel-{number}").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), f"发票 {number} 已作废，1 行明细可重新开票。"))
+        self.assertIn("已作废", self.text("invoice-facts"))
+        self.assertIn("1 / 1", self.text("invoice-facts"))
+        self.assertIn("平台申请重开", self.text("invoice-history"))
+        self.shot("29-invoice-cancelled")
+        status, preview = self.county.request(
+            "GET", "/api/platform/invoices/preview?platform_id=wljnpx&month=2020-04",
+            token=self.admin_token)
+        self.assertEqual([line["record_id"] for line in preview["lines"]], ["r4"],
+                         "the cancelled invoice's line can be billed again")
+        # A line of the paid March invoice found wrongly paid, and its money returned.
+        self.browser.find_element(By.ID, "back").click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, f"open-{self.invoice}"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "recover-r2"))).click()
+        amount = self.wait.until(ready.element_to_be_clickable((By.ID, "f-line-amount")))
+        amount.clear()
+        amount.send_keys("40.00")
+        self.browser.find_element(By.ID, "f-line-reason").send_keys("学员未实际参训")
+        self.browser.find_element(By.ID, "start-line-recovery").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "明细 r2 已开始追回。"))
+        self.assertIn("r2：追回 40.00 元（学员未实际参训", self.text("recoveries"))
+        self.browser.find_element(By.ID, "recovered-reference-r2").send_keys("HK-PLAT-1")
+        self.set_value("recovered-paid-on-r2", "2020-06-02")
+        self.browser.find_element(By.ID, "recovered-r2").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "明细 r2 的追回款已到账。"))
+        self.assertIn("2020-06-02 已缴回（凭证 HK-PLAT-1）", self.text("recoveries"))
+        self.shot("30-invoice-line-recovered")
+        self.sign_out()
+
+    def test_9f_an_admin_changes_roles_reads_the_log_and_adds_a_policy_version(self):
+        self.sign_in("admin", self.county.admin_password)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-accounts"))).click()
+        roles = Select(self.wait.until(ready.element_to_be_clickable((By.ID, "f-roles-login"))))
+        roles.select_by_value("qian.finance")
+        self.assertTrue(self.browser.find_element(By.ID, "new-role-finance").is_selected())
+        self.browser.find_element(By.ID, "new-role-finance").click()
+        self.browser.find_element(By.ID, "change-roles").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, "form[aria-labelledby='roles-title'] .error[data-field='roles']")))
+        self.wait.until(lambda _: error.text)
+        self.browser.find_element(By.ID, "new-role-finance").click()
+        self.browser.find_element(By.ID, "new-role-reviewer").click()
+        self.browser.find_element(By.ID, "change-roles").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "账户 qian.finance 的角色已更改"))
+        self.assertIn("审核员、财务", self.text("account-qian.finance"))
+        self.browser.find_element(By.ID, "account-log").click()
+        log = self.wait.until(ready.visibility_of_element_located((By.ID, "log"))).text
+        for event in ["创建账户", "登录", "密码错误", "连续失败，已锁定", "管理员重置密码",
+                      "停用", "更改角色"]:
+            self.assertIn(event, log)
+        self.shot("31-account-log")
+        self.browser.find_element(By.ID, "view-policy").click()
+        current = self.wait.until(ready.visibility_of_element_located((By.ID, "policy-current")))
+        self.assertIn("平台补贴为地方标准的 20%", current.text)
+        add = self.browser.find_element(By.ID, "add-version")
+        self.browser.find_element(By.ID, "f-version-id").send_keys("tsq-2027")
+        self.browser.find_element(By.ID, "f-title_zh").send_keys("泰山区2027年线上培训补贴")
+        self.set_value("f-issued_on", "2026-11-01")
+        self.set_value("f-from", "2027-12-31")
+        self.set_value("f-to", "2027-01-01")
+        add.click()
+        error = self.wait.until(ready.visibility_of_element_located((By.ID, "f-to-error")))
+        self.wait.until(lambda _: error.text)
+        self.assertEqual(error.text, "政策期限的结束日期早于开始日期")
+        self.shot("32-policy-version-refused")
+        self.set_value("f-from", "2027-01-01")
+        self.set_value("f-to", "2027-12-31")
+        add.click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "版本 tsq-2027 已新增。"))
+        self.assertIn("本县区新增", self.text("version-tsq-2027"))
+        status, version = self.county.request("GET", "/api/policy/versions/tsq-2027")
+        self.assertEqual((status, version["window"]), (200, {"from": "2027-01-01", "to": "2027-12-31"}))
+        self.shot("33-policy-versions")
+        self.browser.find_element(By.ID, "withdraw-tsq-2027").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "版本 tsq-2027 已撤回。"))
+        self.assertEqual(self.browser.find_elements(By.ID, "version-tsq-2027"), [])
+        self.sign_out()
+        # A holder changes their own password: a wrong current one refused beside its field.
+        # (Holding two roles now, she signs in as one of them.)
+        self.sign_in("qian.finance", "console password 1", "reviewer")
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（审核员）"))
+        self.browser.find_element(By.ID, "own-password").click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "f-current_password"))).send_keys("wrong one")
+        self.browser.find_element(By.ID, "f-new_password").send_keys("a new password 3")
+        self.browser.find_element(By.ID, "change-own-password").click()
+        error = self.wait.until(ready.visibility_of_element_located(
+            (By.CSS_SELECTOR, "form[aria-label='修改本人密码'] .error")))
+        self.wait.until(lambda _: error.text)
+        current = self.browser.find_element(By.ID, "f-current_password")
+        current.clear()
+        current.send_keys("console password 1")
+        self.browser.find_element(By.ID, "change-own-password").click()
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "notice"), "密码已修改。"))
+        self.sign_out()
+        self.sign_in("qian.finance", "a new password 3", "finance")
+        self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（财务）"))
+        self.sign_out()
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         (Method::Post, ["recount"]) => review::recount(request, ctx),
         (Method::Get, ["report"]) => report::report(request, ctx),
         (Method::Get, [id]) => trainee::fetch(request, ctx, id),
+        (Method::Get, [id, "recheck"]) => review::recheck_now(request, ctx, id),
         (Method::Post, [id, "withdraw"]) => trainee::withdraw(request, ctx, id),
         (Method::Post, [id, "approve"]) => review::approve(request, ctx, id),
         (Method::Post, [id, "reject"]) => review::reject(request, ctx, id),

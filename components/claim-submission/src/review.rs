@@ -120,10 +120,7 @@ fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
     if claim.status != subsidy_rules::eligibility::ClaimStatus::Submitted {
         return Ok(());
     }
-    let record = ctx
-        .store()?
-        .completion(&claim.platform_id, &claim.record_id)?;
-    let reasons = claim.recheck(record.as_ref(), &ctx.store()?.platforms()?);
+    let reasons = reasons_against(ctx, claim)?;
     if reasons.is_empty() {
         return Ok(());
     }
@@ -139,6 +136,38 @@ fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
         ),
         details: reasons,
     })
+}
+
+/// What, in the facts as they are now, stands against approving the claim: every reason.
+fn reasons_against(ctx: &Context, claim: &Claim) -> Result<Vec<Reason>, ApiError> {
+    let record = ctx
+        .store()?
+        .completion(&claim.platform_id, &claim.record_id)?;
+    Ok(claim.recheck(record.as_ref(), &ctx.store()?.platforms()?))
+}
+
+#[derive(Serialize)]
+struct Recheck {
+    claim_id: String,
+    /// Whether approving it would pass the recheck (the claim's own state aside).
+    eligible: bool,
+    reasons: Vec<Reason>,
+}
+
+/// The recheck approving would make, made now without changing anything: what a reviewer
+/// reads before deciding (`GET /api/claims/{id}/recheck`).
+pub fn recheck_now(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+    ctx.require_operator(request, &[Role::Reviewer, Role::Finance, Role::Admin])?;
+    let claim = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
+    let reasons = reasons_against(ctx, &claim)?;
+    Ok(json(
+        200,
+        &Recheck {
+            claim_id: claim.id,
+            eligible: reasons.is_empty(),
+            reasons,
+        },
+    ))
 }
 
 pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {

@@ -128,7 +128,7 @@ async function reviewView(kind = "review", after = 0) {
   } else {
     section.append(el("table", { id: "queue" },
       el("thead", {}, el("tr", {}, ["申领编号", "学员", "重点群体", "考核日期", "金额"].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, page.claims.map((c) => claimRow(c, (id) => show(claimView(id, kind)))))));
+      el("tbody", {}, page.claims.map((c) => claimRow(c, (id) => show(claimView(id, () => reviewView(kind))))))));
     if (kind === "verified") {
       section.append(el("div", { class: "actions" },
         el("button", { type: "button", id: "bulk-approve", onclick: () => bulkApprove(page.claims, kind) },
@@ -149,35 +149,147 @@ async function bulkApprove(claims, kind) {
   show(reviewView(kind), `已批量通过 ${approved} 件申领。` + (skipped.length ? `未通过：${skipped.join("；")}` : ""));
 }
 
-async function claimView(id, kind) {
-  const claim = await api("GET", `/api/claims/${id}`);
-  const reason = el("input", { name: "reason", maxlength: 200 });
-  const form = el("form", { class: "card", "aria-labelledby": "claim-title" },
-    el("h2", { id: "claim-title" }, `申领 ${claim.id}`),
-    el("dl", {},
-      ...[["状态", STATUSES[claim.status] || claim.status], ["学员", claim.trainee_name], ["身份证号", claim.resident_id],
-        ["重点群体", GROUPS[claim.key_group] || claim.key_group], ["培训平台", claim.platform_id], ["职业", claim.occupation],
-        ["等级", claim.level], ["学时", claim.study_hours], ["考核日期", claim.assessed_on], ["补贴金额", claim.amount + " 元"],
-        ["资金来源", claim.fund], ["政策版本", claim.policy_version],
-        ["毕业日期", claim.graduation_date], ["是否已就业", claim.employed == null ? null : (claim.employed ? "是" : "否")],
-      ].filter(([, v]) => v != null).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))])),
-    el("h3", {}, "处理记录"),
-    el("ol", {}, claim.transitions.map((t) =>
-      el("li", {}, `${t.changed.at} ${t.changed.by}：${STATUSES[t.to] || t.to}${t.reason ? "（" + t.reason + "）" : ""}`))),
-    el("div", { class: "actions" },
-      el("button", { type: "button", id: "approve", onclick: () => decide("approve", {}) }, "审核通过"),
-      el("div", { class: "grow" }, field("驳回理由", reason)),
-      el("button", { type: "button", class: "danger", id: "reject", onclick: () => decide("reject", { reason: reason.value }) }, "驳回"),
-      el("button", { type: "button", class: "secondary", onclick: () => show(reviewView(kind)) }, "返回队列")),
-    el("p", { class: "error", "data-field": "form", role: "alert" }));
-  async function decide(action, body) {
+const KEY_GROUP_STATUS = { verified: "名单已核实", needs_review: "仅本人申报，待人工核实", not_a_key_group: "非重点群体" };
+const MODES = { online: "线上", offline: "线下", practical: "实操" };
+const RECORD_STATES = { reported: "已上报", claimed: "已申领", billed: "已开票", void: "已作废" };
+
+/** A definition list of the pairs whose value is known. */
+function facts(id, pairs) {
+  return el("dl", { id }, pairs.filter(([, v]) => v != null && v !== "")
+    .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+}
+
+/** A form of one action: its fields (each `[label, input]`), its button, and what it sends.
+ * Its own form, so that the API's errors land beside its own fields. */
+function actionForm(title, fields, buttonId, buttonLabel, send, buttonClass) {
+  const form = el("form", { class: "card action", "aria-label": title },
+    el("h3", {}, title), ...fields.map(([label, input]) => field(label, input)),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: buttonId, class: buttonClass }, buttonLabel)));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
     try {
-      await api("POST", `/api/claims/${id}/${action}`, body);
-      show(reviewView(kind), action === "approve" ? `申领 ${id} 已审核通过。` : `申领 ${id} 已驳回。`);
+      await send();
     } catch (error) {
       showError(form, error);
     }
+  });
+  return form;
+}
+
+const input = (name, id, attributes = {}) => el("input", { name, id, ...attributes });
+
+/** One claim, in full: its facts, the platform's record it was made from, the verdict it was
+ * accepted with and the recheck approving makes now, its payments; and what the signed-in
+ * role may do with it in its state. `back` is the view to return to. */
+async function claimView(id, back) {
+  const claim = await api("GET", `/api/claims/${encodeURIComponent(id)}`);
+  const [record, recheck] = await Promise.all([
+    api("GET", `/api/platform/completions/${encodeURIComponent(claim.record_id)}?platform_id=${encodeURIComponent(claim.platform_id)}`)
+      .catch(() => null),
+    api("GET", `/api/claims/${encodeURIComponent(id)}/recheck`),
+  ]);
+  const again = (done) => show(claimView(id, back), done);
+  const post = (action, body, done) => async () => {
+    await api("POST", `/api/claims/${encodeURIComponent(id)}/${action}`, body());
+    again(done);
+  };
+  const role = session.role;
+  const actions = [];
+  if (role === "reviewer" && claim.status === "submitted") {
+    const reason = input("reason", "f-reject-reason", { maxlength: 200 });
+    actions.push(
+      actionForm("审核通过", [], "approve", "审核通过", async () => {
+        await api("POST", `/api/claims/${encodeURIComponent(id)}/approve`, {});
+        show(back(), `申领 ${id} 已审核通过。`);
+      }),
+      actionForm("驳回", [["驳回理由", reason]], "reject", "驳回", async () => {
+        await api("POST", `/api/claims/${encodeURIComponent(id)}/reject`, { reason: reason.value });
+        show(back(), `申领 ${id} 已驳回。`);
+      }, "danger"));
   }
+  if (role === "finance" && ["approved", "payment_returned"].includes(claim.status)) {
+    const reference = input("reference", "f-pay-reference", { maxlength: 64 });
+    const paidOn = input("paid_on", "f-pay-paid_on", { type: "date" });
+    actions.push(actionForm(claim.status === "approved" ? "支付" : "重新支付", [["支付凭证号", reference], ["支付日期", paidOn]],
+      "pay", "确认支付", async () => {
+        await api("POST", `/api/claims/${encodeURIComponent(id)}/pay`, { reference: reference.value, paid_on: paidOn.value });
+        show(back(), `申领 ${id} 已记录支付。`);
+      }));
+  }
+  if (role === "finance" && claim.status === "paid") {
+    const reason = input("reason", "f-returned-reason", { maxlength: 200 });
+    actions.push(actionForm("银行退回", [["退回原因（银行回单）", reason]], "payment-returned", "记录退回",
+      post("payment-returned", () => ({ reason: reason.value }), `申领 ${id} 已记录银行退回。`), "danger"));
+  }
+  if (["reviewer", "finance"].includes(role) && claim.status === "paid") {
+    const amount = input("amount", "f-recovery-amount", { inputmode: "decimal", value: claim.amount });
+    const reason = input("reason", "f-recovery-reason", { maxlength: 200 });
+    actions.push(actionForm("追回（发现不应支付）", [["追回金额（元）", amount], ["追回原因", reason]], "start-recovery", "开始追回",
+      post("recovery", () => ({ amount: amount.value, reason: reason.value }), `申领 ${id} 已开始追回。`), "danger"));
+  }
+  if (role === "finance" && claim.status === "recovering") {
+    const reference = input("reference", "f-recovered-reference", { maxlength: 64 });
+    const paidOn = input("paid_on", "f-recovered-paid_on", { type: "date" });
+    actions.push(actionForm("记录追回到账", [["缴回凭证号", reference], ["到账日期", paidOn]], "recovered", "确认追回",
+      post("recovered", () => ({ reference: reference.value, paid_on: paidOn.value }), `申领 ${id} 已记录追回。`)));
+  }
+  const payments = [
+    ...(claim.returned_payments || []).map((r) =>
+      el("li", {}, `${r.payment.paid_on} 支付（凭证 ${r.payment.reference}），${r.changed.at} 被银行退回：${r.reason}`)),
+    claim.payment ? el("li", {}, `${claim.payment.paid_on} 支付（凭证 ${claim.payment.reference}，${claim.payment.fund}）`) : null,
+    claim.recovery ? el("li", {}, `追回 ${claim.recovery.amount} 元：${claim.recovery.reason}` +
+      (claim.recovery.recovered ? `；${claim.recovery.recovered.paid_on} 已缴回（凭证 ${claim.recovery.recovered.reference}）` : "；尚未缴回")) : null,
+  ].filter(Boolean);
+  return el("div", {},
+    el("section", { class: "card", "aria-labelledby": "claim-title" },
+      el("h2", { id: "claim-title" }, `申领 ${claim.id}`),
+      facts("claim-facts", [["状态", STATUSES[claim.status] || claim.status], ["学员", claim.trainee_name],
+        ["身份证号", claim.resident_id], ["重点群体", GROUPS[claim.key_group] || claim.key_group],
+        ["群体核实", KEY_GROUP_STATUS[claim.key_group_status] || claim.key_group_status],
+        ["毕业日期", claim.graduation_date], ["是否已就业", claim.employed == null ? null : (claim.employed ? "是" : "否")],
+        ["须逐件审核", claim.review_reason], ["培训平台", claim.platform_id], ["职业", claim.occupation],
+        ["等级", LEVELS[claim.level] || claim.level], ["学时", claim.study_hours], ["考核日期", claim.assessed_on],
+        ["收款账户", claim.payee.account + (claim.payee.bank_name ? `（${claim.payee.bank_name}）` : "")]]),
+      el("h3", {}, "判定"),
+      el("p", { id: "verdict" }, `提交时符合补贴条件：生活费补贴 ${claim.amount} 元，资金来源 ${claim.fund}，政策版本 ${claim.policy_version}。`),
+      recheck.eligible
+        ? el("p", { id: "recheck" }, "按现在的情况复核：仍符合条件。")
+        : el("div", { id: "recheck", class: "problems" }, el("p", {}, `按现在的情况复核：不再符合条件（${recheck.reasons.length} 项）：`),
+          el("ul", { class: "problems" }, recheck.reasons.map((r) => el("li", {}, r.message_zh)))),
+      el("h3", {}, "平台上报的培训记录"),
+      record ? facts("record", [["记录编号", record.record_id], ["学员姓名", record.trainee.name],
+        ["户籍地", record.trainee.hukou_county], ["培训方式", MODES[record.mode] || record.mode],
+        ["培训期间", `${record.started_on} 至 ${record.ended_on}`], ["学时", record.study_hours],
+        ["考核", `${record.assessment.passed ? "合格" : "不合格"}${record.assessment.score != null ? "，" + record.assessment.score + " 分" : ""}，${record.assessment.date}`],
+        ["证书编号", record.certificate_number], ["上报", `${record.received.at}（${record.received.by}）`],
+        ["更正次数", record.corrections || null], ["记录状态", RECORD_STATES[record.state] || record.state],
+        ["作废原因", record.void_reason], ["批次提示", record.flagged]])
+        : el("p", { id: "record" }, "找不到平台上报的这条培训记录。"),
+      payments.length ? [el("h3", {}, "支付"), el("ul", { id: "payments" }, payments)] : null,
+      el("h3", {}, "处理记录"),
+      el("ol", { id: "history" }, claim.transitions.map((t) =>
+        el("li", {}, `${t.changed.at} ${t.changed.by}：${STATUSES[t.to] || t.to}${t.reason ? "（" + t.reason + "）" : ""}`))),
+      el("div", { class: "actions" }, el("button", { type: "button", class: "secondary", id: "back", onclick: () => show(back()) }, "返回"))),
+    ...actions);
+}
+
+/** Any claim by its number: for a bank's return, a recovery, a trainee's question. */
+function lookupView(message) {
+  const id = input("claim_id", "f-claim_id", { placeholder: "c-…", autocomplete: "off" });
+  const form = el("form", { class: "card", "aria-labelledby": "lookup-title" },
+    el("h2", { id: "lookup-title" }, "申领查询"),
+    message ? el("p", { class: "notice", role: "status" }, message) : null,
+    field("申领编号", id), el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "lookup" }, "查询")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      app.replaceChildren(await claimView(id.value.trim(), () => lookupView()));
+    } catch (error) {
+      showError(form, error.code === "not_found" ? { ...error, field: "claim_id" } : error);
+    }
+  });
   return form;
 }
 
@@ -195,6 +307,8 @@ async function show(view, message) {
 const VIEWS = {
   review: ["申领审核", () => reviewView()],
   payable: ["待支付申领", () => payableView()],
+  bank: ["银行结果", () => bankView()],
+  lookup: ["申领查询", () => lookupView()],
   invoices: ["平台发票", () => invoicesView()],
   standards: ["地方标准", () => standardsView()],
   registry: ["重点群体名单", () => registryView()],
@@ -202,11 +316,12 @@ const VIEWS = {
   platforms: ["平台名录", () => platformsView()],
   keys: ["平台密钥", () => keysView()],
   accounts: ["经办账户", () => accountsView()],
+  policy: ["政策版本", () => policyView()],
 };
 const BY_ROLE = {
-  reviewer: ["review", "report"],
-  finance: ["payable", "invoices", "report"],
-  admin: ["review", "standards", "platforms", "registry", "keys", "accounts", "report"],
+  reviewer: ["review", "lookup", "report"],
+  finance: ["payable", "bank", "lookup", "invoices", "report"],
+  admin: ["review", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "report"],
 };
 
 function go(name, message) {
@@ -258,46 +373,154 @@ async function platformPicker(platformId, chosen) {
   return [id, select];
 }
 
-async function invoicesView(platformId, message) {
+const INVOICE_PAGE = 20;
+
+/** A platform's invoices, oldest first, a page at a time; and what its month would bill now. */
+async function invoicesView(platformId, after = 0, message) {
   const [chosen, select] = await platformPicker(platformId, (id) => show(invoicesView(id)));
   const section = el("section", { class: "card", "aria-labelledby": "invoices-title" },
-    el("h2", { id: "invoices-title" }, "平台补贴发票"), field("培训平台", select),
-    el("p", { class: "error", "data-field": "form", role: "alert" }));
-  if (message) section.prepend(el("p", { class: "notice", id: "notice", role: "status" }, message));
-  const { invoices } = await api("GET", `/api/platform/invoices?platform_id=${encodeURIComponent(chosen)}&limit=50`);
-  if (invoices.length === 0) {
-    section.append(el("p", { id: "invoices-empty" }, "该平台还没有发票。"));
-    return section;
+    el("h2", { id: "invoices-title" }, "平台补贴发票"),
+    message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
+    field("培训平台", select), el("p", { class: "error", "data-field": "form", role: "alert" }));
+  const page = await api("GET", `/api/platform/invoices?platform_id=${encodeURIComponent(chosen)}&after=${after}&limit=${INVOICE_PAGE}`);
+  const here = () => invoicesView(chosen, after);
+  if (page.invoices.length === 0) {
+    section.append(el("p", { id: "invoices-empty" }, after ? "没有更多发票。" : "该平台还没有发票。"));
+  } else {
+    section.append(el("table", { id: "invoices" },
+      el("thead", {}, el("tr", {}, ["发票号", "期间", "状态", "明细行数", "金额", "操作"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, page.invoices.map((invoice) => el("tr", { id: `invoice-${invoice.number}` },
+        el("td", {}, invoice.number), el("td", {}, invoice.period), el("td", {}, INVOICE_STATES[invoice.state] || invoice.state),
+        el("td", {}, String(invoice.line_count)), el("td", {}, invoice.total + " 元"),
+        el("td", {}, el("button", { type: "button", id: `open-${invoice.number}`,
+          onclick: () => show(invoiceView(invoice.number, 0, here)) }, "查看")))))));
   }
-  const act = async (invoice, action, body) => {
-    try {
-      await api("POST", `/api/platform/invoices/${invoice.number}/${action}`, body);
-      show(invoicesView(chosen, `发票 ${invoice.number} ${action === "approve" ? "已审批" : "已记录支付"}。`));
-    } catch (error) {
-      showError(section, error);
-    }
+  section.append(el("div", { class: "actions" },
+    after ? el("button", { type: "button", class: "secondary", onclick: () => show(invoicesView(chosen)) }, "第一页") : null,
+    page.invoices.length === INVOICE_PAGE
+      ? el("button", { type: "button", class: "secondary", id: "invoices-next", onclick: () => show(invoicesView(chosen, page.next_after)) }, "下一页")
+      : null));
+  const month = input("month", "f-preview-month", { type: "month" });
+  const previewed = el("div", { id: "preview" });
+  const preview = actionForm("预览某月可开票的明细（不开票，不改动任何数据）", [["考核月份", month]], "preview", "预览", async () => {
+    previewed.replaceChildren(await previewTable(chosen, month.value, 0));
+  }, "secondary");
+  return el("div", {}, section, preview, previewed);
+}
+
+/** A page of 250 of the month's records, as an invoice build would judge them: the lines it
+ * would bill, and those held back with every reason. */
+async function previewTable(platform, month, after) {
+  const p = await api("GET", `/api/platform/invoices/preview?platform_id=${encodeURIComponent(platform)}&month=${encodeURIComponent(month)}&after=${after}`);
+  const box = el("section", { class: "card", "aria-label": "预览" },
+    el("p", { id: "preview-total" }, `${month}：可开票 ${p.lines.length} 行，合计 ${p.total} 元；暂不能开票 ${p.held.length} 行。`));
+  if (p.lines.length) {
+    box.append(el("table", { id: "preview-lines" },
+      el("thead", {}, el("tr", {}, ["记录", "学员", "职业", "等级", "地方标准", "金额"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, p.lines.map((l) => el("tr", {}, el("td", {}, l.record_id), el("td", {}, l.trainee_name),
+        el("td", {}, l.occupation), el("td", {}, LEVELS[l.level] || l.level), el("td", {}, l.local_standard + " 元"), el("td", {}, l.amount + " 元"))))));
+  }
+  if (p.held.length) {
+    box.append(el("h3", {}, "暂不能开票"), el("ul", { id: "preview-held", class: "problems" }, p.held.map((h) =>
+      el("li", {}, `${h.record_id}（${h.occupation}，${h.assessed_on}）：${h.reasons.map((r) => r.message_zh).join("；")}`))));
+  }
+  if (!p.done) {
+    box.append(el("button", { type: "button", class: "secondary", onclick: async () => box.replaceWith(await previewTable(platform, month, p.next_after)) }, "下 250 条记录"));
+  }
+  return box;
+}
+
+/** One invoice: its facts, its lines a page (400) at a time, its history, and what the
+ * signed-in role may do with it in its state. */
+async function invoiceView(number, page, back) {
+  const path = `/api/platform/invoices/${encodeURIComponent(number)}`;
+  const invoice = await api("GET", `${path}?page=${page}`);
+  const again = (done) => show(invoiceView(number, page, back), done);
+  const role = session.role;
+  const finance = role === "finance";
+  const actions = [];
+  if (finance && invoice.state === "issued") {
+    actions.push(actionForm("审批", [], `approve-${number}`, "审批通过", async () => {
+      await api("POST", `${path}/approve`);
+      again(`发票 ${number} 已审批。`);
+    }));
+  }
+  if (finance && invoice.state === "approved") {
+    const reference = input("reference", `reference-${number}`, { maxlength: 64 });
+    const paidOn = input("paid_on", `paid-on-${number}`, { type: "date" });
+    actions.push(actionForm("支付", [["支付凭证号", reference], ["支付日期", paidOn]], `pay-${number}`, "确认支付", async () => {
+      await api("POST", `${path}/pay`, { reference: reference.value, paid_on: paidOn.value });
+      again(`发票 ${number} 已记录支付。`);
+    }));
+  }
+  // Cancelling frees 250 lines a request (202 until every line is freed): asked again until done.
+  const unfinishedCancel = invoice.state === "cancelled" && (invoice.lines_freed || 0) < invoice.line_count;
+  if ((finance || role === "admin") && (["building", "issued", "approved"].includes(invoice.state) || unfinishedCancel)) {
+    const reason = input("reason", `cancel-reason-${number}`, { maxlength: 200 });
+    actions.push(actionForm(unfinishedCancel ? "继续作废（释放其余明细）" : "作废发票（明细可重新开票）", [["作废原因", reason]],
+      `cancel-${number}`, "作废", async () => {
+        let answer;
+        do answer = await api("POST", `${path}/cancel`, { reason: reason.value });
+        while ((answer.lines_freed || 0) < answer.line_count);
+        again(`发票 ${number} 已作废，${answer.line_count} 行明细可重新开票。`);
+      }, "danger"));
+  }
+  const recovering = new Set((invoice.recoveries || []).map((r) => r.record_id));
+  const lineRecovery = (line) => () => {
+    const amount = input("amount", "f-line-amount", { inputmode: "decimal", value: line.amount });
+    const reason = input("reason", "f-line-reason", { maxlength: 200 });
+    const form = actionForm(`追回明细 ${line.record_id}（${line.trainee_name}）`, [["追回金额（元）", amount], ["追回原因", reason]],
+      "start-line-recovery", "开始追回", async () => {
+        await api("POST", `${path}/lines/${encodeURIComponent(line.record_id)}/recovery`, { amount: amount.value, reason: reason.value });
+        again(`明细 ${line.record_id} 已开始追回。`);
+      }, "danger");
+    document.getElementById("line-recovery").replaceChildren(form);
+    form.querySelector("input").focus();
   };
-  const rows = invoices.map((invoice) => {
-    const actions = el("td", {});
-    if (invoice.state === "issued") {
-      actions.append(el("button", { type: "button", id: `approve-${invoice.number}`, onclick: () => act(invoice, "approve") }, "审批"));
+  const recoveries = (invoice.recoveries || []).map((r) => {
+    const item = el("li", { id: `recovery-${r.record_id}` }, `${r.record_id}：追回 ${r.amount} 元（${r.reason}；${r.started.by} ${r.started.at}）` +
+      (r.recovered ? `，${r.recovered.paid_on} 已缴回（凭证 ${r.recovered.reference}）` : "，尚未缴回"));
+    if (finance && !r.recovered) {
+      const reference = input("reference", `recovered-reference-${r.record_id}`, { maxlength: 64 });
+      const paidOn = input("paid_on", `recovered-paid-on-${r.record_id}`, { type: "date" });
+      item.append(actionForm("记录缴回", [["缴回凭证号", reference], ["到账日期", paidOn]], `recovered-${r.record_id}`, "确认缴回", async () => {
+        await api("POST", `${path}/lines/${encodeURIComponent(r.record_id)}/recovered`, { reference: reference.value, paid_on: paidOn.value });
+        again(`明细 ${r.record_id} 的追回款已到账。`);
+      }));
     }
-    if (invoice.state === "approved") {
-      const reference = el("input", { name: "reference", id: `reference-${invoice.number}`, "aria-label": "支付凭证号", placeholder: "支付凭证号" });
-      const paidOn = el("input", { name: "paid_on", id: `paid-on-${invoice.number}`, type: "date", "aria-label": "支付日期" });
-      actions.append(reference, paidOn, el("button", { type: "button", id: `pay-${invoice.number}`,
-        onclick: () => act(invoice, "pay", { reference: reference.value, paid_on: paidOn.value }) }, "支付"));
-    }
-    actions.append(el("button", { type: "button", class: "secondary", id: `csv-${invoice.number}`,
-      onclick: () => download(`/api/platform/invoices/${invoice.number}/csv`, invoice.number + ".csv").catch((e) => showError(section, e)) }, "下载 CSV"));
-    return el("tr", { id: `invoice-${invoice.number}` },
-      el("td", {}, invoice.number), el("td", {}, invoice.period), el("td", {}, INVOICE_STATES[invoice.state] || invoice.state),
-      el("td", {}, String(invoice.line_count)), el("td", {}, invoice.total + " 元"), actions);
+    return item;
   });
-  section.append(el("table", { id: "invoices" },
-    el("thead", {}, el("tr", {}, ["发票号", "期间", "状态", "明细行数", "金额", "操作"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, rows)));
-  return section;
+  const section = el("section", { class: "card", "aria-labelledby": "invoice-title" },
+    el("h2", { id: "invoice-title" }, `发票 ${invoice.number}`),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    facts("invoice-facts", [["平台", `${invoice.platform_name}（${invoice.platform_id}）`], ["期间", invoice.period],
+      ["状态", INVOICE_STATES[invoice.state] || invoice.state], ["明细行数", invoice.line_count], ["金额", invoice.total + " 元"],
+      ["资金来源", invoice.fund], ["支付", invoice.payment ? `${invoice.payment.paid_on}（凭证 ${invoice.payment.reference}）` : null],
+      ["开具进度", invoice.build ? `已判定 ${invoice.build.steps} 步，平台继续提交后完成` : null],
+      ["已释放明细", invoice.state === "cancelled" ? `${invoice.lines_freed || 0} / ${invoice.line_count}` : null]]),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", id: `csv-${number}`,
+        onclick: () => download(`${path}/csv`, number + ".csv").catch((e) => showError(section, e)) }, "下载 CSV"),
+      el("button", { type: "button", class: "secondary", id: "back", onclick: () => show(back()) }, "返回发票列表")),
+    el("h3", {}, `明细（第 ${page + 1} / ${invoice.line_pages} 页）`),
+    el("table", { id: "invoice-lines" },
+      el("thead", {}, el("tr", {}, ["记录", "学员", "职业", "等级", "学时", "考核日期", "地方标准", "比例", "金额", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, invoice.lines.map((l) => el("tr", { id: `line-${l.record_id}` },
+        el("td", {}, l.record_id), el("td", {}, l.trainee_name), el("td", {}, l.occupation), el("td", {}, LEVELS[l.level] || l.level),
+        el("td", {}, String(l.study_hours)), el("td", {}, l.assessed_on), el("td", {}, l.local_standard + " 元"),
+        el("td", {}, `${Math.round(Number(l.share) * 100)}%`), el("td", {}, l.amount + " 元"),
+        el("td", {}, (finance || role === "admin") && invoice.state === "paid" && !recovering.has(l.record_id)
+          ? el("button", { type: "button", class: "secondary", id: `recover-${l.record_id}`, onclick: lineRecovery(l) }, "追回")
+          : null))))),
+    el("div", { class: "actions" },
+      page > 0 ? el("button", { type: "button", class: "secondary", onclick: () => show(invoiceView(number, page - 1, back)) }, "上一页") : null,
+      page + 1 < invoice.line_pages ? el("button", { type: "button", class: "secondary", onclick: () => show(invoiceView(number, page + 1, back)) }, "下一页") : null),
+    el("div", { id: "line-recovery" }),
+    recoveries.length ? [el("h3", {}, "追回"), el("ul", { id: "recoveries" }, recoveries)] : null,
+    el("h3", {}, "处理记录"),
+    el("ol", { id: "invoice-history" }, invoice.transitions.map((t) =>
+      el("li", {}, `${t.changed.at} ${t.changed.by}：${INVOICE_STATES[t.to] || t.to}${t.reason ? "（" + t.reason + "）" : ""}`))));
+  return el("div", {}, section, ...actions);
 }
 
 // In the order offered (an object would put the numbers first, in ascending order).
@@ -495,7 +718,129 @@ async function accountsView(message) {
       showError(form, error);
     }
   });
-  return el("div", {}, form, reset);
+  const rolesWho = el("select", { name: "roles_login", id: "f-roles-login" },
+    accounts.map((a) => el("option", { value: a.login }, `${a.display_name}（${a.login}）`)));
+  const newRoles = Object.entries(ROLES).map(([value, label]) =>
+    el("label", { class: "inline" }, el("input", { type: "checkbox", name: "new_roles", value, id: "new-role-" + value }), " " + label));
+  const tick = () => {
+    const held = (accounts.find((a) => a.login === rolesWho.value) || { roles: [] }).roles;
+    newRoles.forEach((l) => (l.querySelector("input").checked = held.includes(l.querySelector("input").value)));
+  };
+  rolesWho.addEventListener("change", tick);
+  tick();
+  const rolesForm = el("form", { class: "card", "aria-labelledby": "roles-title" },
+    el("h3", { id: "roles-title" }, "更改角色"), field("账户", rolesWho),
+    el("fieldset", {}, el("legend", {}, "角色"), ...newRoles, el("p", { class: "error", "data-field": "roles", role: "alert" })),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "change-roles" }, "保存角色")));
+  rolesForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("PUT", `/api/accounts/${rolesWho.value}/roles`, {
+        roles: newRoles.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+      });
+      show(accountsView(`账户 ${rolesWho.value} 的角色已更改（下次登录起生效）。`));
+    } catch (error) {
+      showError(rolesForm, error);
+    }
+  });
+  return el("div", {}, form, rolesForm, reset,
+    el("div", { class: "actions" }, el("button", { type: "button", class: "secondary", id: "account-log", onclick: () => show(accountLogView()) }, "账户日志")));
+}
+
+const ACCOUNT_EVENTS = {
+  signed_in: "登录", sign_in_failed: "密码错误", locked: "连续失败，已锁定", sign_in_while_locked: "锁定期间尝试登录",
+  sign_in_while_disabled: "停用后尝试登录", sign_in_unknown: "不存在的登录名", created: "创建账户", password_reset: "管理员重置密码",
+  password_changed: "本人修改密码", password_change_refused: "修改密码时原密码错误", roles_changed: "更改角色",
+  disabled: "停用", enabled: "启用",
+};
+const LOG_PAGE = 50;
+
+/** Every sign-in, failure and account change, oldest first, a page at a time. */
+async function accountLogView(after = 0) {
+  const page = await api("GET", `/api/accounts/log?after=${after}&limit=${LOG_PAGE}`);
+  return el("section", { class: "card", "aria-labelledby": "log-title" },
+    el("h2", { id: "log-title" }, "账户日志"),
+    el("table", { id: "log" },
+      el("thead", {}, el("tr", {}, ["时间", "账户", "事件", "操作人"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, page.events.map((e) => el("tr", {},
+        el("td", {}, e.changed.at), el("td", {}, e.login), el("td", {}, ACCOUNT_EVENTS[e.event] || e.event), el("td", {}, e.changed.by))))),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: () => show(accountsView()) }, "返回账户"),
+      page.done ? null : el("button", { type: "button", class: "secondary", id: "log-next", onclick: () => show(accountLogView(page.next_after)) }, "下一页")));
+}
+
+/** The signed-in holder changes their own password. */
+function ownPasswordView() {
+  const current = input("current_password", "f-current_password", { type: "password", autocomplete: "current-password" });
+  const next = input("new_password", "f-new_password", { type: "password", autocomplete: "new-password" });
+  return actionForm("修改本人密码", [["当前密码", current], ["新密码（至少10个字符）", next]], "change-own-password", "修改", async () => {
+    await api("POST", "/api/accounts/me/password", { current_password: current.value, new_password: next.value });
+    show(firstView(), "密码已修改。");
+  });
+}
+
+/** The signed-in role's first screen. */
+function firstView() {
+  return VIEWS[BY_ROLE[session.role][0]][1]();
+}
+
+/** The policy's versions; an admin adds one (an extension, a new rate) from an existing one,
+ * before it starts, and may withdraw an added one until it starts. */
+async function policyView(message) {
+  const policy = await api("GET", "/api/policy");
+  const section = el("section", { class: "card", "aria-labelledby": "policy-title" },
+    el("h2", { id: "policy-title" }, "政策版本"),
+    message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
+    el("p", { id: "policy-current" }, `当前版本：${policy.current.title_zh}（${policy.current.id}），` +
+      `${policy.current.window.from} 至 ${policy.current.window.to}，${policy.in_force_today ? "今日在有效期内" : "今日已不在有效期内"}；` +
+      `生活费补贴每学时 ${policy.current.living_allowance.yuan_per_study_hour} 元，平台补贴为地方标准的 ${Math.round(Number(policy.current.platform_subsidy.share_of_local_standard) * 100)}%。`),
+    el("p", { class: "error", "data-field": "form", role: "alert" }));
+  section.append(el("table", { id: "policy-versions" },
+    el("thead", {}, el("tr", {}, ["版本", "名称", "考核日期范围", "来源", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, policy.versions.map((v) => el("tr", { id: "version-" + v.id },
+      el("td", {}, v.id), el("td", {}, v.title_zh), el("td", {}, `${v.window.from} 至 ${v.window.to}`),
+      el("td", {}, v.source === "county" ? "本县区新增" : "随系统发布"),
+      el("td", {}, v.source === "county" ? el("button", { type: "button", class: "danger", id: "withdraw-" + v.id, onclick: async () => {
+        try {
+          await api("DELETE", `/api/policy/versions/${encodeURIComponent(v.id)}`);
+          show(policyView(`版本 ${v.id} 已撤回。`));
+        } catch (error) {
+          showError(section, error);
+        }
+      } }, "撤回") : null))))));
+  const base = el("select", { name: "base", id: "f-base" }, policy.versions.map((v) =>
+    el("option", { value: v.id, selected: v.id === policy.current.id }, `${v.title_zh}（${v.id}）`)));
+  const id = input("id", "f-version-id", { placeholder: "sd-2021-extension", autocomplete: "off" });
+  const title = input("title_zh", "f-title_zh");
+  const documents = el("textarea", { name: "documents", id: "f-documents", rows: 2 });
+  const issuedOn = input("issued_on", "f-issued_on", { type: "date" });
+  const from = input("from", "f-from", { type: "date" });
+  const to = input("to", "f-to", { type: "date" });
+  const rate = input("yuan_per_study_hour", "f-yuan_per_study_hour", { inputmode: "decimal" });
+  const share = input("share_of_local_standard", "f-share_of_local_standard", { inputmode: "decimal" });
+  const fill = async () => {
+    const v = await api("GET", `/api/policy/versions/${encodeURIComponent(base.value)}`);
+    rate.value = v.living_allowance.yuan_per_study_hour;
+    share.value = v.platform_subsidy.share_of_local_standard;
+    documents.value = v.documents.join("\n");
+  };
+  base.addEventListener("change", fill);
+  await fill();
+  const add = actionForm("新增版本（其余规则沿用所选版本）", [["以此版本为基础", base], ["版本编号（小写字母、数字、-）", id],
+    ["版本名称", title], ["文件依据（每行一份）", documents], ["发布日期", issuedOn], ["考核日期自", from], ["至", to],
+    ["生活费补贴（元/学时）", rate], ["平台补贴比例（地方标准的比例，如 0.2）", share]], "add-version", "新增", async () => {
+    const v = await api("GET", `/api/policy/versions/${encodeURIComponent(base.value)}`);
+    await api("POST", "/api/policy/versions", {
+      ...v, id: id.value.trim(), title_zh: title.value.trim(),
+      documents: documents.value.split("\n").map((d) => d.trim()).filter(Boolean), issued_on: issuedOn.value,
+      window: { from: from.value, to: to.value },
+      living_allowance: { ...v.living_allowance, yuan_per_study_hour: rate.value.trim() },
+      platform_subsidy: { ...v.platform_subsidy, share_of_local_standard: share.value.trim() },
+    });
+    show(policyView(`版本 ${id.value.trim()} 已新增。`));
+  });
+  return el("div", {}, section, add);
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -597,6 +942,21 @@ function parseCsv(text) {
   return rows.filter((r) => r.some((c) => c.trim()));
 }
 
+/** A CSV file's rows as objects keyed as `columns` says (each key: the header names it may
+ * have, English then Chinese), in the file's order; refused when a `required` one is missing. */
+async function csvRecords(file, columns, required) {
+  const [header = [], ...rows] = parseCsv(await file.text());
+  const at = Object.fromEntries(Object.entries(columns).map(([key, names]) =>
+    [key, header.findIndex((h) => names.includes(h.trim()))]));
+  const missing = required.filter((k) => at[k] < 0);
+  if (missing.length) throw new ApiError({ field: "file", message_zh: `缺少列：${missing.map((k) => columns[k][1]).join("、")}` });
+  return rows.map((r) => {
+    const entry = {};
+    for (const [key, i] of Object.entries(at)) if (i >= 0 && (r[i] || "").trim()) entry[key] = r[i].trim();
+    return entry;
+  });
+}
+
 const REGISTRY_COLUMNS = {
   resident_id: ["resident_id", "身份证号"], group: ["group", "人群类别"], source: ["source", "来源"],
   valid_from: ["valid_from", "起始日期"], valid_to: ["valid_to", "截止日期"],
@@ -614,16 +974,12 @@ function registryView() {
     event.preventDefault();
     results.replaceChildren();
     if (!file.files.length) return showError(form, { field: "file", message_zh: "请选择文件" });
-    const [header, ...rows] = parseCsv(await file.files[0].text());
-    const at = Object.fromEntries(Object.entries(REGISTRY_COLUMNS).map(([key, names]) =>
-      [key, header.findIndex((h) => names.includes(h.trim()))]));
-    const missing = ["resident_id", "group", "source", "valid_from"].filter((k) => at[k] < 0);
-    if (missing.length) return showError(form, { field: "file", message_zh: `缺少列：${missing.map((k) => REGISTRY_COLUMNS[k][1]).join("、")}` });
-    const entries = rows.map((r) => {
-      const entry = {};
-      for (const [key, i] of Object.entries(at)) if (i >= 0 && (r[i] || "").trim()) entry[key] = r[i].trim();
-      return entry;
-    });
+    let entries;
+    try {
+      entries = await csvRecords(file.files[0], REGISTRY_COLUMNS, ["resident_id", "group", "source", "valid_from"]);
+    } catch (error) {
+      return showError(form, error);
+    }
     let stored = 0;
     for (let first = 0; first < entries.length; first += 1000) {
       try {
@@ -656,35 +1012,72 @@ async function payableView(after = 0) {
     el("thead", {}, el("tr", {}, ["申领编号", "学员", "收款账户", "金额", ""].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, page.claims.map((c) => el("tr", {},
       el("td", {}, c.id), el("td", {}, c.trainee_name), el("td", {}, c.payee.account), el("td", {}, c.amount + " 元"),
-      el("td", {}, el("button", { type: "button", onclick: () => show(payView(c)), "aria-label": `支付申领 ${c.id}` }, "支付")))))),
-    el("p", {}, `本页合计 ${(total / 100).toFixed(2)} 元`));
-  if (page.claims.length === PAGE) {
-    section.append(el("button", { type: "button", class: "secondary", onclick: () => show(payableView(page.next_after)) }, "下一页"));
-  }
+      el("td", {}, el("button", { type: "button", onclick: () => show(claimView(c.id, () => payableView(after))), "aria-label": `支付申领 ${c.id}` }, "支付")))))),
+    el("p", { id: "payable-total" }, `本页 ${page.claims.length} 件，合计 ${(total / 100).toFixed(2)} 元`),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", id: "payment-batch",
+        onclick: () => download(`/api/claims/payment-batch?after=${after}&limit=${PAGE}&format=csv`, "payment-batch.csv")
+          .catch((e) => showError(section, e)) }, "下载本页代发批次（CSV）"),
+      page.claims.length === PAGE
+        ? el("button", { type: "button", class: "secondary", onclick: () => show(payableView(page.next_after)) }, "下一页")
+        : null));
   return section;
 }
 
-function payView(claim) {
-  const reference = el("input", { name: "reference", maxlength: 64, required: true });
-  const paidOn = el("input", { name: "paid_on", type: "date", required: true });
-  const form = el("form", { class: "card", "aria-labelledby": "pay-title" },
-    el("h2", { id: "pay-title" }, `支付申领 ${claim.id}：${claim.amount} 元`),
-    field("支付凭证号", reference), field("支付日期", paidOn),
-    el("p", { class: "error", "data-field": "form", role: "alert" }),
-    el("div", { class: "actions" },
-      el("button", { type: "submit", id: "pay" }, "确认支付"),
-      el("button", { type: "button", class: "secondary", onclick: () => show(payableView()) }, "返回")));
+const BANK_COLUMNS = {
+  claim_id: ["claim_id", "申领编号"], outcome: ["outcome", "结果"], reference: ["reference", "凭证号"],
+  paid_on: ["paid_on", "支付日期"], reason: ["reason", "退回原因"],
+};
+const OUTCOMES = { 成功: "paid", 已支付: "paid", 退回: "returned", 失败: "returned" };
+
+/** A day as Excel may save it (2020/4/20) written as the API takes it (2020-04-20). */
+function isoDay(text) {
+  const m = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$/.exec(text || "");
+  return m ? `${m[1]}-${m[2].padStart(2, "0")}-${m[3].padStart(2, "0")}` : text;
+}
+
+/** The bank's result of a payment batch, from its file: each line paid, or paid and returned. */
+function bankView() {
+  const file = el("input", { name: "file", type: "file", accept: ".csv,text/csv" });
+  const results = el("div", { id: "bank-results", role: "status" });
+  const form = el("form", { class: "card", "aria-labelledby": "bank-title" },
+    el("h2", { id: "bank-title" }, "登记银行代发结果"),
+    el("p", {}, "CSV 文件，首行为列名：申领编号、结果（成功 或 退回）、凭证号、支付日期、退回原因（退回时必填）。每行单独登记：有问题的行不登记，并说明原因。"),
+    field("银行结果文件", file), el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "bank-upload" }, "登记")), results);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    results.replaceChildren();
+    if (!file.files.length) return showError(form, { field: "file", message_zh: "请选择文件" });
+    let lines;
     try {
-      await api("POST", `/api/claims/${claim.id}/pay`, { reference: reference.value, paid_on: paidOn.value });
-      show(payableView(), `申领 ${claim.id} 已记录支付。`);
+      lines = await csvRecords(file.files[0], BANK_COLUMNS, ["claim_id", "outcome", "reference", "paid_on"]);
     } catch (error) {
-      showError(form, error);
+      return showError(form, error);
     }
+    lines = lines.map((l) => ({ ...l, outcome: OUTCOMES[l.outcome] || l.outcome, paid_on: isoDay(l.paid_on) }));
+    const done = [];
+    for (let first = 0; first < lines.length; first += 100) {
+      try {
+        const reply = await api("POST", "/api/claims/bank-results", { results: lines.slice(first, first + 100) });
+        reply.results.forEach((r, i) => done.push(el("li", { class: r.applied ? "" : "error" },
+          `第 ${first + i + 2} 行，申领 ${r.claim_id}：` + (r.applied ? `已登记（${STATUSES[r.status] || r.status}）` : r.reason.message_zh))));
+      } catch (error) {
+        const problems = (error.details && error.details.length ? error.details : [error]).map((d) => {
+          const m = /^results\[(\d+)\]\.?(.*)$/.exec(d.field || "");
+          return m ? `第 ${first + Number(m[1]) + 2} 行：${d.message_zh}` : d.message_zh;
+        });
+        done.push(el("li", { class: "error" }, `第 ${first + 2} 行起的一批未登记：${problems.join("；")}`));
+      }
+    }
+    const applied = done.filter((li) => !li.classList.contains("error")).length;
+    results.append(el("p", { class: "notice", id: "bank-applied" }, `已登记 ${applied} 行，共 ${lines.length} 行。`),
+      el("ul", { id: "bank-lines" }, done));
   });
   return form;
 }
 
 document.getElementById("sign-out").addEventListener("click", () => signOut("已退出登录。"));
+document.getElementById("own-password").addEventListener("click", () => show(ownPasswordView()));
 render();

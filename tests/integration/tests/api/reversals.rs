@@ -218,11 +218,23 @@ async fn a_cancelled_invoice_frees_its_lines_for_the_next_invoice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn approval_judges_the_claim_again_on_the_facts_of_the_day() {
+async fn approval_and_the_recheck_judge_the_claim_again_on_the_facts_of_the_day() {
     let (county, _) = reported(1).await;
     // Registry-verified: approvable in bulk, but for the re-check.
     verify_key_group(&county, TRAINEE_A).await;
     let id = claimed(&county, "r0").await;
+    let recheck = |token: String| {
+        call("GET", &format!("/api/claims/{id}/recheck"))
+            .bearer(&token)
+            .send(&county)
+    };
+    let before = recheck(reviewer()).await;
+    assert_eq!(before.status, 200);
+    assert_eq!(before.json()["eligible"], true);
+    assert_eq!(before.json()["reasons"], json!([]));
+    // The recheck is the county's: a trainee, even the claim's own, is refused it.
+    let trainee = recheck(trainee(TRAINEE_A)).await;
+    assert_eq!(trainee.status, 403, "{}", trainee.json());
     // After the claim was made, the county suspends the platform from 1 March 2020 (a
     // suspension from today would leave March's training counting).
     let suspended = call("PUT", "/api/policy/platforms/wljnpx")
@@ -231,6 +243,13 @@ async fn approval_judges_the_claim_again_on_the_facts_of_the_day() {
         .send(&county)
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.json());
+    // What approving will face, read first (by finance here) and changing nothing.
+    let after = recheck(finance()).await.json();
+    assert_eq!(after["eligible"], false, "{after}");
+    assert_eq!(
+        after["reasons"][0]["code"], "platform_not_approved",
+        "{after}"
+    );
     let approve = claim_call(&id, "approve", &reviewer()).send(&county).await;
     assert_eq!(
         (approve.status, approve.error_code().as_str()),
