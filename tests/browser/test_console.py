@@ -17,8 +17,9 @@ once, and working), revokes it (no longer working), rotates another, creates an 
 short password refused beside its field) and disables it, resets the locked one's password
 (its lock goes), and adds a platform to the register and suspends it. A reviewer reads the
 report: its headline, its charts by key group, month and platform, its CSV, and a month
-filter that leaves nothing. On a 390×844 phone screen the sign-in fits without sideways
-scrolling and works by keyboard alone.
+filter that leaves nothing. On a 390×844 phone screen the sign-in, finance's desk, a claim and
+an invoice with its lines fit without sideways scrolling, and signing in works by keyboard
+alone.
 
 Then the rest of a county's jobs. A reviewer opens a claim made on a platform of its own
 (yuntai) and reads its completion record, the verdict it was accepted with and the recheck
@@ -592,21 +593,32 @@ class ConsoleTest(unittest.TestCase):
         self.shot("22-platforms")
         self.sign_out()
 
-    def test_4_on_a_phone_the_sign_in_fits_the_screen_and_works_by_keyboard(self):
+    def assert_no_sideways_scrolling(self):
+        width = self.browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        self.assertLessEqual(width[0], width[1], "no sideways scrolling")
+
+    def test_4_on_a_phone_the_sign_in_claim_and_invoice_fit_the_screen_and_sign_in_works_by_keyboard(self):
         self.browser.set_window_size(390, 844)
         try:
             self.browser.get(self.county.base + "/console/")
             login = self.wait.until(ready.element_to_be_clickable((By.ID, "f-login")))
-            width = self.browser.execute_script(
-                "return [document.documentElement.scrollWidth, window.innerWidth]")
-            self.assertLessEqual(width[0], width[1], "no sideways scrolling")
+            self.assert_no_sideways_scrolling()
             self.shot("10-phone-sign-in")
             login.send_keys("li.finance")
             # Tab to the password, type it, Enter submits.
             self.browser.switch_to.active_element.send_keys("\t")
             self.browser.switch_to.active_element.send_keys("console password 1\n")
             self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
+            self.assert_no_sideways_scrolling()
             self.shot("11-phone-payable")
+            # The widest screens: a claim in full, and an invoice's lines (10 columns).
+            self.look_up(self.claim)
+            self.assert_no_sideways_scrolling()
+            self.shot("11b-phone-claim")
+            self.open_invoice(self.invoice)
+            self.assert_no_sideways_scrolling()
+            self.shot("11c-phone-invoice")
             self.sign_out()
         finally:
             self.browser.set_window_size(1366, 768)
