@@ -16,4 +16,5 @@ dev SPIN_VARIABLE_OPERATOR_TOKEN_SECRET dev-operator-secret-0123456789abcdef
 dev SPIN_VARIABLE_TRAINEE_TOKEN_SECRET dev-trainee-secret-0123456789abcdefg
 dev SPIN_VARIABLE_PERSON_KEY_SECRET dev-person-key-secret-0123456789abc
 scripts/build-components.sh
-exec cargo run -p county-host -- serve "$@"
+# `--bin`, not `-p`: the workspace's features, so the tests' build of the host is reused.
+exec cargo run --bin county-host -- serve "$@"

@@ -103,7 +103,9 @@ class County:
     """`county-host serve` on a fresh store, and requests to it."""
 
     def __init__(self):
-        subprocess.run(["cargo", "build", "-q", "-p", "county-host"], cwd=ROOT, check=True)
+        # `--bin`, not `-p`: features resolved for the whole workspace, as `cargo test
+        # --workspace` resolved them, so its build is reused rather than made again.
+        subprocess.run(["cargo", "build", "-q", "--bin", "county-host"], cwd=ROOT, check=True)
         self.folder = tempfile.TemporaryDirectory()
         self.base = f"http://127.0.0.1:{free_port()}"
         self.log = open(pathlib.Path(self.folder.name) / "serve.log", "w+")
