@@ -33,8 +33,11 @@ the platform then issues (a missing reason refused; its line billable again), an
 40.00 of the paid March invoice's line. An admin changes an account's roles (none refused),
 reads the account log, adds a policy version (a window that ends before it starts refused
 beside its end) and withdraws it; the account holder changes her own password (a wrong current
-one refused) and signs in with the new one. Screenshots of every screen go to
-target/browser-test/, and of the screen each test ended on as `last-<test>.png`.
+one refused) and signs in with the new one. Last, a trainee's 2020 limit counter is set one
+above their claims in the store's SQLite file (what a submission killed midway leaves): the
+admin's reconcile check finds it, changing nothing, and the repair sets it back. Screenshots of every screen go to
+target/browser-test/ (each screen checked first for controls without a label), and of the
+screen each test ended on as `last-<test>.png`.
 """
 
 import hashlib
@@ -45,6 +48,7 @@ import pathlib
 import re
 import secrets
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -108,10 +112,11 @@ class County:
         subprocess.run(["cargo", "build", "-q", "--bin", "county-host"], cwd=ROOT, check=True)
         self.folder = tempfile.TemporaryDirectory()
         self.base = f"http://127.0.0.1:{free_port()}"
+        self.store = str(pathlib.Path(self.folder.name) / "kv.db")
         self.log = open(pathlib.Path(self.folder.name) / "serve.log", "w+")
         self.process = subprocess.Popen(
             [str(ROOT / "target/debug/county-host"), "serve", "--listen", self.base[7:],
-             "--store", str(pathlib.Path(self.folder.name) / "kv.db")],
+             "--store", self.store],
             cwd=ROOT, env={**os.environ, **VARIABLES}, stderr=self.log, stdout=self.log)
         deadline = time.time() + 300
         while "serving on" not in self.read_log():
@@ -213,6 +218,7 @@ class ConsoleTest(unittest.TestCase):
             assert status == 201, body
             cls.claims.append(body["claim"]["id"])
         cls.claim, cls.verified = cls.claims
+        cls.claimed_at = time.time()
         # The platform bills the month: the registered trainee's line (20% of 1000.00).
         status, body = county.signed("POST", "/api/platform/invoices", {"month": "2020-03"},
                                      key["key_id"], key["secret"])
@@ -243,9 +249,15 @@ class ConsoleTest(unittest.TestCase):
 
     def tearDown(self):
         # What the browser showed when a test ended: for a failure, the first thing to look at.
-        self.shot("last-" + self._testMethodName)
+        self.browser.save_screenshot(str(SHOTS / f"last-{self._testMethodName}.png"))
 
     def shot(self, name):
+        """Saves the screen, after checking that every control on it has a label."""
+        unlabelled = self.browser.execute_script("""
+            return [...document.querySelectorAll("input, select, textarea")]
+              .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label"))
+              .map((e) => e.outerHTML);""")
+        self.assertEqual(unlabelled, [], f"controls without a label on screen {name}")
         self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
 
     def downloaded(self, click):
@@ -898,6 +910,43 @@ class ConsoleTest(unittest.TestCase):
         self.sign_out()
         self.sign_in("qian.finance", "a new password 3", "finance")
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（财务）"))
+        self.sign_out()
+
+    def test_9g_an_admin_finds_and_repairs_a_miscounted_limit_with_reconcile(self):
+        # What a submission killed between taking a place and storing its claim leaves: the
+        # trainee's 2020 counter one above their claims. Written into the store's SQLite file
+        # as such a death would leave it (a counter is 8 bytes, little-endian).
+        status, claim = self.county.request("GET", f"/api/claims/{self.claim}",
+                                            token=self.admin_token)
+        self.assertEqual(status, 200, claim)
+        counter = f"370902:person:{claim['person']}:year:2020"
+        with sqlite3.connect(self.county.store) as db:
+            [(value,)] = db.execute("SELECT value FROM spin_key_value WHERE key = ?", (counter,))
+            self.assertEqual(int.from_bytes(value, "little", signed=True), 1)
+            db.execute("UPDATE spin_key_value SET value = ? WHERE key = ?",
+                       ((2).to_bytes(8, "little", signed=True), counter))
+        # Reconcile checks a submission once its request has certainly ended: 60 s after it.
+        time.sleep(max(0.0, self.claimed_at + 61 - time.time()))
+        self.sign_in("admin", self.county.admin_password)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-reconcile"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, "reconcile-check"))).click()
+        summary = self.wait.until(ready.visibility_of_element_located((By.ID, "reconcile-summary")))
+        self.assertIn("发现 1 个问题", summary.text)
+        finding = self.text("reconcile-findings")
+        self.assertIn("学员的名额计数与其申领不符", finding)
+        self.assertIn(f"counter={counter}，was=2，is=1", finding)
+        self.assertNotIn("已修复", finding, "a check changes nothing")
+        self.shot("34-reconcile-found")
+        self.browser.find_element(By.ID, "reconcile-repair").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "reconcile-summary"), "发现 1 个问题，已修复 1 个。"))
+        with sqlite3.connect(self.county.store) as db:
+            [(value,)] = db.execute("SELECT value FROM spin_key_value WHERE key = ?", (counter,))
+            self.assertEqual(int.from_bytes(value, "little", signed=True), 1)
+        self.browser.find_element(By.ID, "reconcile-check").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "reconcile-summary"), "发现 0 个问题。"))
+        self.shot("35-reconcile-repaired")
         self.sign_out()
 
 

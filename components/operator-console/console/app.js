@@ -317,11 +317,12 @@ const VIEWS = {
   keys: ["平台密钥", () => keysView()],
   accounts: ["经办账户", () => accountsView()],
   policy: ["政策版本", () => policyView()],
+  reconcile: ["数据核对", () => reconcileView()],
 };
 const BY_ROLE = {
   reviewer: ["review", "lookup", "report"],
   finance: ["payable", "bank", "lookup", "invoices", "report"],
-  admin: ["review", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "report"],
+  admin: ["review", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "reconcile", "report"],
 };
 
 function go(name, message) {
@@ -841,6 +842,58 @@ async function policyView(message) {
     show(policyView(`版本 ${id.value.trim()} 已新增。`));
   });
   return el("div", {}, section, add);
+}
+
+const FINDINGS = {
+  places_miscounted: "学员的名额计数与其申领不符",
+  record_held_by_dead_claim: "培训记录仍被已终止的申领占用",
+  idempotency_key_abandoned: "幂等键被中断的提交占用",
+  record_billed_by_missing_invoice: "培训记录被不存在的发票标记",
+  record_marked_by_dead_build_step: "培训记录被中断的开票步骤标记",
+  record_billed_by_cancelled_invoice: "培训记录仍被已作废的发票标记",
+  course_held_without_invoice: "课程被中断的开票占用",
+  person_busy: "该学员有请求正在进行，下次再查",
+};
+
+/** Reconcile: finds what requests killed midway left half done and, when asked, repairs it.
+ * The journal is read 100 entries a request until done. */
+function reconcileView() {
+  const results = el("div", { id: "reconcile-results", role: "status" });
+  const section = el("section", { class: "card", "aria-labelledby": "reconcile-title" },
+    el("h2", { id: "reconcile-title" }, "数据核对"),
+    el("p", {}, "查找因请求中断而只做了一半的写入（名额计数、被占用的培训记录、开票标记等）。先检查，确认后再修复；修复可与日常办理同时进行，重复运行无害。最近的请求（提交 1 分钟内、开票 10 分钟内）可能仍在进行，留待下次检查。"),
+    el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" },
+      el("button", { type: "button", id: "reconcile-check", onclick: () => run(false) }, "检查（不修改）"),
+      el("button", { type: "button", class: "danger", id: "reconcile-repair", onclick: () => run(true) }, "检查并修复")),
+    results);
+  async function run(repair) {
+    results.replaceChildren(el("p", {}, "核对中……"));
+    let after = 0, checked = 0, inFlight = 0;
+    const findings = [];
+    try {
+      for (;;) {
+        const page = await api("POST", "/api/admin/reconcile", { repair, after, limit: 100 });
+        checked += page.entries_checked;
+        inFlight += page.entries_in_flight;
+        findings.push(...page.findings);
+        if (page.done) break;
+        after = page.next_after;
+      }
+    } catch (error) {
+      results.replaceChildren();
+      return showError(section, error);
+    }
+    const repaired = findings.filter((f) => f.repaired).length;
+    results.replaceChildren(
+      el("p", { class: "notice", id: "reconcile-summary" },
+        `已检查 ${checked} 条日志记录` + (inFlight ? `；${inFlight} 条的请求可能仍在进行，未检查` : "") +
+        `；发现 ${findings.length} 个问题` + (repair ? `，已修复 ${repaired} 个。` : "。")),
+      el("ul", { id: "reconcile-findings" }, findings.map(({ kind, repaired: done, ...facts }) =>
+        el("li", {}, `${FINDINGS[kind] || kind}（${Object.entries(facts).map(([k, v]) => `${k}=${v}`).join("，")}）` +
+          (done ? "：已修复" : repair ? "：未修复" : "")))));
+  }
+  return section;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
