@@ -35,7 +35,9 @@ reads the account log, adds a policy version (a window that ends before it start
 beside its end) and withdraws it; the account holder changes her own password (a wrong current
 one refused) and signs in with the new one. Last, a trainee's 2020 limit counter is set one
 above their claims in the store's SQLite file (what a submission killed midway leaves): the
-admin's reconcile check finds it, changing nothing, and the repair sets it back. Screenshots of every screen go to
+admin's reconcile check finds it, changing nothing, and the repair sets it back. Finance narrows
+the report to one platform (only its rejected claim), to a key group and a platform, and to a
+key group with no claims. Screenshots of every screen go to
 target/browser-test/ (each screen checked first for controls without a label), and of the
 screen each test ended on as `last-<test>.png`.
 """
@@ -947,6 +949,41 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.text_to_be_present_in_element(
             (By.ID, "reconcile-summary"), "发现 0 个问题。"))
         self.shot("35-reconcile-repaired")
+        self.sign_out()
+
+    def test_9h_the_report_narrows_to_a_platform_and_a_key_group(self):
+        # By now: two claims on wljnpx (one paid, one recovered) and one rejected on yuntai.
+        self.sign_in("li.finance", "console password 1")
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-report"))).click()
+        platform = Select(self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform"))))
+        self.assertEqual([o.get_attribute("value") for o in platform.options],
+                         ["", "wljnpx", "yuntai"])
+        platform.select_by_value("yuntai")
+        headline = self.browser.find_element(By.ID, "report-headline")
+        self.browser.find_element(By.ID, "report-filter").click()
+        self.wait.until(ready.staleness_of(headline))
+        self.assertEqual(self.text("report-narrowed"), "其中平台 yuntai：")
+        self.assertTrue(self.text("report-headline").startswith("全县区：申领 3 件；"))
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#report-status tbody tr")
+        self.assertEqual([r.text for r in rows], ["已驳回 1 120.00 元"])
+        self.assertEqual(self.text("chart-platform"), "没有可统计的金额。",
+                         "a rejected claim is not among the amounts charted")
+        self.shot("36-report-one-platform")
+        Select(self.browser.find_element(By.ID, "f-platform")).select_by_value("wljnpx")
+        Select(self.browser.find_element(By.ID, "f-key_group")).select_by_value("migrant_worker")
+        headline = self.browser.find_element(By.ID, "report-headline")
+        self.browser.find_element(By.ID, "report-filter").click()
+        self.wait.until(ready.staleness_of(headline))
+        self.assertEqual(self.text("report-narrowed"), "其中农民工、平台 wljnpx：")
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#report-status tbody tr")
+        self.assertEqual([r.text for r in rows], ["已支付 1 120.00 元", "已追回 1 120.00 元"])
+        Select(self.browser.find_element(By.ID, "f-platform")).select_by_value("")
+        Select(self.browser.find_element(By.ID, "f-key_group")).select_by_value(
+            "registered_unemployed")
+        headline = self.browser.find_element(By.ID, "report-headline")
+        self.browser.find_element(By.ID, "report-filter").click()
+        self.wait.until(ready.staleness_of(headline))
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "#report-status tbody tr"), [])
         self.sign_out()
 
 

@@ -900,6 +900,9 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** A horizontal bar chart of amounts (yuan, as the API writes them), labelled, drawn in SVG. */
 function barChart(title, id, bars) {
+  if (bars.length === 0) {
+    return el("figure", {}, el("figcaption", {}, el("h3", {}, title)), el("p", { id }, "没有可统计的金额。"));
+  }
   const width = 640, row = 28, left = 190, height = Math.max(1, bars.length) * row + 8;
   const most = Math.max(...bars.map((b) => b.fen), 1);
   const svg = document.createElementNS(SVG, "svg");
@@ -938,34 +941,54 @@ function sumBy(rows, key, name) {
   return [...sums.values()];
 }
 
-async function reportView(from = "", to = "") {
+/** Rows' counts and amounts by status, in the order the statuses are listed. */
+function byStatus(rows) {
+  return Object.keys(STATUSES).map((status) => {
+    const of = rows.filter((r) => r.status === status);
+    const fen = of.reduce((sum, r) => sum + Math.round(Number(r.amount) * 100), 0);
+    return { status, count: of.reduce((n, r) => n + r.count, 0), amount: (fen / 100).toFixed(2) };
+  }).filter((s) => s.count > 0);
+}
+
+async function reportView(from = "", to = "", group = "", platform = "") {
   const query = new URLSearchParams();
   if (from) query.set("from", from);
   if (to) query.set("to", to);
+  const report = await api("GET", `/api/claims/report?${query}`);
   const fromInput = el("input", { name: "from", type: "month", value: from });
   const toInput = el("input", { name: "to", type: "month", value: to });
+  // Key group and platform narrow what is shown here; the CSV is the province's whole form.
+  const groupInput = el("select", { name: "key_group" }, el("option", { value: "" }, "全部"),
+    Object.entries(GROUPS).map(([value, name]) => el("option", { value, selected: value === group }, name)));
+  const platforms = [...new Set(report.rows.map((r) => r.platform_id))].sort();
+  const platformInput = el("select", { name: "platform" }, el("option", { value: "" }, "全部"),
+    platforms.map((p) => el("option", { value: p, selected: p === platform }, p)));
   const form = el("form", { class: "card", "aria-labelledby": "report-title" },
     el("h2", { id: "report-title" }, "补贴申领统计（报省）"),
     el("div", { class: "actions" },
       el("div", { class: "grow" }, field("考核月份自", fromInput)),
       el("div", { class: "grow" }, field("至", toInput)),
+      el("div", { class: "grow" }, field("重点群体", groupInput)),
+      el("div", { class: "grow" }, field("培训平台", platformInput)),
       el("button", { type: "submit", id: "report-filter" }, "筛选"),
       el("button", { type: "button", class: "secondary", id: "report-csv",
-        onclick: () => download(`/api/claims/report?format=csv&${query}`, "report.csv").catch((e) => showError(form, e)) }, "下载 CSV")),
+        onclick: () => download(`/api/claims/report?format=csv&${query}`, "report.csv").catch((e) => showError(form, e)) }, "下载 CSV（按月份）")),
     el("p", { class: "error", "data-field": "form", role: "alert" }));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    show(reportView(fromInput.value, toInput.value)).catch(() => {});
+    show(reportView(fromInput.value, toInput.value, groupInput.value, platformInput.value));
   });
-  const report = await api("GET", `/api/claims/report?${query}`);
+  const rows = report.rows.filter((r) => (!group || r.key_group === group) && (!platform || r.platform_id === platform));
   // What the bureau pays out: claims approved or further along, not those refused or withdrawn.
-  const counted = report.rows.filter((r) => !["rejected", "withdrawn"].includes(r.status));
+  const counted = rows.filter((r) => !["rejected", "withdrawn"].includes(r.status));
+  const narrowed = group || platform;
   form.append(
     el("p", { id: "report-headline" },
-      `申领 ${report.total_count} 件；已支付 ${report.paid_amount} 元，追回 ${report.recovered_amount} 元，净支付 ${report.net_paid_amount} 元。`),
+      `${narrowed ? "全县区：" : ""}申领 ${report.total_count} 件；已支付 ${report.paid_amount} 元，追回 ${report.recovered_amount} 元，净支付 ${report.net_paid_amount} 元。`),
+    narrowed ? el("h3", { id: "report-narrowed" }, `其中${group ? GROUPS[group] : ""}${group && platform ? "、" : ""}${platform ? "平台 " + platform : ""}：`) : null,
     el("table", { id: "report-status" },
       el("thead", {}, el("tr", {}, ["状态", "件数", "金额"].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, report.by_status.map((s) =>
+      el("tbody", {}, (narrowed ? byStatus(rows) : report.by_status).map((s) =>
         el("tr", {}, el("td", {}, STATUSES[s.status] || s.status), el("td", {}, String(s.count)), el("td", {}, s.amount + " 元"))))),
     barChart("按考核月份（不含驳回、撤回）", "chart-month", sumBy(counted, "month", (m) => m).sort((a, b) => a.label.localeCompare(b.label))),
     barChart("按重点群体", "chart-group", sumBy(counted, "key_group", (g) => GROUPS[g] || g).sort((a, b) => b.fen - a.fen)),
