@@ -462,7 +462,8 @@ class ConsoleTest(unittest.TestCase):
         files = pathlib.Path(self.downloads.name)
         (files / "good.csv").write_text(
             "\ufeff身份证号,人群类别,来源,起始日期,截止日期\r\n"
-            + "".join(f"{r},migrant_worker,农民工实名制登记,2020-01-01,\r\n" for r in good),
+            # Days as Excel writes them (the API takes 2020-01-01; the console converts).
+            + "".join(f"{r},migrant_worker,农民工实名制登记,2020/1/1,2020/12/31\r\n" for r in good),
             encoding="utf-8")
         self.browser.find_element(By.ID, "f-file").send_keys(str(files / "good.csv"))
         upload.click()

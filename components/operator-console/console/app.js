@@ -1038,41 +1038,60 @@ const REGISTRY_COLUMNS = {
   valid_from: ["valid_from", "起始日期"], valid_to: ["valid_to", "截止日期"],
 };
 
-function registryView() {
+/** A form that reads a CSV file with `columns` (the `required` ones present) and hands its
+ * rows, in order, to `send` with the place for its results. */
+function csvUploadForm({ id, title, help, label, button, columns, required, send }) {
   const file = el("input", { name: "file", type: "file", accept: ".csv,text/csv" });
-  const results = el("div", { id: "registry-results", role: "status" });
-  const form = el("form", { class: "card", "aria-labelledby": "registry-title" },
-    el("h2", { id: "registry-title" }, "上传重点群体名单"),
-    el("p", {}, "CSV 文件（可由 Excel 另存为 CSV UTF-8），首行为列名：身份证号、人群类别（migrant_worker 等）、来源、起始日期、截止日期（可空）。每 1000 行一批上传；一批中有错误的行，整批不保存，逐行列出问题。"),
-    field("名单文件", file), el("p", { class: "error", "data-field": "form", role: "alert" }),
-    el("div", { class: "actions" }, el("button", { type: "submit", id: "upload" }, "上传")), results);
+  const results = el("div", { id: id + "-results", role: "status" });
+  const form = el("form", { class: "card", "aria-labelledby": id + "-title" },
+    el("h2", { id: id + "-title" }, title), el("p", {}, help),
+    field(label, file), el("p", { class: "error", "data-field": "form", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", id: button[0] }, button[1])), results);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     results.replaceChildren();
     if (!file.files.length) return showError(form, { field: "file", message_zh: "请选择文件" });
-    let entries;
+    let rows;
     try {
-      entries = await csvRecords(file.files[0], REGISTRY_COLUMNS, ["resident_id", "group", "source", "valid_from"]);
+      rows = await csvRecords(file.files[0], columns, required);
     } catch (error) {
       return showError(form, error);
     }
-    let stored = 0;
-    for (let first = 0; first < entries.length; first += 1000) {
-      try {
-        stored += (await api("POST", "/api/eligibility/registry", { entries: entries.slice(first, first + 1000) })).stored;
-      } catch (error) {
-        // entries[i].field → the file's row (the header is row 1).
-        const problems = (error.details || [error]).map((d) => {
-          const m = /^entries\[(\d+)\]\.?(.*)$/.exec(d.field || "");
-          return m ? `第 ${first + Number(m[1]) + 2} 行${m[2] ? "（" + m[2] + "）" : ""}：${d.message_zh}` : d.message_zh;
-        });
-        results.append(el("p", {}, `第 ${first + 2} 至 ${first + Math.min(1000, entries.length - first) + 1} 行未保存：`),
-          el("ul", { class: "problems" }, problems.map((p) => el("li", {}, p))));
-      }
-    }
-    results.prepend(el("p", { class: "notice", id: "registry-stored" }, `已保存 ${stored} 条，共 ${entries.length} 条。`));
+    await send(rows, results);
   });
   return form;
+}
+
+/** A refused batch's reasons, each at the file's row: the API names `{list}[i].field`, the
+ * batch starts at the file's `first` data row, and the header is row 1. */
+function rowProblems(error, list, first) {
+  const at = new RegExp(`^${list}\\[(\\d+)\\]\\.?(.*)$`);
+  return (error.details && error.details.length ? error.details : [error]).map((d) => {
+    const m = at.exec(d.field || "");
+    return m ? `第 ${first + Number(m[1]) + 2} 行${m[2] ? "（" + m[2] + "）" : ""}：${d.message_zh}` : d.message_zh;
+  });
+}
+
+function registryView() {
+  return csvUploadForm({
+    id: "registry", title: "上传重点群体名单", label: "名单文件", button: ["upload", "上传"],
+    help: "CSV 文件（可由 Excel 另存为 CSV UTF-8），首行为列名：身份证号、人群类别（migrant_worker 等）、来源、起始日期、截止日期（可空）。每 1000 行一批上传；一批中有错误的行，整批不保存，逐行列出问题。",
+    columns: REGISTRY_COLUMNS, required: ["resident_id", "group", "source", "valid_from"],
+    send: async (rows, results) => {
+      const entries = rows.map((r) => ({ ...r, valid_from: isoDay(r.valid_from), valid_to: r.valid_to && isoDay(r.valid_to) }));
+      let stored = 0;
+      for (let first = 0; first < entries.length; first += 1000) {
+        const batch = entries.slice(first, first + 1000);
+        try {
+          stored += (await api("POST", "/api/eligibility/registry", { entries: batch })).stored;
+        } catch (error) {
+          results.append(el("p", {}, `第 ${first + 2} 至 ${first + batch.length + 1} 行未保存：`),
+            el("ul", { class: "problems" }, rowProblems(error, "entries", first).map((p) => el("li", {}, p))));
+        }
+      }
+      results.prepend(el("p", { class: "notice", id: "registry-stored" }, `已保存 ${stored} 条，共 ${entries.length} 条。`));
+    },
+  });
 }
 
 async function payableView(after = 0) {
@@ -1115,43 +1134,27 @@ function isoDay(text) {
 
 /** The bank's result of a payment batch, from its file: each line paid, or paid and returned. */
 function bankView() {
-  const file = el("input", { name: "file", type: "file", accept: ".csv,text/csv" });
-  const results = el("div", { id: "bank-results", role: "status" });
-  const form = el("form", { class: "card", "aria-labelledby": "bank-title" },
-    el("h2", { id: "bank-title" }, "登记银行代发结果"),
-    el("p", {}, "CSV 文件，首行为列名：申领编号、结果（成功 或 退回）、凭证号、支付日期、退回原因（退回时必填）。每行单独登记：有问题的行不登记，并说明原因。"),
-    field("银行结果文件", file), el("p", { class: "error", "data-field": "form", role: "alert" }),
-    el("div", { class: "actions" }, el("button", { type: "submit", id: "bank-upload" }, "登记")), results);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    results.replaceChildren();
-    if (!file.files.length) return showError(form, { field: "file", message_zh: "请选择文件" });
-    let lines;
-    try {
-      lines = await csvRecords(file.files[0], BANK_COLUMNS, ["claim_id", "outcome", "reference", "paid_on"]);
-    } catch (error) {
-      return showError(form, error);
-    }
-    lines = lines.map((l) => ({ ...l, outcome: OUTCOMES[l.outcome] || l.outcome, paid_on: isoDay(l.paid_on) }));
-    const done = [];
-    for (let first = 0; first < lines.length; first += 100) {
-      try {
-        const reply = await api("POST", "/api/claims/bank-results", { results: lines.slice(first, first + 100) });
-        reply.results.forEach((r, i) => done.push(el("li", { class: r.applied ? "" : "error" },
-          `第 ${first + i + 2} 行，申领 ${r.claim_id}：` + (r.applied ? `已登记（${STATUSES[r.status] || r.status}）` : r.reason.message_zh))));
-      } catch (error) {
-        const problems = (error.details && error.details.length ? error.details : [error]).map((d) => {
-          const m = /^results\[(\d+)\]\.?(.*)$/.exec(d.field || "");
-          return m ? `第 ${first + Number(m[1]) + 2} 行：${d.message_zh}` : d.message_zh;
-        });
-        done.push(el("li", { class: "error" }, `第 ${first + 2} 行起的一批未登记：${problems.join("；")}`));
+  return csvUploadForm({
+    id: "bank", title: "登记银行代发结果", label: "银行结果文件", button: ["bank-upload", "登记"],
+    help: "CSV 文件，首行为列名：申领编号、结果（成功 或 退回）、凭证号、支付日期、退回原因（退回时必填）。每行单独登记：有问题的行不登记，并说明原因。",
+    columns: BANK_COLUMNS, required: ["claim_id", "outcome", "reference", "paid_on"],
+    send: async (rows, results) => {
+      const lines = rows.map((l) => ({ ...l, outcome: OUTCOMES[l.outcome] || l.outcome, paid_on: isoDay(l.paid_on) }));
+      const done = [];
+      for (let first = 0; first < lines.length; first += 100) {
+        try {
+          const reply = await api("POST", "/api/claims/bank-results", { results: lines.slice(first, first + 100) });
+          reply.results.forEach((r, i) => done.push(el("li", { class: r.applied ? "" : "error" },
+            `第 ${first + i + 2} 行，申领 ${r.claim_id}：` + (r.applied ? `已登记（${STATUSES[r.status] || r.status}）` : r.reason.message_zh))));
+        } catch (error) {
+          done.push(el("li", { class: "error" }, `第 ${first + 2} 行起的一批未登记：${rowProblems(error, "results", first).join("；")}`));
+        }
       }
-    }
-    const applied = done.filter((li) => !li.classList.contains("error")).length;
-    results.append(el("p", { class: "notice", id: "bank-applied" }, `已登记 ${applied} 行，共 ${lines.length} 行。`),
-      el("ul", { id: "bank-lines" }, done));
+      const applied = done.filter((li) => !li.classList.contains("error")).length;
+      results.append(el("p", { class: "notice", id: "bank-applied" }, `已登记 ${applied} 行，共 ${lines.length} 行。`),
+        el("ul", { id: "bank-lines" }, done));
+    },
   });
-  return form;
 }
 
 document.getElementById("sign-out").addEventListener("click", () => signOut("已退出登录。"));
