@@ -10,8 +10,8 @@ the form; the reviewer signs in, opens the first claim from the queue, is refuse
 rejection without a reason, approves it, and bulk-approves the verified queue; finance signs
 in, sees both on its desk (240.00 in all), pays the first, and sees the second left; one
 finance officer approves the platform's invoice, is refused its payment (four eyes) and
-downloads its CSV, another pays it. An admin sets a standard (a bad amount refused beside
-its field) and uploads a registry file of 3 rows, then one whose bad row is named by its
+downloads it as CSV and as an Excel workbook, another pays it. An admin sets a standard (a bad
+amount refused beside its field) and uploads a registry file of 3 rows, then one whose bad row is named by its
 line. Five wrong passwords lock an account. An admin issues a platform key (its secret shown
 once, and working), revokes it (no longer working), rotates another, creates an account (a
 short password refused beside its field) and disables it, resets the locked one's password
@@ -35,7 +35,8 @@ reads the account log, adds a policy version (a window that ends before it start
 beside its end) and withdraws it; the account holder changes her own password (a wrong current
 one refused) and signs in with the new one. Last, a trainee's 2020 limit counter is set one
 above their claims in the store's SQLite file (what a submission killed midway leaves): the
-admin's reconcile check finds it, changing nothing, and the repair sets it back. Finance narrows
+admin's reconcile check finds it, changing nothing, and the repair sets it back; a row of March's
+report is set one claim too many, and the admin's recount finds and corrects it. Finance narrows
 the report to one platform (only its rejected claim), to a key group and a platform, and to a
 key group with no claims. Screenshots of every screen go to
 target/browser-test/ (each screen checked first for controls without a label), and of the
@@ -57,6 +58,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import zipfile
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -262,17 +264,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(unlabelled, [], f"controls without a label on screen {name}")
         self.browser.save_screenshot(str(SHOTS / f"{name}.png"))
 
-    def downloaded(self, click):
-        """The text of the CSV file a click downloads."""
+    def downloaded(self, click, suffix="csv"):
+        """The file a click downloads: a CSV file's text, or the path of another."""
         folder = pathlib.Path(self.downloads.name)
-        before = set(folder.glob("*.csv"))
+        before = set(folder.glob("*." + suffix))
         click()
         deadline = time.time() + 20
-        while not set(folder.glob("*.csv")) - before:
+        while not set(folder.glob("*." + suffix)) - before:
             self.assertLess(time.time(), deadline, "nothing was downloaded")
             time.sleep(0.2)
-        [new] = set(folder.glob("*.csv")) - before
-        return new.read_text(encoding="utf-8-sig")
+        [new] = set(folder.glob("*." + suffix)) - before
+        return new.read_text(encoding="utf-8-sig") if suffix == "csv" else new
 
     def sign_in(self, login, password, role=None):
         self.browser.get(self.county.base + "/console/")
@@ -421,6 +423,11 @@ class ConsoleTest(unittest.TestCase):
             lambda: self.browser.find_element(By.ID, f"csv-{number}").click())
         self.assertIn("TOTAL", text)
         self.assertIn("200.00", text)
+        workbook = self.downloaded(
+            lambda: self.browser.find_element(By.ID, f"xlsx-{number}").click(), "xlsx")
+        with zipfile.ZipFile(workbook) as xlsx:
+            sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
+        self.assertIn('s="1"><v>200.00</v>', sheet, "the line's amount, as a money cell")
         self.sign_out()
         self.sign_in("qian.finance", "console password 1")
         self.open_invoice(number)
@@ -915,7 +922,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（财务）"))
         self.sign_out()
 
-    def test_9g_an_admin_finds_and_repairs_a_miscounted_limit_with_reconcile(self):
+    def test_9g_an_admin_finds_and_repairs_a_miscounted_limit_and_report_row(self):
         # What a submission killed between taking a place and storing its claim leaves: the
         # trainee's 2020 counter one above their claims. Written into the store's SQLite file
         # as such a death would leave it (a counter is 8 bytes, little-endian).
@@ -950,6 +957,27 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.text_to_be_present_in_element(
             (By.ID, "reconcile-summary"), "发现 0 个问题。"))
         self.shot("35-reconcile-repaired")
+        # A row of March's report counted one claim too many: the recount finds it, then sets
+        # it to what the claims say.
+        with sqlite3.connect(self.county.store) as db:
+            [(row, value)] = db.execute(
+                "SELECT key, value FROM spin_key_value WHERE key LIKE '370902:report:2020-03:cell:%:count'"
+                " ORDER BY key LIMIT 1").fetchall()
+            kept = int.from_bytes(value, "little", signed=True)
+            db.execute("UPDATE spin_key_value SET value = ? WHERE key = ?",
+                       ((kept + 1).to_bytes(8, "little", signed=True), row))
+        self.set_value("f-recount-month", "2020-03")
+        self.browser.find_element(By.ID, "recount-check").click()
+        summary = self.wait.until(ready.visibility_of_element_located((By.ID, "recount-summary")))
+        self.assertIn("1 处不一致。", summary.text)
+        self.assertIn(f"件数 {kept + 1} → {kept}", self.text("recount-differences"))
+        self.browser.find_element(By.ID, "recount-repair").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "recount-summary"), "1 处不一致，已修正。"))
+        self.browser.find_element(By.ID, "recount-check").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "recount-summary"), "报表计数与申领一致。"))
+        self.shot("36-report-recounted")
         self.sign_out()
 
     def test_9h_the_report_narrows_to_a_platform_and_a_key_group(self):
@@ -969,7 +997,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([r.text for r in rows], ["已驳回 1 120.00 元"])
         self.assertEqual(self.text("chart-platform"), "没有可统计的金额。",
                          "a rejected claim is not among the amounts charted")
-        self.shot("36-report-one-platform")
+        self.shot("37-report-one-platform")
         Select(self.browser.find_element(By.ID, "f-platform")).select_by_value("wljnpx")
         Select(self.browser.find_element(By.ID, "f-key_group")).select_by_value("migrant_worker")
         headline = self.browser.find_element(By.ID, "report-headline")

@@ -502,6 +502,8 @@ async function invoiceView(number, page, back) {
     el("div", { class: "actions" },
       el("button", { type: "button", class: "secondary", id: `csv-${number}`,
         onclick: () => download(`${path}/csv`, number + ".csv").catch((e) => showError(section, e)) }, "下载 CSV"),
+      el("button", { type: "button", class: "secondary", id: `xlsx-${number}`,
+        onclick: () => download(`${path}/export?format=xlsx`, number + ".xlsx").catch((e) => showError(section, e)) }, "下载 Excel"),
       el("button", { type: "button", class: "secondary", id: "back", onclick: () => show(back()) }, "返回发票列表")),
     el("h3", {}, `明细（第 ${page + 1} / ${invoice.line_pages} 页）`),
     el("table", { id: "invoice-lines" },
@@ -893,7 +895,33 @@ function reconcileView() {
         el("li", {}, `${FINDINGS[kind] || kind}（${Object.entries(facts).map(([k, v]) => `${k}=${v}`).join("，")}）` +
           (done ? "：已修复" : repair ? "：未修复" : "")))));
   }
-  return section;
+  return el("div", {}, section, reportRecountForm());
+}
+
+/** Recounts one month's report from its claims (2,000 a request until done): the counters
+ * that differ, and with repair, set right. */
+function reportRecountForm() {
+  const month = input("month", "f-recount-month", { type: "month" });
+  const results = el("div", { id: "recount-results", role: "status" });
+  let repair = false;
+  const form = actionForm("重算某月报表（报表计数与申领核对）", [["考核月份", month]], "recount-check", "核对（不修改）", async () => {
+    const body = { month: month.value, repair };
+    repair = false;
+    let step;
+    do step = await api("POST", "/api/admin/report-recount", body);
+    while (!step.done);
+    const yuan = (fen) => (fen / 100).toFixed(2);
+    results.replaceChildren(
+      el("p", { class: "notice", id: "recount-summary" }, `${step.month}：核对 ${step.claims_counted} 件申领；` +
+        (step.differences.length === 0 ? "报表计数与申领一致。"
+          : `${step.differences.length} 处不一致${step.repair ? "，已修正" : ""}。`)),
+      el("ul", { id: "recount-differences" }, step.differences.map((d) => el("li", {},
+        `${d.group ? Object.values(d.group).join(" / ") : "追回金额"}：件数 ${d.count[0]} → ${d.count[1]}，金额 ${yuan(d.fen[0])} → ${yuan(d.fen[1])} 元`))));
+  }, "secondary");
+  form.querySelector(".actions").append(el("button", { type: "submit", class: "danger", id: "recount-repair",
+    onclick: () => (repair = true) }, "核对并修正"));
+  form.append(results);
+  return form;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -1114,6 +1142,9 @@ async function payableView(after = 0) {
       el("button", { type: "button", class: "secondary", id: "payment-batch",
         onclick: () => download(`/api/claims/payment-batch?after=${after}&limit=${PAGE}&format=csv`, "payment-batch.csv")
           .catch((e) => showError(section, e)) }, "下载本页代发批次（CSV）"),
+      el("button", { type: "button", class: "secondary", id: "payment-batch-xlsx",
+        onclick: () => download(`/api/claims/payment-batch?after=${after}&limit=${PAGE}&format=xlsx`, "payment-batch.xlsx")
+          .catch((e) => showError(section, e)) }, "（Excel）"),
       page.claims.length === PAGE
         ? el("button", { type: "button", class: "secondary", onclick: () => show(payableView(page.next_after)) }, "下一页")
         : null));
