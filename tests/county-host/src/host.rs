@@ -213,8 +213,8 @@ impl App {
             );
         }
         let mut routes: Vec<(Route, String)> = (manifest.trigger.http.iter())
-            .map(|t| (Route::parse(&t.route), t.component.clone()))
-            .collect();
+            .map(|t| Ok((Route::parse(&t.route)?, t.component.clone())))
+            .collect::<Result<_>>()?;
         routes.sort_by_key(|(route, _)| std::cmp::Reverse(route.specificity()));
         Ok(Arc::new(App {
             manifest,

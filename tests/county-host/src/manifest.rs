@@ -143,7 +143,8 @@ fn expand(template: &str, app: &BTreeMap<String, String>) -> Result<String> {
     Ok(out)
 }
 
-/// A Spin HTTP route: `/exact` or `/prefix/...` (which also matches `/prefix` itself).
+/// A Spin HTTP route: `/exact` or `/prefix/...` (which also matches `/prefix` itself); Spin
+/// also reads `/prefix/*` as the same trailing wildcard (`spin-routes`' `parse_route`).
 #[derive(Debug, Clone)]
 pub struct Route {
     pub pattern: String,
@@ -152,16 +153,31 @@ pub struct Route {
 }
 
 impl Route {
-    pub fn parse(pattern: &str) -> Route {
-        let (prefix, wildcard) = match pattern.strip_suffix("/...") {
+    pub fn parse(pattern: &str) -> Result<Route> {
+        let (prefix, wildcard) = match pattern
+            .strip_suffix("/...")
+            .or_else(|| pattern.strip_suffix("/*"))
+        {
             Some(prefix) => (prefix.to_owned(), true),
             None => (pattern.trim_end_matches('/').to_owned(), false),
         };
-        Route {
+        // Real Spin matches routes with `routefinder`, where `:name` captures a segment and
+        // `*` matches the rest; this host matches only exact and trailing-wildcard routes, so
+        // it refuses the others rather than read them as literal text, as Spin does not.
+        if prefix
+            .split('/')
+            .any(|segment| segment.starts_with(':') || segment.contains('*'))
+        {
+            bail!(
+                "route {pattern}: `:name` and `*` segments are routed by real Spin but not by \
+                 this host; use exact routes and trailing wildcards (`/...`)"
+            );
+        }
+        Ok(Route {
             pattern: pattern.to_owned(),
             prefix,
             wildcard,
-        }
+        })
     }
 
     /// The path info (what follows the route's prefix) when the path matches.
@@ -192,14 +208,25 @@ mod tests {
 
     #[test]
     fn routes_match_like_spin() {
-        let wild = Route::parse("/api/policy/...");
+        let wild = Route::parse("/api/policy/...").unwrap();
         assert_eq!(wild.path_info("/api/policy"), Some(""));
         assert_eq!(wild.path_info("/api/policy/standards"), Some("/standards"));
         assert_eq!(wild.path_info("/api/policyx"), None);
-        let exact = Route::parse("/health");
+        let exact = Route::parse("/health").unwrap();
         assert_eq!(exact.path_info("/health"), Some(""));
         assert_eq!(exact.path_info("/health/x"), None);
         assert!(exact.specificity() > wild.specificity());
+        let star = Route::parse("/api/policy/*").unwrap();
+        assert_eq!(star.path_info("/api/policy/standards"), Some("/standards"));
+        assert_eq!(star.specificity(), wild.specificity());
+    }
+
+    #[test]
+    fn routes_this_host_cannot_match_as_spin_does_are_refused() {
+        for pattern in ["/api/claims/:id/approve", "/api/*/x"] {
+            let refused = Route::parse(pattern).unwrap_err().to_string();
+            assert!(refused.contains("not by this host"), "{refused}");
+        }
     }
 
     #[test]
