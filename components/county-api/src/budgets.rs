@@ -116,6 +116,15 @@ pub const BUDGETS: &[Budget] = &[
         why: "the claim, checked to be the trainee's own",
     },
     Budget {
+        route: "GET /api/claims/{id}/recheck",
+        variables: 3,
+        store_opens: 1,
+        store_operations: 3,
+        redis_store_operations: 3,
+        why: "operator secret and the trainees' (they must differ), county code; the claim, its \
+              record and the platform register (a reviewer reads it with every claim opened)",
+    },
+    Budget {
         route: "GET /api/claims/queue",
         variables: 3,
         store_opens: 1,
@@ -157,6 +166,14 @@ pub const BUDGETS: &[Budget] = &[
         store_operations: 5,
         redis_store_operations: 5,
         why: "county code; the key, register and nonce; the invoice and one page of its lines",
+    },
+    Budget {
+        route: "GET /console/",
+        variables: 0,
+        store_opens: 0,
+        store_operations: 0,
+        redis_store_operations: 0,
+        why: "the console's page, compiled into the component",
     },
     Budget {
         route: "GET /console/app.js",

@@ -81,6 +81,10 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
             call("GET", &format!("/api/claims/{claim}")).bearer(&trainee(TRAINEE_A)),
         ),
         (
+            "GET /api/claims/{id}/recheck",
+            call("GET", &format!("/api/claims/{claim}/recheck")).bearer(&reviewer()),
+        ),
+        (
             "GET /api/claims/queue",
             call("GET", "/api/claims/queue?kind=verified").bearer(&reviewer()),
         ),
@@ -100,6 +104,7 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
             "GET /api/platform/invoices/{number}",
             signed(call("GET", &format!("/api/platform/invoices/{number}"))),
         ),
+        ("GET /console/", call("GET", "/console/")),
         ("GET /console/app.js", call("GET", "/console/app.js")),
         (
             "POST /api/accounts/sign-in",
