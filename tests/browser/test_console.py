@@ -869,6 +869,8 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("审核员、财务", self.text("account-qian.finance"))
         self.browser.find_element(By.ID, "account-log").click()
         log = self.wait.until(ready.visibility_of_element_located((By.ID, "log"))).text
+        newest = self.browser.find_element(By.CSS_SELECTOR, "#log tbody tr").text
+        self.assertIn("qian.finance 更改角色 admin", newest, "the latest event first")
         for event in ["创建账户", "登录", "密码错误", "连续失败，已锁定", "管理员重置密码",
                       "停用", "更改角色"]:
             self.assertIn(event, log)

@@ -535,6 +535,35 @@ impl Store {
         Ok((entries, last, last >= slots))
     }
 
+    /// An index newest first: its entries in slots below `before` (from the newest when 0),
+    /// at most `limit`; the slot to continue before, and whether the first slot was reached.
+    fn entries_page_newest(
+        &self,
+        index: &Index,
+        before: u64,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64, bool), ApiError> {
+        let slots = self.counter(&index.counter())?;
+        let top = match before {
+            0 => slots,
+            _ => (before - 1).min(slots),
+        };
+        let mut entries: Vec<String> = Vec::new();
+        let mut last = top + 1;
+        for slot in (1..=top).rev() {
+            if entries.len() == limit {
+                break;
+            }
+            last = slot;
+            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
+                && !entries.contains(&entry)
+            {
+                entries.push(entry);
+            }
+        }
+        Ok((entries, last, last <= 1))
+    }
+
     /// Every claim a person has made here.
     pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
         let mut claims = Vec::new();
@@ -1759,11 +1788,14 @@ impl Store {
     /// slot to continue after, and whether it is the last.
     pub fn account_log_page(
         &self,
-        after: u64,
+        page: LogPage,
         limit: usize,
     ) -> Result<(Vec<AccountEvent>, u64, bool), ApiError> {
         let index = store_keys::account_log(&self.county);
-        let (entries, next_after, done) = self.entries_page(&index, after, limit)?;
+        let (entries, next_after, done) = match page {
+            LogPage::After(after) => self.entries_page(&index, after, limit)?,
+            LogPage::Before(before) => self.entries_page_newest(&index, before, limit)?,
+        };
         let events = (entries.iter())
             .filter_map(|e| serde_json::from_str(e).ok())
             .collect();
@@ -1786,6 +1818,14 @@ impl Store {
         }
         Ok((invoices, next_after))
     }
+}
+
+/// Where a page of a log starts: oldest first after a slot, or newest first before one (from
+/// the newest when 0).
+#[derive(Debug, Clone, Copy)]
+pub enum LogPage {
+    After(u64),
+    Before(u64),
 }
 
 #[cfg(test)]

@@ -759,18 +759,19 @@ const ACCOUNT_EVENTS = {
 };
 const LOG_PAGE = 50;
 
-/** Every sign-in, failure and account change, oldest first, a page at a time. */
-async function accountLogView(after = 0) {
-  const page = await api("GET", `/api/accounts/log?after=${after}&limit=${LOG_PAGE}`);
+/** Every sign-in, failure and account change, newest first, a page at a time. */
+async function accountLogView(before = 0) {
+  const page = await api("GET", `/api/accounts/log?order=newest&limit=${LOG_PAGE}` + (before ? `&before=${before}` : ""));
   return el("section", { class: "card", "aria-labelledby": "log-title" },
-    el("h2", { id: "log-title" }, "账户日志"),
+    el("h2", { id: "log-title" }, "账户日志（最新在前）"),
     el("table", { id: "log" },
       el("thead", {}, el("tr", {}, ["时间", "账户", "事件", "操作人"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, page.events.map((e) => el("tr", {},
         el("td", {}, e.changed.at), el("td", {}, e.login), el("td", {}, ACCOUNT_EVENTS[e.event] || e.event), el("td", {}, e.changed.by))))),
     el("div", { class: "actions" },
       el("button", { type: "button", class: "secondary", onclick: () => show(accountsView()) }, "返回账户"),
-      page.done ? null : el("button", { type: "button", class: "secondary", id: "log-next", onclick: () => show(accountLogView(page.next_after)) }, "下一页")));
+      before ? el("button", { type: "button", class: "secondary", onclick: () => show(accountLogView()) }, "最新") : null,
+      page.done ? null : el("button", { type: "button", class: "secondary", id: "log-next", onclick: () => show(accountLogView(page.next_before)) }, "更早")));
 }
 
 /** The signed-in holder changes their own password. */

@@ -1,6 +1,6 @@
 //! Operator accounts and signing in.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, json, random_hex};
+use county_api::{ApiError, ApiRequest, Context, ErrorKind, LogPage, MAX_PAGE, json, random_hex};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -425,20 +425,52 @@ pub fn disable(
 #[derive(Serialize)]
 struct Log {
     events: Vec<AccountEvent>,
-    next_after: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_after: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_before: Option<u64>,
     done: bool,
 }
 
-/// Every sign-in, failure and account change, oldest first, paged (admins).
+/// Every sign-in, failure and account change (admins), paged: oldest first (`after`), or with
+/// `order=newest` newest first (`before`, from the newest when absent).
 pub fn log_page(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &ADMINS)?;
-    let (after, limit) = request.paging()?;
-    let (events, next_after, done) = ctx.store()?.account_log_page(after, limit)?;
+    let newest = match request.query_param("order").as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(vec![
+                Reason::new(
+                    "invalid_order",
+                    "order 应为 oldest 或 newest",
+                    "order is oldest or newest",
+                )
+                .at("order"),
+            ]));
+        }
+    };
+    let (page, limit) = match newest {
+        false => {
+            let (after, limit) = request.paging()?;
+            (LogPage::After(after), limit)
+        }
+        true => {
+            let (before, limit) = (
+                request.number_param("before", 0, u64::MAX),
+                request.limit_param(50, MAX_PAGE as u64),
+            )
+                .all_parsed()?;
+            (LogPage::Before(before), limit)
+        }
+    };
+    let (events, next, done) = ctx.store()?.account_log_page(page, limit)?;
     Ok(json(
         200,
         &Log {
             events,
-            next_after,
+            next_after: (!newest).then_some(next),
+            next_before: newest.then_some(next),
             done,
         },
     ))

@@ -221,6 +221,39 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes_and_every_att
             ("signed_in", "zhao.min"),
         ]
     );
+    // Newest first, as an admin reads it: pages of 6 going back, until the first event.
+    let mut newest: Vec<Value> = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page = call(
+            "GET",
+            &format!("/api/accounts/log?order=newest&limit=6{before}"),
+        )
+        .bearer(&admin_now)
+        .send(&county)
+        .await
+        .json();
+        newest.extend(page["events"].as_array().unwrap().iter().cloned());
+        if page["done"] == true {
+            break;
+        }
+        before = format!("&before={}", page["next_before"]);
+    }
+    let mut oldest = log["events"].as_array().unwrap().clone();
+    oldest.reverse();
+    assert_eq!(newest, oldest);
+    let refused = call("GET", "/api/accounts/log?order=latest")
+        .bearer(&admin_now)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (
+            refused.status,
+            refused.error_code().as_str(),
+            refused.json()["error"]["field"].as_str()
+        ),
+        (422, "invalid_order", Some("order"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
