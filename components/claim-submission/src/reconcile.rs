@@ -20,6 +20,9 @@ struct ReconcileInput {
     repair: bool,
     #[serde(default)]
     after: u64,
+    /// The last page's `next_records_after`: where it stopped in an invoice build's month.
+    #[serde(default)]
+    records_after: u64,
     #[serde(default)]
     limit: Option<u64>,
 }
@@ -42,6 +45,6 @@ pub fn reconcile(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErr
             .at("limit"),
         ]));
     }
-    let page = reconcile::page(ctx, input.after, limit, input.repair)?;
+    let page = reconcile::page(ctx, input.after, input.records_after, limit, input.repair)?;
     Ok(json(200, &page))
 }

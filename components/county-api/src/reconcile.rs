@@ -12,7 +12,7 @@ use serde::Serialize;
 use subsidy_rules::{
     OccupationCode, PersonKey, PlatformId, SkillLevel,
     completion::CompletionRecord,
-    invoice::{Invoice, course_hold_abandoned},
+    invoice::{Invoice, RECORDS_PER_STEP, course_hold_abandoned},
     journal::JournalEntry,
 };
 
@@ -75,6 +75,9 @@ pub struct Page {
     pub after: u64,
     /// Pass as `after` to continue; the run is complete when `done`.
     pub next_after: u64,
+    /// Pass back as `records_after`: where the check of an invoice build's month stopped (it
+    /// reads `RECORDS_PER_STEP` of the month's records a request); 0 when none did.
+    pub next_records_after: u64,
     pub done: bool,
     pub entries_checked: usize,
     /// Entries of requests that may still be running, not checked: run again later.
@@ -84,15 +87,29 @@ pub struct Page {
 
 /// Checks the journal's slots after `after`, at most `limit`; with `repair`, sets right what it
 /// finds. Entries of requests that may still be running are skipped: they are not half done.
-pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page, ApiError> {
-    let (entries, next_after, done) = ctx.store()?.journal_page(after, limit)?;
+/// An invoice build's month is checked `RECORDS_PER_STEP` records a request: where one stops,
+/// the next starts again at the build's entry, after `records_after` of its month's records.
+pub fn page(
+    ctx: &Context,
+    after: u64,
+    records_after: u64,
+    limit: u64,
+    repair: bool,
+) -> Result<Page, ApiError> {
+    let (entries, mut next_after, mut done) = ctx.store()?.journal_page(after, limit)?;
     let now = ctx.now_unix();
     let mut findings = Vec::new();
     let mut recounted: HashSet<PersonKey> = HashSet::new();
     let mut months_checked: HashSet<(PlatformId, String)> = HashSet::new();
-    let mut checked = 0;
-    for entry in entries.iter().filter(|e| e.ended_by(now)) {
-        checked += 1;
+    let (mut checked, mut in_flight, mut next_records_after) = (0, 0, 0);
+    for (slot, entry) in &entries {
+        if !entry.ended_by(now) {
+            in_flight += 1;
+            continue;
+        }
+        // A build's entry whose month the last request began is counted once, there.
+        let resumed = *slot == after + 1 && records_after > 0;
+        checked += usize::from(!resumed);
         match entry {
             JournalEntry::Submission {
                 claim_id,
@@ -135,7 +152,10 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                 if issued || !months_checked.insert((platform_id.clone(), month.clone())) {
                     continue;
                 }
-                let mut records = ctx.store()?.completions_in_month(platform_id, month)?;
+                let from = if resumed { records_after } else { 0 };
+                let (mut records, records_next, month_done) =
+                    ctx.store()?
+                        .completions_page(platform_id, month, from, RECORDS_PER_STEP)?;
                 findings.extend(interrupted_builds(
                     ctx,
                     platform_id,
@@ -143,6 +163,11 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
                     repair,
                     None,
                 )?);
+                if !month_done {
+                    // The rest of the month, and the entries after this one, in the next request.
+                    (next_after, next_records_after, done) = (slot - 1, records_next, false);
+                    break;
+                }
             }
         }
     }
@@ -150,9 +175,10 @@ pub fn page(ctx: &Context, after: u64, limit: u64, repair: bool) -> Result<Page,
         repair,
         after,
         next_after,
+        next_records_after,
         done,
         entries_checked: checked,
-        entries_in_flight: entries.len() - checked,
+        entries_in_flight: in_flight,
         findings,
     })
 }

@@ -1194,7 +1194,7 @@ impl Store {
         &self,
         after: u64,
         limit: u64,
-    ) -> Result<(Vec<JournalEntry>, u64, bool), ApiError> {
+    ) -> Result<(Vec<SlottedEntry>, u64, bool), ApiError> {
         let index = store_keys::journal(&self.county);
         let end = self.counter(&index.counter())?;
         let last = end.min(after.saturating_add(limit));
@@ -1203,7 +1203,7 @@ impl Store {
             if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
                 && let Some(entry) = JournalEntry::from_entry(&entry)
             {
-                entries.push(entry);
+                entries.push((slot, entry));
             }
         }
         Ok((entries, last.max(after), last >= end))
@@ -1356,24 +1356,6 @@ impl Store {
         })
     }
 
-    /// A platform's records assessed in a month (`YYYY-MM`).
-    pub fn completions_in_month(
-        &self,
-        platform: &PlatformId,
-        month: &str,
-    ) -> Result<Vec<CompletionRecord>, ApiError> {
-        let mut records = Vec::new();
-        for record_id in self.entries(&store_keys::platform_month(&self.county, platform, month))? {
-            // A corrected record may have moved to another month: its old entry stays behind.
-            if let Some(record) = self.completion(platform, &record_id)?
-                && record.facts.month() == month
-            {
-                records.push(record);
-            }
-        }
-        Ok(records)
-    }
-
     /// A page of a platform's records assessed in `month`, in order of first report: from slot
     /// `after + 1`, at most `limit`; the slot to continue after, and whether it is the last.
     pub fn completions_page(
@@ -1387,6 +1369,7 @@ impl Store {
         let (record_ids, next_after, done) = self.entries_page(&index, after, limit)?;
         let mut records = Vec::new();
         for record_id in record_ids {
+            // A corrected record may have moved to another month: its old entry stays behind.
             if let Some(record) = self.completion(platform, &record_id)?
                 && record.facts.month() == month
             {
@@ -1819,6 +1802,9 @@ impl Store {
         Ok((invoices, next_after))
     }
 }
+
+/// A journal entry and the slot it was read from.
+pub type SlottedEntry = (u64, JournalEntry);
 
 /// Where a page of a log starts: oldest first after a slot, or newest first before one (from
 /// the newest when 0).

@@ -872,16 +872,17 @@ function reconcileView() {
     results);
   async function run(repair) {
     results.replaceChildren(el("p", {}, "核对中……"));
-    let after = 0, checked = 0, inFlight = 0;
+    let after = 0, recordsAfter = 0, checked = 0, inFlight = 0;
     const findings = [];
     try {
       for (;;) {
-        const page = await api("POST", "/api/admin/reconcile", { repair, after, limit: 100 });
+        const page = await api("POST", "/api/admin/reconcile", { repair, after, records_after: recordsAfter, limit: 100 });
         checked += page.entries_checked;
         inFlight += page.entries_in_flight;
         findings.push(...page.findings);
         if (page.done) break;
         after = page.next_after;
+        recordsAfter = page.next_records_after;
       }
     } catch (error) {
       results.replaceChildren();

@@ -147,9 +147,11 @@ fn reconcile(args: &[String]) -> Result<()> {
         let progress = |line: &str| eprintln!("county-host: {line}");
         let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
         let host = Host::new(app, Arc::new(store.open()?), &variables)?.echo_logs();
-        let (mut after, mut checked, mut findings) = (0, 0, Vec::new());
+        let (mut after, mut records_after, mut checked, mut findings) = (0, 0, 0, Vec::new());
         loop {
-            let body = serde_json::json!({ "repair": repair, "after": after, "limit": 200 });
+            let body = serde_json::json!({
+                "repair": repair, "after": after, "records_after": records_after, "limit": 200,
+            });
             // A token per page: a long run outlives one token's ten minutes.
             let token = client::bearer_token(Role::Admin, "county-host-reconcile", &secret);
             let reply = client::call("POST", "/api/admin/reconcile")
@@ -164,6 +166,7 @@ fn reconcile(args: &[String]) -> Result<()> {
             checked += page["entries_checked"].as_u64().unwrap_or(0);
             findings.extend(page["findings"].as_array().cloned().unwrap_or_default());
             after = page["next_after"].as_u64().context("no next_after")?;
+            records_after = page["next_records_after"].as_u64().unwrap_or(0);
             eprintln!("county-host: reconciled the journal up to entry {after}");
             if page["done"] == true {
                 break;

@@ -429,18 +429,20 @@ impl Scene {
     /// `POST /api/admin/reconcile` over the whole journal; every finding.
     async fn reconcile(&self, repair: bool) -> Vec<Value> {
         let mut findings = Vec::new();
-        let mut after = 0;
+        let (mut after, mut records_after) = (0, 0);
         loop {
             let page = self
                 .send(
-                    self.operator(call("POST", "/api/admin/reconcile"), Role::Admin)
-                        .json(&json!({"repair": repair, "after": after, "limit": 7})),
+                    self.operator(call("POST", "/api/admin/reconcile"), Role::Admin).json(
+                        &json!({"repair": repair, "after": after, "records_after": records_after, "limit": 7}),
+                    ),
                 )
                 .await;
             assert_eq!(page.status, 200, "{}", page.json());
             let page = page.json();
             findings.extend(page["findings"].as_array().unwrap().clone());
             after = page["next_after"].as_u64().unwrap();
+            records_after = page["next_records_after"].as_u64().unwrap();
             if page["done"] == true {
                 return findings;
             }
