@@ -75,8 +75,8 @@ pub struct Page {
     pub after: u64,
     /// Pass as `after` to continue; the run is complete when `done`.
     pub next_after: u64,
-    /// Pass back as `records_after`: where the check of an invoice build's month stopped (it
-    /// reads `RECORDS_PER_STEP` of the month's records a request); 0 when none did.
+    /// Pass back as `records_after`: where the check of an invoice build's month stopped (a
+    /// request reads `RECORDS_PER_STEP` records of build months in all); 0 when none did.
     pub next_records_after: u64,
     pub done: bool,
     pub entries_checked: usize,
@@ -87,8 +87,9 @@ pub struct Page {
 
 /// Checks the journal's slots after `after`, at most `limit`; with `repair`, sets right what it
 /// finds. Entries of requests that may still be running are skipped: they are not half done.
-/// An invoice build's month is checked `RECORDS_PER_STEP` records a request: where one stops,
-/// the next starts again at the build's entry, after `records_after` of its month's records.
+/// Invoice builds' months are checked `RECORDS_PER_STEP` records a request in all: where one
+/// stops inside a month, the next starts again at its build's entry, after `records_after` of
+/// the month's records.
 pub fn page(
     ctx: &Context,
     after: u64,
@@ -102,6 +103,8 @@ pub fn page(
     let mut recounted: HashSet<PersonKey> = HashSet::new();
     let mut months_checked: HashSet<(PlatformId, String)> = HashSet::new();
     let (mut checked, mut in_flight, mut next_records_after) = (0, 0, 0);
+    // Records of build months this request may still read: `RECORDS_PER_STEP` in all.
+    let mut allowance = RECORDS_PER_STEP;
     for (slot, entry) in &entries {
         if !entry.ended_by(now) {
             in_flight += 1;
@@ -152,10 +155,18 @@ pub fn page(
                 if issued || !months_checked.insert((platform_id.clone(), month.clone())) {
                     continue;
                 }
+                if allowance == 0 {
+                    // This month, and what follows, in the next request.
+                    checked -= usize::from(!resumed);
+                    (next_after, done) = (slot - 1, false);
+                    break;
+                }
                 let from = if resumed { records_after } else { 0 };
                 let (mut records, records_next, month_done) =
                     ctx.store()?
-                        .completions_page(platform_id, month, from, RECORDS_PER_STEP)?;
+                        .completions_page(platform_id, month, from, allowance)?;
+                // Slots read, whether or not each still held a record of the month.
+                allowance -= (records_next.saturating_sub(from) as usize).min(allowance);
                 findings.extend(interrupted_builds(
                     ctx,
                     platform_id,

@@ -377,6 +377,56 @@ async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills
     assert_eq!(listed.json()["invoices"].as_array().unwrap().len(), 1);
 }
 
+/// Reconcile checks the month of a build still going on (600 records, one step of 250 taken)
+/// 250 of its records a request, going on from where the last stopped: 3 requests for the
+/// month, each within 5,000 store operations, and nothing found in a build that is sound.
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_checks_a_building_month_250_records_a_request() {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    let trainees: Vec<String> = (0..600).map(|i| trainee_id(1992, i)).collect();
+    verify_key_groups(&county, &trainees).await;
+    let records: Vec<Value> = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    for batch in records.chunks(500) {
+        let reply = report(&county, &platform, batch.to_vec()).await;
+        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    }
+    let first_step = issue_invoice(&county, &platform, "2020-03").await;
+    assert_eq!(first_step.status, 202, "{}", first_step.json());
+    // Past every grace: the build's entry is checked, not skipped as in flight.
+    county.advance_clock(subsidy_rules::IN_FLIGHT_GRACE_SECONDS + 1);
+    let (mut after, mut records_after, mut pages) = (0, 0, Vec::new());
+    loop {
+        let page = call("POST", "/api/admin/reconcile")
+            .bearer(&token_at(&county, Role::Admin, "op-admin"))
+            .json(&json!({"after": after, "records_after": records_after}))
+            .send(&county)
+            .await;
+        assert_eq!(page.status, 200, "{}", page.json());
+        let body = page.json();
+        assert_eq!(body["findings"], json!([]), "{body}");
+        pages.push((
+            body["next_records_after"].as_u64().unwrap(),
+            page.calls.store_operations(),
+        ));
+        after = body["next_after"].as_u64().unwrap();
+        records_after = body["next_records_after"].as_u64().unwrap();
+        if body["done"] == true {
+            break;
+        }
+    }
+    eprintln!("reconcile pages (records cursor, store operations): {pages:?}");
+    let cursors: Vec<u64> = pages.iter().map(|(cursor, _)| *cursor).collect();
+    assert_eq!(cursors, [250, 500, 0], "{pages:?}");
+    assert!(
+        pages.iter().all(|(_, ops)| *ops <= 5_000),
+        "a reconcile request over 5,000 store operations: {pages:?}"
+    );
+}
+
 /// Scale: 2,000 claims, 1,500 of them rejected. The review queue, paged 100 at a time from its
 /// first page, shows each of the 500 waiting exactly once and in order of submission; the
 /// report counts 2,000 with exact amounts, and a recount of the month finds it right.
