@@ -519,19 +519,9 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<String>, u64, bool), ApiError> {
         let slots = self.counter(&index.counter())?;
-        let mut entries: Vec<String> = Vec::new();
-        let mut last = after;
-        for slot in after.saturating_add(1)..=slots {
-            if entries.len() == limit {
-                break;
-            }
-            last = slot;
-            if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
-                && !entries.contains(&entry)
-            {
-                entries.push(entry);
-            }
-        }
+        let (entries, last) =
+            self.entries_in_slots(index, after.saturating_add(1)..=slots, limit)?;
+        let last = last.unwrap_or(after);
         Ok((entries, last, last >= slots))
     }
 
@@ -548,20 +538,33 @@ impl Store {
             0 => slots,
             _ => (before - 1).min(slots),
         };
+        let (entries, last) = self.entries_in_slots(index, (1..=top).rev(), limit)?;
+        let last = last.unwrap_or(top + 1);
+        Ok((entries, last, last <= 1))
+    }
+
+    /// The entries of `index` in `slots`, read in their order until `limit` are found (a
+    /// missing slot skipped, a repeated entry once); and the last slot read.
+    fn entries_in_slots(
+        &self,
+        index: &Index,
+        slots: impl Iterator<Item = u64>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<u64>), ApiError> {
         let mut entries: Vec<String> = Vec::new();
-        let mut last = top + 1;
-        for slot in (1..=top).rev() {
+        let mut last = None;
+        for slot in slots {
             if entries.len() == limit {
                 break;
             }
-            last = slot;
+            last = Some(slot);
             if let Some(entry) = self.get_json::<String>(&index.slot(slot))?
                 && !entries.contains(&entry)
             {
                 entries.push(entry);
             }
         }
-        Ok((entries, last, last <= 1))
+        Ok((entries, last))
     }
 
     /// Every claim a person has made here.

@@ -223,20 +223,26 @@ async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
 /// most 5,000 store operations each, stored as a header and 13 pages of at most 400 lines (no
 /// stored value reaches 256 KB), read page by page, exported whole with the exact total,
 /// approved and paid; the month then has nothing left to bill.
+/// `n` trainees born in `born`, their key groups verified, each with a passed training
+/// (`r0`, `r1`, …; 4-03-02-01, level 5) assessed on 15 March 2020, reported 500 a batch.
+async fn billable_month(county: &County, platform: &Platform, n: usize, born: u32) {
+    let trainees: Vec<String> = (0..n).map(|i| trainee_id(born, i)).collect();
+    verify_key_groups(county, &trainees).await;
+    let records: Vec<Value> = (trainees.iter().enumerate())
+        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
+        .collect();
+    for batch in records.chunks(500) {
+        let reply = report(county, platform, batch.to_vec()).await;
+        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invoice_of_5000_lines_is_stored_in_pages_read_page_by_page_and_bills_each_line_once() {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
     set_standard(&county, "4-03-02-01", "1234.57").await;
-    let trainees: Vec<String> = (0..5000).map(|i| trainee_id(1990, i)).collect();
-    verify_key_groups(&county, &trainees).await;
-    let records: Vec<Value> = (trainees.iter().enumerate())
-        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
-        .collect();
-    for batch in records.chunks(500) {
-        let reply = report(&county, &platform, batch.to_vec()).await;
-        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
-    }
+    billable_month(&county, &platform, 5000, 1990).await;
 
     // Previewed a page of 250 records at a time.
     let preview = |after: u64| {
@@ -385,15 +391,7 @@ async fn reconcile_checks_a_building_month_250_records_a_request() {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
     set_standard(&county, "4-03-02-01", "1000").await;
-    let trainees: Vec<String> = (0..600).map(|i| trainee_id(1992, i)).collect();
-    verify_key_groups(&county, &trainees).await;
-    let records: Vec<Value> = (trainees.iter().enumerate())
-        .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
-        .collect();
-    for batch in records.chunks(500) {
-        let reply = report(&county, &platform, batch.to_vec()).await;
-        assert!(outcomes(&reply).iter().all(|o| o == "accepted"));
-    }
+    billable_month(&county, &platform, 600, 1992).await;
     let first_step = issue_invoice(&county, &platform, "2020-03").await;
     assert_eq!(first_step.status, 202, "{}", first_step.json());
     // Past every grace: the build's entry is checked, not skipped as in flight.
