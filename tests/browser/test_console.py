@@ -522,8 +522,7 @@ class ConsoleTest(unittest.TestCase):
         self.shot("18-report-charts")
         text = self.downloaded(lambda: self.browser.find_element(By.ID, "report-csv").click())
         self.assertIn("370902,PAID_MINUS_RECOVERED,,,,,,120.00", text)
-        self.browser.execute_script(
-            "document.getElementById('f-from').value = '2020-04'")
+        self.set_value("f-from", "2020-04")
         self.browser.find_element(By.ID, "report-filter").click()
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "report-headline"),
                                                             "申领 0 件"))
@@ -599,8 +598,7 @@ class ConsoleTest(unittest.TestCase):
         save = self.wait.until(ready.element_to_be_clickable((By.ID, "save-platform")))
         self.browser.find_element(By.ID, "f-id").send_keys("xinpingtai")
         self.browser.find_element(By.ID, "f-name").send_keys("新职业技能平台")
-        self.browser.execute_script(
-            "document.getElementById('f-recorded_on').value = '2020-03-01'")
+        self.set_value("f-recorded_on", "2020-03-01")
         save.click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, "已保存平台 xinpingtai。")
@@ -609,8 +607,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("2020-03-01", row)
         self.browser.find_element(By.ID, "edit-xinpingtai").click()
         Select(self.browser.find_element(By.ID, "f-status")).select_by_value("suspended")
-        self.browser.execute_script(
-            "document.getElementById('f-effective_from').value = '2020-06-01'")
+        self.set_value("f-effective_from", "2020-06-01")
         self.browser.find_element(By.ID, "save-platform").click()
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "platform-xinpingtai"),
                                                             "已暂停"))

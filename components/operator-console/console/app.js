@@ -162,7 +162,7 @@ function facts(id, pairs) {
 /** A form of one action: its fields (each `[label, input]`), its button, and what it sends.
  * Its own form, so that the API's errors land beside its own fields. */
 function actionForm(title, fields, buttonId, buttonLabel, send, buttonClass) {
-  const form = el("form", { class: "card action", "aria-label": title },
+  const form = el("form", { class: "card", "aria-label": title },
     el("h3", {}, title), ...fields.map(([label, input]) => field(label, input)),
     el("p", { class: "error", "data-field": "form", role: "alert" }),
     el("div", { class: "actions" }, el("button", { type: "submit", id: buttonId, class: buttonClass }, buttonLabel)));
@@ -780,13 +780,8 @@ function ownPasswordView() {
   const next = input("new_password", "f-new_password", { type: "password", autocomplete: "new-password" });
   return actionForm("修改本人密码", [["当前密码", current], ["新密码（至少10个字符）", next]], "change-own-password", "修改", async () => {
     await api("POST", "/api/accounts/me/password", { current_password: current.value, new_password: next.value });
-    show(firstView(), "密码已修改。");
+    go(BY_ROLE[session.role][0], "密码已修改。");
   });
-}
-
-/** The signed-in role's first screen. */
-function firstView() {
-  return VIEWS[BY_ROLE[session.role][0]][1]();
 }
 
 /** The policy's versions; an admin adds one (an extension, a new rate) from an existing one,
