@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # RUSTUP_AUTO_INSTALL=0 machines fetch nothing by themselves; this is quick when present.
 rustup target add wasm32-wasip2 >/dev/null
 cargo build --release --target wasm32-wasip2 \
-  -p policy-lookup -p eligibility-check -p platform-invoicing -p claim-submission \
-  -p operator-console \
+  -p policy-lookup -p eligibility-check -p platform-completions -p platform-invoices \
+  -p county-billing -p trainee-claims \
+  -p county-desk -p county-admin -p operator-console \
   -p noop-component

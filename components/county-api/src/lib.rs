@@ -3,11 +3,13 @@
 
 mod auth;
 pub mod budgets;
+pub mod claims;
 mod config;
 mod error;
 mod judge;
 pub mod reconcile;
 mod request;
+pub mod routes;
 mod store;
 
 use std::cell::OnceCell;
@@ -16,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Response};
 use subsidy_rules::{
-    Change, PersonKey, PolicyBook, PolicyVersion, Reason, ResidentId,
+    Change, PersonKey, PlatformId, PolicyBook, PolicyVersion, Reason, ResidentId,
     auth::{Role, TokenClaims},
     policy::AddedVersions,
 };
@@ -136,6 +138,37 @@ impl Context {
     pub fn require_party(&self, request: &ApiRequest, roles: &[Role]) -> Result<Party, ApiError> {
         auth::party(request, self, roles)
     }
+
+    /// The platform a request acts for: a signed platform acts for itself; an operator in
+    /// `operator_roles` names one with `platform_id` (`named` from the body, else the query).
+    pub fn acting_platform(
+        &self,
+        request: &ApiRequest,
+        operator_roles: &[Role],
+        named: Option<&str>,
+    ) -> Result<(PlatformId, Party), ApiError> {
+        let party = self.require_party(request, operator_roles)?;
+        let platform = match &party {
+            Party::Platform(caller) => caller.platform_id.clone(),
+            Party::Operator(_) => {
+                let named = (named.map(str::to_owned))
+                    .or_else(|| request.query_param("platform_id"))
+                    .ok_or_else(|| {
+                        ApiError::invalid(vec![
+                            Reason::new(
+                                "platform_id_required",
+                                "请指定平台编号 platform_id",
+                                "Name the platform with platform_id",
+                            )
+                            .at("platform_id"),
+                        ])
+                    })?;
+                PlatformId::parse(&named)
+                    .map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?
+            }
+        };
+        Ok((platform, party))
+    }
 }
 
 /// The built-in policy versions with those a county added (each checked when it was added).
@@ -151,14 +184,13 @@ pub fn policy_book(added: &AddedVersions) -> Result<PolicyBook, ApiError> {
     })
 }
 
-pub type Route = fn(&ApiRequest, &Context) -> Result<Response, ApiError>;
-
-/// Runs one request through a component's routes and shapes every outcome into a response.
-/// The log line holds method, path and status only: never a body, a query or a token.
-pub async fn serve(request: IncomingRequest, route: Route) -> Response {
+/// Runs one request through a component's route table and shapes every outcome into a
+/// response. The log line holds method, path and status only: never a body, a query or a
+/// token.
+pub async fn serve(request: IncomingRequest, table: &[routes::Route]) -> Response {
     let mut method_and_path = String::new();
     let response = match ApiRequest::read(request).await {
-        Ok(request) => {
+        Ok(mut request) => {
             method_and_path = format!("{} {}", request.method, request.path);
             let ctx = Context {
                 config: CountyConfig::default(),
@@ -167,11 +199,15 @@ pub async fn serve(request: IncomingRequest, route: Route) -> Response {
                 policies: OnceCell::new(),
                 built_in: OnceCell::new(),
             };
-            route(&request, &ctx)
+            routes::dispatch(table, &mut request, &ctx)
         }
         Err(error) => Err(error),
     };
-    let response = response.unwrap_or_else(ApiError::into_response);
+    let mut response = response.unwrap_or_else(ApiError::into_response);
+    if method_and_path.starts_with("HEAD ") {
+        // The headers of the GET, without its body.
+        let _ = std::mem::take(response.body_mut());
+    }
     // One write: each piece `eprintln!` writes separately is a host call of its own.
     let line = format!("{method_and_path} -> {}\n", response.status());
     let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());

@@ -20,6 +20,8 @@ pub struct ApiRequest {
     pub query: String,
     headers: Vec<(String, Vec<u8>)>,
     pub body: Vec<u8>,
+    /// What the route's `:name` parameters captured (`routes::dispatch`).
+    pub params: Vec<(&'static str, String)>,
 }
 
 /// One item of a batch as `T`: a bad item is that item's problem, not the batch's.
@@ -97,7 +99,40 @@ impl ApiRequest {
             query,
             headers,
             body,
+            params: Vec::new(),
         })
+    }
+
+    /// The path segment the route's parameter `name` captured (the table guarantees it).
+    pub fn param(&self, name: &str) -> &str {
+        (self.params.iter())
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// The parameter `name` if `plausible` holds of it: anything else is not found, and never
+    /// reaches a store key.
+    fn plausible_param(&self, name: &str, plausible: fn(&str) -> bool) -> Result<&str, ApiError> {
+        let value = self.param(name);
+        match plausible(value) {
+            true => Ok(value),
+            false => Err(ApiError::not_found()),
+        }
+    }
+
+    /// The path's `:id`, if it can be a claim's.
+    pub fn claim_id(&self) -> Result<&str, ApiError> {
+        self.plausible_param("id", subsidy_rules::claim::plausible_claim_id)
+    }
+
+    /// The path's `:number`, if it can be an invoice's.
+    pub fn invoice_number(&self) -> Result<&str, ApiError> {
+        self.plausible_param("number", subsidy_rules::invoice::plausible_invoice_number)
+    }
+
+    /// The path's `:key_id`, if it can be a platform key's.
+    pub fn key_id(&self) -> Result<&str, ApiError> {
+        self.plausible_param("key_id", subsidy_rules::credentials::plausible_key_id)
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -105,16 +140,6 @@ impl ApiRequest {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-
-    /// The path's segments after a prefix, e.g. `["standards"]` for `/api/policy/standards`
-    /// under `/api/policy`. `None` when the path is not under the prefix.
-    pub fn segments_after(&self, prefix: &str) -> Option<Vec<&str>> {
-        let rest = self.path.strip_prefix(prefix)?;
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
-        }
-        Some(rest.split('/').filter(|s| !s.is_empty()).collect())
     }
 
     /// A query parameter, percent-decoded; the last one wins.

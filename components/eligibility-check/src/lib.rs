@@ -4,27 +4,11 @@
 mod check;
 mod registry;
 
-use county_api::{ApiError, ApiRequest, Context};
-use spin_sdk::http::{IncomingRequest, Method, Response};
-use spin_sdk::http_component;
+use county_api::route_table;
 
-#[http_component]
-async fn handle(request: IncomingRequest) -> Response {
-    county_api::serve(request, route).await
-}
+include!("routes.rs");
 
-/// Host-call budgets of these routes: `county_api::budgets` (tested in `budgets.rs`).
-fn route(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let segments = request
-        .segments_after("/api/eligibility")
-        .ok_or_else(ApiError::not_found)?;
-    match (&request.method, segments.as_slice()) {
-        (Method::Post, ["check"]) => check::check(request, ctx),
-        (Method::Post, ["registry"]) => registry::upload(request, ctx),
-        (Method::Post, ["registry", "lookup"]) => registry::lookup(request, ctx),
-        (_, ["check"] | ["registry"] | ["registry", "lookup"]) => {
-            Err(ApiError::method_not_allowed())
-        }
-        _ => Err(ApiError::not_found()),
-    }
+#[spin_sdk::http_component]
+async fn handle(request: spin_sdk::http::IncomingRequest) -> spin_sdk::http::Response {
+    county_api::serve(request, ROUTES).await
 }

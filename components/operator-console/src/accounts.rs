@@ -185,7 +185,8 @@ fn login_param(login: &str) -> Result<LoginName, ApiError> {
     LoginName::parse(login).map_err(|_| ApiError::not_found())
 }
 
-pub fn show(request: &ApiRequest, ctx: &Context, login: &str) -> Result<Response, ApiError> {
+pub fn show(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let login = request.param("login");
     ctx.require_operator(request, &ADMINS)?;
     let login = login_param(login)?;
     let account = (ctx.store()?.account(&login)?).ok_or_else(ApiError::not_found)?;
@@ -284,11 +285,8 @@ struct PasswordInput {
 }
 
 /// An admin sets a new password (`{"password"}`); the account's lock and failures are cleared.
-pub fn reset_password(
-    request: &ApiRequest,
-    ctx: &Context,
-    login: &str,
-) -> Result<Response, ApiError> {
+pub fn reset_password(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let login = request.param("login");
     let input: PasswordInput = request.json()?;
     let name = login_param(login)?;
     let password = Password::parse(&input.password, Some(&name))
@@ -373,11 +371,8 @@ struct RolesInput {
     roles: Vec<String>,
 }
 
-pub fn change_roles(
-    request: &ApiRequest,
-    ctx: &Context,
-    login: &str,
-) -> Result<Response, ApiError> {
+pub fn change_roles(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let login = request.param("login");
     let input: RolesInput = request.json()?;
     let roles = parse_roles(&input.roles).map_err(|r| ApiError::invalid(vec![r.at("roles")]))?;
     change_account(
@@ -396,12 +391,16 @@ pub fn change_roles(
 
 /// Disables an account (its tokens already issued live out their hour) or enables it again.
 /// An admin may not disable their own account: a county must not lock out its last admin.
-pub fn disable(
-    request: &ApiRequest,
-    ctx: &Context,
-    login: &str,
-    disabled: bool,
-) -> Result<Response, ApiError> {
+pub fn disable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    set_disabled(request, ctx, true)
+}
+
+pub fn enable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    set_disabled(request, ctx, false)
+}
+
+fn set_disabled(request: &ApiRequest, ctx: &Context, disabled: bool) -> Result<Response, ApiError> {
+    let login = request.param("login");
     let admin = ctx.require_operator(request, &ADMINS)?;
     if disabled && LoginName::parse(&admin.sub).is_ok_and(|own| own.as_str() == login) {
         return Err(ApiError::conflict(Reason::new(

@@ -1,8 +1,8 @@
 //! The console's files, compiled into the component: counties' networks are closed, so
 //! nothing is fetched from elsewhere, and a request for them makes no host call.
 
-use county_api::{ApiError, ApiRequest};
-use spin_sdk::http::{Method, Response};
+use county_api::{ApiError, ApiRequest, Context};
+use spin_sdk::http::Response;
 
 /// Name under `/console/`, content type, content.
 const FILES: [(&str, &str, &str); 3] = [
@@ -23,24 +23,26 @@ const FILES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-pub fn serve(request: &ApiRequest) -> Result<Response, ApiError> {
-    if !matches!(request.method, Method::Get | Method::Head) {
-        return Err(ApiError::method_not_allowed());
-    }
-    if request.path == "/console" {
-        return Ok(Response::builder()
-            .status(308)
-            .header("location", "/console/")
-            .build());
-    }
-    let name = request.path.strip_prefix("/console/").unwrap_or_default();
+/// `/console` → `/console/`, where the page's relative links resolve.
+pub fn to_index(_: &ApiRequest, _: &Context) -> Result<Response, ApiError> {
+    Ok(Response::builder()
+        .status(308)
+        .header("location", "/console/")
+        .build())
+}
+
+pub fn index(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    send(request, ctx, "")
+}
+
+pub fn file(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    send(request, ctx, request.param("file"))
+}
+
+fn send(_: &ApiRequest, _: &Context, name: &str) -> Result<Response, ApiError> {
     let (_, content_type, content) = (FILES.iter())
         .find(|(file, _, _)| *file == name)
         .ok_or_else(ApiError::not_found)?;
-    let body = match request.method {
-        Method::Head => Vec::new(),
-        _ => content.as_bytes().to_vec(),
-    };
     Ok(Response::builder()
         .status(200)
         .header("content-type", *content_type)
@@ -51,6 +53,6 @@ pub fn serve(request: &ApiRequest) -> Result<Response, ApiError> {
             "content-security-policy",
             "default-src 'self'; frame-ancestors 'none'",
         )
-        .body(body)
+        .body(content.as_bytes().to_vec())
         .build())
 }

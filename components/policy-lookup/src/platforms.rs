@@ -44,7 +44,8 @@ fn save(
     Ok(json_revision(200, &register, register.revision))
 }
 
-pub fn put_one(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn put_one(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.param("id");
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let id = PlatformId::parse(id).map_err(|r| ApiError::invalid(vec![r.at("id")]))?;
     let mut input: PlatformInput = request.json()?;

@@ -37,7 +37,7 @@ struct CurrentPolicy<'a> {
     versions: Vec<VersionSummary<'a>>,
 }
 
-pub fn current(ctx: &Context) -> Result<Response, ApiError> {
+pub fn current(_: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
     let added = ctx.store()?.added_policy_versions()?;
     let policies = policy_book(&added)?;
@@ -67,7 +67,8 @@ pub fn current(ctx: &Context) -> Result<Response, ApiError> {
     ))
 }
 
-pub fn version(ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn version(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.param("id");
     let version = ctx.policy_version(id)?.ok_or_else(ApiError::not_found)?;
     Ok(json(200, version))
 }
@@ -93,7 +94,8 @@ pub fn add(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 
 /// `DELETE /api/policy/versions/{id}` (admin): withdraws a version the county added, while it
 /// has not started.
-pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn withdraw(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.param("id");
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let today = china_day(ctx.now);
     let change = ctx.change_by(&admin.sub);

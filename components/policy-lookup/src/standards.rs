@@ -99,12 +99,9 @@ fn save(
     Ok(json_revision(200, &table, table.revision))
 }
 
-pub fn put_one(
-    request: &ApiRequest,
-    ctx: &Context,
-    occupation: &str,
-    level: &str,
-) -> Result<Response, ApiError> {
+pub fn put_one(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let occupation = request.param("occupation");
+    let level = request.param("level");
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let value: StandardValue = request.json()?;
     let input = StandardInput {
@@ -122,12 +119,9 @@ pub fn put_one(
     })
 }
 
-pub fn remove(
-    request: &ApiRequest,
-    ctx: &Context,
-    occupation: &str,
-    level: &str,
-) -> Result<Response, ApiError> {
+pub fn remove(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let occupation = request.param("occupation");
+    let level = request.param("level");
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let occupation = OccupationCode::parse(occupation).map_err(|r| r.at("occupation"));
     let level = SkillLevel::parse(level).map_err(|r| r.at("level"));

@@ -20,7 +20,8 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::kv::KvStore;
-use crate::manifest::{Manifest, Route};
+use crate::manifest::Manifest;
+use crate::routes::{RouteMatch, Router};
 use crate::spin_imports::{HostCalls, SpinImports, SpinState, SpinView};
 
 /// Per-request state of one component instance.
@@ -73,8 +74,8 @@ struct LoadedComponent {
 pub struct App {
     manifest: Manifest,
     components: BTreeMap<String, LoadedComponent>,
-    /// Most specific first.
-    routes: Vec<(Route, String)>,
+    /// The manifest's routes, matched as Spin matches them.
+    router: Router,
 }
 
 /// A component served beside the manifest's, e.g. the benchmark's no-op baseline.
@@ -148,21 +149,31 @@ impl App {
         progress: &dyn Fn(&str),
     ) -> Result<Arc<App>> {
         let cache = cache.map_or_else(|| default_cache(manifest_path), Path::to_path_buf);
-        App::build(manifest_path, Vec::new(), Some(&cache), progress)
+        App::build(manifest_path, Vec::new(), None, Some(&cache), progress)
+    }
+
+    /// Only the components `ids` and their routes, as `spin up --component-id` runs them.
+    pub fn load_only(manifest_path: &Path, ids: &[String]) -> Result<Arc<App>> {
+        let cache = default_cache(manifest_path);
+        App::build(manifest_path, Vec::new(), Some(ids), Some(&cache), &|_| {})
     }
 
     /// The app with components beside the manifest's, compiled afresh.
     pub fn load_with(manifest_path: &Path, extra: Vec<ExtraComponent>) -> Result<Arc<App>> {
-        App::build(manifest_path, extra, None, &|_| {})
+        App::build(manifest_path, extra, None, None, &|_| {})
     }
 
     fn build(
         manifest_path: &Path,
         extra: Vec<ExtraComponent>,
+        only: Option<&[String]>,
         cache: Option<&Path>,
         progress: &dyn Fn(&str),
     ) -> Result<Arc<App>> {
         let mut manifest = Manifest::load(manifest_path)?;
+        if let Some(ids) = only {
+            manifest.retain_components(ids)?;
+        }
         for component in extra {
             manifest.add_component(&component.id, &component.route, &component.source);
         }
@@ -212,14 +223,13 @@ impl App {
                 },
             );
         }
-        let mut routes: Vec<(Route, String)> = (manifest.trigger.http.iter())
-            .map(|t| Ok((Route::parse(&t.route)?, t.component.clone())))
-            .collect::<Result<_>>()?;
-        routes.sort_by_key(|(route, _)| std::cmp::Reverse(route.specificity()));
+        let router = Router::build(
+            (manifest.trigger.http.iter()).map(|t| (t.route.as_str(), t.component.as_str())),
+        )?;
         Ok(Arc::new(App {
             manifest,
             components,
-            routes,
+            router,
         }))
     }
 }
@@ -325,11 +335,7 @@ impl Host {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let path = request.uri().path().to_owned();
-        let Some((route, path_info, id)) = self.app.routes.iter().find_map(|(route, id)| {
-            route
-                .path_info(&path)
-                .map(|info| (route, info.to_owned(), id))
-        }) else {
+        let Some(found) = self.app.router.route(&path) else {
             return Ok(HostResponse {
                 status: 404,
                 headers: hyper::HeaderMap::new(),
@@ -337,8 +343,9 @@ impl Host {
                 calls: HostCalls::default(),
             });
         };
+        let id = &found.handler.component;
         let component = &self.app.components[id];
-        let request = with_spin_headers(request, route, &path_info, client)?;
+        let request = with_spin_headers(request, &found, client)?;
 
         let output = MemoryOutputPipe::new(64 * 1024);
         let wasi = WasiCtx::builder()
@@ -447,8 +454,7 @@ impl Host {
 
 fn with_spin_headers<B>(
     request: hyper::Request<B>,
-    route: &Route,
-    path_info: &str,
+    found: &RouteMatch,
     client: SocketAddr,
 ) -> Result<hyper::Request<B>> {
     let (mut parts, body) = request.into_parts();
@@ -472,7 +478,8 @@ fn with_spin_headers<B>(
         Ok(())
     };
     set(&mut parts.headers, "spin-full-url", &full_url)?;
-    set(&mut parts.headers, "spin-path-info", path_info)?;
+    let route = found.handler;
+    set(&mut parts.headers, "spin-path-info", &found.path_info)?;
     set(&mut parts.headers, "spin-matched-route", &route.pattern)?;
     set(
         &mut parts.headers,
@@ -484,6 +491,13 @@ fn with_spin_headers<B>(
         "spin-component-route",
         route.component_route(),
     )?;
+    for (name, value) in &found.parameters {
+        let name = format!("spin-path-match-{}", name.to_ascii_lowercase());
+        parts.headers.insert(
+            hyper::header::HeaderName::try_from(name.as_str()).context("parameter header")?,
+            value.parse().context("parameter value")?,
+        );
+    }
     set(&mut parts.headers, "spin-base-path", "/")?;
     set(&mut parts.headers, "spin-client-addr", &client.to_string())?;
     Ok(hyper::Request::from_parts(parts, body))

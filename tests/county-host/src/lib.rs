@@ -9,6 +9,7 @@ pub mod dev;
 pub mod host;
 pub mod kv;
 pub mod manifest;
+pub mod routes;
 pub mod runtime_config;
 pub mod serve;
 mod spin_imports;

@@ -78,6 +78,17 @@ impl Manifest {
         });
     }
 
+    /// Keeps only `ids` and their routes, as `spin up --component-id` does (repeated, one id
+    /// each); an id the manifest lacks is an error.
+    pub fn retain_components(&mut self, ids: &[String]) -> Result<()> {
+        if let Some(unknown) = ids.iter().find(|id| !self.component.contains_key(*id)) {
+            bail!("--component-id {unknown}: spin.toml has no such component");
+        }
+        self.component.retain(|id, _| ids.contains(id));
+        self.trigger.http.retain(|t| ids.contains(&t.component));
+        Ok(())
+    }
+
     /// A component's source, relative to the manifest's folder.
     pub fn source_path(&self, manifest_path: &Path, component: &str) -> PathBuf {
         let folder = manifest_path.parent().unwrap_or(Path::new("."));
@@ -143,91 +154,9 @@ fn expand(template: &str, app: &BTreeMap<String, String>) -> Result<String> {
     Ok(out)
 }
 
-/// A Spin HTTP route: `/exact` or `/prefix/...` (which also matches `/prefix` itself); Spin
-/// also reads `/prefix/*` as the same trailing wildcard (`spin-routes`' `parse_route`).
-#[derive(Debug, Clone)]
-pub struct Route {
-    pub pattern: String,
-    prefix: String,
-    wildcard: bool,
-}
-
-impl Route {
-    pub fn parse(pattern: &str) -> Result<Route> {
-        let (prefix, wildcard) = match pattern
-            .strip_suffix("/...")
-            .or_else(|| pattern.strip_suffix("/*"))
-        {
-            Some(prefix) => (prefix.to_owned(), true),
-            None => (pattern.trim_end_matches('/').to_owned(), false),
-        };
-        // Real Spin matches routes with `routefinder`, where `:name` captures a segment and
-        // `*` matches the rest; this host matches only exact and trailing-wildcard routes, so
-        // it refuses the others rather than read them as literal text, as Spin does not.
-        if prefix
-            .split('/')
-            .any(|segment| segment.starts_with(':') || segment.contains('*'))
-        {
-            bail!(
-                "route {pattern}: `:name` and `*` segments are routed by real Spin but not by \
-                 this host; use exact routes and trailing wildcards (`/...`)"
-            );
-        }
-        Ok(Route {
-            pattern: pattern.to_owned(),
-            prefix,
-            wildcard,
-        })
-    }
-
-    /// The path info (what follows the route's prefix) when the path matches.
-    pub fn path_info<'a>(&self, path: &'a str) -> Option<&'a str> {
-        let rest = path.strip_prefix(&self.prefix)?;
-        let trimmed = rest.trim_end_matches('/');
-        match (self.wildcard, trimmed.is_empty()) {
-            (_, true) => Some(""),
-            (true, false) if rest.starts_with('/') => Some(rest),
-            _ => None,
-        }
-    }
-
-    /// The component route: the pattern without its wildcard.
-    pub fn component_route(&self) -> &str {
-        &self.prefix
-    }
-
-    /// Exact routes beat wildcards; among wildcards the longest prefix wins, as in Spin.
-    pub fn specificity(&self) -> (bool, usize) {
-        (!self.wildcard, self.prefix.len())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_match_like_spin() {
-        let wild = Route::parse("/api/policy/...").unwrap();
-        assert_eq!(wild.path_info("/api/policy"), Some(""));
-        assert_eq!(wild.path_info("/api/policy/standards"), Some("/standards"));
-        assert_eq!(wild.path_info("/api/policyx"), None);
-        let exact = Route::parse("/health").unwrap();
-        assert_eq!(exact.path_info("/health"), Some(""));
-        assert_eq!(exact.path_info("/health/x"), None);
-        assert!(exact.specificity() > wild.specificity());
-        let star = Route::parse("/api/policy/*").unwrap();
-        assert_eq!(star.path_info("/api/policy/standards"), Some("/standards"));
-        assert_eq!(star.specificity(), wild.specificity());
-    }
-
-    #[test]
-    fn routes_this_host_cannot_match_as_spin_does_are_refused() {
-        for pattern in ["/api/claims/:id/approve", "/api/*/x"] {
-            let refused = Route::parse(pattern).unwrap_err().to_string();
-            assert!(refused.contains("not by this host"), "{refused}");
-        }
-    }
 
     #[test]
     fn templates_expand() {

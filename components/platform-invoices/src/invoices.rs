@@ -17,10 +17,7 @@ use subsidy_rules::{
         InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held,
     },
     journal::JournalEntry,
-    payment::{Payment, PaymentInput},
 };
-
-use crate::acting_platform;
 
 /// What a platform's passed, open records of a month would bill now.
 struct Assessment<'a> {
@@ -191,7 +188,7 @@ fn month_param(value: Option<String>) -> Result<String, ApiError> {
 /// A page of the month's records at a time, as a build step judges them: `?after=` and
 /// `?limit=` (records, 1 to 250, default 250).
 pub fn preview(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let (platform_id, _) = ctx.acting_platform(request, &READERS, None)?;
     let month = request.query_param("month").unwrap_or_default();
     let (month, after, limit) = (
         field("month", parse_month(&month)),
@@ -238,9 +235,8 @@ struct Issued<'a> {
 /// month runs at a time.
 pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let input: IssueInput = request.json()?;
-    let (platform_id, party) = acting_platform(
+    let (platform_id, party) = ctx.acting_platform(
         request,
-        ctx,
         &[Role::Admin, Role::Finance],
         input.platform_id.as_deref(),
     )?;
@@ -459,7 +455,7 @@ struct Listing<'a> {
 
 /// A platform's invoices, oldest first, `after` and `limit` (1 to 100, default 50) for paging.
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let (platform_id, _) = ctx.acting_platform(request, &READERS, None)?;
     let (after, limit) = request.paging()?;
     let (invoices, next_after) = ctx.store()?.platform_invoices(&platform_id, after, limit)?;
     Ok(json(
@@ -494,7 +490,8 @@ fn may_read(party: &Party, invoice: &Invoice) -> Result<(), ApiError> {
 
 /// An invoice with page `?page=` (from 0) of its lines: a read of the invoice and one of
 /// its pages, whatever its size.
-pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
+pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let number = request.invoice_number()?;
     let page = request.number_param("page", 0, u32::MAX as u64)? as usize;
     let party = ctx.require_party(request, &READERS)?;
     let paged = ctx
@@ -521,145 +518,26 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Respon
 
 /// The invoice for finance's spreadsheet: CSV (`/csv`, or `/export?format=csv`) or a workbook
 /// (`/export?format=xlsx`, or `Accept` naming it), saved as `泰山区-平台-2020-03-发票`.
-pub fn export(
+pub fn export(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let format = ExportFormat::of(request, ExportFormat::Csv)?;
+    export_as(request, ctx, format)
+}
+
+/// `GET …/csv`: the CSV, whatever `Accept` says.
+pub fn export_csv(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    export_as(request, ctx, ExportFormat::Csv)
+}
+
+fn export_as(
     request: &ApiRequest,
     ctx: &Context,
-    number: &str,
-    only: Option<ExportFormat>,
+    format: ExportFormat,
 ) -> Result<Response, ApiError> {
-    let invoice = readable(request, ctx, number)?;
-    let format = match only {
-        Some(format) => format,
-        None => ExportFormat::of(request, ExportFormat::Csv)?,
-    };
+    let invoice = readable(request, ctx, request.invoice_number()?)?;
     Ok(county_api::export(
         &invoice.to_sheet(),
         format,
         &invoice.file_name(),
         &invoice.number,
     ))
-}
-
-fn transition_refused(reason: Reason) -> ApiError {
-    ApiError::conflict(reason)
-}
-
-pub fn approve(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
-    let change = ctx.change_by(&finance.sub);
-    let invoice = ctx.store()?.update_invoice(number, |current| {
-        current.approved(change.clone()).map_err(transition_refused)
-    })?;
-    Ok(json(200, &invoice))
-}
-
-/// Finance or an admin cancels an invoice before it is paid (or while it is building), with
-/// the reason: its lines are billable again, each record unmarked and its course given back,
-/// `RECORDS_PER_STEP` lines a request. While lines are left to free it answers 202 and the
-/// same request again frees the next (`lines_freed` says how far it got); then 200. Records a
-/// request killed midway left marked are freed by the next cancel, the month's next build or
-/// reconcile.
-pub fn cancel(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
-    let reason = request.reason()?;
-    let change = ctx.change_by(&operator.sub);
-    let store = ctx.store()?;
-    let cancelled = store.update_invoice(number, |current| {
-        current
-            .cancelled(change.clone(), reason.clone())
-            .map_err(transition_refused)
-    })?;
-    let (from, count) = (cancelled.invoice.lines_freed, cancelled.line_count);
-    if from >= count {
-        return Ok(json(200, &cancelled));
-    }
-    let to = (from + RECORDS_PER_STEP).min(count);
-    let stored = store
-        .invoice_header(number)?
-        .ok_or_else(ApiError::not_found)?;
-    for line in store.invoice_lines_between(&stored, from, to)? {
-        store.unbill_record(&stored.invoice.platform_id, &line.record_id, number)?;
-    }
-    let freed = store.update_invoice(number, |current| {
-        Ok(Invoice {
-            lines_freed: current.lines_freed.max(to),
-            ..current
-        })
-    })?;
-    Ok(json(if to < count { 202 } else { 200 }, &freed))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LineRecoveryInput {
-    reason: String,
-    amount: subsidy_rules::DecimalText,
-}
-
-fn line_refused(reason: Reason) -> ApiError {
-    match reason.code {
-        "invalid_recovery_amount" => ApiError::invalid(vec![reason]),
-        "no_such_line" => ApiError::not_found(),
-        _ => ApiError::conflict(reason),
-    }
-}
-
-/// Finance or an admin marks a line of a paid invoice for recovery (追回): the amount (at most
-/// the line's) and why.
-pub fn start_line_recovery(
-    request: &ApiRequest,
-    ctx: &Context,
-    number: &str,
-    record_id: &str,
-) -> Result<Response, ApiError> {
-    let operator = ctx.require_operator(request, &[Role::Finance, Role::Admin])?;
-    let input: LineRecoveryInput = request.json()?;
-    let (reason, amount) = (
-        field("reason", subsidy_rules::bounded_text(&input.reason, 200)),
-        field("amount", subsidy_rules::Yuan::parse(&input.amount.0)),
-    )
-        .all_parsed()?;
-    let change = ctx.change_by(&operator.sub);
-    let line = ctx.store()?.invoice_line(number, record_id)?;
-    let invoice = ctx.store()?.update_invoice(number, |current| {
-        current
-            .line_recovery_started(
-                record_id,
-                line.as_ref(),
-                amount,
-                reason.clone(),
-                change.clone(),
-            )
-            .map_err(line_refused)
-    })?;
-    Ok(json(200, &invoice))
-}
-
-/// Finance records the money of a line recovered: `{"reference","paid_on"}`.
-pub fn line_recovered(
-    request: &ApiRequest,
-    ctx: &Context,
-    number: &str,
-    record_id: &str,
-) -> Result<Response, ApiError> {
-    ctx.require_operator(request, &[Role::Finance])?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
-    let invoice = ctx.store()?.update_invoice(number, |current| {
-        current
-            .line_recovered(record_id, payment.clone())
-            .map_err(line_refused)
-    })?;
-    Ok(json(200, &invoice))
-}
-
-pub fn pay(request: &ApiRequest, ctx: &Context, number: &str) -> Result<Response, ApiError> {
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
-    let change = ctx.change_by(&finance.sub);
-    let invoice = ctx.store()?.update_invoice(number, |current| {
-        current
-            .paid(payment.clone(), change.clone())
-            .map_err(transition_refused)
-    })?;
-    Ok(json(200, &invoice))
 }

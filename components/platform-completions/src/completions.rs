@@ -13,8 +13,6 @@ use subsidy_rules::{
     field,
 };
 
-use crate::acting_platform;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Batch {
@@ -244,7 +242,7 @@ const READERS: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Finance];
 /// A platform's records assessed in one month, in order of first report: `?month=YYYY-MM`,
 /// `after` and `limit` (1 to 100, default 50) for paging.
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+    let (platform_id, _) = ctx.acting_platform(request, &READERS, None)?;
     let month = request.query_param("month").unwrap_or_default();
     let (month, (after, limit)) =
         (field("month", parse_month(&month)), request.paging()).all_parsed()?;
@@ -262,8 +260,9 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ))
 }
 
-pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
-    let (platform_id, _) = acting_platform(request, ctx, &READERS, None)?;
+pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let record_id = request.param("record_id");
+    let (platform_id, _) = ctx.acting_platform(request, &READERS, None)?;
     let record_id =
         parse_record_id(record_id).map_err(|r| ApiError::invalid(vec![r.at("record_id")]))?;
     // Another platform's record is simply not found: no hint that it exists.
@@ -274,7 +273,8 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Res
     Ok(json(200, &view(record)))
 }
 
-pub fn void(request: &ApiRequest, ctx: &Context, record_id: &str) -> Result<Response, ApiError> {
+pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let record_id = request.param("record_id");
     let caller = ctx.require_platform(request)?;
     let reason = request.reason()?;
     let record_id =

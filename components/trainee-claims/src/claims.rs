@@ -1,4 +1,5 @@
-//! The trainee's side: their completion records, submitting a claim, their claims, withdrawing.
+//! The trainee's claims: their completion records, submitting a claim, their claims,
+//! withdrawing one, correcting the payee after a returned payment.
 
 use county_api::{ApiError, ApiRequest, Caller, Context, ErrorKind, Trainee, json, judge};
 use serde::{Deserialize, Serialize};
@@ -386,7 +387,7 @@ fn store_claim(
             if stored.is_err() {
                 // Refused or failed: give back what was taken. Should this fail too, what is left
                 // is what a kill leaves, and reconcile finds it by the journal entry.
-                crate::review::settle(ctx, claim)?;
+                county_api::claims::settle(ctx, claim)?;
             }
             stored
         })
@@ -462,7 +463,8 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 
 /// A claim its trainee or a county operator may read; finance alone sees the whole payee
 /// account, which it pays to.
-pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let who = ctx.require_caller(request)?;
     let claim = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     match who {
@@ -479,11 +481,12 @@ pub fn fetch(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, 
 
 /// Before approval a trainee may withdraw; the claim's places in the limits and its record
 /// are freed. Withdrawing a withdrawn claim (a retry) answers it as it is.
-pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn withdraw(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let trainee = ctx.require_trainee(request)?;
     let existing = own_claim(ctx, &trainee, id)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
-    let claim = crate::review::end(ctx, &existing, |current| {
+    let claim = county_api::claims::end(ctx, &existing, |current| {
         current
             .withdrawn(change.clone())
             .map_err(ApiError::conflict)
@@ -492,9 +495,27 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Respons
 }
 
 /// A claim of the trainee's own; anyone else's is not found (no hint that it exists).
-pub fn own_claim(ctx: &Context, trainee: &Trainee, id: &str) -> Result<Claim, ApiError> {
+fn own_claim(ctx: &Context, trainee: &Trainee, id: &str) -> Result<Claim, ApiError> {
     ctx.store()?
         .claim(id)?
         .filter(|c| c.person == trainee.person)
         .ok_or_else(ApiError::not_found)
+}
+
+/// The trainee corrects where the allowance is paid, after the bank returned a payment.
+pub fn correct_payee(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
+    let trainee = ctx.require_trainee(request)?;
+    let payee = request
+        .json::<PayeeInput>()?
+        .parse()
+        .map_err(|reasons: Vec<Reason>| ApiError::invalid(reasons))?;
+    let existing = own_claim(ctx, &trainee, id)?;
+    let change = ctx.change_by(&trainee.resident_id.masked());
+    let claim = ctx.store()?.update_claim(&existing.id, |current| {
+        current
+            .payee_corrected(change.clone(), payee.clone())
+            .map_err(ApiError::conflict)
+    })?;
+    Ok(json(200, &claim.masked()))
 }

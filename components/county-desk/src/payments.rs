@@ -9,7 +9,7 @@ use subsidy_rules::{
     AllParsed, Reason, Yuan,
     auth::Role,
     bounded_text,
-    claim::{Claim, PayeeInput},
+    claim::Claim,
     field,
     payment::{Payment, PaymentInput},
 };
@@ -23,7 +23,8 @@ fn refused(reason: Reason) -> ApiError {
 }
 
 /// Finance marks an approved claim (or one whose payment came back) paid.
-pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
@@ -37,11 +38,8 @@ pub fn pay(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, Ap
 
 /// The bank returned the payment (a closed card, a wrong account): finance records it, with
 /// the reason; the trainee then corrects the payee and finance pays again.
-pub fn payment_returned(
-    request: &ApiRequest,
-    ctx: &Context,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub fn payment_returned(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&finance.sub);
@@ -53,23 +51,6 @@ pub fn payment_returned(
     Ok(json(200, &claim))
 }
 
-/// The trainee corrects where the allowance is paid, after the bank returned a payment.
-pub fn correct_payee(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
-    let trainee = ctx.require_trainee(request)?;
-    let payee = request
-        .json::<PayeeInput>()?
-        .parse()
-        .map_err(|reasons: Vec<Reason>| ApiError::invalid(reasons))?;
-    let existing = crate::trainee::own_claim(ctx, &trainee, id)?;
-    let change = ctx.change_by(&trainee.resident_id.masked());
-    let claim = ctx.store()?.update_claim(&existing.id, |current| {
-        current
-            .payee_corrected(change.clone(), payee.clone())
-            .map_err(refused)
-    })?;
-    Ok(json(200, &claim.masked()))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecoveryInput {
@@ -79,7 +60,8 @@ struct RecoveryInput {
 
 /// A paid claim found wrongly paid: the amount to recover (at most what was paid) and why.
 /// The claim keeps its place in the limits.
-pub fn start_recovery(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn start_recovery(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let operator = ctx.require_operator(request, &[Role::Reviewer, Role::Finance])?;
     let input: RecoveryInput = request.json()?;
     let (reason, amount) = (
@@ -97,7 +79,8 @@ pub fn start_recovery(request: &ApiRequest, ctx: &Context, id: &str) -> Result<R
 }
 
 /// Finance records the money recovered: `{"reference","paid_on"}` of the repayment.
-pub fn recovered(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let finance = ctx.require_operator(request, &[Role::Finance])?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);

@@ -1,10 +1,11 @@
-//! The county's side: the review queues, approving and rejecting, paying, recounting limits.
+//! The reviewers' desk: the review queues, a claim's recheck, approving (one by one or the
+//! registry-verified in bulk) and rejecting.
 
 use county_api::{ApiError, ApiRequest, Context, ErrorKind, MAX_PAGE, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Reason, ResidentId,
+    AllParsed, Reason,
     auth::Role,
     bounded_text,
     claim::{Claim, ReviewQueue},
@@ -49,38 +50,6 @@ fn refused(reason: Reason) -> ApiError {
     ApiError::new(ErrorKind::Conflict, reason)
 }
 
-/// Ends a claim (`change`: withdrawn or rejected) holding the person's places, then frees
-/// what it held: its places in the limits and its completion record. A retry, or reconcile,
-/// after a kill in between finds the claim ended and frees what is left.
-pub fn end(
-    ctx: &Context,
-    claim: &Claim,
-    change: impl FnMut(Claim) -> Result<Claim, ApiError>,
-) -> Result<Claim, ApiError> {
-    ctx.store()?
-        .holding_places(&claim.person, ctx.now_unix(), || {
-            let ended = ctx.store()?.update_claim(&claim.id, change)?;
-            settle(ctx, &ended)?;
-            Ok(ended)
-        })
-}
-
-/// Frees what a claim that does not count (ended, or never stored) still holds: its record
-/// and, by a recount, its places. Call it holding the person's places.
-pub fn settle(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
-    let released =
-        ctx.store()?
-            .update_completion(&claim.platform_id, &claim.record_id, |current| {
-                Ok(current.released_from(&claim.id))
-            });
-    match released {
-        Err(error) if error.kind == ErrorKind::NotFound => {}
-        other => other.map(drop)?,
-    }
-    ctx.store()?.recount_claim_places(&claim.person, true)?;
-    Ok(())
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ApproveInput {
@@ -90,7 +59,8 @@ struct ApproveInput {
 
 /// Approving verifies the trainee's declared key group: the platform's invoice line for the
 /// course stops being held.
-pub fn approve(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let input: ApproveInput = if request.body.is_empty() {
         ApproveInput::default()
@@ -156,7 +126,8 @@ struct Recheck {
 
 /// The recheck approving would make, made now without changing anything: what a reviewer
 /// reads before deciding (`GET /api/claims/{id}/recheck`).
-pub fn recheck_now(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn recheck_now(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     ctx.require_operator(request, &[Role::Reviewer, Role::Finance, Role::Admin])?;
     let claim = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
     let reasons = reasons_against(ctx, &claim)?;
@@ -170,12 +141,13 @@ pub fn recheck_now(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Resp
     ))
 }
 
-pub fn reject(request: &ApiRequest, ctx: &Context, id: &str) -> Result<Response, ApiError> {
+pub fn reject(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let id = request.claim_id()?;
     let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
     let reason = request.reason()?;
     let change = ctx.change_by(&reviewer.sub);
     let existing = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
-    let claim = end(ctx, &existing, |current| {
+    let claim = county_api::claims::end(ctx, &existing, |current| {
         current
             .rejected(change.clone(), reason.clone())
             .map_err(refused)
@@ -258,37 +230,4 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
         });
     }
     Ok(json(200, &serde_json::json!({ "results": results })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecountInput {
-    resident_id: String,
-}
-
-#[derive(Serialize)]
-struct Counter {
-    key: String,
-    was: i64,
-    is: i64,
-}
-
-/// Sets a person's limit counters to what their claims say (reconcile does this for every
-/// person the journal names; this is the one-person form).
-pub fn recount(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    ctx.require_operator(request, &[Role::Admin])?;
-    let input: RecountInput = request.json()?;
-    let id = ResidentId::parse(&input.resident_id)
-        .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = ctx.person(&id)?;
-    let counters = ctx.store()?.holding_places(&person, ctx.now_unix(), || {
-        ctx.store()?.recount_claim_places(&person, true)
-    })?;
-    let counters: Vec<Counter> = (counters.into_iter())
-        .map(|(key, was, is)| Counter { key, was, is })
-        .collect();
-    Ok(json(
-        200,
-        &serde_json::json!({ "resident_id": id.masked(), "counters": counters }),
-    ))
 }

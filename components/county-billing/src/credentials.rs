@@ -105,7 +105,8 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 }
 
 /// A new credential for the same platform; the old one keeps working for the overlap.
-pub fn rotate(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Response, ApiError> {
+pub fn rotate(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let key_id = request.key_id()?;
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let input: RotateInput = if request.body.is_empty() {
         RotateInput::default()
@@ -146,7 +147,8 @@ fn rotation_refused(reason: Reason) -> ApiError {
     }
 }
 
-pub fn revoke(request: &ApiRequest, ctx: &Context, key_id: &str) -> Result<Response, ApiError> {
+pub fn revoke(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let key_id = request.key_id()?;
     let admin = ctx.require_operator(request, &[Role::Admin])?;
     let change = ctx.change_by(&admin.sub);
     let revoked = ctx

@@ -1,0 +1,15 @@
+//! County admin (internal): repairs after a crash. Reconcile finds from the journal what
+//! killed requests left half done; recounts set a person's limit counters and a month's
+//! report counters to what the claims say.
+
+mod reconcile;
+mod recounts;
+
+use county_api::route_table;
+
+include!("routes.rs");
+
+#[spin_sdk::http_component]
+async fn handle(request: spin_sdk::http::IncomingRequest) -> spin_sdk::http::Response {
+    county_api::serve(request, ROUTES).await
+}

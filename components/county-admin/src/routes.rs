@@ -1,0 +1,6 @@
+// Every route of this component, each also routed to it by `spin.toml`.
+route_table! {
+    POST "/api/admin/reconcile" => reconcile::reconcile,
+    POST "/api/admin/report-recount" => recounts::report_month,
+    POST "/api/claims/recount" => recounts::person_places,
+}
