@@ -180,7 +180,7 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
         .verify(&credential.secret, signature, now)
         .map_err(signature_refused)?;
     // A platform the county suspended acts no more, whatever keys it holds.
-    let register = store.platforms()?;
+    let register = store.table::<subsidy_rules::PlatformRegister>()?;
     if register
         .find(&credential.platform_id)
         .is_none_or(|p| p.status != subsidy_rules::platforms::PlatformStatus::Approved)

@@ -21,7 +21,7 @@ pub fn judge(
         .store()?
         .registry_entries(&person, &[applicant.declared_group])?;
     let history = ctx.store()?.claim_history(&person)?;
-    let platforms = ctx.store()?.platforms()?;
+    let platforms = ctx.store()?.table::<subsidy_rules::PlatformRegister>()?;
     let rules = CountyRules {
         county: ctx.config.county()?,
         policies: ctx.policies_for(&[completion.assessed_on])?,

@@ -54,7 +54,7 @@ impl Context {
     /// Every policy version: the built-in ones and those the county's admins added.
     pub fn policies(&self) -> Result<&PolicyBook, ApiError> {
         config::once(&self.policies, || {
-            policy_book(&self.store()?.added_policy_versions()?)
+            policy_book(&self.store()?.table::<AddedVersions>()?)
         })
     }
 

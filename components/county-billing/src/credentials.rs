@@ -70,7 +70,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     let input: IssueInput = request.json()?;
     let platform_id = PlatformId::parse(&input.platform_id)
         .map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
-    let register = ctx.store()?.platforms()?;
+    let register = ctx.store()?.table::<subsidy_rules::PlatformRegister>()?;
     let approved = register
         .find(&platform_id)
         .is_some_and(|p| p.status == PlatformStatus::Approved);

@@ -5,7 +5,7 @@ use county_api::{ApiError, ApiRequest, Context, ErrorKind, MAX_PAGE, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Reason,
+    AllParsed, PlatformRegister, Reason,
     auth::Role,
     bounded_text,
     claim::{Claim, ReviewQueue},
@@ -113,7 +113,7 @@ fn reasons_against(ctx: &Context, claim: &Claim) -> Result<Vec<Reason>, ApiError
     let record = ctx
         .store()?
         .completion(&claim.platform_id, &claim.record_id)?;
-    Ok(claim.recheck(record.as_ref(), &ctx.store()?.platforms()?))
+    Ok(claim.recheck(record.as_ref(), &ctx.store()?.table::<PlatformRegister>()?))
 }
 
 #[derive(Serialize)]

@@ -7,7 +7,7 @@ use county_api::{
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Change, PersonGroup, PlatformId, PlatformRegister, Reason,
+    AllParsed, Change, PersonGroup, PlatformId, PlatformRegister, Reason, StandardsTable,
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
     dates::china_day,
@@ -28,12 +28,12 @@ struct Assessment<'a> {
 }
 
 fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessment<'a>, ApiError> {
-    let standards = ctx.store()?.standards()?;
+    let standards = ctx.store()?.table::<StandardsTable>()?;
     let key_groups: Vec<PersonGroup> = ctx.policies()?.key_groups();
     let mut assessment = Assessment {
         billable: vec![],
         held: vec![],
-        platforms: ctx.store()?.platforms()?,
+        platforms: ctx.store()?.table::<PlatformRegister>()?,
     };
     for record in records.iter().filter(|r| r.open_for_billing()) {
         let f = &record.facts;

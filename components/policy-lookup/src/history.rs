@@ -6,7 +6,8 @@ use county_api::{ApiError, ApiRequest, Context, json, without_store_keys};
 use serde::Serialize;
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    PlatformRegister, Reason, StandardsTable, auth::Role, policy::AddedVersions, store_keys,
+    PlatformRegister, Reason, StandardsTable, auth::Role, history::CountyTable,
+    policy::AddedVersions,
 };
 
 const MAX_LIMIT: usize = 50;
@@ -47,32 +48,19 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             return Err(ApiError::invalid(problems));
         }
     };
-    let county = ctx.config.county()?;
     let store = ctx.store()?;
     let (table, revisions) = match table.as_deref() {
-        Some("standards") => (
-            "standards",
-            shown(store.table_history(
-                &store_keys::standards(county),
-                StandardsTable::default(),
-                limit,
-            )?),
+        Some(StandardsTable::NAME) => (
+            StandardsTable::NAME,
+            shown(store.table_history::<StandardsTable>(limit)?),
         ),
-        Some("platforms") => (
-            "platforms",
-            shown(store.table_history(
-                &store_keys::platforms(county),
-                PlatformRegister::seed_for(county),
-                limit,
-            )?),
+        Some(PlatformRegister::NAME) => (
+            PlatformRegister::NAME,
+            shown(store.table_history::<PlatformRegister>(limit)?),
         ),
         _ => (
-            "policy_versions",
-            shown(store.table_history(
-                &store_keys::added_policy_versions(county),
-                AddedVersions::default(),
-                limit,
-            )?),
+            AddedVersions::NAME,
+            shown(store.table_history::<AddedVersions>(limit)?),
         ),
     };
     Ok(json(200, &History { table, revisions }))

@@ -16,7 +16,7 @@ struct Replacement {
 }
 
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let register = ctx.store()?.platforms()?;
+    let register = ctx.store()?.table::<PlatformRegister>()?;
     Ok(public_table(request, ctx, &register, register.revision))
 }
 
@@ -37,7 +37,7 @@ fn save(
     ctx: &Context,
     mut change: impl FnMut(PlatformRegister) -> Result<PlatformRegister, ApiError>,
 ) -> Result<Response, ApiError> {
-    let register = ctx.store()?.update_platforms(|current| {
+    let register = ctx.store()?.update_table::<PlatformRegister>(|current| {
         request.check_revision(current.revision)?;
         change(current)
     })?;

@@ -39,7 +39,7 @@ struct CurrentPolicy<'a> {
 
 pub fn current(_: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
-    let added = ctx.store()?.added_policy_versions()?;
+    let added = ctx.store()?.table::<AddedVersions>()?;
     let policies = policy_book(&added)?;
     let current = policies.current(today);
     Ok(json(
@@ -80,7 +80,7 @@ pub fn add(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let version: PolicyVersion = request.json()?;
     let today = china_day(ctx.now);
     let change = ctx.change_by(&admin.sub);
-    let added = ctx.store()?.update_added_policy_versions(|current| {
+    let added = ctx.store()?.update_table::<AddedVersions>(|current| {
         request.check_revision(current.revision)?;
         let problems =
             policy_book(&current)?.problems_adding(&version, ctx.config.county()?, today);
@@ -104,7 +104,7 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErro
     }
     let added = ctx
         .store()?
-        .update_added_policy_versions(|current: AddedVersions| {
+        .update_table::<AddedVersions>(|current: AddedVersions| {
             request.check_revision(current.revision)?;
             current
                 .without(id, today, &change)

@@ -67,7 +67,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
-    let table = ctx.store()?.standards()?;
+    let table = ctx.store()?.table::<StandardsTable>()?;
     let listing = Listing {
         revision: table.revision,
         changed: table.changed.as_ref(),
@@ -92,7 +92,7 @@ fn save(
     ctx: &Context,
     mut change: impl FnMut(StandardsTable) -> Result<StandardsTable, ApiError>,
 ) -> Result<Response, ApiError> {
-    let table = ctx.store()?.update_standards(|current| {
+    let table = ctx.store()?.update_table::<StandardsTable>(|current| {
         request.check_revision(current.revision)?;
         change(current)
     })?;

@@ -1,0 +1,87 @@
+//! Which person's course an invoice has taken, so that it is billed once.
+
+use super::*;
+
+impl Store {
+    /// Takes a trainee's course (occupation + level) for billing; true if no invoice had it.
+    pub fn take_course_for_billing(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        self.take_once(&key)
+    }
+
+    /// Gives back a course taken by an invoice that then could not bill it.
+    pub fn release_course(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        self.undo(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))
+    }
+
+    /// Records that an invoice build is about to take the course (before it does).
+    pub fn intend_billing(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+        intent: &BillingIntent,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::course_billing_intent(&self.county, person, occupation, level);
+        self.set_json(&key, intent)
+    }
+
+    pub fn billing_intent(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<Option<BillingIntent>, ApiError> {
+        self.get_json(&store_keys::course_billing_intent(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))
+    }
+
+    /// Frees a course whose counter nobody holds (`invoice::course_hold_abandoned`).
+    pub fn reset_course(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<(), ApiError> {
+        let key = store_keys::course_billed(&self.county, person, occupation, level);
+        let taken = self.add(&key, 0)?;
+        if taken > 0 {
+            self.add(&key, -taken)?;
+        }
+        Ok(())
+    }
+
+    /// Whether any invoice has taken the course.
+    pub fn course_billed(
+        &self,
+        person: &PersonKey,
+        occupation: &OccupationCode,
+        level: SkillLevel,
+    ) -> Result<bool, ApiError> {
+        Ok(self.counter(&store_keys::course_billed(
+            &self.county,
+            person,
+            occupation,
+            level,
+        ))? > 0)
+    }
+}

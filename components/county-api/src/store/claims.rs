@@ -1,0 +1,115 @@
+//! Claims: stored whole, listed under their person, the county, their month and the queue they wait in.
+
+use super::*;
+
+impl Store {
+    /// Every claim a person has made here.
+    pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(&store_keys::person_claims(&self.county, person))? {
+            claims
+                .extend(self.get_json::<PriorClaim>(&store_keys::claim(&self.county, &claim_id))?);
+        }
+        Ok(claims)
+    }
+
+    /// Every claim a person has made here, whole.
+    pub fn person_claims(&self, person: &PersonKey) -> Result<Vec<Claim>, ApiError> {
+        self.claims_of(&store_keys::person_claims(&self.county, person))
+    }
+
+    pub(super) fn claims_of(&self, index: &Index) -> Result<Vec<Claim>, ApiError> {
+        let mut claims = Vec::new();
+        for claim_id in self.entries(index)? {
+            claims.extend(self.claim(&claim_id)?);
+        }
+        Ok(claims)
+    }
+
+    pub fn claim(&self, id: &str) -> Result<Option<Claim>, ApiError> {
+        self.get_json(&store_keys::claim(&self.county, id))
+    }
+
+    /// Stores a new claim and lists it: under its person (the history the limits are
+    /// recounted from), the county, and the queue it waits in.
+    pub fn insert_claim(
+        &self,
+        claim: &Claim,
+        queue: ReviewQueue,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.append(
+            &store_keys::person_claims(&self.county, &claim.person),
+            &claim.id,
+        )?;
+        self.append(&store_keys::all_claims(&self.county), &claim.id)?;
+        self.append(
+            &store_keys::claim_queue(&self.county, queue),
+            &QueueEntry::format(&claim.id, now),
+        )?;
+        let month = subsidy_rules::completion::month_of(claim.assessed_on);
+        self.append(&store_keys::month_claims(&self.county, &month), &claim.id)?;
+        self.set_json(&store_keys::claim(&self.county, &claim.id), claim)?;
+        self.count_in_report(&report::deltas(None, claim));
+        Ok(())
+    }
+
+    /// Approves a claim (`change`), listing it on finance's desk first: a kill in between
+    /// leaves an entry whose claim is not approved, which the desk skips.
+    pub fn approve_claim(
+        &self,
+        existing: &Claim,
+        now: i64,
+        change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        if existing.status == ClaimStatus::Submitted {
+            self.append(
+                &store_keys::payable_queue(&self.county),
+                &QueueEntry::format(&existing.id, now),
+            )?;
+        }
+        self.update_claim(&existing.id, change)
+    }
+
+    /// Changes a claim under compare-and-swap, then moves the report's counters with it.
+    pub fn update_claim(
+        &self,
+        id: &str,
+        mut change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        // The claim as the attempt that landed found it.
+        let mut before = None;
+        let after =
+            self.update_json(&store_keys::claim(&self.county, id), |c: Option<Claim>| {
+                let current = c.ok_or_else(ApiError::not_found)?;
+                before = Some(current.clone());
+                change(current)
+            })?;
+        self.count_in_report(&report::deltas(before.as_ref(), &after));
+        Ok(after)
+    }
+
+    /// A page of a review queue, oldest first: claims still submitted, from slot `after + 1`
+    /// (a first page from the queue's head), at most `limit`; and the slot to continue after.
+    pub fn claim_queue(
+        &self,
+        queue: ReviewQueue,
+        after: u64,
+        limit: usize,
+        now: i64,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::claim_queue(&self.county, queue);
+        self.waiting_page(&index, ClaimStatus::Submitted, after, limit, now)
+    }
+
+    /// A page of the claims approved and not yet paid, oldest first: finance's desk.
+    pub fn payable_claims(
+        &self,
+        after: u64,
+        limit: usize,
+        now: i64,
+    ) -> Result<(Vec<Claim>, u64), ApiError> {
+        let index = store_keys::payable_queue(&self.county);
+        self.waiting_page(&index, ClaimStatus::Approved, after, limit, now)
+    }
+}

@@ -1,0 +1,136 @@
+//! Completion records, listed under their platform's month and their trainee.
+
+use super::*;
+
+impl Store {
+    /// The completion records reported for a person, by any platform.
+    pub fn person_completions(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<CompletionRecord>, ApiError> {
+        let mut records = Vec::new();
+        for entry in self.entries(&store_keys::person_completions(&self.county, person))? {
+            let Some((platform, record_id)) = entry.split_once('/') else {
+                continue;
+            };
+            let Ok(platform) = PlatformId::parse(platform) else {
+                continue;
+            };
+            if let Some(record) = self.completion(&platform, record_id)?
+                && &record.facts.trainee.person == person
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    pub fn completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+    ) -> Result<Option<CompletionRecord>, ApiError> {
+        self.get_json(&store_keys::completion(&self.county, platform, record_id))
+    }
+
+    /// Lists a record under its platform's month and its trainee, for facts it is about to
+    /// hold, and says where. Called before the record is written, so a record that exists is
+    /// always findable; entries left by a write that then failed, or by a correction that moved
+    /// the record, are skipped by the readers, which check each record against the entry.
+    pub fn index_completion(
+        &self,
+        platform: &PlatformId,
+        facts: &subsidy_rules::completion::CompletionFacts,
+    ) -> Result<Listed, ApiError> {
+        let by_month = store_keys::platform_month(&self.county, platform, &facts.month());
+        let month_slot = self.append_at(&by_month, &facts.record_id)?;
+        let by_person = store_keys::person_completions(&self.county, &facts.trainee.person);
+        let person_slot = self.append_at(&by_person, &person_entry(platform, &facts.record_id))?;
+        Ok(Listed {
+            month_slot,
+            person_slot,
+        })
+    }
+
+    /// Whether a record's listings are where it says: a record stored before listings were
+    /// recorded, or whose listing was lost, is not.
+    pub fn completion_listed(&self, record: &CompletionRecord) -> Result<bool, ApiError> {
+        let Some(listed) = record.listed else {
+            return Ok(false);
+        };
+        let f = &record.facts;
+        let by_month = store_keys::platform_month(&self.county, &record.platform_id, &f.month());
+        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
+        let in_month = self.get_json::<String>(&by_month.slot(listed.month_slot))?;
+        let in_person = self.get_json::<String>(&by_person.slot(listed.person_slot))?;
+        Ok(in_month.as_deref() == Some(f.record_id.as_str())
+            && in_person == Some(person_entry(&record.platform_id, &f.record_id)))
+    }
+
+    /// Creates or changes a record under compare-and-swap (`change` sees `None` when there is
+    /// none yet), so that two first sends, a correction and a claim or a billing never
+    /// overwrite each other. Index the new facts first (`index_completion`).
+    pub fn write_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        change: impl FnMut(Option<CompletionRecord>) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        let key = store_keys::completion(&self.county, platform, record_id);
+        if self.bucket.exists(&key).map_err(store_error)? {
+            return self.update_json(&key, change);
+        }
+        // A first write. On SQLite a swap from absent is an upsert that cannot see a concurrent
+        // first write, which could erase a claim bound in between: one sender wins the right to
+        // create; the others wait for its record and change that, under a swap that sees.
+        if !self.take_once(&store_keys::completion_created(
+            &self.county,
+            platform,
+            record_id,
+        ))? {
+            for _ in 0..CREATE_WAITS {
+                if self.bucket.exists(&key).map_err(store_error)? {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        self.update_json(&key, change)
+    }
+
+    /// Changes an existing record under compare-and-swap, so that a correction and a billing
+    /// never both win.
+    pub fn update_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        self.write_completion(platform, record_id, |r| {
+            change(r.ok_or_else(ApiError::not_found)?)
+        })
+    }
+
+    /// A page of a platform's records assessed in `month`, in order of first report: from slot
+    /// `after + 1`, at most `limit`; the slot to continue after, and whether it is the last.
+    pub fn completions_page(
+        &self,
+        platform: &PlatformId,
+        month: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<CompletionRecord>, u64, bool), ApiError> {
+        let index = store_keys::platform_month(&self.county, platform, month);
+        let (record_ids, next_after, done) = self.entries_page(&index, after, limit)?;
+        let mut records = Vec::new();
+        for record_id in record_ids {
+            // A corrected record may have moved to another month: its old entry stays behind.
+            if let Some(record) = self.completion(platform, &record_id)?
+                && record.facts.month() == month
+            {
+                records.push(record);
+            }
+        }
+        Ok((records, next_after, done))
+    }
+}

@@ -1,0 +1,106 @@
+//! A person's places in the limits: counters taken by submissions, recounted from their claims.
+
+use super::*;
+
+impl Store {
+    /// Takes a place for a new claim in the person's yearly limit and for its course; gives
+    /// both back and names the limit that refused when either is full. Call it holding the
+    /// person's places (`holding_places`).
+    ///
+    /// The reservation is recorded first, naming the claim and its counters: a submission
+    /// that dies after taking places leaves counters that a recount finds and sets right.
+    pub fn reserve_claim_places(
+        &self,
+        claim: &Claim,
+        yearly_limit: u32,
+        now: i64,
+    ) -> Result<Option<LimitRefusal>, ApiError> {
+        let reservations = store_keys::claim_reservations(&self.county, &claim.person);
+        self.append(
+            &reservations,
+            &Reservation::for_claim(claim, now).to_entry(),
+        )?;
+        self.take_claim_places(claim, yearly_limit)
+    }
+
+    pub(super) fn take_claim_places(
+        &self,
+        claim: &Claim,
+        yearly_limit: u32,
+    ) -> Result<Option<LimitRefusal>, ApiError> {
+        let year = claim.assessed_on.year();
+        let year_key = store_keys::claims_in_year(&self.county, &claim.person, year);
+        let course_key = store_keys::claims_of_course(
+            &self.county,
+            &claim.person,
+            &claim.occupation,
+            claim.level,
+        );
+        if self.add(&year_key, 1)? > i64::from(yearly_limit) {
+            self.undo(&year_key)?;
+            return Ok(Some(LimitRefusal::YearlyLimitReached {
+                year,
+                limit: yearly_limit,
+            }));
+        }
+        if self.add(&course_key, 1)? > 1 {
+            self.undo(&course_key)?;
+            self.undo(&year_key)?;
+            return Ok(Some(LimitRefusal::OccupationLevelAlreadyClaimed {
+                occupation: claim.occupation.clone(),
+                level: claim.level,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// A person's limit counters against what holds their places: the claims that count
+    /// toward the limits. Every counter a claim or a reservation names is checked, so places
+    /// taken by a submission that died before storing its claim show as too many. With
+    /// `apply`, each counter is set to what it should be. Call it holding the person's places
+    /// (`holding_places`): no other request changes them meanwhile, so the result is exact.
+    /// Returns each counter's key, the value found and the value it should have.
+    pub fn recount_claim_places(
+        &self,
+        person: &PersonKey,
+        apply: bool,
+    ) -> Result<Vec<(String, i64, i64)>, ApiError> {
+        let mut expected: Vec<(String, i64)> = Vec::new();
+        let mut count = |year: i32, occupation: &OccupationCode, level: SkillLevel, held: bool| {
+            let keys = [
+                store_keys::claims_in_year(&self.county, person, year),
+                store_keys::claims_of_course(&self.county, person, occupation, level),
+            ];
+            for key in keys {
+                match expected.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += i64::from(held),
+                    None => expected.push((key, i64::from(held))),
+                }
+            }
+        };
+        for claim in self.person_claims(person)? {
+            let held = claim.status.counts_toward_limits();
+            count(
+                claim.assessed_on.year(),
+                &claim.occupation,
+                claim.level,
+                held,
+            );
+        }
+        let reservations = store_keys::claim_reservations(&self.county, person);
+        for entry in self.entries(&reservations)? {
+            if let Some(r) = Reservation::from_entry(&entry) {
+                count(r.year, &r.occupation, r.level, false);
+            }
+        }
+        let mut report = Vec::new();
+        for (key, is) in expected {
+            let was = self.add(&key, 0)?;
+            if apply && was != is {
+                self.add(&key, is - was)?;
+            }
+            report.push((key, was, is));
+        }
+        Ok(report)
+    }
+}

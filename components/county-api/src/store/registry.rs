@@ -1,0 +1,39 @@
+//! The key-group registry: every period uploaded for a person and group.
+
+use super::*;
+
+impl Store {
+    /// A person's key-group registry entries, every period, one read per group.
+    pub fn registry_entries(
+        &self,
+        person: &PersonKey,
+        groups: &[PersonGroup],
+    ) -> Result<Vec<RegistryEntry>, ApiError> {
+        let mut entries = Vec::new();
+        for group in groups {
+            let key = store_keys::registry_entry(&self.county, person, *group);
+            if let Some(periods) = self.get_json::<RegistryPeriods>(&key)? {
+                entries.extend(periods.entries());
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Adds a person's entry for one group: every period uploaded is kept
+    /// (`RegistryPeriods::with`).
+    pub fn put_registry_entry(
+        &self,
+        person: &PersonKey,
+        entry: &RegistryEntry,
+    ) -> Result<(), ApiError> {
+        self.update_json(
+            &store_keys::registry_entry(&self.county, person, entry.group),
+            |periods: Option<RegistryPeriods>| {
+                Ok(periods
+                    .unwrap_or(RegistryPeriods::Many(Vec::new()))
+                    .with(entry.clone()))
+            },
+        )
+        .map(drop)
+    }
+}
