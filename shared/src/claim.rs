@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AllParsed, Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, ResidentId,
     SkillLevel, StudyHours, Yuan, bounded_text,
+    claim_status::ClaimStatus,
     completion::CompletionRecord,
-    eligibility::{ClaimStatus, KeyGroupStatus, Outcome, Verdict},
+    eligibility::{KeyGroupStatus, Outcome, Verdict},
     optional_field,
     payment::Payment,
 };
@@ -659,14 +660,6 @@ impl Claim {
         }
     }
 
-    /// Whether the claim has established the trainee's key group: a reviewer approved it.
-    pub fn verifies_key_group(&self) -> bool {
-        matches!(
-            self.status,
-            ClaimStatus::Approved | ClaimStatus::Paid | ClaimStatus::PaymentReturned
-        )
-    }
-
     /// The claim as its submission answered it: submitted, before anything happened to it.
     pub fn as_submitted(&self) -> Claim {
         Claim {
@@ -770,7 +763,7 @@ pub(crate) mod tests {
             "invalid_transition"
         );
         let approved = submitted.approved(change(), None).unwrap();
-        assert!(approved.verifies_key_group());
+        assert!(approved.status.verifies_key_group());
         assert_eq!(
             approved.withdrawn(change()).unwrap_err().code,
             "invalid_transition"
@@ -853,7 +846,7 @@ pub(crate) mod tests {
         assert_eq!(recovered.transitions.len(), 8);
         let rejected = submitted.rejected(change(), "材料不符".into()).unwrap();
         assert_eq!(rejected.transitions[1].reason.as_deref(), Some("材料不符"));
-        assert!(!rejected.verifies_key_group());
+        assert!(!rejected.status.verifies_key_group());
         assert!(rejected.approved(change(), None).is_err());
         assert_eq!(
             submitted.withdrawn(change()).unwrap().status,

@@ -8,8 +8,11 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, PolicyBook,
-    Reason, ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text, dates::parse_day,
+    Reason, ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text,
+    claim_status::ClaimStatus,
+    dates::parse_day,
     eligibility, field, optional_field,
+    training::{Dates, implausible},
 };
 
 /// The most records one batch may carry.
@@ -111,72 +114,6 @@ pub struct CompletionFacts {
     pub assessment: Assessment,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_number: Option<String>,
-}
-
-/// A training's days: what plausibility is judged on.
-#[derive(Debug, Clone, Copy)]
-pub struct Dates {
-    pub started_on: NaiveDate,
-    pub ended_on: NaiveDate,
-    pub assessed_on: NaiveDate,
-}
-
-/// What makes reported facts impossible, whoever claims on them (保证培训学时): more study
-/// hours than the policy's daily maximum over the training's days (start to end inclusive, by
-/// the version of the assessment day), or a date after `today` (China Standard Time). Fields
-/// are named as in a platform's report.
-pub fn implausible(
-    book: &PolicyBook,
-    dates: &Dates,
-    hours: StudyHours,
-    today: NaiveDate,
-) -> Vec<Reason> {
-    let mut reasons = Vec::new();
-    let policy = book
-        .in_force_on(dates.assessed_on)
-        .unwrap_or_else(|| book.current(dates.assessed_on));
-    let max = policy.max_study_hours(dates.started_on, dates.ended_on);
-    // Dates out of order are a problem of their own; hours are judged over a real period.
-    if dates.ended_on >= dates.started_on && hours.value() > max {
-        let days = (dates.ended_on - dates.started_on).num_days().max(0) + 1;
-        let per_day = policy.study_limits.max_study_hours_per_day;
-        reasons.push(
-            Reason::new(
-                "study_hours_implausible",
-                format!(
-                    "学时数不可能：培训{days}天（{} 至 {}）每天最多{per_day}学时，共最多{max}学时，报送{}学时",
-                    dates.started_on,
-                    dates.ended_on,
-                    hours.value()
-                ),
-                format!(
-                    "Impossible study hours: {days} days of training ({} to {}) hold at most {per_day} a day, {max} in all; {} reported",
-                    dates.started_on,
-                    dates.ended_on,
-                    hours.value()
-                ),
-            )
-            .at("study_hours"),
-        );
-    }
-    let days = [
-        ("started_on", dates.started_on),
-        ("ended_on", dates.ended_on),
-        ("assessment.date", dates.assessed_on),
-    ];
-    for (field, day) in days {
-        if day > today {
-            reasons.push(
-                Reason::new(
-                    "date_in_future",
-                    format!("日期 {day} 晚于今天（{today}）"),
-                    format!("The date {day} is after today ({today})"),
-                )
-                .at(field),
-            );
-        }
-    }
-    reasons
 }
 
 /// Records of one batch sharing training dates and hours, at or above which every one of
@@ -653,39 +590,38 @@ impl CompletionRecord {
         self.facts.assessment.passed && self.void_reason.is_none() && self.invoice.is_none()
     }
 
-    /// Whether the record can carry a new claim, given `live_claim`, the claim it names if
-    /// that still counts toward the limits.
-    pub fn open_for_claim(
-        &self,
-        live_claim: Option<&crate::claim::Claim>,
-    ) -> Result<(), ClaimBlocked> {
+    /// Whether the record can carry a new claim, given the state of the claim it names, if
+    /// any (`named_claim`).
+    pub fn open_for_claim(&self, named_claim: Option<ClaimStatus>) -> Result<(), ClaimBlocked> {
         if self.void_reason.is_some() {
             return Err(ClaimBlocked::Void);
         }
-        if live_claim.is_some_and(|c| c.status.counts_toward_limits()) {
+        if named_claim.is_some_and(ClaimStatus::counts_toward_limits) {
             return Err(ClaimBlocked::AlreadyClaimed);
         }
         Ok(())
     }
 
-    /// The record carrying `claim`, which was judged on the version with `judged_digest`:
-    /// refused when the record changed since, is void, or carries another claim that still
-    /// counts (`live_claim`). Binding is idempotent.
+    /// The record carrying claim `claim_id` of `person`, which was judged on the version with
+    /// `judged_digest`: refused when the record changed since, is void, or carries another
+    /// claim that still counts (`named_claim`: the state of the claim it names). Binding is
+    /// idempotent.
     pub fn bound_to(
         &self,
-        claim: &crate::claim::Claim,
+        claim_id: &str,
+        person: &PersonKey,
         judged_digest: &str,
-        live_claim: Option<&crate::claim::Claim>,
+        named_claim: Option<ClaimStatus>,
     ) -> Result<CompletionRecord, ClaimBlocked> {
-        if self.claim.as_deref() == Some(claim.id.as_str()) {
+        if self.claim.as_deref() == Some(claim_id) {
             return Ok(self.clone());
         }
-        if self.digest != judged_digest || self.facts.trainee.person != claim.person {
+        if self.digest != judged_digest || &self.facts.trainee.person != person {
             return Err(ClaimBlocked::Changed);
         }
-        self.open_for_claim(live_claim)?;
+        self.open_for_claim(named_claim)?;
         Ok(CompletionRecord {
-            claim: Some(claim.id.clone()),
+            claim: Some(claim_id.to_owned()),
             ..self.clone()
         })
     }
@@ -700,17 +636,17 @@ impl CompletionRecord {
     }
 
     /// Whether the trainee's key group counts as verified for billing this record: a registry
-    /// entry (of the groups given) covers the assessment day, or a reviewer approved `claim`,
-    /// the claim this record names.
+    /// entry (of the groups given) covers the assessment day, or a reviewer approved the claim
+    /// this record names (`named_claim`: its state).
     pub fn key_group_verified(
         &self,
         registry: &[crate::RegistryEntry],
-        claim: Option<&crate::claim::Claim>,
+        named_claim: Option<ClaimStatus>,
     ) -> bool {
         registry
             .iter()
             .any(|e| e.covers(self.facts.assessment.date))
-            || claim.is_some_and(|c| c.verifies_key_group())
+            || named_claim.is_some_and(ClaimStatus::verifies_key_group)
     }
 
     /// What the eligibility rules need of the training.
@@ -944,23 +880,14 @@ pub(crate) mod tests {
         };
         assert!(!void.open_for_billing());
         assert_eq!(void.open_for_claim(None), Err(ClaimBlocked::Void));
-        let claim = crate::claim::tests::claim();
         assert_eq!(
-            record.open_for_claim(Some(&claim)),
+            record.open_for_claim(Some(ClaimStatus::Submitted)),
             Err(ClaimBlocked::AlreadyClaimed)
         );
-        let withdrawn = crate::claim::Claim {
-            status: eligibility::ClaimStatus::Withdrawn,
-            ..claim.clone()
-        };
-        assert_eq!(record.open_for_claim(Some(&withdrawn)), Ok(()));
+        assert_eq!(record.open_for_claim(Some(ClaimStatus::Withdrawn)), Ok(()));
         // Key group: a registry entry covering the assessment day, or an approved claim.
-        assert!(!record.key_group_verified(&[], Some(&claim)));
-        let approved = crate::claim::Claim {
-            status: eligibility::ClaimStatus::Approved,
-            ..claim
-        };
-        assert!(record.key_group_verified(&[], Some(&approved)));
+        assert!(!record.key_group_verified(&[], Some(ClaimStatus::Submitted)));
+        assert!(record.key_group_verified(&[], Some(ClaimStatus::Approved)));
     }
 
     #[test]

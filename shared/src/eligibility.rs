@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     CountyCode, OccupationCode, PersonGroup, PlatformId, PlatformRegister, PolicyBook,
     PolicyVersion, Reason, RegistryEntry, ResidentId, SkillLevel, StudyHours, TrainingMode, Yuan,
+    claim_status::PriorClaim,
+    training::{Dates, implausible},
 };
 
 /// What the applicant says about themselves.
@@ -35,75 +37,6 @@ pub struct Completion {
     pub assessment_passed: bool,
     /// The day (China Standard Time) of the assessment.
     pub assessed_on: NaiveDate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimStatus {
-    Submitted,
-    Approved,
-    Paid,
-    Rejected,
-    Withdrawn,
-    /// Paid, and the bank returned the payment (a closed card, a wrong account): paid again
-    /// once the trainee corrects the payee.
-    PaymentReturned,
-    /// Paid, then found wrongly paid (cheating): the money is to be recovered (追回).
-    Recovering,
-    /// The money was recovered.
-    Recovered,
-}
-
-impl ClaimStatus {
-    /// The state's name as the API and the store write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Submitted => "submitted",
-            ClaimStatus::Approved => "approved",
-            ClaimStatus::Paid => "paid",
-            ClaimStatus::Rejected => "rejected",
-            ClaimStatus::Withdrawn => "withdrawn",
-            ClaimStatus::PaymentReturned => "payment_returned",
-            ClaimStatus::Recovering => "recovering",
-            ClaimStatus::Recovered => "recovered",
-        }
-    }
-
-    pub const ALL: [ClaimStatus; 8] = [
-        ClaimStatus::Submitted,
-        ClaimStatus::Approved,
-        ClaimStatus::Paid,
-        ClaimStatus::Rejected,
-        ClaimStatus::Withdrawn,
-        ClaimStatus::PaymentReturned,
-        ClaimStatus::Recovering,
-        ClaimStatus::Recovered,
-    ];
-
-    /// Whether the allowance went out and stayed out: paid, or paid and then to be (or)
-    /// recovered. A returned payment came back.
-    pub fn money_paid_out(self) -> bool {
-        matches!(
-            self,
-            ClaimStatus::Paid | ClaimStatus::Recovering | ClaimStatus::Recovered
-        )
-    }
-
-    /// A claim holds its place in the limits from submission until rejected or withdrawn; a
-    /// claim whose money is recovered keeps it (the training was claimed).
-    pub fn counts_toward_limits(self) -> bool {
-        !matches!(self, ClaimStatus::Rejected | ClaimStatus::Withdrawn)
-    }
-}
-
-/// What the rules need to know of one earlier claim of the same person. Claim records in the
-/// store carry these fields (and more).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PriorClaim {
-    pub occupation: OccupationCode,
-    pub level: SkillLevel,
-    pub assessed_on: NaiveDate,
-    pub status: ClaimStatus,
 }
 
 /// The county an instance serves and the data it keeps.
@@ -231,14 +164,12 @@ pub fn evaluate(
         );
     }
     reasons.extend(frequency_reasons(policy, completion, history));
-    let dates = crate::completion::Dates {
+    let dates = Dates {
         started_on: completion.started_on,
         ended_on: completion.ended_on,
         assessed_on: day,
     };
-    for mut reason in
-        crate::completion::implausible(rules.policies, &dates, completion.study_hours, rules.today)
-    {
+    for mut reason in implausible(rules.policies, &dates, completion.study_hours, rules.today) {
         reason.field = reason.field.map(|f| format!("training.{f}"));
         reasons.push(reason);
     }
@@ -433,7 +364,7 @@ fn frequency_reasons(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Change, resident_id::tests::with_check};
+    use crate::{Change, ClaimStatus, resident_id::tests::with_check};
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -7,6 +7,7 @@ mod amounts;
 pub mod auth;
 mod change;
 pub mod claim;
+pub mod claim_status;
 pub mod completion;
 mod county;
 pub mod credentials;
@@ -31,6 +32,7 @@ pub mod report;
 mod resident_id;
 pub mod standards;
 pub mod store_keys;
+pub mod training;
 
 /// How long a request may leave its work half done before what it left counts as abandoned.
 /// A submission stores its claim, and an invoice build its invoice, within seconds; a place
@@ -40,6 +42,7 @@ pub const IN_FLIGHT_GRACE_SECONDS: i64 = 600;
 
 pub use amounts::{DecimalText, StudyHours, Yuan};
 pub use change::Change;
+pub use claim_status::{ClaimStatus, PriorClaim};
 pub use county::CountyCode;
 pub use key_group::PersonGroup;
 pub use occupation::{OccupationCode, SkillLevel};

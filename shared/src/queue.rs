@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{IN_FLIGHT_GRACE_SECONDS, eligibility::ClaimStatus};
+use crate::{ClaimStatus, IN_FLIGHT_GRACE_SECONDS};
 
 /// One slot of a waiting list: `{claim_id}@{unix seconds}` (bare ids were written by earlier
 /// versions and count as old).

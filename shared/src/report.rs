@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{
-    CountyCode, PersonGroup, Yuan, claim::Claim, completion::month_of, eligibility::ClaimStatus,
-};
+use crate::{ClaimStatus, CountyCode, PersonGroup, Yuan, claim::Claim, completion::month_of};
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Group {

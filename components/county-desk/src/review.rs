@@ -87,7 +87,7 @@ pub fn approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
 /// Before approval the claim is judged again on the facts as they are now (`Claim::recheck`):
 /// 422 `not_eligible` with every reason when they no longer hold.
 fn recheck(ctx: &Context, claim: &Claim) -> Result<(), ApiError> {
-    if claim.status != subsidy_rules::eligibility::ClaimStatus::Submitted {
+    if claim.status != subsidy_rules::ClaimStatus::Submitted {
         return Ok(());
     }
     let reasons = reasons_against(ctx, claim)?;

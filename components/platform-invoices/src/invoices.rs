@@ -149,11 +149,11 @@ fn key_group_verified(
     if record.key_group_verified(&registry, None) {
         return Ok(true);
     }
-    let claim = match &record.claim {
-        Some(id) => ctx.store()?.claim(id)?,
+    let named_claim = match &record.claim {
+        Some(id) => ctx.store()?.claim(id)?.map(|c| c.status),
         None => None,
     };
-    Ok(record.key_group_verified(&registry, claim.as_ref()))
+    Ok(record.key_group_verified(&registry, named_claim))
 }
 
 #[derive(Deserialize)]

@@ -212,12 +212,12 @@ fn fingerprint(ctx: &Context, input: &SubmitRequest) -> Result<String, ApiError>
 fn bind_record(ctx: &Context, judged: &CompletionRecord, claim: &Claim) -> Result<(), ApiError> {
     ctx.store()?
         .update_completion(&claim.platform_id, &claim.record_id, |current| {
-            let live_claim = match &current.claim {
-                Some(id) if id != &claim.id => ctx.store()?.claim(id)?,
+            let named_claim = match &current.claim {
+                Some(id) if id != &claim.id => ctx.store()?.claim(id)?.map(|c| c.status),
                 _ => None,
             };
             current
-                .bound_to(claim, &judged.digest, live_claim.as_ref())
+                .bound_to(&claim.id, &claim.person, &judged.digest, named_claim)
                 .map_err(blocked)
         })?;
     Ok(())
@@ -438,11 +438,11 @@ fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
 
 /// A record can carry one live claim: void records and records claimed already are refused.
 fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), ApiError> {
-    let live_claim = match &record.claim {
-        Some(id) => ctx.store()?.claim(id)?,
+    let named_claim = match &record.claim {
+        Some(id) => ctx.store()?.claim(id)?.map(|c| c.status),
         None => None,
     };
-    record.open_for_claim(live_claim.as_ref()).map_err(blocked)
+    record.open_for_claim(named_claim).map_err(blocked)
 }
 
 #[derive(Serialize)]

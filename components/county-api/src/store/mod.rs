@@ -18,12 +18,13 @@ use chrono::Datelike;
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
-    CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, RegistryEntry, SkillLevel,
+    ClaimStatus, CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PriorClaim,
+    RegistryEntry, SkillLevel,
     accounts::{AccountEvent, LoginName, OperatorAccount},
     claim::{Claim, Reservation, ReviewQueue},
     completion::{CompletionRecord, Listed},
     credentials::Credential,
-    eligibility::{ClaimStatus, LimitRefusal, PriorClaim},
+    eligibility::LimitRefusal,
     invoice::{BillingIntent, BuildStart, Invoice, InvoiceLine, InvoicePage},
     journal::JournalEntry,
     queue::{self, QueueEntry, QueueHead, SlotSeen},
