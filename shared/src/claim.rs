@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AllParsed, Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, ResidentId,
     SkillLevel, StudyHours, Yuan, bounded_text,
+    claim_action::ClaimAction,
     claim_status::ClaimStatus,
     completion::CompletionRecord,
     eligibility::{KeyGroupStatus, Outcome, Verdict},
@@ -320,11 +321,6 @@ pub struct Recovery {
     pub recovered: Option<Payment>,
 }
 
-/// The same operator may not both approve and pay (decision: four eyes).
-pub fn four_eyes(zh: &str, en: &str) -> Reason {
-    Reason::new("four_eyes", zh.to_owned(), en.to_owned())
-}
-
 /// A claim as stored. Its `occupation`, `level`, `assessed_on` and `status` are what the rules
 /// read back as the person's claim history (`PriorClaim`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -402,18 +398,6 @@ pub fn request_fingerprint(
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
-fn not_now(from: ClaimStatus, to: ClaimStatus) -> Reason {
-    Reason::new(
-        "invalid_transition",
-        format!("申领状态为 {}，不能变更为 {}", from.as_str(), to.as_str()),
-        format!(
-            "A claim in state {} cannot become {}",
-            from.as_str(),
-            to.as_str()
-        ),
-    )
-}
-
 impl Claim {
     /// A claim made now by the trainee from their record, and the queue it waits in. An
     /// ineligible verdict makes no claim: every reason comes back instead.
@@ -476,22 +460,14 @@ impl Claim {
         change: Change,
         reason: Option<String>,
     ) -> Result<Claim, Reason> {
-        use ClaimStatus::*;
         // Asked again for what it already is (a retry whose first answer was lost): the claim
         // as it stands, with no second entry in its history.
         if self.status == to {
             return Ok(self.clone());
         }
-        let allowed = matches!(
-            (self.status, to),
-            (Submitted, Approved | Rejected | Withdrawn)
-                | (Approved | PaymentReturned, Paid)
-                | (Paid, PaymentReturned | Recovering)
-                | (Recovering, Recovered)
-        );
-        if !allowed {
-            return Err(not_now(self.status, to));
-        }
+        let action = ClaimAction::between(self.status, to)
+            .ok_or_else(|| crate::claim_action::not_now(self.status, to))?;
+        self.may(action, &change.by)?;
         let mut next = self.clone();
         next.transitions.push(ClaimTransition {
             from: Some(self.status),
@@ -526,12 +502,6 @@ impl Claim {
                 return Err(crate::payment::paid_otherwise());
             }
             return Ok(self.clone());
-        }
-        if self.approver() == Some(change.by.as_str()) {
-            return Err(four_eyes(
-                "审核批准该申领的人员不能同时办理支付",
-                "Whoever approved a claim may not also pay it",
-            ));
         }
         let mut next = self.moved(ClaimStatus::Paid, change, None)?;
         next.payment = Some(ClaimPayment {
@@ -819,8 +789,16 @@ pub(crate) mod tests {
             .payee_corrected(change(), new_payee.clone())
             .unwrap();
         assert_eq!(corrected.payee, new_payee);
+        // Four eyes after a return: who recorded it does not make the next payment.
+        assert_eq!(
+            (corrected.paid(finance(), payment("BANK-2", paid_on)))
+                .unwrap_err()
+                .code,
+            "four_eyes"
+        );
+        let other_finance = Change::new("op-qian", "2020-04-02T00:00:00Z".parse().unwrap());
         let repaid = corrected
-            .paid(finance(), payment("BANK-2", paid_on))
+            .paid(other_finance, payment("BANK-2", paid_on))
             .unwrap();
         assert_eq!(repaid.status, ClaimStatus::Paid);
         assert_eq!(repaid.payment.as_ref().unwrap().reference, "BANK-2");

@@ -333,6 +333,8 @@ impl LimitRefusal {
     }
 }
 
+/// The limits as the rules judge them from the person's history: the claim would take the
+/// next place of its year and of its course (`ClaimLimits`, as the store's counters do).
 fn frequency_reasons(
     policy: &PolicyVersion,
     completion: &Completion,
@@ -341,24 +343,16 @@ fn frequency_reasons(
     let limits = &policy.claim_limits;
     let counting = || history.iter().filter(|c| c.status.counts_toward_limits());
     let year = completion.assessed_on.year();
-    let in_year = counting().filter(|c| c.assessed_on.year() == year).count();
-    let mut reasons = Vec::new();
-    if in_year >= limits.per_person_per_calendar_year as usize {
-        let limit = limits.per_person_per_calendar_year;
-        reasons.push(LimitRefusal::YearlyLimitReached { year, limit }.reason());
-    }
-    let same_project =
-        counting().any(|c| c.occupation == completion.occupation && c.level == completion.level);
-    if limits.once_per_occupation_and_level && same_project {
-        reasons.push(
-            LimitRefusal::OccupationLevelAlreadyClaimed {
-                occupation: completion.occupation.clone(),
-                level: completion.level,
-            }
-            .reason(),
-        );
-    }
-    reasons
+    let in_year = counting().filter(|c| c.assessed_on.year() == year).count() as i64;
+    let same_course = counting()
+        .filter(|c| c.occupation == completion.occupation && c.level == completion.level)
+        .count() as i64;
+    let year_refusal = limits.year_refusal(year, in_year + 1);
+    let course_refusal =
+        limits.course_refusal(&completion.occupation, completion.level, same_course + 1);
+    (year_refusal.into_iter().chain(course_refusal))
+        .map(|refusal| refusal.reason())
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ pub struct InvoiceLine {
     pub share: Decimal,
     pub amount: Yuan,
     pub policy_version: String,
+    /// The fund of the version that priced it (none on a line stored by an earlier version
+    /// of the app, whose invoice names its fund).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fund: Option<String>,
 }
 
 /// A passed completion that cannot be billed yet, and why.
@@ -102,9 +106,51 @@ pub fn bill_line(
             share: policy.platform_subsidy.share_of_local_standard,
             amount: policy.platform_subsidy_for(standard.standard),
             policy_version: policy.id.clone(),
+            fund: Some(policy.platform_subsidy.fund.clone()),
         }),
         _ => Err(held(record, reasons)),
     }
+}
+
+/// The fund an invoice is paid from (decision): that of the policy version which priced its
+/// lines, the assessment days' version, never today's. An invoice is paid from one fund:
+/// `invoice_fund` is the fund of the invoice being built (none before its first line, when
+/// the first billable line sets it); a line priced from another fund is held for an invoice
+/// of its own. Returns the invoice's fund, the lines it bills and those held.
+pub fn split_by_fund<'a>(
+    invoice_fund: Option<&str>,
+    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
+) -> (
+    Option<String>,
+    Vec<(&'a CompletionRecord, InvoiceLine)>,
+    Vec<HeldLine>,
+) {
+    let fund = invoice_fund
+        .map(str::to_owned)
+        .or_else(|| billable.first().and_then(|(_, line)| line.fund.clone()));
+    let (same, other): (Vec<_>, Vec<_>) = billable
+        .into_iter()
+        .partition(|(_, line)| line.fund.is_none() || line.fund == fund);
+    let held = other
+        .into_iter()
+        .map(|(record, line)| held(record, vec![fund_differs(&line, fund.as_deref())]))
+        .collect();
+    (fund, same, held)
+}
+
+fn fund_differs(line: &InvoiceLine, fund: Option<&str>) -> Reason {
+    let (theirs, ours) = (line.fund.as_deref().unwrap_or(""), fund.unwrap_or(""));
+    Reason::new(
+        "fund_differs",
+        format!(
+            "该记录按政策版本 {} 由 {theirs} 支付，与本发票的 {ours} 不同，将另开发票",
+            line.policy_version
+        ),
+        format!(
+            "Policy version {} pays this line from {theirs}, not this invoice's {ours}: it goes on an invoice of its own",
+            line.policy_version
+        ),
+    )
 }
 
 pub fn held(record: &CompletionRecord, reasons: Vec<Reason>) -> HeldLine {
@@ -470,7 +516,7 @@ impl Invoice {
         if self.state == InvoiceState::Issued
             && self.moved_by(InvoiceState::Issued) == Some(change.by.as_str())
         {
-            return Err(crate::claim::four_eyes(
+            return Err(crate::claim_action::four_eyes(
                 "开具发票的人员不能同时审批该发票",
                 "Whoever issued an invoice may not also approve it",
             ));
@@ -489,7 +535,7 @@ impl Invoice {
         if self.state == InvoiceState::Approved
             && self.moved_by(InvoiceState::Approved) == Some(change.by.as_str())
         {
-            return Err(crate::claim::four_eyes(
+            return Err(crate::claim_action::four_eyes(
                 "审批发票的人员不能同时办理支付",
                 "Whoever approved an invoice may not also pay it",
             ));

@@ -7,6 +7,7 @@ mod amounts;
 pub mod auth;
 mod change;
 pub mod claim;
+pub mod claim_action;
 pub mod claim_status;
 pub mod completion;
 mod county;

@@ -44,8 +44,16 @@ pub fn paid_otherwise() -> Reason {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A payment of 2020-04-15 with `reference`.
+    pub(crate) fn payment(reference: &str) -> Payment {
+        Payment {
+            reference: reference.to_owned(),
+            paid_on: "2020-04-15".parse().unwrap(),
+        }
+    }
 
     #[test]
     fn both_fields_are_checked_at_once() {

@@ -66,6 +66,32 @@ pub struct ClaimLimits {
     pub counting: ClaimCounting,
 }
 
+impl ClaimLimits {
+    /// Whether the claim holding the `taken`-th place of its person's `year` (itself counted)
+    /// goes over the yearly limit.
+    pub fn year_refusal(&self, year: i32, taken: i64) -> Option<crate::eligibility::LimitRefusal> {
+        let limit = self.per_person_per_calendar_year;
+        (taken > i64::from(limit))
+            .then_some(crate::eligibility::LimitRefusal::YearlyLimitReached { year, limit })
+    }
+
+    /// Whether the claim holding the `taken`-th place of its person's course (itself counted)
+    /// is a second claim of the same occupation and level, where the version forbids it.
+    pub fn course_refusal(
+        &self,
+        occupation: &crate::OccupationCode,
+        level: crate::SkillLevel,
+        taken: i64,
+    ) -> Option<crate::eligibility::LimitRefusal> {
+        (self.once_per_occupation_and_level && taken > 1).then(|| {
+            crate::eligibility::LimitRefusal::OccupationLevelAlreadyClaimed {
+                occupation: occupation.clone(),
+                level,
+            }
+        })
+    }
+}
+
 /// Which claims count toward the limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -749,6 +749,14 @@ class ConsoleTest(unittest.TestCase):
             (By.ID, "notice"), f"申领 {self.verified} 已记录银行退回。"))
         self.assertIn("支付退回", self.text("claim-facts"))
         self.assertIn("被银行退回：账户已销户", self.text("payments"))
+        # Four eyes: who recorded the return is not offered the next payment; another is.
+        self.assertEqual(self.browser.find_elements(By.ID, "pay"), [])
+        self.sign_out()
+        self.sign_in("qian.finance", "console password 1")
+        # The returned claim is back on the desk, to be paid again.
+        self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
+        self.assertIn(self.verified, self.text("payable"))
+        self.look_up(self.verified)
         self.browser.find_element(By.ID, "f-pay-reference").send_keys("SB-2020-05-0009")
         self.set_value("f-pay-paid_on", "2020-05-12")
         self.shot("26-payment-returned")

@@ -39,7 +39,8 @@ macro_rules! route_table {
     };
 }
 
-/// The path's segments, a trailing slash ignored (routefinder ignores it too).
+/// The path's segments, a trailing slash ignored (routefinder ignores it too): `/a` and `/a/`
+/// are one pattern.
 fn segments(path: &str) -> Vec<&str> {
     let path = path.strip_prefix('/').unwrap_or(path);
     let path = path.strip_suffix('/').unwrap_or(path);

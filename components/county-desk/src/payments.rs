@@ -10,6 +10,7 @@ use subsidy_rules::{
     auth::Role,
     bounded_text,
     claim::Claim,
+    claim_action::ClaimAction,
     field,
     payment::{Payment, PaymentInput},
 };
@@ -25,7 +26,7 @@ fn refused(reason: Reason) -> ApiError {
 /// Finance marks an approved claim (or one whose payment came back) paid.
 pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let finance = ctx.require_operator(request, ClaimAction::Pay.roles())?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
     let claim = ctx.store()?.update_claim(id, |current| {
@@ -40,7 +41,7 @@ pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
 /// the reason; the trainee then corrects the payee and finance pays again.
 pub fn payment_returned(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let finance = ctx.require_operator(request, ClaimAction::RecordReturn.roles())?;
     let reason = request.reason()?;
     let change = ctx.change_by(&finance.sub);
     let claim = ctx.store()?.update_claim(id, |current| {
@@ -62,7 +63,7 @@ struct RecoveryInput {
 /// The claim keeps its place in the limits.
 pub fn start_recovery(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let operator = ctx.require_operator(request, &[Role::Reviewer, Role::Finance])?;
+    let operator = ctx.require_operator(request, ClaimAction::StartRecovery.roles())?;
     let input: RecoveryInput = request.json()?;
     let (reason, amount) = (
         field("reason", bounded_text(&input.reason, 200)),
@@ -81,7 +82,7 @@ pub fn start_recovery(request: &ApiRequest, ctx: &Context) -> Result<Response, A
 /// Finance records the money recovered: `{"reference","paid_on"}` of the repayment.
 pub fn recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let finance = ctx.require_operator(request, ClaimAction::RecordRecovered.roles())?;
     let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
     let change = ctx.change_by(&finance.sub);
     let claim: Claim = ctx.store()?.update_claim(id, |current| {
@@ -158,7 +159,7 @@ struct Applied {
 /// and returned with the bank's reason. Each line is applied on its own; a refused line says
 /// why and changes nothing.
 pub fn bank_results(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let finance = ctx.require_operator(request, &[Role::Finance])?;
+    let finance = ctx.require_operator(request, ClaimAction::Pay.roles())?;
     let input: BankResults = request.json()?;
     if input.results.is_empty() || input.results.len() > 100 {
         return Err(ApiError::invalid(vec![

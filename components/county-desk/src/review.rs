@@ -9,7 +9,7 @@ use subsidy_rules::{
     auth::Role,
     bounded_text,
     claim::{Claim, ReviewQueue},
-    eligibility::KeyGroupStatus,
+    claim_action::ClaimAction,
     field,
 };
 
@@ -61,7 +61,7 @@ struct ApproveInput {
 /// course stops being held.
 pub fn approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, ClaimAction::Approve.roles())?;
     let input: ApproveInput = if request.body.is_empty() {
         ApproveInput::default()
     } else {
@@ -143,7 +143,7 @@ pub fn recheck_now(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiE
 
 pub fn reject(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
-    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, ClaimAction::Reject.roles())?;
     let reason = request.reason()?;
     let change = ctx.change_by(&reviewer.sub);
     let existing = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
@@ -172,7 +172,7 @@ struct BulkResult {
 /// Approves claims whose key group the registry verified, each on its own; others are
 /// skipped with the reason.
 pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let reviewer = ctx.require_operator(request, &[Role::Reviewer])?;
+    let reviewer = ctx.require_operator(request, ClaimAction::Approve.roles())?;
     let input: BulkInput = request.json()?;
     if input.claim_ids.is_empty() || input.claim_ids.len() > MAX_PAGE {
         return Err(ApiError::invalid(vec![
@@ -192,22 +192,10 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
             None => Err(ApiError::not_found()),
         }
         .and_then(|existing| {
-            let verified_only = |claim: &Claim| {
-                if claim.key_group_status != KeyGroupStatus::Verified
-                    || claim.review_reason.is_some()
-                {
-                    return Err(refused(Reason::new(
-                        "needs_individual_review",
-                        "重点群体身份未经登记核实，须逐件审核",
-                        "The key group is declared only: review this claim on its own",
-                    )));
-                }
-                Ok(())
-            };
-            verified_only(&existing)?;
+            existing.approvable_in_bulk().map_err(refused)?;
             ctx.store()?
                 .approve_claim(&existing, ctx.now_unix(), |current| {
-                    verified_only(&current)?;
+                    current.approvable_in_bulk().map_err(refused)?;
                     current.approved(change.clone(), None).map_err(refused)
                 })
         });

@@ -4,33 +4,45 @@
 use county_api::{ApiError, ApiRequest, Context};
 use spin_sdk::http::Response;
 
-/// Name under `/console/`, content type, content.
-const FILES: [(&str, &str, &str); 3] = [
+/// A module of the console's script, by its file name.
+macro_rules! module {
+    ($name:literal) => {
+        (
+            $name,
+            "text/javascript; charset=utf-8",
+            include_str!(concat!("../console/", $name)),
+        )
+    };
+}
+
+/// Name under `/console/`, content type, content: the page, its style and its modules (one
+/// per screen beside the router, the API client, the labels and the page helpers).
+const FILES: [(&str, &str, &str); 13] = [
     (
         "",
         "text/html; charset=utf-8",
         include_str!("../console/index.html"),
     ),
     (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../console/app.js"),
-    ),
-    (
         "style.css",
         "text/css; charset=utf-8",
         include_str!("../console/style.css"),
     ),
+    module!("app.js"),
+    module!("api.js"),
+    module!("ui.js"),
+    module!("labels.js"),
+    module!("csv.js"),
+    module!("claims.js"),
+    module!("payments.js"),
+    module!("invoices.js"),
+    module!("tables.js"),
+    module!("accounts.js"),
+    module!("report.js"),
 ];
 
-/// `/console` → `/console/`, where the page's relative links resolve.
-pub fn to_index(_: &ApiRequest, _: &Context) -> Result<Response, ApiError> {
-    Ok(Response::builder()
-        .status(308)
-        .header("location", "/console/")
-        .build())
-}
-
+/// The page, at `/console` and `/console/` alike (a trailing slash routes the same, as in
+/// Spin); its links are absolute.
 pub fn index(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     send(request, ctx, "")
 }

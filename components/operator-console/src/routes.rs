@@ -12,7 +12,6 @@ route_table! {
     PUT "/api/accounts/:login/roles" => accounts::change_roles,
     POST "/api/accounts/:login/disable" => accounts::disable,
     POST "/api/accounts/:login/enable" => accounts::enable,
-    GET "/console" => console::to_index,
-    GET "/console/" => console::index,
+    GET "/console" => console::index,
     GET "/console/:file" => console::file,
 }

@@ -10,11 +10,10 @@ use subsidy_rules::{
     AllParsed, Change, PersonGroup, PlatformId, PlatformRegister, Reason, StandardsTable,
     auth::Role,
     completion::{CompletionRecord, RecordState, parse_month},
-    dates::china_day,
     field,
     invoice::{
         BillingIntent, BuildProgress, BuildStart, HeldLine, Invoice, InvoiceLine, InvoicePage,
-        InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held,
+        InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held, split_by_fund,
     },
     journal::JournalEntry,
 };
@@ -323,20 +322,16 @@ fn build_step(
     )?;
     let assessment = assess(ctx, &records)?;
     let mut held = assessment.held;
-    let number = match (&start.number, assessment.billable.is_empty()) {
+    let before_fund = before.as_ref().map(|b| b.invoice.fund.as_str());
+    let (fund, billable, other_fund) = split_by_fund(before_fund, assessment.billable);
+    held.extend(other_fund);
+    let number = match (&start.number, billable.is_empty()) {
         (Some(number), _) => Some(number.clone()),
         (None, false) => Some(take_number(ctx, platform_id, month, &start)?),
         (None, true) => None,
     };
     let billed = match &number {
-        Some(number) => bill(
-            ctx,
-            platform_id,
-            number,
-            step,
-            assessment.billable,
-            &mut held,
-        )?,
+        Some(number) => bill(ctx, platform_id, number, step, billable, &mut held)?,
         None => Vec::new(),
     };
     let lines: Vec<InvoiceLine> = billed.iter().map(|(_, line)| line.clone()).collect();
@@ -375,10 +370,7 @@ fn build_step(
                     .map(|p| p.name.clone())
                     .unwrap_or_default(),
                 month.to_owned(),
-                (ctx.policies()?.current(china_day(ctx.now)))
-                    .platform_subsidy
-                    .fund
-                    .clone(),
+                fund.unwrap_or_default(),
                 change.clone(),
             )
         },

@@ -14,6 +14,7 @@ use subsidy_rules::{
     field,
     journal::JournalEntry,
     optional_field,
+    policy::ClaimLimits,
 };
 
 #[derive(Serialize)]
@@ -372,7 +373,7 @@ fn store_claim(
     queue: ReviewQueue,
     judged: &CompletionRecord,
 ) -> Result<(), ApiError> {
-    let limit = yearly_limit(ctx, claim)?;
+    let limits = claim_limits(ctx, claim)?;
     ctx.store()?
         .holding_places(&claim.person, ctx.now_unix(), || {
             ctx.store()?.journal(&JournalEntry::Submission {
@@ -383,7 +384,7 @@ fn store_claim(
                 idempotency_key: claim.idempotency_key.clone(),
                 at: ctx.now_unix(),
             })?;
-            let stored = take_places_and_store(ctx, claim, queue, judged, limit);
+            let stored = take_places_and_store(ctx, claim, queue, judged, &limits);
             if stored.is_err() {
                 // Refused or failed: give back what was taken. Should this fail too, what is left
                 // is what a kill leaves, and reconcile finds it by the journal entry.
@@ -398,17 +399,17 @@ fn take_places_and_store(
     claim: &Claim,
     queue: ReviewQueue,
     judged: &CompletionRecord,
-    limit: u32,
+    limits: &ClaimLimits,
 ) -> Result<(), ApiError> {
     let mut refusal = ctx
         .store()?
-        .reserve_claim_places(claim, limit, ctx.now_unix())?;
+        .reserve_claim_places(claim, limits, ctx.now_unix())?;
     // Refused: perhaps by places a killed submission left taken. Recount (exact: the places
     // are ours) and try once more.
     if refusal.is_some() && recounted(ctx, &claim.person)? {
         refusal = ctx
             .store()?
-            .reserve_claim_places(claim, limit, ctx.now_unix())?;
+            .reserve_claim_places(claim, limits, ctx.now_unix())?;
     }
     if let Some(refusal) = refusal {
         return Err(ApiError::new(ErrorKind::Invalid, refusal.reason()));
@@ -423,7 +424,8 @@ fn recounted(ctx: &Context, person: &subsidy_rules::PersonKey) -> Result<bool, A
     Ok(counters.iter().any(|(_, was, is)| was != is))
 }
 
-fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
+/// The limits of the version the claim was judged on.
+fn claim_limits(ctx: &Context, claim: &Claim) -> Result<ClaimLimits, ApiError> {
     let policy = ctx.policy_version(&claim.policy_version)?.ok_or_else(|| {
         ApiError::server(
             ErrorKind::Internal,
@@ -433,7 +435,7 @@ fn yearly_limit(ctx: &Context, claim: &Claim) -> Result<u32, ApiError> {
             format_args!("verdict names unknown version {}", claim.policy_version),
         )
     })?;
-    Ok(policy.claim_limits.per_person_per_calendar_year)
+    Ok(policy.claim_limits.clone())
 }
 
 /// A record can carry one live claim: void records and records claimed already are refused.
@@ -461,22 +463,22 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     Ok(json(200, &ClaimList { claims }))
 }
 
-/// A claim its trainee or a county operator may read; finance alone sees the whole payee
-/// account, which it pays to.
+/// A claim its trainee or a county operator may read (`Claim::view_for`: finance alone sees
+/// the whole payee account, which it pays to), with what the caller may do with it now.
 pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
     let who = ctx.require_caller(request)?;
     let claim = ctx.store()?.claim(id)?.ok_or_else(ApiError::not_found)?;
-    match who {
+    let view = match who {
         Caller::Trainee(resident_id) => {
             if ctx.person(&resident_id)? != claim.person {
                 return Err(ApiError::not_found());
             }
-            Ok(json(200, &claim.masked()))
+            claim.view_for(Role::Trainee, &resident_id.masked())
         }
-        Caller::Operator(claims) if claims.role == Role::Finance => Ok(json(200, &claim)),
-        Caller::Operator(_) => Ok(json(200, &claim.masked())),
-    }
+        Caller::Operator(token) => claim.view_for(token.role, &token.sub),
+    };
+    Ok(json(200, &view))
 }
 
 /// Before approval a trainee may withdraw; the claim's places in the limits and its record

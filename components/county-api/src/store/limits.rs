@@ -1,5 +1,7 @@
 //! A person's places in the limits: counters taken by submissions, recounted from their claims.
 
+use subsidy_rules::policy::ClaimLimits;
+
 use super::*;
 
 impl Store {
@@ -12,7 +14,7 @@ impl Store {
     pub fn reserve_claim_places(
         &self,
         claim: &Claim,
-        yearly_limit: u32,
+        limits: &ClaimLimits,
         now: i64,
     ) -> Result<Option<LimitRefusal>, ApiError> {
         let reservations = store_keys::claim_reservations(&self.county, &claim.person);
@@ -20,13 +22,15 @@ impl Store {
             &reservations,
             &Reservation::for_claim(claim, now).to_entry(),
         )?;
-        self.take_claim_places(claim, yearly_limit)
+        self.take_claim_places(claim, limits)
     }
 
-    pub(super) fn take_claim_places(
+    /// Takes the places one at a time; whether each is over its limit is the rules' to say
+    /// (`ClaimLimits`).
+    fn take_claim_places(
         &self,
         claim: &Claim,
-        yearly_limit: u32,
+        limits: &ClaimLimits,
     ) -> Result<Option<LimitRefusal>, ApiError> {
         let year = claim.assessed_on.year();
         let year_key = store_keys::claims_in_year(&self.county, &claim.person, year);
@@ -36,20 +40,15 @@ impl Store {
             &claim.occupation,
             claim.level,
         );
-        if self.add(&year_key, 1)? > i64::from(yearly_limit) {
+        if let Some(refusal) = limits.year_refusal(year, self.add(&year_key, 1)?) {
             self.undo(&year_key)?;
-            return Ok(Some(LimitRefusal::YearlyLimitReached {
-                year,
-                limit: yearly_limit,
-            }));
+            return Ok(Some(refusal));
         }
-        if self.add(&course_key, 1)? > 1 {
+        let taken = self.add(&course_key, 1)?;
+        if let Some(refusal) = limits.course_refusal(&claim.occupation, claim.level, taken) {
             self.undo(&course_key)?;
             self.undo(&year_key)?;
-            return Ok(Some(LimitRefusal::OccupationLevelAlreadyClaimed {
-                occupation: claim.occupation.clone(),
-                level: claim.level,
-            }));
+            return Ok(Some(refusal));
         }
         Ok(None)
     }
