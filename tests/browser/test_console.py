@@ -113,7 +113,8 @@ class County:
     def __init__(self):
         # `--bin`, not `-p`: features resolved for the whole workspace, as `cargo test
         # --workspace` resolved them, so its build is reused rather than made again.
-        subprocess.run(["cargo", "build", "-q", "--bin", "county-host"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "-q", "--bin", "county-host", "--bin", "county-ops"],
+                       cwd=ROOT, check=True)
         self.folder = tempfile.TemporaryDirectory()
         self.base = f"http://127.0.0.1:{free_port()}"
         self.store = str(pathlib.Path(self.folder.name) / "kv.db")
@@ -174,7 +175,7 @@ class County:
 
     def trainee_token(self, resident):
         minted = subprocess.run(
-            [str(ROOT / "target/debug/county-host"), "mint-token", "--role", "trainee",
+            [str(ROOT / "target/debug/county-ops"), "mint-token", "--role", "trainee",
              "--sub", resident], env={**os.environ, **VARIABLES}, capture_output=True,
             text=True, check=True)
         return minted.stdout.strip()

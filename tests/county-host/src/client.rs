@@ -10,7 +10,7 @@ use subsidy_rules::auth::{Role, TokenClaims, sign_token};
 
 use crate::{Host, HostCalls};
 
-/// The one token minter of the tests, the benchmark and `county-host mint-token`: a bearer
+/// The one token minter of the tests, the benchmark and `county-ops mint-token`: a bearer
 /// token for `role` and `sub`, issued at `issued_at` (Unix seconds) and valid for
 /// `ttl_seconds`.
 pub fn mint_token(

@@ -4,6 +4,7 @@
 //! or Redis backend, counting every host call a request makes. The integration tests drive it
 //! in-process and over HTTP; `county-host serve` serves it for anyone without the Spin CLI.
 
+pub mod cli;
 pub mod client;
 pub mod dev;
 pub mod host;
