@@ -7,8 +7,15 @@ writes, as JSON (kubectl applies JSON as it does YAML):
 
 - configmap.json   the county's code and name (not secret);
 - runtime-config-secret.json   the Secret holding runtime-config.toml: the Redis store;
-- spinapp.json     the SpinApp: image, replicas, runtime config from that Secret, every Spin
-                   variable from the ConfigMap or from the Secret `county-<code>-secrets`.
+- spinapp-public.json    the public SpinApp `county-<code>-public`: the components that face the
+                        internet (deploy/public-components.txt: trainees' claims, eligibility,
+                        policy, the platforms' API), `replicas` of them;
+- spinapp-internal.json  the internal SpinApp `county-<code>-internal`: every component (the
+                        console calls every API), for the county's office network,
+                        `internal_replicas` of them (default 1).
+Both run the same image, with the runtime config from that Secret and every Spin variable
+from the ConfigMap or from the Secret `county-<code>-secrets`; SpinKube gives each a Service of
+its name, which the county's ingress exposes (the public one) or keeps inside (the other).
 
 The three token secrets are never rendered: create them once per county with
 `kubectl create secret generic county-<code>-secrets --from-literal=...` (deploy/README.md).
@@ -29,6 +36,19 @@ import tomllib
 
 APP = "county-training-subsidy"
 SECRET_VARIABLES = ("operator_token_secret", "trainee_token_secret", "person_key_secret")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def public_components():
+    """The components that face the internet, as deploy/public-components.txt lists them."""
+    lines = (ROOT / "deploy/public-components.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def all_components():
+    """Every component of the app, in spin.toml's order."""
+    with open(ROOT / "spin.toml", "rb") as f:
+        return list(tomllib.load(f)["component"])
 
 
 class CountyFileError(ValueError):
@@ -45,8 +65,10 @@ def read_county(path):
     if not str(county.get("name", "")).strip():
         problems.append("name is required")
     replicas = county.get("replicas", 1)
-    if not isinstance(replicas, int) or not 1 <= replicas <= 50:
-        problems.append(f"replicas {replicas!r} must be a whole number from 1 to 50")
+    internal_replicas = county.get("internal_replicas", 1)
+    for name, value in [("replicas", replicas), ("internal_replicas", internal_replicas)]:
+        if not isinstance(value, int) or not 1 <= value <= 50:
+            problems.append(f"{name} {value!r} must be a whole number from 1 to 50")
     if not str(county.get("image", "")).strip():
         problems.append("image is required (the OCI reference spin registry push gave)")
     redis_url = os.environ.get("COUNTY_REDIS_URL") or county.get("redis_url", "")
@@ -55,12 +77,13 @@ def read_county(path):
             "redis_url (or COUNTY_REDIS_URL) is required: on SpinKube a county without "
             "Redis gets an in-memory store per pod, lost on every restart"
         )
-    unknown = set(county) - {"code", "name", "replicas", "image", "redis_url"}
+    unknown = set(county) - {"code", "name", "replicas", "internal_replicas", "image", "redis_url"}
     if unknown:
         problems.append(f"unknown settings: {', '.join(sorted(unknown))}")
     if problems:
         raise CountyFileError(f"{path}: " + "; ".join(problems))
-    return {**county, "replicas": replicas, "redis_url": redis_url}
+    return {**county, "replicas": replicas, "internal_replicas": internal_replicas,
+            "redis_url": redis_url}
 
 
 def manifests(county):
@@ -88,23 +111,30 @@ def manifests(county):
         {"name": key, "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key}}}
         for key in SECRET_VARIABLES
     ]
-    spin_app = {
-        "apiVersion": "core.spinkube.dev/v1alpha1",
-        "kind": "SpinApp",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "image": county["image"],
-            "executor": "containerd-shim-spin",
-            "replicas": county["replicas"],
-            "runtimeConfig": {"loadFromSecret": f"{name}-runtime-config"},
-            "variables": variables,
-            "podLabels": labels,
-        },
-    }
+    def spin_app(part, components, replicas):
+        part_labels = {**labels, "subsidy.county/part": part}
+        return {
+            "apiVersion": "core.spinkube.dev/v1alpha1",
+            "kind": "SpinApp",
+            "metadata": {"name": f"{name}-{part}", "labels": part_labels},
+            "spec": {
+                "image": county["image"],
+                "executor": "containerd-shim-spin",
+                "replicas": replicas,
+                "components": components,
+                "runtimeConfig": {"loadFromSecret": f"{name}-runtime-config"},
+                "variables": variables,
+                "podLabels": part_labels,
+            },
+        }
+
     return {
         "configmap.json": config_map,
         "runtime-config-secret.json": runtime_secret,
-        "spinapp.json": spin_app,
+        "spinapp-public.json": spin_app("public", public_components(), county["replicas"]),
+        "spinapp-internal.json": spin_app(
+            "internal", all_components(), county["internal_replicas"]
+        ),
     }
 
 

@@ -60,14 +60,15 @@ const TABLES: [(&str, &[(&str, &str)]); 9] = [
     ("operator-console", tables::operator_console::ROUTES),
 ];
 
-/// The components a county exposes to the internet; the rest stay on its office network.
-pub const PUBLIC: [&str; 5] = [
-    "policy-lookup",
-    "eligibility-check",
-    "trainee-claims",
-    "platform-completions",
-    "platform-invoices",
-];
+/// The components a county exposes to the internet (as the deploy kit renders its public
+/// SpinApp); the rest stay on its office network.
+fn public_components() -> Vec<String> {
+    include_str!("../../../../deploy/public-components.txt")
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
 
 /// A path of `pattern`, each parameter filled with a value of the shape it takes.
 fn sample_path(pattern: &str) -> String {
@@ -194,8 +195,7 @@ async fn an_unknown_path_under_any_component_is_404_in_the_error_shape() {
 /// A county's public deployment: only the public components, as `spin up --component-id`
 /// (and SpinKube's `SpinApp.spec.components`) runs them.
 fn public_only() -> County {
-    let ids: Vec<String> = PUBLIC.iter().map(|c| c.to_string()).collect();
-    let app = county_host::App::load_only(&manifest_path(), &ids).unwrap();
+    let app = county_host::App::load_only(&manifest_path(), &public_components()).unwrap();
     County {
         host: county_host::Host::new(app, fresh_store(), &variables("370902")).unwrap(),
     }
