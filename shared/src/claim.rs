@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AllParsed, Change, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason, ResidentId,
-    SkillLevel, StudyHours, Yuan, bounded_text,
+    AllParsed, Change, Course, OccupationCode, PersonGroup, PersonKey, PlatformId, Reason,
+    ResidentId, SkillLevel, StudyHours, Yuan, bounded_text,
     claim_action::ClaimAction,
     claim_status::ClaimStatus,
     completion::CompletionRecord,
@@ -22,8 +22,7 @@ use crate::{
 pub struct Reservation {
     pub claim_id: String,
     pub year: i32,
-    pub occupation: OccupationCode,
-    pub level: SkillLevel,
+    pub course: Course,
     /// When the places were taken (Unix seconds).
     pub at: i64,
 }
@@ -33,21 +32,17 @@ impl Reservation {
         Reservation {
             claim_id: claim.id.clone(),
             year: chrono::Datelike::year(&claim.assessed_on),
-            occupation: claim.occupation.clone(),
-            level: claim.level,
+            course: claim.course(),
             at,
         }
     }
 
     /// One line for an index entry: `claim|year|occupation|level|at`.
     pub fn to_entry(&self) -> String {
+        let (occupation, level) = (&self.course.occupation, self.course.level.code());
         format!(
-            "{}|{}|{}|{}|{}",
-            self.claim_id,
-            self.year,
-            self.occupation,
-            self.level.code(),
-            self.at
+            "{}|{}|{occupation}|{level}|{}",
+            self.claim_id, self.year, self.at
         )
     }
 
@@ -56,8 +51,11 @@ impl Reservation {
         let reservation = Reservation {
             claim_id: parts.next()?.to_owned(),
             year: parts.next()?.parse().ok()?,
-            occupation: OccupationCode::parse(parts.next()?).ok()?,
-            level: SkillLevel::parse(parts.next()?).ok()?,
+            // An entry written before courses were 职业 alone may name a 工种: its course.
+            course: Course::of(
+                &OccupationCode::parse(parts.next()?).ok()?,
+                SkillLevel::parse(parts.next()?).ok()?,
+            ),
             at: parts.next()?.parse().ok()?,
         };
         parts.next().is_none().then_some(reservation)
@@ -526,6 +524,11 @@ impl Claim {
         }
         reasons.extend(platforms.check_training_platform(&self.platform_id, self.assessed_on));
         reasons
+    }
+
+    /// The course it holds: its 职业 (a 工种 counts as its 职业) and level.
+    pub fn course(&self) -> Course {
+        Course::of(&self.occupation, self.level)
     }
 
     /// Who approved it, if anyone did.

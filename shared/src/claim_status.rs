@@ -75,6 +75,13 @@ impl ClaimStatus {
     }
 }
 
+impl PriorClaim {
+    /// The course it holds: its 职业 (a 工种 counts as its 职业) and level.
+    pub fn course(&self) -> crate::Course {
+        crate::Course::of(&self.occupation, self.level)
+    }
+}
+
 /// What the rules need to know of one earlier claim of the same person. Claim records in the
 /// store carry these fields (and more).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

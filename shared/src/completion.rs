@@ -327,6 +327,11 @@ impl CompletionFacts {
         hex::encode(Sha256::digest(json))
     }
 
+    /// The course it trained for: its 职业 (a 工种 counts as its 职业) and level.
+    pub fn course(&self) -> crate::Course {
+        crate::Course::of(&self.occupation, self.level)
+    }
+
     /// The billing period (calendar month of the assessment), `YYYY-MM`.
     pub fn month(&self) -> String {
         month_of(self.assessment.date)

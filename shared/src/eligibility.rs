@@ -5,7 +5,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CountyCode, OccupationCode, PersonGroup, PlatformId, PlatformRegister, PolicyBook,
+    CountyCode, Course, OccupationCode, PersonGroup, PlatformId, PlatformRegister, PolicyBook,
     PolicyVersion, Reason, RegistryEntry, ResidentId, SkillLevel, StudyHours, TrainingMode, Yuan,
     claim_status::PriorClaim,
     training::{Dates, implausible},
@@ -22,6 +22,13 @@ pub struct Applicant {
     pub graduation_date: Option<NaiveDate>,
     /// For unemployed graduates: employed at the time of claiming.
     pub employed: Option<bool>,
+}
+
+impl Completion {
+    /// The course it trained for: its 职业 (a 工种 counts as its 职业) and level.
+    pub fn course(&self) -> Course {
+        Course::of(&self.occupation, self.level)
+    }
 }
 
 /// One training as the platform reports it.
@@ -304,10 +311,7 @@ pub enum LimitRefusal {
     /// At most `limit` claims per person per calendar year of the assessment.
     YearlyLimitReached { year: i32, limit: u32 },
     /// 同一职业同一等级不可重复享受.
-    OccupationLevelAlreadyClaimed {
-        occupation: OccupationCode,
-        level: SkillLevel,
-    },
+    OccupationLevelAlreadyClaimed { course: Course },
 }
 
 impl LimitRefusal {
@@ -318,7 +322,9 @@ impl LimitRefusal {
                 format!("{year}年申领次数已达上限（每人每年不超过{limit}次）"),
                 format!("The {year} limit of {limit} claims per person is reached"),
             ),
-            LimitRefusal::OccupationLevelAlreadyClaimed { occupation, level } => Reason::new(
+            LimitRefusal::OccupationLevelAlreadyClaimed {
+                course: Course { occupation, level },
+            } => Reason::new(
                 "occupation_level_already_claimed",
                 format!(
                     "同一职业（{occupation}）同一等级（{}）不可重复享受",
@@ -344,12 +350,10 @@ fn frequency_reasons(
     let counting = || history.iter().filter(|c| c.status.counts_toward_limits());
     let year = completion.assessed_on.year();
     let in_year = counting().filter(|c| c.assessed_on.year() == year).count() as i64;
-    let same_course = counting()
-        .filter(|c| c.occupation == completion.occupation && c.level == completion.level)
-        .count() as i64;
+    let course = completion.course();
+    let same_course = counting().filter(|c| c.course() == course).count() as i64;
     let year_refusal = limits.year_refusal(year, in_year + 1);
-    let course_refusal =
-        limits.course_refusal(&completion.occupation, completion.level, same_course + 1);
+    let course_refusal = limits.course_refusal(&course, same_course + 1);
     (year_refusal.into_iter().chain(course_refusal))
         .map(|refusal| refusal.reason())
         .collect()

@@ -66,7 +66,7 @@ pub fn bill_line(
             "The trainee's key-group status is not verified yet (not in the registry, no approved claim)",
         ));
     }
-    let standard = standards.lookup(&f.occupation, f.level, f.assessment.date);
+    let standard = standards.lookup(&f.course(), f.assessment.date);
     if standard.is_none() {
         reasons.push(Reason::new(
             "no_local_standard",
@@ -739,13 +739,16 @@ mod tests {
             occupation_name: None,
             level: "5".into(),
             standard: crate::DecimalText(amount.into()),
-            valid_from: None,
+            valid_from: Some("2020-02-06".into()),
+            reason: None,
         };
-        StandardsTable::default().with_standard(
-            SubsidyStandard::parse_one(input, &change()).unwrap(),
-            "2020-04-01".parse().unwrap(),
-            &change(),
-        )
+        (StandardsTable::default())
+            .with_standard(
+                SubsidyStandard::parse_one(input, &change()).unwrap(),
+                "2020-04-01".parse().unwrap(),
+                &change(),
+            )
+            .unwrap()
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub use change::Change;
 pub use claim_status::{ClaimStatus, PriorClaim};
 pub use county::CountyCode;
 pub use key_group::PersonGroup;
-pub use occupation::{OccupationCode, SkillLevel};
+pub use occupation::{Course, OccupationCode, SkillLevel};
 pub use person_key::PersonKey;
 pub use platforms::{PlatformId, PlatformRegister};
 pub use policy::{PolicyBook, PolicyVersion, TrainingMode};

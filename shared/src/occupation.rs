@@ -45,6 +45,15 @@ impl OccupationCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The 职业 this code is or falls under: its first four parts. A 工种 code (a fifth part,
+    /// `4-03-02-01-01`) is kept for display and never makes a course of its own.
+    pub fn occupation(&self) -> OccupationCode {
+        match self.0.match_indices('-').nth(3) {
+            Some((fifth, _)) => OccupationCode(self.0[..fifth].to_owned()),
+            None => self.clone(),
+        }
+    }
 }
 
 impl std::fmt::Display for OccupationCode {
@@ -119,6 +128,33 @@ impl SkillLevel {
     }
 }
 
+/// A course (培训项目): one 职业 at one level. What 同一职业同一等级不可重复享受 counts, what
+/// a local standard prices and what an invoice bills once: every limit, counter key, "already
+/// billed" and report row uses it, never the code a platform reported.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Course {
+    /// Always a 职业's 4-part code.
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+}
+
+impl Course {
+    /// The course of a training reported as `occupation` (a 职业 or a 工种 under it) at
+    /// `level`.
+    pub fn of(occupation: &OccupationCode, level: SkillLevel) -> Course {
+        Course {
+            occupation: occupation.occupation(),
+            level,
+        }
+    }
+}
+
+impl std::fmt::Display for Course {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.occupation, self.level.code())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +179,24 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_work_type_code_is_a_course_of_its_occupation() {
+        let occupation = OccupationCode::parse("4-03-02-01").unwrap();
+        let work_type = OccupationCode::parse("4-03-02-01-01").unwrap();
+        assert_eq!(work_type.occupation(), occupation);
+        assert_eq!(occupation.occupation(), occupation);
+        let level = SkillLevel::Level5;
+        assert_eq!(
+            Course::of(&work_type, level),
+            Course::of(&occupation, level)
+        );
+        assert_ne!(
+            Course::of(&occupation, level),
+            Course::of(&occupation, SkillLevel::Level4)
+        );
+        assert_eq!(Course::of(&work_type, level).to_string(), "4-03-02-01:5");
     }
 
     #[test]

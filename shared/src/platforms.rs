@@ -79,62 +79,115 @@ pub struct Platform {
     /// The day the city's choice was recorded with the province (报省人社厅备案); none yet
     /// means no allowance can rest on training there.
     pub recorded_on: Option<NaiveDate>,
-    /// The status today.
+    /// The status in force today, as the register is shown (`PlatformRegister::as_of`); as
+    /// stored, the status when it was last changed.
     pub status: PlatformStatus,
-    /// Every status it had, each with the first day it applied (none: from the beginning),
-    /// once its status has changed: a suspension applies from its day, never to training
-    /// assessed before.
+    /// Every status it was given, each with the first day it applies (none: from the
+    /// beginning), once its status has changed; none is ever removed. A suspension applies
+    /// from its day, never to training assessed before; one dated after today is scheduled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub status_history: Vec<StatusPeriod>,
+    /// The periods starting after today, as the register is shown; never stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", skip_deserializing)]
+    pub scheduled: Vec<StatusPeriod>,
     /// The last operator change; none for an entry that came from the built-in seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
 }
 
-/// A status and the first day it applied.
+/// A status and the first day it applies; who set it, and why when it was back-dated over
+/// days that had another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusPeriod {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<NaiveDate>,
     pub status: PlatformStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Change>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The reason a back-dated status change gives when it has none.
+fn back_dated(id: &PlatformId, from: NaiveDate, today: NaiveDate) -> Reason {
+    Reason::new(
+        "back_dated_change_needs_reason",
+        format!("平台 {id} 的状态从 {from} 起变更，早于今天（{today}），会改变已有状态的日子：请填写更正原因"),
+        format!(
+            "Changing platform {id}'s status from {from}, before today ({today}), changes days that had another: give the reason for the correction"
+        ),
+    )
+    .at("reason")
 }
 
 impl Platform {
-    /// Its status on `day`.
+    /// Its status on `day`: of the periods from a day not after it, the one from the latest
+    /// day (of two from one day, the later given).
     pub fn status_on(&self, day: NaiveDate) -> PlatformStatus {
         (self.status_history.iter())
-            .rfind(|p| p.from.is_none_or(|from| from <= day))
+            .filter(|p| p.from.is_none_or(|from| from <= day))
+            .fold(None, |best: Option<&StatusPeriod>, p| match best {
+                Some(b) if b.from > p.from => Some(b),
+                _ => Some(p),
+            })
             .map_or(self.status, |p| p.status)
     }
 
-    /// This platform as `next` says, its status history kept: a changed status applies from
-    /// `effective_from` (by default `today`).
+    /// Whether giving it `status` from `from` changes a day before `today`.
+    fn changes_past(&self, status: PlatformStatus, from: NaiveDate, today: NaiveDate) -> bool {
+        let starts = (self.status_history.iter()).filter_map(|p| p.from);
+        let days = std::iter::once(from).chain(starts.filter(|d| (from..today).contains(d)));
+        days.filter(|d| *d < today)
+            .any(|d| self.status_on(d) != status)
+    }
+
+    /// This platform as `next` says, every status period kept: a changed status applies from
+    /// `effective_from` (by default `today`); one dated after today is scheduled; a back-dated
+    /// one over days that had another status is a correction, refused without its reason.
     pub fn changed_to(
         &self,
         mut next: Platform,
         effective_from: Option<NaiveDate>,
+        reason: Option<String>,
         today: NaiveDate,
-    ) -> Platform {
+    ) -> Result<Platform, Reason> {
         let mut history = self.status_history.clone();
         if history.is_empty() {
             history.push(StatusPeriod {
                 from: None,
                 status: self.status,
+                changed: None,
+                reason: None,
             });
         }
-        if next.status != self.status || effective_from.is_some() {
-            let from = effective_from.unwrap_or(today);
-            history.retain(|p| p.from.is_none_or(|f| f < from));
+        let from = effective_from.unwrap_or(today);
+        if next.status != self.status_on(from) || effective_from.is_some() {
+            if reason.is_none() && self.changes_past(next.status, from, today) {
+                return Err(back_dated(&self.id, from, today));
+            }
             history.push(StatusPeriod {
                 from: Some(from),
                 status: next.status,
+                changed: next.changed.clone(),
+                reason,
             });
         }
-        next.status = history.last().map_or(next.status, |p| p.status);
-        if history.len() > 1 {
-            next.status_history = history;
+        next.status_history = history;
+        next.status = next.status_on(today);
+        Ok(next)
+    }
+
+    /// The platform as shown on `today`: its status in force, and what is scheduled.
+    pub fn as_of(&self, today: NaiveDate) -> Platform {
+        let scheduled = (self.status_history.iter())
+            .filter(|p| p.from.is_some_and(|from| from > today))
+            .cloned()
+            .collect();
+        Platform {
+            status: self.status_on(today),
+            scheduled,
+            ..self.clone()
         }
-        next
     }
 }
 
@@ -158,6 +211,9 @@ pub struct PlatformInput {
     /// The first day a changed status applies (`YYYY-MM-DD`); by default today.
     #[serde(default)]
     pub effective_from: Option<String>,
+    /// Why, for a change back-dated over days that had another status.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Every item of a list of texts, each named `{at}[i]`, every problem reported.
@@ -189,11 +245,12 @@ fn status(input: &str) -> Result<PlatformStatus, Reason> {
     }
 }
 
-/// A platform as an operator sent it, and the day a changed status applies from.
+/// A platform as an operator sent it, the day a changed status applies from and why.
 #[derive(Debug, Clone)]
 pub struct PlatformEntry {
     pub platform: Platform,
     pub effective_from: Option<NaiveDate>,
+    pub reason: Option<String>,
 }
 
 impl Platform {
@@ -208,7 +265,7 @@ impl Platform {
         at: &str,
         change: &Change,
     ) -> Result<PlatformEntry, Vec<Reason>> {
-        let ((id, name, aliases, site, listed_in, recorded_on, status), effective_from) = (
+        let ((id, name, aliases, site, listed_in, recorded_on, status), effective_from, reason) = (
             (
                 field(&format!("{at}.id"), PlatformId::parse(&input.id)),
                 field(&format!("{at}.name"), bounded_text(&input.name, 100)),
@@ -230,6 +287,9 @@ impl Platform {
                 input.effective_from.as_deref(),
                 parse_day,
             ),
+            optional_field(&format!("{at}.reason"), input.reason.as_deref(), |r| {
+                bounded_text(r, 200)
+            }),
         )
             .all_parsed()?;
         Ok(PlatformEntry {
@@ -242,9 +302,11 @@ impl Platform {
                 recorded_on,
                 status,
                 status_history: Vec::new(),
+                scheduled: Vec::new(),
                 changed: Some(change.clone()),
             },
             effective_from,
+            reason,
         })
     }
 }
@@ -337,6 +399,7 @@ impl PlatformRegister {
                 recorded_on: Some(e.recorded_on),
                 status: PlatformStatus::Approved,
                 status_history: Vec::new(),
+                scheduled: Vec::new(),
                 changed: None,
             })
             .collect();
@@ -351,6 +414,21 @@ impl PlatformRegister {
 
     pub fn find(&self, id: &PlatformId) -> Option<&Platform> {
         self.platforms.iter().find(|p| &p.id == id)
+    }
+
+    /// Whether platform `id` is approved on `day` (today, for what it may do now).
+    pub fn approved_on(&self, id: &PlatformId, day: NaiveDate) -> bool {
+        self.find(id)
+            .is_some_and(|p| p.status_on(day) == PlatformStatus::Approved)
+    }
+
+    /// The register as shown on `today`: each platform's status in force and what is
+    /// scheduled.
+    pub fn as_of(&self, today: NaiveDate) -> PlatformRegister {
+        PlatformRegister {
+            platforms: self.platforms.iter().map(|p| p.as_of(today)).collect(),
+            ..self.clone()
+        }
     }
 
     /// Every reason training on `id`, assessed on `assessed_on`, does not count.
@@ -396,42 +474,73 @@ impl PlatformRegister {
         problems.finish(|| platforms.into_iter().flatten().collect())
     }
 
-    /// The register with the whole list replaced.
-    /// Each platform's status history is kept for a platform that stays.
+    /// The register with the whole list sent (decision: tables are dated facts): each platform
+    /// sent changes as `with_platform` says; one left out is kept, its approval ended from
+    /// today (a suspension from today), so that training assessed before still counts.
     pub fn replaced(
         &self,
         entries: Vec<PlatformEntry>,
         today: NaiveDate,
         change: &Change,
-    ) -> PlatformRegister {
-        let platforms = entries
-            .into_iter()
-            .map(|e| match self.find(&e.platform.id) {
-                Some(existing) => existing.changed_to(e.platform, e.effective_from, today),
-                None => e.platform,
-            })
-            .collect();
-        self.next(platforms, change)
+    ) -> Result<PlatformRegister, Vec<Reason>> {
+        let sent: Vec<PlatformId> = entries.iter().map(|e| e.platform.id.clone()).collect();
+        let mut register = self.clone();
+        let mut problems = Vec::new();
+        for (i, entry) in entries.into_iter().enumerate() {
+            match register.with_platform(entry, today, change) {
+                Ok(next) => register = next,
+                Err(reason) => problems.push(reason.at(format!("platforms[{i}].reason"))),
+            }
+        }
+        for left_out in self.platforms.iter().filter(|p| !sent.contains(&p.id)) {
+            if left_out.status_on(today) == PlatformStatus::Approved {
+                let ended = PlatformEntry {
+                    platform: Platform {
+                        status: PlatformStatus::Suspended,
+                        changed: Some(change.clone()),
+                        ..left_out.clone()
+                    },
+                    effective_from: None,
+                    reason: Some("不在新的平台名单中 / left out of the register".into()),
+                };
+                register = register
+                    .with_platform(ended, today, change)
+                    .map_err(|r| vec![r])?;
+            }
+        }
+        match problems.is_empty() {
+            true => Ok(PlatformRegister {
+                revision: self.revision + 1,
+                ..register
+            }),
+            false => Err(problems),
+        }
     }
 
-    /// The register with one platform added or replaced, its status history kept
+    /// The register with one platform added or changed, every status period kept
     /// (`Platform::changed_to`).
     pub fn with_platform(
         &self,
         entry: PlatformEntry,
         today: NaiveDate,
         change: &Change,
-    ) -> PlatformRegister {
+    ) -> Result<PlatformRegister, Reason> {
         let mut platforms = self.platforms.clone();
         match platforms.iter_mut().find(|p| p.id == entry.platform.id) {
             Some(existing) => {
-                *existing = existing.changed_to(entry.platform, entry.effective_from, today)
+                *existing = existing.changed_to(
+                    entry.platform,
+                    entry.effective_from,
+                    entry.reason,
+                    today,
+                )?
             }
             None => platforms.push(entry.platform),
         }
-        self.next(platforms, change)
+        Ok(self.next(platforms, change))
     }
 
+    /// The next revision: one more than this one's, however many changes made it.
     fn next(&self, mut platforms: Vec<Platform>, change: &Change) -> PlatformRegister {
         platforms.sort_by(|a, b| a.id.cmp(&b.id));
         PlatformRegister {
@@ -467,6 +576,7 @@ mod tests {
             recorded_on: recorded_on.map(Into::into),
             status: status.into(),
             effective_from: None,
+            reason: None,
         }
     }
 
@@ -509,52 +619,74 @@ mod tests {
             seed.check_training_platform(&unknown, day("2020-03-01"))[0].code,
             "platform_not_approved"
         );
+    }
 
-        let one = |i| Platform::parse_one(i, &change()).unwrap();
-        // Suspended on 1 July: training assessed before still counts.
+    fn one(input: PlatformInput) -> PlatformEntry {
+        Platform::parse_one(input, &change()).unwrap()
+    }
+
+    fn dated(status: &str, from: &str, reason: Option<&str>) -> PlatformEntry {
+        let mut entry = input("ixueto", Some("2020-02-06"), status);
+        entry.effective_from = Some(from.into());
+        entry.reason = reason.map(Into::into);
+        one(entry)
+    }
+
+    #[test]
+    fn a_status_applies_from_its_day_and_a_back_dated_one_needs_a_reason() {
+        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        let ixueto = PlatformId::parse("ixueto").unwrap();
         let today = day("2020-07-01");
-        let suspended = seed.with_platform(
+        let suspended = (seed.with_platform(
             one(input("ixueto", Some("2020-02-06"), "suspended")),
             today,
             &change(),
+        ))
+        .unwrap();
+        assert_eq!(
+            (suspended.revision, suspended.source),
+            (1, RegisterSource::County)
         );
-        assert_eq!(suspended.revision, 1);
-        assert_eq!(suspended.source, RegisterSource::County);
         assert!(
             suspended
                 .check_training_platform(&ixueto, day("2020-03-01"))
                 .is_empty()
         );
-        assert_eq!(
-            suspended.check_training_platform(&ixueto, day("2020-07-01"))[0].code,
-            "platform_not_approved"
-        );
-        // Suspended from a day in the past: from that day.
-        let mut back_dated = input("ixueto", Some("2020-02-06"), "suspended");
-        back_dated.effective_from = Some("2020-03-01".into());
-        let from_march = seed.with_platform(one(back_dated), today, &change());
+        let refused = suspended.check_training_platform(&ixueto, day("2020-07-01"));
+        assert_eq!(refused[0].code, "platform_not_approved");
+        // From a day in the past over approved days: a correction, with its reason.
+        let back = seed.with_platform(dated("suspended", "2020-03-01", None), today, &change());
+        assert_eq!(back.unwrap_err().code, "back_dated_change_needs_reason");
+        let from_march = (seed.with_platform(
+            dated("suspended", "2020-03-01", Some("备案撤销")),
+            today,
+            &change(),
+        ))
+        .unwrap();
         assert!(
             from_march
                 .check_training_platform(&ixueto, day("2020-02-29"))
                 .is_empty()
         );
         assert_eq!(
-            from_march.check_training_platform(&ixueto, day("2020-03-01"))[0].code,
-            "platform_not_approved"
+            from_march
+                .check_training_platform(&ixueto, day("2020-03-01"))
+                .len(),
+            1
         );
-        // Approved again from August: the suspension stays in the history.
-        let again = suspended.with_platform(
+        // Approved again from August: every period stays.
+        let again = (suspended.with_platform(
             one(input("ixueto", Some("2020-02-06"), "approved")),
             day("2020-08-01"),
             &change(),
-        );
-        let history = &again.find(&ixueto).unwrap().status_history;
-        assert_eq!(history.len(), 3);
-        assert!(
+        ))
+        .unwrap();
+        assert_eq!(again.find(&ixueto).unwrap().status_history.len(), 3);
+        assert_eq!(
             again
                 .check_training_platform(&ixueto, day("2020-07-15"))
-                .len()
-                == 1
+                .len(),
+            1
         );
         assert!(
             again
@@ -564,11 +696,51 @@ mod tests {
         let unrecorded =
             seed.with_platform(one(input("new-one", None, "approved")), today, &change());
         let new_one = PlatformId::parse("new-one").unwrap();
+        let unrecorded = unrecorded.unwrap();
         assert_eq!(
             unrecorded.check_training_platform(&new_one, day("2020-03-01"))[0].code,
             "platform_not_on_record"
         );
         assert_eq!(unrecorded.platforms.len(), 11);
+    }
+
+    #[test]
+    fn a_status_dated_after_today_is_scheduled_not_applied() {
+        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        let ixueto = PlatformId::parse("ixueto").unwrap();
+        let today = day("2020-07-01");
+        let later = seed.with_platform(dated("suspended", "2021-01-01", None), today, &change());
+        let shown = later.unwrap().as_of(today);
+        let platform = shown.find(&ixueto).unwrap();
+        assert_eq!(platform.status, PlatformStatus::Approved);
+        assert_eq!(platform.scheduled.len(), 1);
+        assert!(shown.approved_on(&ixueto, today));
+        assert!(!shown.approved_on(&ixueto, day("2021-01-01")));
+        let then = shown.as_of(day("2021-01-02"));
+        assert_eq!(
+            then.find(&ixueto).unwrap().status,
+            PlatformStatus::Suspended
+        );
+    }
+
+    #[test]
+    fn a_platform_left_out_of_the_register_is_suspended_from_that_day_not_erased() {
+        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        let today = day("2020-07-01");
+        let kept = input("wljnpx", Some("2020-02-06"), "approved");
+        let entries = PlatformRegister::parse_list(vec![kept], &change()).unwrap();
+        let replaced = seed.replaced(entries, today, &change()).unwrap();
+        assert_eq!(replaced.revision, 1);
+        assert_eq!(replaced.platforms.len(), seed.platforms.len());
+        let ixueto = PlatformId::parse("ixueto").unwrap();
+        assert!(
+            replaced
+                .check_training_platform(&ixueto, day("2020-03-01"))
+                .is_empty()
+        );
+        assert_eq!(replaced.check_training_platform(&ixueto, today).len(), 1);
+        let wljnpx = PlatformId::parse("wljnpx").unwrap();
+        assert!(replaced.check_training_platform(&wljnpx, today).is_empty());
     }
 
     #[test]

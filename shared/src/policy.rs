@@ -76,17 +76,15 @@ impl ClaimLimits {
     }
 
     /// Whether the claim holding the `taken`-th place of its person's course (itself counted)
-    /// is a second claim of the same occupation and level, where the version forbids it.
+    /// is a second claim of the same 职业 and level, where the version forbids it.
     pub fn course_refusal(
         &self,
-        occupation: &crate::OccupationCode,
-        level: crate::SkillLevel,
+        course: &crate::Course,
         taken: i64,
     ) -> Option<crate::eligibility::LimitRefusal> {
         (self.once_per_occupation_and_level && taken > 1).then(|| {
             crate::eligibility::LimitRefusal::OccupationLevelAlreadyClaimed {
-                occupation: occupation.clone(),
-                level,
+                course: course.clone(),
             }
         })
     }

@@ -53,7 +53,7 @@ impl Group {
         Group {
             key_group: claim.key_group.code(),
             platform_id: claim.platform_id.to_string(),
-            occupation: claim.occupation.to_string(),
+            occupation: claim.course().occupation.to_string(),
             status: claim.status.as_str(),
             month: month_of(claim.assessed_on),
         }

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AllParsed, Change, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan,
+    AllParsed, Change, Course, DecimalText, OccupationCode, Problems, Reason, SkillLevel, Yuan,
     bounded_text, dates::parse_day, field, optional_field,
 };
 
@@ -17,11 +17,26 @@ pub struct SubsidyStandard {
     pub level: SkillLevel,
     /// Yuan per trainee who completes the project.
     pub standard: Yuan,
-    /// The first assessment day it applies to; none: every day until a later entry. A change
-    /// never reprices the past: each line uses the standard in force on its assessment day.
+    /// The first assessment day it applies to, until a later entry or end (none: from the
+    /// beginning, as entries stored before every change was dated read). Each line uses the
+    /// standard in force on its assessment day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<NaiveDate>,
     pub changed: Change,
+    /// Why, for a back-dated correction (one that reprices days before it was made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A course's standard ended from a day: no standard applies from then until a later entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardEnd {
+    pub occupation: OccupationCode,
+    pub level: SkillLevel,
+    pub from: NaiveDate,
+    pub changed: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A standard as an operator sends it.
@@ -35,6 +50,29 @@ pub struct StandardInput {
     pub standard: DecimalText,
     #[serde(default)]
     pub valid_from: Option<String>,
+    /// Required to back-date a change over days that had another standard.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Standards are set per 职业 (4-part code): a 工种 code is refused, so that a course has one
+/// standard.
+fn course_occupation(input: &str) -> Result<OccupationCode, Reason> {
+    let code = OccupationCode::parse(input)?;
+    if code.occupation() != code {
+        return Err(Reason::new(
+            "standard_per_occupation",
+            format!(
+                "补贴标准按职业设定（4段编码，如 {}），不按工种",
+                code.occupation()
+            ),
+            format!(
+                "Standards are set per occupation (a 4-part code such as {}), not per work type",
+                code.occupation()
+            ),
+        ));
+    }
+    Ok(code)
 }
 
 impl SubsidyStandard {
@@ -63,23 +101,29 @@ impl SubsidyStandard {
                 Ok(y)
             }
         });
-        let (occupation, occupation_name, level, standard, valid_from) = (
-            field(
-                &format!("{at}.occupation"),
-                OccupationCode::parse(&input.occupation),
-            ),
-            optional_field(
-                &format!("{at}.occupation_name"),
-                input.occupation_name.as_deref(),
-                |n| bounded_text(n, 100),
-            ),
-            field(&format!("{at}.level"), SkillLevel::parse(&input.level)),
-            field(&format!("{at}.standard"), positive),
-            optional_field(
-                &format!("{at}.valid_from"),
-                input.valid_from.as_deref(),
-                parse_day,
-            ),
+        let ((occupation, occupation_name, level, standard, valid_from), reason) = (
+            (
+                field(
+                    &format!("{at}.occupation"),
+                    course_occupation(&input.occupation),
+                ),
+                optional_field(
+                    &format!("{at}.occupation_name"),
+                    input.occupation_name.as_deref(),
+                    |n| bounded_text(n, 100),
+                ),
+                field(&format!("{at}.level"), SkillLevel::parse(&input.level)),
+                field(&format!("{at}.standard"), positive),
+                optional_field(
+                    &format!("{at}.valid_from"),
+                    input.valid_from.as_deref(),
+                    parse_day,
+                ),
+            )
+                .all_parsed(),
+            optional_field(&format!("{at}.reason"), input.reason.as_deref(), |r| {
+                bounded_text(r, 200)
+            }),
         )
             .all_parsed()?;
         Ok(SubsidyStandard {
@@ -89,6 +133,7 @@ impl SubsidyStandard {
             standard,
             valid_from,
             changed: change.clone(),
+            reason,
         })
     }
 }
@@ -97,7 +142,11 @@ impl SubsidyStandard {
 pub struct StandardsTable {
     /// Grows by one with every change; 0 is the empty table a county starts with.
     pub revision: u64,
+    /// Every period ever set, none removed.
     pub standards: Vec<SubsidyStandard>,
+    /// Every end ever set, none removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ended: Vec<StandardEnd>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<Change>,
     /// Where the table before this revision is kept (a store key): every change is kept.
@@ -122,24 +171,67 @@ impl crate::history::Versioned for StandardsTable {
     }
 }
 
+/// The reason a back-dated change gives when it has none.
+fn back_dated(course: &Course, from: NaiveDate, today: NaiveDate) -> Reason {
+    Reason::new(
+        "back_dated_change_needs_reason",
+        format!(
+            "职业 {} 等级 {} 的标准从 {from} 起变更，早于今天（{today}），会改变已有标准的日子：请填写更正原因",
+            course.occupation,
+            course.level.code()
+        ),
+        format!(
+            "Changing the standard of {} level {} from {from}, before today ({today}), reprices days that had one: give the reason for the correction",
+            course.occupation,
+            course.level.code()
+        ),
+    )
+    .at("reason")
+}
+
 impl StandardsTable {
-    /// The standard of an occupation and level in force on `day`: of its entries, the one
-    /// valid from the latest day not after it.
-    pub fn lookup(
-        &self,
-        occupation: &OccupationCode,
-        level: SkillLevel,
-        day: NaiveDate,
-    ) -> Option<&SubsidyStandard> {
-        self.standards
-            .iter()
-            .filter(|s| &s.occupation == occupation && s.level == level)
-            .filter(|s| s.valid_from.is_none_or(|from| from <= day))
-            .max_by_key(|s| s.valid_from)
+    fn periods_of(&self, course: &Course) -> impl Iterator<Item = &SubsidyStandard> {
+        let course = course.clone();
+        (self.standards.iter()).filter(move |s| Course::of(&s.occupation, s.level) == course)
     }
 
-    fn has(&self, occupation: &OccupationCode, level: SkillLevel) -> bool {
-        (self.standards.iter()).any(|s| &s.occupation == occupation && s.level == level)
+    fn ends_of(&self, course: &Course) -> impl Iterator<Item = &StandardEnd> {
+        let course = course.clone();
+        (self.ended.iter()).filter(move |e| Course::of(&e.occupation, e.level) == course)
+    }
+
+    /// The standard of a course in force on `day`: of its periods, the one valid from the
+    /// latest day not after it (of two from one day, the later set), unless an end from a day
+    /// after that start and not after `day` came since.
+    pub fn lookup(&self, course: &Course, day: NaiveDate) -> Option<&SubsidyStandard> {
+        let period = (self.periods_of(course))
+            .filter(|s| s.valid_from.is_none_or(|from| from <= day))
+            .fold(None, |best: Option<&SubsidyStandard>, s| match best {
+                Some(b) if b.valid_from > s.valid_from => Some(b),
+                _ => Some(s),
+            })?;
+        let ended = (self.ends_of(course))
+            .any(|e| e.from <= day && period.valid_from.is_none_or(|start| e.from > start));
+        (!ended).then_some(period)
+    }
+
+    /// Whether setting `course` to `standard` (none: ending it) from `from` changes what some
+    /// day before `today` had in force: the days where the table changes between them are
+    /// each looked at.
+    fn reprices(
+        &self,
+        course: &Course,
+        from: NaiveDate,
+        standard: Option<Yuan>,
+        today: NaiveDate,
+    ) -> bool {
+        let starts = (self.periods_of(course).filter_map(|s| s.valid_from))
+            .chain(self.ends_of(course).map(|e| e.from));
+        let days = std::iter::once(from).chain(starts.filter(|d| (from..today).contains(d)));
+        days.filter(|d| *d < today).any(|d| {
+            self.lookup(course, d).map(|s| s.standard) != standard
+                && self.lookup(course, d).is_some()
+        })
     }
 
     /// Entries whose occupation code starts with `occupation_prefix` (so `4-03` finds a whole
@@ -154,6 +246,25 @@ impl StandardsTable {
             .filter(|s| occupation_prefix.is_none_or(|p| s.occupation.as_str().starts_with(p)))
             .filter(|s| level.is_none_or(|l| s.level == l))
             .collect()
+    }
+
+    /// The standards in force on `today`, and those scheduled to start after it, of the
+    /// entries `filtered` keeps.
+    pub fn in_force_and_scheduled<'a>(
+        &self,
+        entries: &[&'a SubsidyStandard],
+        today: NaiveDate,
+    ) -> (Vec<&'a SubsidyStandard>, Vec<&'a SubsidyStandard>) {
+        let in_force = (entries.iter().copied())
+            .filter(|s| {
+                let course = Course::of(&s.occupation, s.level);
+                self.lookup(&course, today) == Some(*s)
+            })
+            .collect();
+        let scheduled = (entries.iter().copied())
+            .filter(|s| s.valid_from.is_some_and(|from| from > today))
+            .collect();
+        (in_force, scheduled)
     }
 
     /// Validates an operator's whole table, reporting every problem.
@@ -190,60 +301,120 @@ impl StandardsTable {
         problems.finish(|| standards.into_iter().flatten().collect())
     }
 
-    /// The table with every entry replaced.
-    pub fn replaced(&self, standards: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
-        self.next(standards, change)
+    /// The table with the standards sent as the whole table (decision: tables are dated facts):
+    /// each applies from its `valid_from` (today unless given); a course in force today that
+    /// the list leaves out ends today. Nothing before is removed; a change that would reprice
+    /// a day before today needs its reason (`with_standard`). Every refusal, by entry.
+    pub fn replaced(
+        &self,
+        standards: Vec<SubsidyStandard>,
+        today: NaiveDate,
+        change: &Change,
+    ) -> Result<StandardsTable, Vec<Reason>> {
+        let mut table = self.clone();
+        let mut problems = Vec::new();
+        let sent: Vec<Course> = standards
+            .iter()
+            .map(|s| Course::of(&s.occupation, s.level))
+            .collect();
+        for (i, standard) in standards.into_iter().enumerate() {
+            match table.with_standard(standard, today, change) {
+                Ok(next) => table = next,
+                Err(reason) => problems.push(reason.at(format!("standards[{i}].reason"))),
+            }
+        }
+        let left_out: Vec<Course> = (self.standards.iter())
+            .map(|s| Course::of(&s.occupation, s.level))
+            .filter(|c| !sent.contains(c) && self.lookup(c, today).is_some())
+            .collect();
+        for course in left_out {
+            if let Ok(Some(next)) = table.ended(&course, None, None, today, change) {
+                table = next;
+            }
+        }
+        match problems.is_empty() {
+            true => Ok(StandardsTable {
+                revision: self.revision + 1,
+                ..table
+            }),
+            false => Err(problems),
+        }
     }
 
-    /// The table with `standard` added. Without a `valid_from`, a standard for an occupation
-    /// and level that has one already applies from `today`: earlier assessments keep theirs.
-    /// An entry valid from the same day is replaced.
+    /// The table with `standard` added, from its `valid_from` (today unless given; one from
+    /// the same day is replaced). Earlier periods stay: each line keeps the standard of its
+    /// assessment day. A back-dated change that would reprice a day that had a standard is a
+    /// correction, refused without its reason.
     pub fn with_standard(
         &self,
         mut standard: SubsidyStandard,
         today: NaiveDate,
         change: &Change,
-    ) -> StandardsTable {
-        if standard.valid_from.is_none() && self.has(&standard.occupation, standard.level) {
-            standard.valid_from = Some(today);
+    ) -> Result<StandardsTable, Reason> {
+        let from = *standard.valid_from.get_or_insert(today);
+        let course = Course::of(&standard.occupation, standard.level);
+        if standard.reason.is_none() && self.reprices(&course, from, Some(standard.standard), today)
+        {
+            return Err(back_dated(&course, from, today));
         }
-        let mut standards = self.standards.clone();
-        standards.retain(|s| {
-            !(s.occupation == standard.occupation
-                && s.level == standard.level
-                && s.valid_from == standard.valid_from)
+        let mut next = self.clone();
+        next.standards.retain(|s| {
+            !(Course::of(&s.occupation, s.level) == course && s.valid_from == Some(from))
         });
-        standards.push(standard);
-        self.next(standards, change)
+        next.ended
+            .retain(|e| !(Course::of(&e.occupation, e.level) == course && e.from == from));
+        next.standards.push(standard);
+        Ok(next.next(change))
     }
 
-    /// Removes one training project's standard; `None` if there was none.
-    pub fn without(
+    /// The table with a course's standard ended from `from` (today unless given): periods
+    /// before stay. `None` when no standard of it is in force from that day on; a back-dated
+    /// end over days that had a standard needs its reason.
+    pub fn ended(
         &self,
-        occupation: &OccupationCode,
-        level: SkillLevel,
+        course: &Course,
+        from: Option<NaiveDate>,
+        reason: Option<String>,
+        today: NaiveDate,
         change: &Change,
-    ) -> Option<StandardsTable> {
-        if !self.has(occupation, level) {
-            return None;
+    ) -> Result<Option<StandardsTable>, Reason> {
+        let from = from.unwrap_or(today);
+        let later = self
+            .periods_of(course)
+            .any(|s| s.valid_from.is_some_and(|d| d > from));
+        if self.lookup(course, from).is_none() && !later {
+            return Ok(None);
         }
-        let standards = (self.standards.iter())
-            .filter(|s| !(&s.occupation == occupation && s.level == level))
-            .cloned()
-            .collect();
-        Some(self.next(standards, change))
+        if reason.is_none() && self.reprices(course, from, None, today) {
+            return Err(back_dated(course, from, today));
+        }
+        let mut next = self.clone();
+        // One from the same day is replaced by the end; periods scheduled after it are
+        // withdrawn with it: they never applied.
+        let replaced = |d: NaiveDate| d == from || (d > from && d > today);
+        next.standards.retain(|s| {
+            Course::of(&s.occupation, s.level) != *course || !s.valid_from.is_some_and(replaced)
+        });
+        next.ended.push(StandardEnd {
+            occupation: course.occupation.clone(),
+            level: course.level,
+            from,
+            changed: change.clone(),
+            reason,
+        });
+        Ok(Some(next.next(change)))
     }
 
-    fn next(&self, mut standards: Vec<SubsidyStandard>, change: &Change) -> StandardsTable {
-        standards.sort_by(|a, b| {
+    fn next(mut self, change: &Change) -> StandardsTable {
+        self.standards.sort_by(|a, b| {
             (&a.occupation, a.level, a.valid_from).cmp(&(&b.occupation, b.level, b.valid_from))
         });
         StandardsTable {
             revision: self.revision + 1,
-            standards,
             changed: Some(change.clone()),
             // Set where the store keeps the table this one replaces.
             previous: None,
+            ..self
         }
     }
 }
@@ -263,87 +434,168 @@ mod tests {
             level: level.into(),
             standard: DecimalText(standard.into()),
             valid_from: None,
+            reason: None,
         }
+    }
+
+    fn from(occupation: &str, level: &str, standard: &str, day: &str) -> SubsidyStandard {
+        let input = StandardInput {
+            valid_from: Some(day.into()),
+            ..input(occupation, level, standard)
+        };
+        SubsidyStandard::parse_one(input, &change()).unwrap()
     }
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
     }
 
-    #[test]
-    fn a_table_is_replaced_filtered_and_updated() {
-        let standards = StandardsTable::parse_list(
-            vec![
-                input("4-03-02-01", "5", "1200"),
-                input("4-03-02-01", "4", "1500.5"),
-                input("6-28-01-05", "none", "800"),
-            ],
-            &change(),
-        )
-        .unwrap();
-        let table = StandardsTable::default().replaced(standards, &change());
-        assert_eq!(table.revision, 1);
-        let cook = OccupationCode::parse("4-03-02-01").unwrap();
-        assert_eq!(
-            table
-                .lookup(&cook, SkillLevel::Level4, day("2020-03-15"))
-                .unwrap()
-                .standard
-                .to_string(),
-            "1500.50"
-        );
-        assert!(
-            table
-                .lookup(&cook, SkillLevel::Level3, day("2020-03-15"))
-                .is_none()
-        );
-        assert_eq!(table.filtered(Some("4-03"), None).len(), 2);
-        assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 1);
-        assert_eq!(
-            table.filtered(Some("4-03"), Some(SkillLevel::Level5)).len(),
-            1
-        );
+    fn cook(level: SkillLevel) -> Course {
+        Course::of(&OccupationCode::parse("4-03-02-01").unwrap(), level)
+    }
 
-        let new_standard =
+    fn on(table: &StandardsTable, course: &Course, d: &str) -> Option<String> {
+        table.lookup(course, day(d)).map(|s| s.standard.to_string())
+    }
+
+    #[test]
+    fn a_change_applies_from_its_day_and_never_reprices_the_past() {
+        let today = day("2020-07-01");
+        let first = from("4-03-02-01", "5", "1200", "2020-02-06");
+        // Days without a standard get one back-dated without a reason: nothing was priced.
+        let table = StandardsTable::default()
+            .with_standard(first, today, &change())
+            .unwrap();
+        let five = cook(SkillLevel::Level5);
+        assert_eq!(on(&table, &five, "2020-02-05"), None);
+        assert_eq!(on(&table, &five, "2020-03-15").as_deref(), Some("1200.00"));
+        // A later change without a day applies from today; the past keeps its standard.
+        let later =
             SubsidyStandard::parse_one(input("4-03-02-01", "5", "1300"), &change()).unwrap();
-        // Changed on 1 July: from then on; March keeps its standard.
-        let updated = table.with_standard(new_standard, day("2020-07-01"), &change());
-        assert_eq!(updated.revision, 2);
-        assert_eq!(updated.standards.len(), 4);
-        let on = |d: &str| {
-            updated
-                .lookup(&cook, SkillLevel::Level5, day(d))
-                .unwrap()
-                .standard
-                .to_string()
-        };
+        let updated = table.with_standard(later, today, &change()).unwrap();
         assert_eq!(
-            (on("2020-03-15"), on("2020-06-30"), on("2020-07-01")),
-            ("1200.00".into(), "1200.00".into(), "1300.00".into())
+            (
+                on(&updated, &five, "2020-06-30"),
+                on(&updated, &five, "2020-07-01")
+            ),
+            (Some("1200.00".into()), Some("1300.00".into()))
         );
-        // Sent again for the same day: replaced, not added.
+        // Scheduled for later: today keeps its standard.
+        let scheduled = from("4-03-02-01", "5", "1400", "2020-09-01");
+        let scheduled = updated.with_standard(scheduled, today, &change()).unwrap();
+        assert_eq!(
+            on(&scheduled, &five, "2020-07-15").as_deref(),
+            Some("1300.00")
+        );
+        let all = scheduled.filtered(None, None);
+        let (in_force, later) = scheduled.in_force_and_scheduled(&all, today);
+        assert_eq!(in_force.len(), 1);
+        assert_eq!(later[0].standard.to_string(), "1400.00");
+        // The same day again: replaced, not added.
         let again =
             SubsidyStandard::parse_one(input("4-03-02-01", "5", "1350"), &change()).unwrap();
-        let corrected = updated.with_standard(again, day("2020-07-01"), &change());
-        assert_eq!(corrected.standards.len(), 4);
-        // A first standard of an occupation applies to every day.
-        let first =
-            SubsidyStandard::parse_one(input("4-03-02-01", "3", "2000"), &change()).unwrap();
-        let added = table.with_standard(first, day("2020-07-01"), &change());
-        assert!(
-            added
-                .lookup(&cook, SkillLevel::Level3, day("2020-03-01"))
-                .is_some()
-        );
-        let removed = updated
-            .without(&cook, SkillLevel::Level5, &change())
+        let corrected = updated.with_standard(again, today, &change()).unwrap();
+        assert_eq!(corrected.standards.len(), 2);
+    }
+
+    #[test]
+    fn a_back_dated_correction_of_priced_days_needs_its_reason() {
+        let today = day("2020-07-01");
+        let table = (StandardsTable::default())
+            .with_standard(
+                from("4-03-02-01", "5", "1000", "2020-02-06"),
+                today,
+                &change(),
+            )
             .unwrap();
-        assert_eq!(removed.standards.len(), 2, "every period of it");
+        let back = from("4-03-02-01", "5", "5000", "2020-06-01");
+        let refused = table
+            .with_standard(back.clone(), today, &change())
+            .unwrap_err();
+        assert_eq!(refused.code, "back_dated_change_needs_reason");
+        let with_reason = SubsidyStandard {
+            reason: Some("文件更正".into()),
+            ..back
+        };
+        let corrected = table.with_standard(with_reason, today, &change()).unwrap();
+        let five = cook(SkillLevel::Level5);
+        assert_eq!(
+            on(&corrected, &five, "2020-06-15").as_deref(),
+            Some("5000.00")
+        );
+        assert_eq!(
+            on(&corrected, &five, "2020-05-31").as_deref(),
+            Some("1000.00")
+        );
+    }
+
+    #[test]
+    fn replacing_the_table_adds_and_ends_periods_and_removes_nothing() {
+        let today = day("2020-07-01");
+        let standards = vec![
+            from("4-03-02-01", "5", "1000", "2020-02-06"),
+            from("4-03-02-01", "4", "1500.5", "2020-02-06"),
+        ];
+        let table = StandardsTable::default()
+            .replaced(standards, today, &change())
+            .unwrap();
+        assert_eq!(table.revision, 1);
+        // A new table without the level 4 and with level 5 at 5000, no days given.
+        let next =
+            vec![SubsidyStandard::parse_one(input("4-03-02-01", "5", "5000"), &change()).unwrap()];
+        let replaced = table.replaced(next, today, &change()).unwrap();
+        let (five, four) = (cook(SkillLevel::Level5), cook(SkillLevel::Level4));
+        assert_eq!(
+            on(&replaced, &five, "2020-06-15").as_deref(),
+            Some("1000.00")
+        );
+        assert_eq!(
+            on(&replaced, &five, "2020-07-01").as_deref(),
+            Some("5000.00")
+        );
+        assert_eq!(
+            on(&replaced, &four, "2020-06-15").as_deref(),
+            Some("1500.50")
+        );
+        assert_eq!(on(&replaced, &four, "2020-07-01"), None);
+        assert_eq!(replaced.standards.len(), 3, "every period kept");
+        // Ending the level 5 from today keeps June's; ending what has ended is nothing.
+        let ended = replaced
+            .ended(&five, None, None, today, &change())
+            .unwrap()
+            .unwrap();
+        assert_eq!(on(&ended, &five, "2020-06-15").as_deref(), Some("1000.00"));
+        assert_eq!(on(&ended, &five, "2020-07-02"), None);
         assert!(
-            removed
-                .without(&cook, SkillLevel::Level5, &change())
+            ended
+                .ended(&four, None, None, today, &change())
+                .unwrap()
                 .is_none()
         );
+        // Ending back-dated over priced days needs a reason.
+        let back = ended.ended(&five, Some(day("2020-06-01")), None, today, &change());
+        assert_eq!(back.unwrap_err().code, "back_dated_change_needs_reason");
+    }
+
+    #[test]
+    fn a_work_type_is_priced_by_its_occupation_and_standards_are_set_per_occupation() {
+        let table = (StandardsTable::default())
+            .with_standard(
+                from("4-03-02-01", "5", "1000", "2020-02-06"),
+                day("2020-07-01"),
+                &change(),
+            )
+            .unwrap();
+        let work_type = OccupationCode::parse("4-03-02-01-01").unwrap();
+        let course = Course::of(&work_type, SkillLevel::Level5);
+        assert_eq!(
+            on(&table, &course, "2020-03-15").as_deref(),
+            Some("1000.00")
+        );
+        let refused = SubsidyStandard::parse_one(input("4-03-02-01-01", "5", "900"), &change());
+        assert_eq!(refused.unwrap_err()[0].code, "standard_per_occupation");
+        assert_eq!(table.filtered(Some("4-03"), None).len(), 1);
+        assert_eq!(table.filtered(None, Some(SkillLevel::NoLevel)).len(), 0);
     }
 
     #[test]

@@ -59,9 +59,7 @@
 //! A counter key is only ever touched by `increment` (read with a delta of 0): backends
 //! encode counters differently, and SQLite's fails on a key holding anything else.
 
-use crate::{
-    CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, SkillLevel, accounts::LoginName,
-};
+use crate::{CountyCode, Course, PersonGroup, PersonKey, PlatformId, accounts::LoginName};
 
 /// A lease in the store (`lease`): a record and one holder counter per generation.
 #[derive(Clone)]
@@ -161,17 +159,12 @@ pub fn claims_in_year(county: &CountyCode, person: &PersonKey, year: i32) -> Str
     format!("{county}:person:{}:year:{year}", person.as_str())
 }
 
-/// Counter of a person's claims that hold an occupation + level.
-pub fn claims_of_course(
-    county: &CountyCode,
-    person: &PersonKey,
-    occupation: &OccupationCode,
-    level: SkillLevel,
-) -> String {
+/// Counter of a person's claims that hold a course (职业 + level).
+pub fn claims_of_course(county: &CountyCode, person: &PersonKey, course: &Course) -> String {
+    let (occupation, level) = (&course.occupation, course.level.code());
     format!(
-        "{county}:person:{}:course:{occupation}:{}",
-        person.as_str(),
-        level.code()
+        "{county}:person:{}:course:{occupation}:{level}",
+        person.as_str()
     )
 }
 
@@ -299,30 +292,18 @@ pub fn platform_month(county: &CountyCode, platform: &PlatformId, month: &str) -
 /// The invoice build that last set out to take a trainee's course for billing, and when
 /// (`invoice::BillingIntent`): written before the course counter is taken, so that a counter
 /// taken by a build that died can be told from one a build is about to use.
-pub fn course_billing_intent(
-    county: &CountyCode,
-    person: &PersonKey,
-    occupation: &OccupationCode,
-    level: SkillLevel,
-) -> String {
+pub fn course_billing_intent(county: &CountyCode, person: &PersonKey, course: &Course) -> String {
+    let (occupation, level) = (&course.occupation, course.level.code());
     format!(
-        "{county}:billing-intent:{}:{occupation}:{}",
-        person.as_str(),
-        level.code()
+        "{county}:billing-intent:{}:{occupation}:{level}",
+        person.as_str()
     )
 }
 
-pub fn course_billed(
-    county: &CountyCode,
-    person: &PersonKey,
-    occupation: &OccupationCode,
-    level: SkillLevel,
-) -> String {
-    format!(
-        "{county}:billed:{}:{occupation}:{}",
-        person.as_str(),
-        level.code()
-    )
+/// Counter: a person's course taken for billing (an invoice bills it once, by one platform).
+pub fn course_billed(county: &CountyCode, person: &PersonKey, course: &Course) -> String {
+    let (occupation, level) = (&course.occupation, course.level.code());
+    format!("{county}:billed:{}:{occupation}:{level}", person.as_str())
 }
 
 pub fn invoice_sequence(county: &CountyCode, platform: &PlatformId, month: &str) -> String {
@@ -391,7 +372,10 @@ mod tests {
         let raw = with_check("37090219900307123");
         let person = PersonKey::derive(b"s", &ResidentId::parse(&raw).unwrap());
         let platform = PlatformId::parse(&"p".repeat(40)).unwrap();
-        let occupation = OccupationCode::parse("4-03-02-01-01").unwrap();
+        let course = crate::Course::of(
+            &crate::OccupationCode::parse("4-03-02-01-01").unwrap(),
+            crate::SkillLevel::NoLevel,
+        );
         let record = "r".repeat(64);
         let keys = [
             standards(&county),
@@ -401,7 +385,7 @@ mod tests {
             claim_reservations(&county, &person).slot(u64::MAX),
             claim(&county, "c-0123456789abcdef"),
             claims_in_year(&county, &person, 2020),
-            claims_of_course(&county, &person, &occupation, SkillLevel::Level1),
+            claims_of_course(&county, &person, &course),
             idempotency(&county, &person, &"k".repeat(64)).holders(u64::MAX),
             idempotency(&county, &person, &"k".repeat(64)).superseded(u64::MAX),
             person_places(&county, &person).holders(u64::MAX),
@@ -413,8 +397,8 @@ mod tests {
             completion_created(&county, &platform, &record),
             person_completions(&county, &person).slot(u64::MAX),
             platform_month(&county, &platform, "2020-03").slot(u64::MAX),
-            course_billed(&county, &person, &occupation, SkillLevel::NoLevel),
-            course_billing_intent(&county, &person, &occupation, SkillLevel::NoLevel),
+            course_billed(&county, &person, &course),
+            course_billing_intent(&county, &person, &course),
             invoice(&county, &format!("370902-{platform}-202003-{}", u64::MAX)),
             platform_invoices(&county, &platform).counter(),
             invoice_build(&county, &platform, "2020-03"),

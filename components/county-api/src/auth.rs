@@ -181,10 +181,10 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
         .map_err(signature_refused)?;
     // A platform the county suspended acts no more, whatever keys it holds.
     let register = store.table::<subsidy_rules::PlatformRegister>()?;
-    if register
-        .find(&credential.platform_id)
-        .is_none_or(|p| p.status != subsidy_rules::platforms::PlatformStatus::Approved)
-    {
+    let today = subsidy_rules::dates::china_day(
+        chrono::DateTime::from_timestamp(now, 0).unwrap_or_default(),
+    );
+    if !register.approved_on(&credential.platform_id, today) {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
             Reason::new(

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use subsidy_rules::{
-    OccupationCode, PersonKey, PlatformId, SkillLevel,
+    Course, PersonKey, PlatformId,
     completion::CompletionRecord,
     invoice::{Invoice, RECORDS_PER_STEP, course_hold_abandoned},
     journal::JournalEntry,
@@ -290,13 +290,15 @@ pub fn interrupted_builds(
 ) -> Result<Vec<Found>, ApiError> {
     let mut findings = Vec::new();
     let mut invoices: HashMap<String, Option<Invoice>> = HashMap::new();
+    let mut abandoned = HashMap::new();
     for record in records.iter_mut() {
         let Some(number) = record.invoice.clone() else {
-            if record.open_for_billing() && course_abandoned(ctx, record)? {
+            if record.open_for_billing() && course_abandoned(ctx, record, &mut abandoned)? {
                 if repair {
-                    let f = &record.facts;
-                    ctx.store()?
-                        .reset_course(&f.trainee.person, &f.occupation, f.level)?;
+                    let (person, course) = (&record.facts.trainee.person, record.facts.course());
+                    ctx.store()?.reset_course(person, &course)?;
+                    // Freed: the course's other records find it free.
+                    abandoned.insert((person.clone(), course), false);
                 }
                 findings.push(Found {
                     finding: Finding::CourseHeldWithoutInvoice {
@@ -357,25 +359,26 @@ pub fn interrupted_builds(
 }
 
 /// Whether an open record's course is taken for billing by nobody: no record of the trainee's
-/// course is marked billed and no build set out to take it within the grace.
-fn course_abandoned(ctx: &Context, record: &CompletionRecord) -> Result<bool, ApiError> {
-    let f = &record.facts;
-    let (person, occupation, level): (&PersonKey, &OccupationCode, SkillLevel) =
-        (&f.trainee.person, &f.occupation, f.level);
-    if !ctx.store()?.course_billed(person, occupation, level)? {
-        return Ok(false);
+/// course is marked billed and no build set out to take it within the grace. Answered once per
+/// person and course (`known`): a month may hold many records of one course, each of which
+/// would otherwise read all of the trainee's records again.
+fn course_abandoned(
+    ctx: &Context,
+    record: &CompletionRecord,
+    known: &mut HashMap<(PersonKey, Course), bool>,
+) -> Result<bool, ApiError> {
+    let (person, course) = (&record.facts.trainee.person, record.facts.course());
+    if let Some(abandoned) = known.get(&(person.clone(), course.clone())) {
+        return Ok(*abandoned);
     }
-    let marked = ctx
-        .store()?
-        .person_completions(person)?
-        .iter()
-        .filter(|r| &r.facts.occupation == occupation && r.facts.level == level)
-        .filter(|r| r.invoice.is_some())
-        .count();
-    let intent = ctx.store()?.billing_intent(person, occupation, level)?;
-    Ok(course_hold_abandoned(
-        marked,
-        intent.as_ref(),
-        ctx.now_unix(),
-    ))
+    let abandoned = ctx.store()?.course_billed(person, &course)? && {
+        let records = ctx.store()?.person_completions(person)?;
+        let marked = (records.iter())
+            .filter(|r| r.facts.course() == course && r.invoice.is_some())
+            .count();
+        let intent = ctx.store()?.billing_intent(person, &course)?;
+        course_hold_abandoned(marked, intent.as_ref(), ctx.now_unix())
+    };
+    known.insert((person.clone(), course), abandoned);
+    Ok(abandoned)
 }

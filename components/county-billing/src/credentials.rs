@@ -7,7 +7,6 @@ use subsidy_rules::{
     Change, PlatformId, Reason,
     auth::Role,
     credentials::{Credential, CredentialView},
-    platforms::PlatformStatus,
 };
 
 #[derive(Deserialize)]
@@ -71,10 +70,7 @@ pub fn issue(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
     let platform_id = PlatformId::parse(&input.platform_id)
         .map_err(|r| ApiError::invalid(vec![r.at("platform_id")]))?;
     let register = ctx.store()?.table::<subsidy_rules::PlatformRegister>()?;
-    let approved = register
-        .find(&platform_id)
-        .is_some_and(|p| p.status == PlatformStatus::Approved);
-    if !approved {
+    if !register.approved_on(&platform_id, subsidy_rules::dates::china_day(ctx.now)) {
         return Err(ApiError::invalid(vec![
             subsidy_rules::platforms::platform_not_approved(&platform_id).at("platform_id"),
         ]));

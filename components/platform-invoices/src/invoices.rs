@@ -44,11 +44,7 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
             verified,
             record,
         ) {
-            Ok(_)
-                if ctx
-                    .store()?
-                    .course_billed(&f.trainee.person, &f.occupation, f.level)? =>
-            {
+            Ok(_) if ctx.store()?.course_billed(&f.trainee.person, &f.course())? => {
                 assessment.held.push(held(record, vec![already_billed()]));
             }
             Ok(line) => assessment.billable.push((record, line)),
@@ -74,10 +70,10 @@ fn bill_record(
         at: ctx.now_unix(),
     };
     ctx.store()?
-        .intend_billing(&f.trainee.person, &f.occupation, f.level, &intent)?;
+        .intend_billing(&f.trainee.person, &f.course(), &intent)?;
     if !ctx
         .store()?
-        .take_course_for_billing(&f.trainee.person, &f.occupation, f.level)?
+        .take_course_for_billing(&f.trainee.person, &f.course())?
     {
         return Ok(false);
     }
@@ -104,7 +100,7 @@ fn bill_record(
         Ok(_) => Ok(true),
         Err(error) => {
             ctx.store()?
-                .release_course(&f.trainee.person, &f.occupation, f.level)?;
+                .release_course(&f.trainee.person, &f.course())?;
             Err(error)
         }
     }
@@ -130,7 +126,7 @@ fn roll_back(
                 break;
             }
         }
-        let _ = store.release_course(&f.trainee.person, &f.occupation, f.level);
+        let _ = store.release_course(&f.trainee.person, &f.course());
     }
 }
 

@@ -15,9 +15,12 @@ struct Replacement {
     platforms: Vec<PlatformInput>,
 }
 
+/// The register as in force today (China Standard Time), with each platform's status
+/// periods and what is scheduled.
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let register = ctx.store()?.table::<PlatformRegister>()?;
-    Ok(public_table(request, ctx, &register, register.revision))
+    let shown = register.as_of(subsidy_rules::dates::china_day(ctx.now));
+    Ok(public_table(request, ctx, &shown, register.revision))
 }
 
 pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -27,7 +30,7 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let platforms = PlatformRegister::parse_list(replacement.platforms, &change)?;
     let today = subsidy_rules::dates::china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.replaced(platforms.clone(), today, &change))
+        (current.replaced(platforms.clone(), today, &change)).map_err(ApiError::invalid)
     })
 }
 
@@ -41,7 +44,8 @@ fn save(
         request.check_revision(current.revision)?;
         change(current)
     })?;
-    Ok(json_revision(200, &register, register.revision))
+    let shown = register.as_of(subsidy_rules::dates::china_day(ctx.now));
+    Ok(json_revision(200, &shown, register.revision))
 }
 
 pub fn put_one(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -65,6 +69,7 @@ pub fn put_one(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let platform = Platform::parse_one(input, &change)?;
     let today = subsidy_rules::dates::china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.with_platform(platform.clone(), today, &change))
+        (current.with_platform(platform.clone(), today, &change))
+            .map_err(|r| ApiError::invalid(vec![r]))
     })
 }

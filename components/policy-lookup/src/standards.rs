@@ -4,9 +4,12 @@ use county_api::{ApiError, ApiRequest, Context, json_revision, public_table};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    Change, DecimalText, OccupationCode, Reason, SkillLevel, StandardsTable,
+    AllParsed, Change, Course, DecimalText, OccupationCode, Reason, SkillLevel, StandardsTable,
     auth::Role,
-    standards::{StandardInput, SubsidyStandard},
+    bounded_text,
+    dates::{china_day, parse_day},
+    field, optional_field,
+    standards::{StandardEnd, StandardInput, SubsidyStandard},
 };
 
 #[derive(Deserialize)]
@@ -22,10 +25,12 @@ struct StandardValue {
     #[serde(default)]
     occupation_name: Option<String>,
     standard: DecimalText,
-    /// The first assessment day it applies to (`YYYY-MM-DD`); by default today when the
-    /// occupation and level have a standard already, else every day.
+    /// The first assessment day it applies to (`YYYY-MM-DD`); by default today.
     #[serde(default)]
     valid_from: Option<String>,
+    /// Why, for a correction back-dated over days that had another standard.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -33,7 +38,14 @@ struct Listing<'a> {
     revision: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     changed: Option<&'a Change>,
+    /// Every period ever set (none is removed), of the occupations and levels asked for.
     standards: Vec<&'a SubsidyStandard>,
+    /// Those in force today (China Standard Time).
+    in_force: Vec<&'a SubsidyStandard>,
+    /// Those starting after today.
+    scheduled: Vec<&'a SubsidyStandard>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    ended: &'a [StandardEnd],
 }
 
 pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -68,10 +80,15 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         return Err(ApiError::invalid(problems));
     }
     let table = ctx.store()?.table::<StandardsTable>()?;
+    let standards = table.filtered(occupation.as_deref(), level);
+    let (in_force, scheduled) = table.in_force_and_scheduled(&standards, china_day(ctx.now));
     let listing = Listing {
         revision: table.revision,
         changed: table.changed.as_ref(),
-        standards: table.filtered(occupation.as_deref(), level),
+        standards,
+        in_force,
+        scheduled,
+        ended: &table.ended,
     };
     Ok(public_table(request, ctx, &listing, table.revision))
 }
@@ -81,8 +98,9 @@ pub fn replace(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let replacement: Replacement = request.json()?;
     let change = ctx.change_by(&admin.sub);
     let entries = StandardsTable::parse_list(replacement.standards, &change)?;
+    let today = china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.replaced(entries.clone(), &change))
+        (current.replaced(entries.clone(), today, &change)).map_err(ApiError::invalid)
     })
 }
 
@@ -110,33 +128,40 @@ pub fn put_one(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
         level: level.to_owned(),
         standard: value.standard,
         valid_from: value.valid_from,
+        reason: value.reason,
     };
     let change = ctx.change_by(&admin.sub);
     let standard = SubsidyStandard::parse_one(input, &change)?;
-    let today = subsidy_rules::dates::china_day(ctx.now);
+    let today = china_day(ctx.now);
     save(request, ctx, |current| {
-        Ok(current.with_standard(standard.clone(), today, &change))
+        (current.with_standard(standard.clone(), today, &change))
+            .map_err(|r| ApiError::invalid(vec![r]))
     })
 }
 
+/// Ends a course's standard from `?from=` (today unless given; `?reason=` for a correction
+/// back-dated over days that had it): every period before stays. 404 when none is in force
+/// from that day on.
 pub fn remove(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let occupation = request.param("occupation");
-    let level = request.param("level");
     let admin = ctx.require_operator(request, &[Role::Admin])?;
-    let occupation = OccupationCode::parse(occupation).map_err(|r| r.at("occupation"));
-    let level = SkillLevel::parse(level).map_err(|r| r.at("level"));
-    let (occupation, level) = match (occupation, level) {
-        (Ok(o), Ok(l)) => (o, l),
-        (o, l) => {
-            return Err(ApiError::invalid(
-                o.err().into_iter().chain(l.err()).collect(),
-            ));
-        }
-    };
+    let (occupation, level, from, reason) = (
+        field(
+            "occupation",
+            OccupationCode::parse(request.param("occupation")),
+        ),
+        field("level", SkillLevel::parse(request.param("level"))),
+        optional_field("from", request.query_param("from").as_deref(), parse_day),
+        optional_field("reason", request.query_param("reason").as_deref(), |r| {
+            bounded_text(r, 200)
+        }),
+    )
+        .all_parsed()?;
+    let course = Course::of(&occupation, level);
     let change = ctx.change_by(&admin.sub);
+    let today = china_day(ctx.now);
     save(request, ctx, |current| {
-        current
-            .without(&occupation, level, &change)
+        (current.ended(&course, from, reason.clone(), today, &change))
+            .map_err(|r| ApiError::invalid(vec![r]))?
             .ok_or_else(ApiError::not_found)
     })
 }

@@ -124,7 +124,7 @@ impl Store {
         })?;
         if cleared {
             let f = &record.facts;
-            self.release_course(&f.trainee.person, &f.occupation, f.level)?;
+            self.release_course(&f.trainee.person, &f.course())?;
         }
         Ok(record)
     }

@@ -34,18 +34,14 @@ impl Store {
     ) -> Result<Option<LimitRefusal>, ApiError> {
         let year = claim.assessed_on.year();
         let year_key = store_keys::claims_in_year(&self.county, &claim.person, year);
-        let course_key = store_keys::claims_of_course(
-            &self.county,
-            &claim.person,
-            &claim.occupation,
-            claim.level,
-        );
+        let course = claim.course();
+        let course_key = store_keys::claims_of_course(&self.county, &claim.person, &course);
         if let Some(refusal) = limits.year_refusal(year, self.add(&year_key, 1)?) {
             self.undo(&year_key)?;
             return Ok(Some(refusal));
         }
         let taken = self.add(&course_key, 1)?;
-        if let Some(refusal) = limits.course_refusal(&claim.occupation, claim.level, taken) {
+        if let Some(refusal) = limits.course_refusal(&course, taken) {
             self.undo(&course_key)?;
             self.undo(&year_key)?;
             return Ok(Some(refusal));
@@ -65,10 +61,10 @@ impl Store {
         apply: bool,
     ) -> Result<Vec<(String, i64, i64)>, ApiError> {
         let mut expected: Vec<(String, i64)> = Vec::new();
-        let mut count = |year: i32, occupation: &OccupationCode, level: SkillLevel, held: bool| {
+        let mut count = |year: i32, course: &Course, held: bool| {
             let keys = [
                 store_keys::claims_in_year(&self.county, person, year),
-                store_keys::claims_of_course(&self.county, person, occupation, level),
+                store_keys::claims_of_course(&self.county, person, course),
             ];
             for key in keys {
                 match expected.iter_mut().find(|(k, _)| *k == key) {
@@ -79,17 +75,12 @@ impl Store {
         };
         for claim in self.person_claims(person)? {
             let held = claim.status.counts_toward_limits();
-            count(
-                claim.assessed_on.year(),
-                &claim.occupation,
-                claim.level,
-                held,
-            );
+            count(claim.assessed_on.year(), &claim.course(), held);
         }
         let reservations = store_keys::claim_reservations(&self.county, person);
         for entry in self.entries(&reservations)? {
             if let Some(r) = Reservation::from_entry(&entry) {
-                count(r.year, &r.occupation, r.level, false);
+                count(r.year, &r.course, false);
             }
         }
         let mut report = Vec::new();

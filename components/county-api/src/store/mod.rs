@@ -18,8 +18,7 @@ use chrono::Datelike;
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
-    ClaimStatus, CountyCode, OccupationCode, PersonGroup, PersonKey, PlatformId, PriorClaim,
-    RegistryEntry, SkillLevel,
+    ClaimStatus, CountyCode, Course, PersonGroup, PersonKey, PlatformId, PriorClaim, RegistryEntry,
     accounts::{AccountEvent, LoginName, OperatorAccount},
     claim::{Claim, Reservation, ReviewQueue},
     completion::{CompletionRecord, Listed},

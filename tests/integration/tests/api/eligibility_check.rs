@@ -508,21 +508,31 @@ async fn registry_uploads_are_validated_whole_and_kept_under_keyed_hashes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_suspended_platform_stops_counting_from_the_day_its_suspension_applies() {
     let county = taishan();
-    let suspend = |from: Option<&str>| {
+    let suspend = |from: Option<&str>, reason: Option<&str>| {
         let mut body = json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended"});
         if let Some(from) = from {
             body["effective_from"] = json!(from);
+        }
+        if let Some(reason) = reason {
+            body["reason"] = json!(reason);
         }
         call("PUT", "/api/policy/platforms/wljnpx")
             .bearer(&admin())
             .json(&body)
     };
     // Suspended today: training assessed in March 2020 still counts.
-    assert_eq!(suspend(None).send(&county).await.status, 200);
+    assert_eq!(suspend(None, None).send(&county).await.status, 200);
     let reply = check(&county, &trainee(TRAINEE_A), &facts(TRAINEE_A)).await;
     assert_eq!(codes(&reply), Vec::<String>::new());
-    // Suspended from 1 March 2020: the training of 15 March does not.
-    assert_eq!(suspend(Some("2020-03-01")).send(&county).await.status, 200);
+    // Suspended from 1 March 2020, back-dated over approved days: a correction, with its
+    // reason. The training of 15 March counts no more.
+    let refused = suspend(Some("2020-03-01"), None).send(&county).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.error_code(), "back_dated_change_needs_reason");
+    let corrected = suspend(Some("2020-03-01"), Some("备案已撤销"))
+        .send(&county)
+        .await;
+    assert_eq!(corrected.status, 200);
     let reply = check(&county, &trainee(TRAINEE_A), &facts(TRAINEE_A)).await;
     assert_eq!(codes(&reply), ["platform_not_approved"]);
     let register = call("GET", "/api/policy/platforms")
@@ -533,10 +543,10 @@ async fn a_suspended_platform_stops_counting_from_the_day_its_suspension_applies
         .find(|p| p["id"] == "wljnpx")
         .unwrap()
         .clone();
-    assert_eq!(
-        wljnpx["status_history"][1],
-        json!({"from": "2020-03-01", "status": "suspended"})
-    );
+    let periods = wljnpx["status_history"].as_array().unwrap();
+    assert_eq!(periods.len(), 3, "every period kept: {periods:?}");
+    assert_eq!(periods[2]["from"], "2020-03-01");
+    assert_eq!(periods[2]["reason"], "备案已撤销");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -225,13 +225,15 @@ pub fn outcomes(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
+/// Sets the level-5 standard of an occupation from 2020-01-01, before the policy's window (a
+/// first standard, so back-dating it reprices nothing).
 pub async fn set_standard(county: &County, occupation: &str, standard: &str) {
     let reply = call("PUT", &format!("/api/policy/standards/{occupation}/5"))
         .bearer(&admin())
-        .json(&json!({ "standard": standard }))
+        .json(&json!({ "standard": standard, "valid_from": "2020-01-01" }))
         .send(county)
         .await;
-    assert_eq!(reply.status, 200);
+    assert_eq!(reply.status, 200, "{}", reply.json());
 }
 
 pub async fn verify_key_group(county: &County, trainee: &str) {

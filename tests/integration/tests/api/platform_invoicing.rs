@@ -927,15 +927,24 @@ async fn a_changed_standard_applies_from_its_day_and_never_reprices_the_past() {
         (preview["total"].clone(), june["total"].clone())
     };
     assert_eq!(amounts().await, (json!("200.00"), json!("200.00")));
+    let put = |body: Value| {
+        call("PUT", "/api/policy/standards/4-03-02-01/5")
+            .bearer(&admin())
+            .json(&body)
+    };
     // Changed today without a day: from today on; 2020 keeps 1000.
-    set_standard(&county, "4-03-02-01", "1500").await;
+    let today = put(json!({"standard": "1500"})).send(&county).await;
+    assert_eq!(today.status, 200, "{}", today.json());
     assert_eq!(amounts().await, (json!("200.00"), json!("200.00")));
-    // Changed from 1 June 2020: June is repriced, March is not.
-    let dated = call("PUT", "/api/policy/standards/4-03-02-01/5")
-        .bearer(&admin())
-        .json(&json!({"standard": "1200", "valid_from": "2020-06-01"}))
-        .send(&county)
-        .await;
+    // From 1 June 2020, over days priced at 1000: a correction, refused without its reason;
+    // with it, June is repriced and March is not.
+    let back_dated = json!({"standard": "1200", "valid_from": "2020-06-01"});
+    let refused = put(back_dated.clone()).send(&county).await;
+    assert_eq!(refused.error_code(), "back_dated_change_needs_reason");
+    assert_eq!(amounts().await, (json!("200.00"), json!("200.00")));
+    let mut corrected = back_dated;
+    corrected["reason"] = json!("市人社局更正标准");
+    let dated = put(corrected).send(&county).await;
     assert_eq!(dated.status, 200, "{}", dated.json());
     assert_eq!(amounts().await, (json!("200.00"), json!("240.00")));
     let listed = call("GET", "/api/policy/standards?occupation=4-03-02-01")

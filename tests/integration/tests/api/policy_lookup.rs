@@ -2,7 +2,7 @@
 //! and the standards table; county admins changing them; every refusal.
 
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn anyone_reads_every_parameter_of_the_policy_in_force() {
@@ -158,7 +158,15 @@ async fn admins_change_the_register_and_the_change_records_who_and_when() {
         .await
         .json();
     assert_eq!(register["revision"], 2);
-    assert_eq!(register["platforms"].as_array().unwrap().len(), 1);
+    // The platforms left out are kept, their approval ended today: training assessed while
+    // they were approved still counts.
+    let platforms = register["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 10);
+    let approved: Vec<&Value> = (platforms.iter())
+        .filter(|p| p["status"] == "approved")
+        .collect();
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0]["id"], "taian-shuangchuang");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -214,13 +222,16 @@ async fn an_invalid_register_is_refused_whole_with_every_problem() {
 async fn standards_are_kept_filtered_and_removed() {
     let county = taishan();
     let empty = call("GET", "/api/policy/standards").send(&county).await;
-    assert_eq!(empty.json(), json!({"revision": 0, "standards": []}));
+    assert_eq!(
+        empty.json(),
+        json!({"revision": 0, "standards": [], "in_force": [], "scheduled": []})
+    );
 
     let table = json!({"standards": [
-        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "5", "standard": 1200},
-        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "4", "standard": "1500.50"},
-        {"occupation": "4-10-01-01", "occupation_name": "养老护理员", "level": "5", "standard": 1000},
-        {"occupation": "6-28-01-05", "level": "none", "standard": 800}
+        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "5", "standard": 1200, "valid_from": "2020-01-01"},
+        {"occupation": "4-03-02-01", "occupation_name": "中式烹调师", "level": "4", "standard": "1500.50", "valid_from": "2020-01-01"},
+        {"occupation": "4-10-01-01", "occupation_name": "养老护理员", "level": "5", "standard": 1000, "valid_from": "2020-01-01"},
+        {"occupation": "6-28-01-05", "level": "none", "standard": 800, "valid_from": "2020-01-01"}
     ]});
     let put = call("PUT", "/api/policy/standards")
         .bearer(&admin())
@@ -268,12 +279,20 @@ async fn standards_are_kept_filtered_and_removed() {
     assert!(periods[1]["valid_from"].is_string());
     assert_eq!(cook5["revision"], 2);
 
+    // Removed: ended from today, every period before kept.
     let gone = call("DELETE", "/api/policy/standards/6-28-01-05/none")
         .bearer(&admin())
         .send(&county)
         .await;
     assert_eq!(gone.status, 200);
-    assert_eq!(gone.json()["standards"].as_array().unwrap().len(), 4);
+    assert_eq!(gone.json()["standards"].as_array().unwrap().len(), 5);
+    assert_eq!(gone.json()["ended"][0]["occupation"], "6-28-01-05");
+    let listed = call("GET", "/api/policy/standards?occupation=6-28")
+        .send(&county)
+        .await
+        .json();
+    assert_eq!(listed["in_force"], json!([]), "{listed}");
+    assert_eq!(listed["standards"].as_array().unwrap().len(), 1);
     let again = call("DELETE", "/api/policy/standards/6-28-01-05/none")
         .bearer(&admin())
         .send(&county)
@@ -499,7 +518,12 @@ async fn the_host_routes_like_spin() {
 async fn every_change_of_a_county_table_is_kept_for_operators_to_read() {
     let county = taishan();
     set_standard(&county, "4-03-02-01", "1000").await;
-    set_standard(&county, "4-03-02-01", "1500").await;
+    let today = call("PUT", "/api/policy/standards/4-03-02-01/5")
+        .bearer(&admin())
+        .json(&json!({"standard": "1500"}))
+        .send(&county)
+        .await;
+    assert_eq!(today.status, 200, "{}", today.json());
     let gone = call("DELETE", "/api/policy/standards/4-03-02-01/5")
         .bearer(&admin())
         .send(&county)
@@ -521,7 +545,10 @@ async fn every_change_of_a_county_table_is_kept_for_operators_to_read() {
             )
         })
         .collect();
-    assert_eq!(shown, [(3, 0), (2, 2), (1, 1), (0, 0)]);
+    // Ending the standard today replaced today's period (set the same day) and kept the
+    // first: nothing before today was removed.
+    assert_eq!(shown, [(3, 1), (2, 2), (1, 1), (0, 0)]);
+    assert_eq!(revisions[0]["ended"][0]["occupation"], "4-03-02-01");
     assert_eq!(revisions[0]["changed"]["by"], "op-admin");
     assert_eq!(revisions[2]["standards"][0]["standard"], "1000.00");
 

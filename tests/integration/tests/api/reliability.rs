@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use serde_json::{Value, json};
 use subsidy_rules::{
-    CountyCode, IN_FLIGHT_GRACE_SECONDS, OccupationCode, PersonKey, ResidentId, SkillLevel,
+    CountyCode, Course, IN_FLIGHT_GRACE_SECONDS, OccupationCode, PersonKey, ResidentId, SkillLevel,
     lease::LEASE_SECONDS, store_keys,
 };
 
@@ -149,7 +149,11 @@ async fn an_invoice_failing_at_any_store_operation_is_all_or_nothing_and_a_retry
             for (i, t) in trainees.iter().enumerate() {
                 let taken = counter(
                     &county,
-                    &store_keys::course_billed(&code, &person(t), &occupation, SkillLevel::Level5),
+                    &store_keys::course_billed(
+                        &code,
+                        &person(t),
+                        &Course::of(&occupation, SkillLevel::Level5),
+                    ),
                 );
                 let is_billed = billed.iter().any(|r| r["record_id"] == format!("r{i}"));
                 assert_eq!(
@@ -531,8 +535,11 @@ impl Scene {
             for r in theirs {
                 let occupation = r["occupation"].as_str().unwrap();
                 let code_of = OccupationCode::parse(occupation).unwrap();
-                let course =
-                    store_keys::claims_of_course(&code, &person, &code_of, SkillLevel::Level5);
+                let course = store_keys::claims_of_course(
+                    &code,
+                    &person,
+                    &Course::of(&code_of, SkillLevel::Level5),
+                );
                 let holding = counting
                     .iter()
                     .filter(|c| c["occupation"] == occupation)
@@ -589,8 +596,10 @@ impl Scene {
                 let key = store_keys::course_billed(
                     &code,
                     &person(t),
-                    &OccupationCode::parse(&occupation).unwrap(),
-                    SkillLevel::Level5,
+                    &Course::of(
+                        &OccupationCode::parse(&occupation).unwrap(),
+                        SkillLevel::Level5,
+                    ),
                 );
                 assert_eq!(
                     counter(&self.county, &key),

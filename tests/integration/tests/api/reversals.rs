@@ -65,7 +65,16 @@ async fn a_returned_payment_is_paid_again_once_the_trainee_corrects_the_payee() 
     assert_eq!(corrected.status, 200, "{}", corrected.json());
     assert_eq!(corrected.json()["payee"]["account"], "************7890");
 
-    let again = claim_call(&id, "pay", &finance())
+    // Four eyes after a return: who recorded it does not make the next payment.
+    let same = claim_call(&id, "pay", &finance())
+        .json(&payment("SB-2"))
+        .send(&county)
+        .await;
+    assert_eq!(
+        (same.status, same.error_code().as_str()),
+        (409, "four_eyes")
+    );
+    let again = claim_call(&id, "pay", &second_finance())
         .json(&payment("SB-2"))
         .send(&county)
         .await;
@@ -239,7 +248,7 @@ async fn approval_and_the_recheck_judge_the_claim_again_on_the_facts_of_the_day(
     // suspension from today would leave March's training counting).
     let suspended = call("PUT", "/api/policy/platforms/wljnpx")
         .bearer(&admin())
-        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended", "effective_from": "2020-03-01"}))
+        .json(&json!({"name": "互联网+职业技能培训网", "recorded_on": "2020-02-06", "status": "suspended", "effective_from": "2020-03-01", "reason": "备案已撤销"}))
         .send(&county)
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.json());

@@ -13,6 +13,8 @@ enum Who {
     PlatformQ,
     Reviewer,
     Finance,
+    /// Another finance officer: four eyes keep some steps from the one who took the last.
+    SecondFinance,
     Admin,
     ExpiredToken,
     TamperedToken,
@@ -20,7 +22,7 @@ enum Who {
 
 use Who::*;
 
-const EVERYONE: [Who; 10] = [
+const EVERYONE: [Who; 11] = [
     Nobody,
     TraineeA,
     TraineeB,
@@ -28,11 +30,12 @@ const EVERYONE: [Who; 10] = [
     PlatformQ,
     Reviewer,
     Finance,
+    SecondFinance,
     Admin,
     ExpiredToken,
     TamperedToken,
 ];
-const OPERATORS: [Who; 3] = [Reviewer, Finance, Admin];
+const OPERATORS: [Who; 4] = [Reviewer, Finance, SecondFinance, Admin];
 const ACCOUNT: &str = "6217001234567890123";
 
 struct Fixture {
@@ -54,6 +57,7 @@ impl Fixture {
             PlatformQ => call.signed(&self.q.key_id, &self.q.secret),
             Reviewer => call.bearer(&reviewer()),
             Finance => call.bearer(&finance()),
+            SecondFinance => call.bearer(&second_finance()),
             Admin => call.bearer(&admin()),
             ExpiredToken => call.bearer(&expired_admin()),
             TamperedToken => {
@@ -168,8 +172,15 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
     });
     let registry = json!({"entries": [{"resident_id": TRAINEE_A, "group": "poor_laborer", "source": "x", "valid_from": "2020-01-01"}]});
     let batch = json!({"records": [record("r9", TRAINEE_A, "4-03-02-09", "2020-03-15")]});
-    let platform_and_operators = [PlatformP, PlatformQ, Reviewer, Finance, Admin];
-    let owner_and_operators = [PlatformP, Reviewer, Finance, Admin];
+    let platform_and_operators = [
+        PlatformP,
+        PlatformQ,
+        Reviewer,
+        Finance,
+        SecondFinance,
+        Admin,
+    ];
+    let owner_and_operators = [PlatformP, Reviewer, Finance, SecondFinance, Admin];
     let cases: Vec<(&str, String, Option<Value>, Vec<Who>)> = vec![
         ("GET", "/api/policy".into(), None, EVERYONE.to_vec()),
         (
@@ -286,7 +297,7 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             "POST",
             "/api/platform/invoices".into(),
             Some(json!({"month": "2020-03", "platform_id": "wljnpx"})),
-            vec![PlatformP, PlatformQ, Finance, Admin],
+            vec![PlatformP, PlatformQ, Finance, SecondFinance, Admin],
         ),
         (
             "GET",
@@ -310,25 +321,25 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             "POST",
             format!("/api/platform/invoices/{invoice}/approve"),
             None,
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
             format!("/api/platform/invoices/{invoice}/pay"),
             Some(json!({"reference": "B-1", "paid_on": "2020-04-01"})),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
             format!("/api/platform/invoices/{invoice}/lines/r0/recovery"),
             Some(json!({"reason": "x", "amount": "1.00"})),
-            vec![Finance, Admin],
+            vec![Finance, SecondFinance, Admin],
         ),
         (
             "POST",
             format!("/api/platform/invoices/{invoice}/lines/r0/recovered"),
             Some(json!({"reference": "R-1", "paid_on": "2020-05-01"})),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "GET",
@@ -353,7 +364,7 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             "GET",
             format!("/api/claims/{claim}"),
             None,
-            vec![TraineeA, Reviewer, Finance, Admin],
+            vec![TraineeA, Reviewer, Finance, SecondFinance, Admin],
         ),
         (
             "GET",
@@ -377,13 +388,13 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             "POST",
             format!("/api/claims/{claim}/pay"),
             Some(json!({"reference": "S-1", "paid_on": "2020-04-01"})),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
             format!("/api/claims/{claim}/payment-returned"),
             Some(json!({"reason": "x"})),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "PUT",
@@ -397,25 +408,26 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             "POST",
             format!("/api/claims/{claim}/pay"),
             Some(json!({"reference": "S-2", "paid_on": "2020-04-02"})),
-            vec![Finance],
+            // Four eyes: whoever recorded the return (Finance) does not pay again.
+            vec![SecondFinance],
         ),
         (
             "POST",
             format!("/api/claims/{claim}/recovery"),
             Some(json!({"reason": "x", "amount": "1.00"})),
-            vec![Reviewer, Finance],
+            vec![Reviewer, Finance, SecondFinance],
         ),
         (
             "POST",
             format!("/api/claims/{claim}/recovered"),
             Some(json!({"reference": "R-1", "paid_on": "2020-05-01"})),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
             format!("/api/platform/invoices/{}/cancel", f.q_invoice),
             Some(json!({"reason": "x"})),
-            vec![Finance, Admin],
+            vec![Finance, SecondFinance, Admin],
         ),
         ("GET", "/api/claims/report".into(), None, OPERATORS.to_vec()),
         (
@@ -424,12 +436,17 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             None,
             OPERATORS.to_vec(),
         ),
-        ("GET", "/api/claims/payable".into(), None, vec![Finance]),
+        (
+            "GET",
+            "/api/claims/payable".into(),
+            None,
+            vec![Finance, SecondFinance],
+        ),
         (
             "GET",
             "/api/claims/payment-batch?format=csv".into(),
             None,
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
@@ -437,7 +454,7 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             Some(
                 json!({"results": [{"claim_id": claim, "outcome": "paid", "reference": "S-1", "paid_on": "2020-04-01"}]}),
             ),
-            vec![Finance],
+            vec![Finance, SecondFinance],
         ),
         (
             "POST",
@@ -464,20 +481,20 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             let right = if allowed.contains(&who) {
                 success_statuses(method, path).contains(&reply.status)
             } else {
-                [401, 403, 404].contains(&reply.status)
+                [401, 403, 404].contains(&reply.status) || text.contains("\"four_eyes\"")
             };
             if !right {
                 failures.push(format!(
                     "{method} {path} as {who:?}: {} {}",
                     reply.status,
-                    &text[..text.len().min(160)]
+                    text.chars().take(120).collect::<String>()
                 ));
             }
             assert!(
                 !text.contains(TRAINEE_A) && !text.contains(&f.trainee_b),
                 "{method} {path} as {who:?} returned a whole resident ID"
             );
-            if who != Finance {
+            if !matches!(who, Finance | SecondFinance) {
                 assert!(
                     !text.contains(ACCOUNT),
                     "{method} {path} as {who:?} returned the whole payee account"
