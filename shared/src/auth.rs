@@ -46,6 +46,11 @@ pub struct TokenClaims {
     /// Not valid before, seconds since the Unix epoch (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    /// The county the token is for (its 6-digit code): every token this app mints names its
+    /// county, and any other county refuses it, whatever secret the two share. Tokens of an
+    /// identity service may name one, or none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
 }
 
 /// The longest a token may be issued to live (`exp - iat`), set per county by who holds it
@@ -97,6 +102,14 @@ impl TokenClaims {
         self.exp - self.iat > TokenLifetimeCap::FLOOR_MINUTES * 60
     }
 
+    /// Refuses a token that names another county than `county`.
+    pub fn check_county(&self, county: &str) -> Result<(), TokenRefusal> {
+        match &self.aud {
+            Some(aud) if aud != county => Err(TokenRefusal::OtherCounty),
+            _ => Ok(()),
+        }
+    }
+
     pub fn check_lifetime(&self, cap: TokenLifetimeCap) -> Result<(), TokenRefusal> {
         if self.exp - self.iat > cap.seconds {
             return Err(TokenRefusal::LivesTooLong);
@@ -137,6 +150,8 @@ pub enum TokenRefusal {
     NotYetValid,
     /// Issued to live longer than its role's `TokenLifetimeCap` allows.
     LivesTooLong,
+    /// Issued for another county (`aud`).
+    OtherCounty,
 }
 
 impl TokenRefusal {
@@ -166,6 +181,11 @@ impl TokenRefusal {
                 "token_lifetime_too_long",
                 "登录凭证有效期过长，请重新登录",
                 "The bearer token was issued to live longer than allowed; sign in again",
+            ),
+            TokenRefusal::OtherCounty => Reason::new(
+                "token_other_county",
+                "登录凭证是为其他县（市、区）签发的",
+                "The bearer token was issued for another county",
             ),
         }
     }
@@ -246,6 +266,7 @@ mod tests {
             iat: 1_000,
             exp: 2_000,
             nbf: None,
+            aud: None,
         }
     }
 

@@ -120,6 +120,9 @@ pub struct Submission<'a> {
     /// The `Idempotency-Key` it came with, and its request's fingerprint
     /// (`request_fingerprint`).
     pub idempotency: Option<(String, String)>,
+    /// How many of its platform's records share the record's pattern of dates and hours
+    /// (`completion::pattern_flag`).
+    pub shared_pattern: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,7 +443,8 @@ impl Claim {
             payment: None,
             returned_payments: Vec::new(),
             recovery: None,
-            review_reason: submission.record.flagged.clone(),
+            review_reason: (submission.record.flagged.clone())
+                .or_else(|| crate::completion::pattern_flag(submission.shared_pattern)),
             idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
             request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
         };
@@ -702,6 +706,7 @@ pub(crate) mod tests {
             record: &record,
             request: &request,
             idempotency: None,
+            shared_pattern: 1,
         };
         let declared = verdict(Outcome::NeedsReview, KeyGroupStatus::NeedsReview, vec![]);
         let at = "2020-03-20T00:00:00Z".parse().unwrap();
@@ -866,6 +871,7 @@ pub(crate) mod tests {
             record: &record,
             request: &request,
             idempotency: Some(("mp-0001".into(), "f".repeat(32))),
+            shared_pattern: 1,
         };
         let at = "2020-03-20T00:00:00Z".parse().unwrap();
         let verified = verdict(Outcome::Eligible, KeyGroupStatus::Verified, vec![]);

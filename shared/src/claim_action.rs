@@ -129,10 +129,13 @@ impl Claim {
     }
 
     /// Whether a reviewer may approve it with a page of others (decision): only a claim whose
-    /// key group the registry verified and whose record was not flagged for individual review.
-    pub fn approvable_in_bulk(&self) -> Result<(), Reason> {
+    /// key group the registry verified, whose record was not flagged for individual review, and
+    /// whose record's pattern of dates and hours is shared by fewer than
+    /// `IDENTICAL_PATTERN_FLAG` of its platform's records now (`shared_pattern`).
+    pub fn approvable_in_bulk(&self, shared_pattern: i64) -> Result<(), Reason> {
         if self.key_group_status != crate::eligibility::KeyGroupStatus::Verified
             || self.review_reason.is_some()
+            || crate::completion::pattern_flag(shared_pattern).is_some()
         {
             return Err(Reason::new(
                 "needs_individual_review",
@@ -229,19 +232,23 @@ mod tests {
     fn only_a_registry_verified_unflagged_claim_is_approved_in_bulk() {
         let declared = claim();
         assert_eq!(
-            declared.approvable_in_bulk().unwrap_err().code,
+            declared.approvable_in_bulk(1).unwrap_err().code,
             "needs_individual_review"
         );
         let verified = Claim {
             key_group_status: crate::eligibility::KeyGroupStatus::Verified,
             ..claim()
         };
-        assert!(verified.approvable_in_bulk().is_ok());
+        assert!(verified.approvable_in_bulk(19).is_ok());
+        assert!(
+            verified.approvable_in_bulk(20).is_err(),
+            "a pattern reported 20 times"
+        );
         let flagged = Claim {
             review_reason: Some("同批".into()),
             ..verified.clone()
         };
-        assert!(flagged.approvable_in_bulk().is_err());
+        assert!(flagged.approvable_in_bulk(1).is_err());
         assert_eq!(verified.as_seen_by(Role::Finance).payee, verified.payee);
         assert_ne!(verified.as_seen_by(Role::Reviewer).payee, verified.payee);
     }

@@ -116,39 +116,32 @@ pub struct CompletionFacts {
     pub certificate_number: Option<String>,
 }
 
-/// Records of one batch sharing training dates and hours, at or above which every one of
-/// them is flagged for individual review (decision): a class trained together is real, but
-/// dozens of trainees with identical start, end, assessment and hours is the pattern of
-/// reports made up in bulk.
+/// Records of one platform sharing training dates and hours, at or above which claims on every
+/// one of them are reviewed one by one, never approved in bulk (decision): a class trained
+/// together is real, but dozens of trainees with identical start, end, assessment and hours
+/// is the pattern of reports made up in bulk. Counted over all the platform's records, in
+/// every batch (batches of 19 do not dodge it), on the facts as parsed (`40` and `"40"` are
+/// the same hours).
 pub const IDENTICAL_PATTERN_FLAG: usize = 20;
 
-/// For each record of a batch (by index), the flag it gets, if any: the records whose start,
-/// end and assessment dates and study hours (as sent) are shared by at least
-/// `IDENTICAL_PATTERN_FLAG` records of the batch.
-pub fn batch_patterns(records: &[serde_json::Value]) -> Vec<Option<String>> {
-    let pattern = |r: &serde_json::Value| {
-        let text = |v: &serde_json::Value| v.to_string();
-        (
-            text(&r["started_on"]),
-            text(&r["ended_on"]),
-            text(&r["assessment"]["date"]),
-            text(&r["study_hours"]),
+/// Why a claim on a record of a pattern shared by `count` records is reviewed on its own.
+pub fn pattern_flag(count: i64) -> Option<String> {
+    (count >= IDENTICAL_PATTERN_FLAG as i64).then(|| {
+        format!(
+            "本平台有{count}条记录的培训起止、考核日期和学时完全相同，须逐件审核 / {count} records of this platform share dates and hours: review one by one"
         )
-    };
+    })
+}
+
+/// For each record of a batch (by index, `None` for one that did not parse), how many of the
+/// batch share its pattern (`CompletionFacts::pattern`).
+pub fn batch_counts(facts: &[Option<&CompletionFacts>]) -> Vec<i64> {
     let mut counts = std::collections::HashMap::new();
-    for r in records {
-        *counts.entry(pattern(r)).or_insert(0usize) += 1;
+    for f in facts.iter().flatten() {
+        *counts.entry(f.pattern()).or_insert(0i64) += 1;
     }
-    records
-        .iter()
-        .map(|r| {
-            let n = counts[&pattern(r)];
-            (n >= IDENTICAL_PATTERN_FLAG).then(|| {
-                format!(
-                    "同批{n}条记录的培训起止、考核日期和学时完全相同，须逐件审核 / {n} records of one batch share dates and hours: review one by one"
-                )
-            })
-        })
+    (facts.iter())
+        .map(|f| f.map_or(0, |f| counts[&f.pattern()]))
         .collect()
 }
 
@@ -241,14 +234,9 @@ impl CompletionInput {
             _ => Ok(()),
         };
         let dates_in_order = match (&started_on, &ended_on, &assessed_on) {
-            (Ok(start), Ok(end), Ok(assessed)) if end < start || assessed < start => Err(vec![
-                Reason::new(
-                    "training_dates_inconsistent",
-                    "结束日期和考核日期不能早于开始日期",
-                    "The end and assessment dates cannot be before the start date",
-                )
-                .at("ended_on"),
-            ]),
+            (Ok(start), Ok(end), Ok(assessed)) => {
+                crate::training::dates_in_order(*start, *end, *assessed)
+            }
             _ => Ok(()),
         };
         let possible = match (&started_on, &ended_on, &assessed_on, &hours) {
@@ -330,6 +318,30 @@ impl CompletionFacts {
     /// The course it trained for: its 职业 (a 工种 counts as its 职业) and level.
     pub fn course(&self) -> crate::Course {
         crate::Course::of(&self.occupation, self.level)
+    }
+
+    /// Its entry in its trainee's training calendar, reported by `platform`.
+    pub fn calendar_entry(&self, platform: &PlatformId) -> crate::training::CalendarEntry {
+        crate::training::CalendarEntry {
+            platform_id: platform.clone(),
+            record_id: self.record_id.clone(),
+            started_on: self.started_on,
+            ended_on: self.ended_on,
+            hours: self.study_hours.value(),
+        }
+    }
+
+    /// Its pattern: a short hash of its start, end and assessment days and its study hours,
+    /// as parsed (`IDENTICAL_PATTERN_FLAG`).
+    pub fn pattern(&self) -> String {
+        let text = format!(
+            "{}|{}|{}|{}",
+            self.started_on,
+            self.ended_on,
+            self.assessment.date,
+            self.study_hours.value().normalize()
+        );
+        hex::encode(&Sha256::digest(text.as_bytes())[..8])
     }
 
     /// The billing period (calendar month of the assessment), `YYYY-MM`.
@@ -479,7 +491,7 @@ impl CompletionRecord {
         }
     }
 
-    /// The record flagged for individual review (`batch_patterns`), or as it is.
+    /// The record flagged for individual review (`pattern_flag`), or as it is.
     pub fn flagged_as(self, flag: Option<String>) -> CompletionRecord {
         CompletionRecord {
             flagged: flag.or(self.flagged),
@@ -508,7 +520,7 @@ impl CompletionRecord {
     }
 
     /// Corrections and voids are allowed only while nothing rests on the record.
-    fn check_open(&self) -> Result<(), Reason> {
+    pub fn check_open(&self) -> Result<(), Reason> {
         match self.state() {
             RecordState::Reported => Ok(()),
             state => Err(Reason::new(
@@ -654,6 +666,11 @@ impl CompletionRecord {
             || named_claim.is_some_and(ClaimStatus::verifies_key_group)
     }
 
+    /// Its entry in its trainee's training calendar.
+    pub fn calendar_entry(&self) -> crate::training::CalendarEntry {
+        self.facts.calendar_entry(&self.platform_id)
+    }
+
     /// What the eligibility rules need of the training.
     pub fn as_completion(&self) -> eligibility::Completion {
         let f = &self.facts;
@@ -753,24 +770,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_batch_of_identical_dates_and_hours_is_flagged_and_a_class_is_not() {
-        let same = serde_json::json!({"started_on": "2020-03-01", "ended_on": "2020-03-05",
-            "assessment": {"date": "2020-03-06"}, "study_hours": 40});
-        let mut batch = vec![same.clone(); IDENTICAL_PATTERN_FLAG - 1];
-        let mut other = same.clone();
-        other["study_hours"] = serde_json::json!(39);
-        batch.push(other);
-        assert!(batch_patterns(&batch).iter().all(Option::is_none));
-        batch.push(same);
-        let flags = batch_patterns(&batch);
-        assert_eq!(
-            flags.iter().filter(|f| f.is_some()).count(),
-            IDENTICAL_PATTERN_FLAG
-        );
-        assert!(
-            flags[IDENTICAL_PATTERN_FLAG - 1].is_none(),
-            "the odd one out"
-        );
+    fn records_of_identical_dates_and_hours_share_a_pattern_whatever_their_spelling() {
+        let facts = |hours: &str| {
+            let mut f = record("r1").facts;
+            f.study_hours = StudyHours::parse(hours).unwrap();
+            f
+        };
+        assert_eq!(facts("40").pattern(), facts("40.0").pattern());
+        assert_ne!(facts("40").pattern(), facts("39").pattern());
+        let (forty, other) = (facts("40"), facts("39"));
+        let mut batch: Vec<Option<&CompletionFacts>> = vec![Some(&forty); 3];
+        batch.push(Some(&other));
+        batch.push(None);
+        assert_eq!(batch_counts(&batch), [3, 3, 3, 1, 0]);
+        assert_eq!(pattern_flag(19), None);
+        assert!(pattern_flag(IDENTICAL_PATTERN_FLAG as i64).is_some());
     }
 
     #[test]

@@ -42,6 +42,15 @@ pub fn parse_day(input: &str) -> Result<NaiveDate, Reason> {
 }
 
 /// An instant for audit records, in China Standard Time so operators read their own clock.
+/// The reason a day after today gives (nothing is dated ahead of what happened).
+pub fn in_future(day: NaiveDate, today: NaiveDate) -> Reason {
+    Reason::new(
+        "date_in_future",
+        format!("日期 {day} 晚于今天（{today}）"),
+        format!("The date {day} is after today ({today})"),
+    )
+}
+
 pub fn audit_timestamp(at: DateTime<Utc>) -> String {
     at.with_timezone(&china_standard_time())
         .to_rfc3339_opts(SecondsFormat::Secs, false)

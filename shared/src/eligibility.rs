@@ -160,15 +160,10 @@ pub fn evaluate(
             .at("training.assessment.date"),
         );
     }
-    if completion.started_on > day {
-        reasons.push(
-            Reason::new(
-                "training_dates_inconsistent",
-                "考核日期早于培训开始日期",
-                "The assessment is dated before the training started",
-            )
-            .at("training.started_on"),
-        );
+    let in_order = crate::training::dates_in_order(completion.started_on, completion.ended_on, day);
+    for mut reason in in_order.err().unwrap_or_default() {
+        reason.field = reason.field.map(|f| format!("training.{f}"));
+        reasons.push(reason);
     }
     reasons.extend(frequency_reasons(policy, completion, history));
     let dates = Dates {
@@ -532,6 +527,8 @@ mod tests {
         case.applicant.graduation_date = graduated.map(day);
         case.applicant.employed = employed;
         case.completion.started_on = day(started);
+        case.completion.ended_on = day(started);
+        case.completion.study_hours = StudyHours::parse("8").unwrap();
         case.completion.assessed_on = day("2020-06-30");
         case
     }
@@ -552,6 +549,7 @@ mod tests {
         leap.completion.assessed_on = day("2020-03-01");
         assert!(!leap.codes().contains(&"graduate_left_school_too_long_ago"));
         leap.completion.started_on = day("2018-03-01");
+        leap.completion.ended_on = day("2018-03-01");
         assert!(leap.codes().contains(&"graduate_left_school_too_long_ago"));
     }
 

@@ -21,13 +21,18 @@ pub struct Payment {
     pub paid_on: NaiveDate,
 }
 
-impl TryFrom<PaymentInput> for Payment {
-    type Error = Vec<Reason>;
-
-    fn try_from(input: PaymentInput) -> Result<Payment, Vec<Reason>> {
+impl Payment {
+    /// A payment as finance entered it, on `today` (China Standard Time): a reference of at
+    /// most 64 characters and a day not after today (money is recorded as it moved, never
+    /// ahead of it).
+    pub fn parse(input: PaymentInput, today: NaiveDate) -> Result<Payment, Vec<Reason>> {
+        let paid_on = parse_day(&input.paid_on).and_then(|day| match day > today {
+            true => Err(crate::dates::in_future(day, today)),
+            false => Ok(day),
+        });
         let (reference, paid_on) = (
             field("reference", bounded_text(&input.reference, 64)),
-            field("paid_on", parse_day(&input.paid_on)),
+            field("paid_on", paid_on),
         )
             .all_parsed()?;
         Ok(Payment { reference, paid_on })
@@ -57,18 +62,35 @@ pub(crate) mod tests {
 
     #[test]
     fn both_fields_are_checked_at_once() {
-        let bad = Payment::try_from(PaymentInput {
-            reference: " ".into(),
-            paid_on: "2020-13-01".into(),
-        })
+        let today = "2020-05-01".parse().unwrap();
+        let bad = Payment::parse(
+            PaymentInput {
+                reference: " ".into(),
+                paid_on: "2020-13-01".into(),
+            },
+            today,
+        )
         .unwrap_err();
         let fields: Vec<_> = bad.iter().map(|r| r.field.as_deref().unwrap()).collect();
         assert_eq!(fields, ["reference", "paid_on"]);
-        let good = Payment::try_from(PaymentInput {
-            reference: " BANK-1 ".into(),
-            paid_on: "2020-04-15".into(),
-        })
+        let good = Payment::parse(
+            PaymentInput {
+                reference: " BANK-1 ".into(),
+                paid_on: "2020-04-15".into(),
+            },
+            today,
+        )
         .unwrap();
         assert_eq!(good.reference, "BANK-1");
+        // Paid tomorrow: refused, naming the day.
+        let ahead = PaymentInput {
+            reference: "BANK-2".into(),
+            paid_on: "2020-05-02".into(),
+        };
+        let refused = Payment::parse(ahead, today).unwrap_err();
+        assert_eq!(
+            (refused[0].code, refused[0].field.as_deref()),
+            ("date_in_future", Some("paid_on"))
+        );
     }
 }

@@ -11,7 +11,39 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ClaimStatus, IN_FLIGHT_GRACE_SECONDS};
+use crate::{ClaimStatus, IN_FLIGHT_GRACE_SECONDS, claim::Claim, claim::ReviewQueue};
+
+/// Where a live claim waits for the county (decision: every live claim is in exactly one
+/// place): a review queue while submitted, finance's desk while payable, else with the
+/// trainee (a returned payment whose payee is not yet corrected) or nowhere (paid, ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desk {
+    Review(ReviewQueue),
+    /// Finance's desk: approved, or returned with the payee corrected since.
+    Payable,
+}
+
+impl Claim {
+    /// Whether the claim waits on `desk` now. (Which review queue a submitted claim is in is
+    /// the queue's to say; on either it waits while submitted.)
+    pub fn waits_on(&self, desk: Desk) -> bool {
+        match desk {
+            Desk::Review(_) => self.status == ClaimStatus::Submitted,
+            Desk::Payable => {
+                self.status == ClaimStatus::Approved
+                    || (self.status == ClaimStatus::PaymentReturned
+                        && self.payee_corrected_since_return())
+            }
+        }
+    }
+
+    /// Whether the trainee corrected the payee after the payment last came back.
+    fn payee_corrected_since_return(&self) -> bool {
+        (self.transitions.last()).is_some_and(|t| {
+            t.from == Some(ClaimStatus::PaymentReturned) && t.to == t.from.unwrap()
+        })
+    }
+}
 
 /// One slot of a waiting list: `{claim_id}@{unix seconds}` (bare ids were written by earlier
 /// versions and count as old).
@@ -49,21 +81,23 @@ impl QueueEntry {
 pub enum SlotSeen<'a> {
     /// Taken, not yet filled: a writer in flight, or one that died.
     Empty,
-    /// An entry, and its claim's status if the claim exists.
-    Listed(&'a QueueEntry, Option<ClaimStatus>),
+    /// An entry, and its claim if it exists.
+    Listed(&'a QueueEntry, Option<&'a Claim>),
 }
 
-/// Whether a slot of a list of claims in `waiting` will never show a waiting claim again.
-pub fn settled(waiting: ClaimStatus, seen: &SlotSeen, now: i64) -> bool {
+/// Whether a slot of `desk`'s list will never show a waiting claim again.
+pub fn settled(desk: Desk, seen: &SlotSeen, now: i64) -> bool {
     match seen {
         SlotSeen::Empty => false,
-        SlotSeen::Listed(_, Some(status)) if *status == waiting => false,
-        // Before the status a list waits for (a claim not yet approved on the payable list,
-        // or not yet stored): a change that may still land, until it is old.
-        SlotSeen::Listed(entry, Some(ClaimStatus::Submitted)) | SlotSeen::Listed(entry, None) => {
+        SlotSeen::Listed(_, Some(claim)) if claim.waits_on(desk) => false,
+        // Before it waits there (a claim not yet approved on the payable list, or not yet
+        // stored): a change that may still land, until it is old.
+        SlotSeen::Listed(entry, None) => entry.old(now),
+        SlotSeen::Listed(entry, Some(claim)) if claim.status == ClaimStatus::Submitted => {
             entry.old(now)
         }
-        // Past it: no claim returns to submitted, and one approved again is listed again.
+        // Past it: no claim returns to submitted, and one that comes back to the desk (its
+        // payee corrected after a returned payment) is listed again.
         SlotSeen::Listed(_, Some(_)) => true,
     }
 }
@@ -136,39 +170,52 @@ mod tests {
         assert!(QueueEntry::parse("c-0a1b").old(NOW));
     }
 
+    fn in_state(status: ClaimStatus) -> Claim {
+        Claim {
+            status,
+            ..crate::claim::tests::claim()
+        }
+    }
+
     #[test]
     fn a_slot_settles_once_its_claim_is_past_waiting_or_its_change_died() {
         let young = QueueEntry::parse(&QueueEntry::format("c-1", NOW - 5));
         let old = QueueEntry::parse(&QueueEntry::format("c-1", NOW - IN_FLIGHT_GRACE_SECONDS));
-        let listed = |e, s| SlotSeen::Listed(e, s);
-        let approved = ClaimStatus::Approved;
-        assert!(!settled(approved, &listed(&young, Some(approved)), NOW));
-        assert!(settled(
-            approved,
-            &listed(&young, Some(ClaimStatus::Paid)),
-            NOW
-        ));
+        let listed = |e, c| SlotSeen::Listed(e, c);
+        let (approved, paid) = (in_state(ClaimStatus::Approved), in_state(ClaimStatus::Paid));
+        let submitted = in_state(ClaimStatus::Submitted);
+        let desk = Desk::Payable;
+        assert!(!settled(desk, &listed(&young, Some(&approved)), NOW));
+        assert!(settled(desk, &listed(&young, Some(&paid)), NOW));
         // An approval in flight: listed, the claim still submitted.
-        assert!(!settled(
-            approved,
-            &listed(&young, Some(ClaimStatus::Submitted)),
-            NOW
-        ));
-        assert!(settled(
-            approved,
-            &listed(&old, Some(ClaimStatus::Submitted)),
-            NOW
-        ));
+        assert!(!settled(desk, &listed(&young, Some(&submitted)), NOW));
+        assert!(settled(desk, &listed(&old, Some(&submitted)), NOW));
         // A submission in flight: listed, the claim not stored yet.
-        let submitted = ClaimStatus::Submitted;
-        assert!(!settled(submitted, &listed(&young, None), NOW));
-        assert!(settled(submitted, &listed(&old, None), NOW));
-        assert!(settled(
-            submitted,
-            &listed(&young, Some(ClaimStatus::Rejected)),
-            NOW
-        ));
-        assert!(!settled(submitted, &SlotSeen::Empty, NOW));
+        let review = Desk::Review(ReviewQueue::Review);
+        assert!(!settled(review, &listed(&young, None), NOW));
+        assert!(settled(review, &listed(&old, None), NOW));
+        let rejected = in_state(ClaimStatus::Rejected);
+        assert!(settled(review, &listed(&young, Some(&rejected)), NOW));
+        assert!(!settled(review, &SlotSeen::Empty, NOW));
+    }
+
+    #[test]
+    fn a_returned_claim_is_back_on_the_desk_once_its_payee_is_corrected() {
+        let change = crate::Change::new("op", chrono::Utc::now());
+        let paid = (in_state(ClaimStatus::Approved)
+            .paid(change.clone(), crate::payment::tests::payment("B-1")))
+        .unwrap();
+        let returned = paid
+            .payment_returned(change.clone(), "销户".into())
+            .unwrap();
+        assert!(!returned.waits_on(Desk::Payable), "waits for the trainee");
+        let payee = crate::claim::Payee {
+            account: "6217009999999999999".into(),
+            ..returned.payee.clone()
+        };
+        let corrected = returned.payee_corrected(change, payee).unwrap();
+        assert!(corrected.waits_on(Desk::Payable));
+        assert!(!corrected.waits_on(Desk::Review(ReviewQueue::Review)));
     }
 
     #[test]

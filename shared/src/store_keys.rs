@@ -283,6 +283,18 @@ pub fn person_completions(county: &CountyCode, person: &PersonKey) -> Index {
     }
 }
 
+/// A person's training calendar (`training::TrainingCalendar`): every record they trained on,
+/// on every platform, with its days and hours: what the daily limit per person is held on.
+pub fn person_calendar(county: &CountyCode, person: &PersonKey) -> String {
+    format!("{county}:person:{}:calendar", person.as_str())
+}
+
+/// Counter: a platform's records sharing one pattern of dates and hours
+/// (`CompletionFacts::pattern`).
+pub fn pattern_count(county: &CountyCode, platform: &PlatformId, pattern: &str) -> String {
+    format!("{county}:platform:{platform}:pattern:{pattern}")
+}
+
 pub fn platform_month(county: &CountyCode, platform: &PlatformId, month: &str) -> Index {
     Index {
         base: format!("{county}:platform:{platform}:month:{month}"),

@@ -83,6 +83,9 @@ pub fn caller(request: &ApiRequest, config: &CountyConfig, now: i64) -> Result<C
         Err(TokenRefusal::SignatureInvalid) => verify(!trainee_first)?.map_err(refused)?,
         verified => verified.map_err(refused)?,
     };
+    claims
+        .check_county(config.county()?.as_str())
+        .map_err(refused)?;
     if claims.outlives_every_floor() {
         claims
             .check_lifetime(config.token_lifetime_cap(claims.role)?)

@@ -8,6 +8,7 @@ use spin_sdk::http::Response;
 use subsidy_rules::{
     AllParsed, Reason,
     auth::Role,
+    dates::china_day,
     field,
     invoice::{Invoice, RECORDS_PER_STEP},
     payment::{Payment, PaymentInput},
@@ -112,7 +113,7 @@ pub fn line_recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, A
     let number = request.invoice_number()?;
     let record_id = request.param("record_id");
     ctx.require_operator(request, &[Role::Finance])?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let payment = Payment::parse(request.json::<PaymentInput>()?, china_day(ctx.now))?;
     let invoice = ctx.store()?.update_invoice(number, |current| {
         current
             .line_recovered(record_id, payment.clone())
@@ -124,7 +125,7 @@ pub fn line_recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, A
 pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let number = request.invoice_number()?;
     let finance = ctx.require_operator(request, &[Role::Finance])?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let payment = Payment::parse(request.json::<PaymentInput>()?, china_day(ctx.now))?;
     let change = ctx.change_by(&finance.sub);
     let invoice = ctx.store()?.update_invoice(number, |current| {
         current

@@ -11,6 +11,7 @@ use subsidy_rules::{
     bounded_text,
     claim::Claim,
     claim_action::ClaimAction,
+    dates::china_day,
     field,
     payment::{Payment, PaymentInput},
 };
@@ -27,7 +28,7 @@ fn refused(reason: Reason) -> ApiError {
 pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
     let finance = ctx.require_operator(request, ClaimAction::Pay.roles())?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let payment = Payment::parse(request.json::<PaymentInput>()?, china_day(ctx.now))?;
     let change = ctx.change_by(&finance.sub);
     let claim = ctx.store()?.update_claim(id, |current| {
         current
@@ -83,7 +84,7 @@ pub fn start_recovery(request: &ApiRequest, ctx: &Context) -> Result<Response, A
 pub fn recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.claim_id()?;
     let finance = ctx.require_operator(request, ClaimAction::RecordRecovered.roles())?;
-    let payment = Payment::try_from(request.json::<PaymentInput>()?)?;
+    let payment = Payment::parse(request.json::<PaymentInput>()?, china_day(ctx.now))?;
     let change = ctx.change_by(&finance.sub);
     let claim: Claim = ctx.store()?.update_claim(id, |current| {
         current
@@ -203,10 +204,11 @@ fn apply_bank_result(
     if !subsidy_rules::claim::plausible_claim_id(&result.claim_id) {
         return Err(ApiError::not_found());
     }
-    let payment = Payment::try_from(PaymentInput {
+    let input = PaymentInput {
         reference: result.reference,
         paid_on: result.paid_on,
-    })?;
+    };
+    let payment = Payment::parse(input, china_day(ctx.now))?;
     let returned = match (result.outcome.as_str(), result.reason) {
         ("paid", _) => None,
         ("returned", Some(reason)) => {

@@ -76,7 +76,7 @@ pub fn approve(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     recheck(ctx, &existing)?;
     let claim = ctx
         .store()?
-        .approve_claim(&existing, ctx.now_unix(), |current| {
+        .change_onto_desk(&existing, ctx.now_unix(), |current| {
             current
                 .approved(change.clone(), note.clone())
                 .map_err(refused)
@@ -155,6 +155,16 @@ pub fn reject(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     Ok(json(200, &claim.masked()))
 }
 
+/// How many of its platform's records share the pattern of dates and hours of the claim's
+/// record, now: claims on a pattern reported in bulk are reviewed one by one.
+fn shared_pattern(ctx: &Context, claim: &Claim) -> Result<i64, ApiError> {
+    let store = ctx.store()?;
+    match store.completion(&claim.platform_id, &claim.record_id)? {
+        Some(record) => store.pattern_count(&claim.platform_id, &record.facts.pattern()),
+        None => Ok(0),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BulkInput {
@@ -192,10 +202,11 @@ pub fn bulk_approve(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
             None => Err(ApiError::not_found()),
         }
         .and_then(|existing| {
-            existing.approvable_in_bulk().map_err(refused)?;
+            let shared = shared_pattern(ctx, &existing)?;
+            existing.approvable_in_bulk(shared).map_err(refused)?;
             ctx.store()?
-                .approve_claim(&existing, ctx.now_unix(), |current| {
-                    current.approvable_in_bulk().map_err(refused)?;
+                .change_onto_desk(&existing, ctx.now_unix(), |current| {
+                    current.approvable_in_bulk(shared).map_err(refused)?;
                     current.approved(change.clone(), None).map_err(refused)
                 })
         });

@@ -54,31 +54,60 @@ struct SignedIn<'a> {
     roles: &'a [Role],
 }
 
-/// `{"login","password","role"?}` → an operator token for an hour. A wrong login name or
-/// password is one answer (401 `sign_in_failed`); five in a row lock the account for 15
-/// minutes (429 `account_locked`); a disabled account is refused (403 `account_disabled`).
-/// Every attempt is logged.
-pub fn sign_in(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    let input: SignInInput = request.json()?;
-    let Ok(login) = LoginName::parse(&input.login) else {
-        spend_a_check(&input.password);
-        return Err(sign_in_refused());
-    };
-    let Some(account) = ctx.store()?.account(&login)? else {
-        spend_a_check(&input.password);
+/// How a refused password check is answered and logged: at sign-in, or when a holder
+/// changes their own password.
+struct Refusal {
+    logged: AccountEventKind,
+    answer: fn() -> ApiError,
+}
+
+const AT_SIGN_IN: Refusal = Refusal {
+    logged: AccountEventKind::SignInFailed,
+    answer: sign_in_refused,
+};
+
+const AT_PASSWORD_CHANGE: Refusal = Refusal {
+    logged: AccountEventKind::PasswordChangeRefused,
+    answer: current_password_wrong,
+};
+
+fn current_password_wrong() -> ApiError {
+    ApiError::forbidden(
+        Reason::new(
+            "current_password_wrong",
+            "当前密码不正确",
+            "The current password is wrong",
+        )
+        .at("current_password"),
+    )
+}
+
+/// Checks an account's password, counting toward its lockout wherever a password is checked
+/// (decision: five failures in a row lock it for 15 minutes, at sign-in or at a password
+/// change alike): a disabled account is refused (403), a locked one too (429) without its
+/// password being judged, a wrong password counts and may lock it. Every attempt is logged.
+/// The account as the attempt left it.
+fn check_password(
+    ctx: &Context,
+    login: &LoginName,
+    password: &str,
+    refusal: &Refusal,
+) -> Result<OperatorAccount, ApiError> {
+    let Some(account) = ctx.store()?.account(login)? else {
+        spend_a_check(password);
         log(
             ctx,
             login.as_str(),
             AccountEventKind::SignInUnknown,
             login.as_str(),
         )?;
-        return Err(sign_in_refused());
+        return Err((refusal.answer)());
     };
     // Checked before the lock is looked at, so that a locked account costs the same.
-    let matched = password_matches(&input.password, &account.password_hash);
+    let matched = password_matches(password, &account.password_hash);
     let now = ctx.now_unix();
     let mut outcome = None;
-    let account = ctx.store()?.update_account(&login, |current| {
+    let account = ctx.store()?.update_account(login, |current| {
         let attempt = current.sign_in(matched, now);
         let next = match &attempt {
             SignIn::Accepted(next) | SignIn::Refused(next) => next.clone(),
@@ -107,37 +136,55 @@ pub fn sign_in(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
                 Err(locked(until))
             }
             None => {
-                log(ctx, by, AccountEventKind::SignInFailed, by)?;
-                Err(sign_in_refused())
+                log(ctx, by, refusal.logged.clone(), by)?;
+                Err((refusal.answer)())
             }
         },
-        SignIn::Accepted(_) => {
-            let role = account
-                .role_for(input.role.as_deref())
-                .map_err(|reason| ApiError::invalid(vec![reason]))?;
-            let claims = TokenClaims {
-                sub: login.as_str().to_owned(),
-                role,
-                iat: now,
-                exp: now + SIGN_IN_TOKEN_SECONDS,
-                nbf: None,
-            };
-            let token = sign_token(&claims, ctx.config.operator_token_secret()?);
-            log(ctx, by, AccountEventKind::SignedIn, by)?;
-            let expires_at = china_time(claims.exp);
-            Ok(json(
-                200,
-                &SignedIn {
-                    token,
-                    expires_at,
-                    role,
-                    login: &account.login,
-                    display_name: &account.display_name,
-                    roles: &account.roles,
-                },
-            ))
-        }
+        SignIn::Accepted(_) => Ok(account),
     }
+}
+
+/// `{"login","password","role"?}` → an operator token for an hour, naming this county (no
+/// other county takes it). A wrong login name or password is one answer (401
+/// `sign_in_failed`); five in a row lock the account for 15 minutes (429 `account_locked`);
+/// a disabled account is refused (403 `account_disabled`). Every attempt is logged.
+pub fn sign_in(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    let input: SignInInput = request.json()?;
+    let Ok(login) = LoginName::parse(&input.login) else {
+        spend_a_check(&input.password);
+        return Err(sign_in_refused());
+    };
+    let account = check_password(ctx, &login, &input.password, &AT_SIGN_IN)?;
+    let role = account
+        .role_for(input.role.as_deref())
+        .map_err(|reason| ApiError::invalid(vec![reason]))?;
+    let now = ctx.now_unix();
+    let claims = TokenClaims {
+        sub: login.as_str().to_owned(),
+        role,
+        iat: now,
+        exp: now + SIGN_IN_TOKEN_SECONDS,
+        nbf: None,
+        aud: Some(ctx.config.county()?.to_string()),
+    };
+    let token = sign_token(&claims, ctx.config.operator_token_secret()?);
+    log(
+        ctx,
+        login.as_str(),
+        AccountEventKind::SignedIn,
+        login.as_str(),
+    )?;
+    Ok(json(
+        200,
+        &SignedIn {
+            token,
+            expires_at: china_time(claims.exp),
+            role,
+            login: &account.login,
+            display_name: &account.display_name,
+            roles: &account.roles,
+        },
+    ))
 }
 
 /// A Unix time as the API writes times: RFC 3339, China Standard Time.
@@ -316,7 +363,9 @@ struct OwnPasswordInput {
 }
 
 /// The holder of a signed-in account sets their own password:
-/// `{"current_password","new_password"}`; 403 `current_password_wrong` otherwise.
+/// `{"current_password","new_password"}`. The current password is checked as at sign-in,
+/// counting toward the lockout: wrong, 403 `current_password_wrong`; five wrong in a row lock
+/// the account (429); a disabled account changes nothing (403), whatever token it still has.
 pub fn change_own_password(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let operator = ctx.require_operator(request, &[Role::Admin, Role::Reviewer, Role::Finance])?;
     let input: OwnPasswordInput = request.json()?;
@@ -328,25 +377,12 @@ pub fn change_own_password(request: &ApiRequest, ctx: &Context) -> Result<Respon
         ))
     };
     let login = LoginName::parse(&operator.sub).map_err(|_| not_an_account())?;
-    let account = (ctx.store()?.account(&login)?).ok_or_else(not_an_account)?;
+    if ctx.store()?.account(&login)?.is_none() {
+        return Err(not_an_account());
+    }
     let password = Password::parse(&input.new_password, Some(&login))
         .map_err(|reason| ApiError::invalid(vec![reason.at("new_password")]))?;
-    if !password_matches(&input.current_password, &account.password_hash) {
-        log(
-            ctx,
-            login.as_str(),
-            AccountEventKind::PasswordChangeRefused,
-            login.as_str(),
-        )?;
-        return Err(ApiError::forbidden(
-            Reason::new(
-                "current_password_wrong",
-                "当前密码不正确",
-                "The current password is wrong",
-            )
-            .at("current_password"),
-        ));
-    }
+    check_password(ctx, &login, &input.current_password, &AT_PASSWORD_CHANGE)?;
     let hash = password.hash(&salt()?);
     let changed = ctx.change_by(login.as_str());
     let account = ctx.store()?.update_account(&login, |current| {
@@ -402,7 +438,9 @@ pub fn enable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
 fn set_disabled(request: &ApiRequest, ctx: &Context, disabled: bool) -> Result<Response, ApiError> {
     let login = request.param("login");
     let admin = ctx.require_operator(request, &ADMINS)?;
-    if disabled && LoginName::parse(&admin.sub).is_ok_and(|own| own.as_str() == login) {
+    // Login names compare case-folded, the path's as well as the token's.
+    let named = login_param(login)?;
+    if disabled && LoginName::parse(&admin.sub).is_ok_and(|own| own == named) {
         return Err(ApiError::conflict(Reason::new(
             "cannot_disable_self",
             "不能停用自己的账户",

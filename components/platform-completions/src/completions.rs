@@ -8,7 +8,8 @@ use subsidy_rules::{
     AllParsed, Change, PlatformId, Reason,
     auth::Role,
     completion::{
-        CompletionInput, CompletionRecord, MAX_BATCH, RecordState, parse_month, parse_record_id,
+        CompletionFacts, CompletionInput, CompletionRecord, MAX_BATCH, RecordState, batch_counts,
+        parse_month, parse_record_id, pattern_flag,
     },
     field,
 };
@@ -80,22 +81,36 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         ]));
     }
     let change = ctx.change_by(&caller.key_id);
-    let flags = subsidy_rules::completion::batch_patterns(&batch.records);
-    let mut results = Vec::with_capacity(batch.records.len());
-    for ((index, value), flag) in batch.records.into_iter().enumerate().zip(flags) {
+    // Every record parsed first: the batch's patterns are counted on the facts as parsed.
+    let mut parsed = Vec::with_capacity(batch.records.len());
+    for value in batch.records {
+        let record_id = (value.get("record_id").and_then(|v| v.as_str())).map(str::to_owned);
+        parsed.push((record_id, parse_one(ctx, value)?));
+    }
+    let facts: Vec<Option<&CompletionFacts>> =
+        parsed.iter().map(|(_, p)| p.as_ref().ok()).collect();
+    let counts = batch_counts(&facts);
+    let mut results = Vec::with_capacity(parsed.len());
+    for (index, ((record_id, facts), count)) in parsed.into_iter().zip(counts).enumerate() {
         // A store failure stops the batch, answering for nothing after it. Records before it
         // are stored, and re-sending the whole batch is safe.
-        results.push(report_one(
-            ctx,
-            &caller.platform_id,
+        let stored = facts
+            .map_err(RecordError::Rejected)
+            .and_then(|facts| store_one(ctx, &caller.platform_id, facts, count, &change));
+        let (outcome, state, reasons) = match stored {
+            Ok((outcome, state)) => (outcome, Some(state), vec![]),
+            Err(RecordError::Rejected(reasons)) => (Outcome::Rejected, None, reasons),
+            Err(RecordError::Store(error)) => return Err(error),
+        };
+        results.push(RecordResult {
             index,
-            value,
-            flag,
-            &change,
-        )?);
+            record_id,
+            outcome,
+            state,
+            reasons,
+        });
     }
-    let rejected = results
-        .iter()
+    let rejected = (results.iter())
         .filter(|r| matches!(r.outcome, Outcome::Rejected))
         .count();
     Ok(json(
@@ -106,33 +121,6 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             results,
         },
     ))
-}
-
-/// One record of a batch, answered on its own; `Err` only when the store failed.
-fn report_one(
-    ctx: &Context,
-    platform: &PlatformId,
-    index: usize,
-    value: serde_json::Value,
-    flag: Option<String>,
-    change: &Change,
-) -> Result<RecordResult, ApiError> {
-    let record_id = value
-        .get("record_id")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    let (outcome, state, reasons) = match store_one(ctx, platform, value, flag, change) {
-        Ok((outcome, state)) => (outcome, Some(state), vec![]),
-        Err(RecordError::Rejected(reasons)) => (Outcome::Rejected, None, reasons),
-        Err(RecordError::Store(error)) => return Err(error),
-    };
-    Ok(RecordResult {
-        index,
-        record_id,
-        outcome,
-        state,
-        reasons,
-    })
 }
 
 enum RecordError {
@@ -151,13 +139,12 @@ impl From<ApiError> for RecordError {
     }
 }
 
-fn store_one(
+/// One record's facts as the rules parse them, by the policy version of its day; every
+/// problem of the record is its refusal. `Err` only when the store failed.
+fn parse_one(
     ctx: &Context,
-    platform: &PlatformId,
     value: serde_json::Value,
-    flag: Option<String>,
-    change: &Change,
-) -> Result<(Outcome, RecordState), RecordError> {
+) -> Result<Result<CompletionFacts, Vec<Reason>>, ApiError> {
     // The book for the record's day, if it names one (a read of the county's added versions
     // saved when a built-in version covers it); the whole book otherwise.
     let day = (value.pointer("/assessment/date").and_then(|d| d.as_str()))
@@ -166,37 +153,129 @@ fn store_one(
         Some(day) => ctx.policies_for(&[day])?,
         None => ctx.policies()?,
     };
-    let input: CompletionInput = from_value(value).map_err(|r| RecordError::Rejected(vec![r]))?;
-    let (_, facts) = input
-        .parse(
-            ctx.config.county()?,
-            ctx.config.person_key_secret()?,
-            book,
-            subsidy_rules::dates::china_day(ctx.now),
-        )
-        .map_err(RecordError::Rejected)?;
-    let existing = ctx.store()?.completion(platform, &facts.record_id)?;
+    let input: CompletionInput = match from_value(value) {
+        Ok(input) => input,
+        Err(reason) => return Ok(Err(vec![reason])),
+    };
+    let parsed = input.parse(
+        ctx.config.county()?,
+        ctx.config.person_key_secret()?,
+        book,
+        subsidy_rules::dates::china_day(ctx.now),
+    );
+    Ok(parsed.map(|(_, facts)| facts))
+}
+
+/// Stores one record's facts: sent again unchanged, nothing changes (a lost listing or
+/// calendar entry is written again); new or corrected, it must fit its trainee's training
+/// calendar with every other record on every platform (`TrainingCalendar`), is flagged when
+/// its pattern is shared by `IDENTICAL_PATTERN_FLAG` records (of the batch, or of the
+/// platform in all), listed, then written.
+fn store_one(
+    ctx: &Context,
+    platform: &PlatformId,
+    facts: CompletionFacts,
+    batch_count: i64,
+    change: &Change,
+) -> Result<(Outcome, RecordState), RecordError> {
+    let store = ctx.store()?;
+    let existing = store.completion(platform, &facts.record_id)?;
     if let Some(existing) = &existing
         && existing.digest == facts.digest()
     {
-        // Sent again unchanged: list it again if its listing was lost.
-        if !ctx.store()?.completion_listed(existing)? {
-            let listed = ctx.store()?.index_completion(platform, &existing.facts)?;
-            ctx.store()?
-                .update_completion(platform, &facts.record_id, |current| {
-                    Ok(current.listed_at(Some(listed)))
-                })?;
-        }
+        resend_unchanged(ctx, platform, existing)?;
         return Ok((Outcome::Unchanged, existing.state()));
     }
+    if let Some(existing) = &existing {
+        existing
+            .check_open()
+            .map_err(|r| RecordError::Rejected(vec![r]))?;
+    }
+    place_in_calendar(ctx, platform, &facts)?;
+    if let Some(existing) = &existing
+        && existing.facts.trainee.person != facts.trainee.person
+    {
+        // Corrected to another trainee: its hours leave the first one's calendar.
+        let person = &existing.facts.trainee.person;
+        store.update_calendar(person, |calendar| {
+            Ok(calendar.without(platform, &facts.record_id))
+        })?;
+    }
+    let platform_count = match &existing {
+        None => store.count_pattern(platform, &facts.pattern())?,
+        Some(_) => store.pattern_count(platform, &facts.pattern())?,
+    };
+    let flag = pattern_flag(batch_count.max(platform_count));
     let moves = existing.as_ref().is_none_or(|e| {
         e.facts.month() != facts.month() || e.facts.trainee.person != facts.trainee.person
     });
-    let listed = if moves {
-        Some(ctx.store()?.index_completion(platform, &facts)?)
-    } else {
-        None
+    let listed = match moves {
+        true => Some(store.index_completion(platform, &facts)?),
+        false => None,
     };
+    write(ctx, platform, facts, flag, listed, change)
+}
+
+/// A record sent again as it is: its listing and its calendar entry written again where they
+/// were lost.
+fn resend_unchanged(
+    ctx: &Context,
+    platform: &PlatformId,
+    existing: &CompletionRecord,
+) -> Result<(), ApiError> {
+    let store = ctx.store()?;
+    if !store.completion_listed(existing)? {
+        let listed = store.index_completion(platform, &existing.facts)?;
+        store.update_completion(platform, &existing.facts.record_id, |current| {
+            Ok(current.listed_at(Some(listed)))
+        })?;
+    }
+    let entry = existing.calendar_entry();
+    let person = &existing.facts.trainee.person;
+    if existing.void_reason.is_none() && !store.calendar(person)?.holds(&entry) {
+        store.update_calendar(person, |calendar| Ok(calendar.with(entry.clone())))?;
+    }
+    Ok(())
+}
+
+/// Puts the record's days and hours in its trainee's calendar, in place of its earlier
+/// entry; refused, changing nothing, when the calendar would hold more than a day can
+/// (decision: the record reported later is the one refused, whichever platform sent it).
+fn place_in_calendar(
+    ctx: &Context,
+    platform: &PlatformId,
+    facts: &CompletionFacts,
+) -> Result<(), RecordError> {
+    let book = ctx.policies_for(&[facts.assessment.date])?;
+    let policy = (book.in_force_on(facts.assessment.date))
+        .unwrap_or_else(|| book.current(facts.assessment.date));
+    let per_day = policy.study_limits.max_study_hours_per_day;
+    let entry = facts.calendar_entry(platform);
+    let mut overfull = None;
+    ctx.store()?
+        .update_calendar(&facts.trainee.person, |calendar| {
+            let next = calendar.with(entry.clone());
+            overfull = next.overfull(per_day);
+            match overfull {
+                Some(_) => Ok(calendar),
+                None => Ok(next),
+            }
+        })?;
+    match overfull {
+        Some(over) => Err(RecordError::Rejected(vec![over.reason()])),
+        None => Ok(()),
+    }
+}
+
+/// Creates or corrects the record under compare-and-swap.
+fn write(
+    ctx: &Context,
+    platform: &PlatformId,
+    facts: CompletionFacts,
+    flag: Option<String>,
+    listed: Option<subsidy_rules::completion::Listed>,
+    change: &Change,
+) -> Result<(Outcome, RecordState), RecordError> {
     let mut outcome = Outcome::Accepted;
     let record_id = facts.record_id.clone();
     let stored = ctx
@@ -287,5 +366,11 @@ pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
                 .voided(reason.clone(), change.clone())
                 .map_err(|r| ApiError::new(ErrorKind::Conflict, r))
         })?;
+    // Its hours leave its trainee's calendar. Were this lost, the calendar would count them
+    // still: more refused, never more paid.
+    let person = &record.facts.trainee.person;
+    ctx.store()?.update_calendar(person, |calendar| {
+        Ok(calendar.without(&caller.platform_id, &record_id))
+    })?;
     Ok(json(200, &view(record)))
 }

@@ -298,6 +298,8 @@ fn prepare_claim(
         Some(key) => Some((key, fingerprint(ctx, &input)?)),
         None => None,
     };
+    let shared_pattern =
+        (ctx.store()?).pattern_count(&record.platform_id, &record.facts.pattern())?;
     let submission = Submission {
         id: format!("c-{}", county_api::random_hex(8)?),
         resident_id: &trainee.resident_id,
@@ -305,6 +307,7 @@ fn prepare_claim(
         record: &record,
         request: &input.claim,
         idempotency: fingerprint,
+        shared_pattern,
     };
     let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
     Ok((claim, queue, record))
@@ -514,10 +517,13 @@ pub fn correct_payee(request: &ApiRequest, ctx: &Context) -> Result<Response, Ap
         .map_err(|reasons: Vec<Reason>| ApiError::invalid(reasons))?;
     let existing = own_claim(ctx, &trainee, id)?;
     let change = ctx.change_by(&trainee.resident_id.masked());
-    let claim = ctx.store()?.update_claim(&existing.id, |current| {
-        current
-            .payee_corrected(change.clone(), payee.clone())
-            .map_err(ApiError::conflict)
-    })?;
+    // Corrected, the claim is back on finance's desk (listed there first).
+    let claim = ctx
+        .store()?
+        .change_onto_desk(&existing, ctx.now_unix(), |current| {
+            current
+                .payee_corrected(change.clone(), payee.clone())
+                .map_err(ApiError::conflict)
+        })?;
     Ok(json(200, &claim.masked()))
 }

@@ -26,6 +26,7 @@ pub fn mint_token(
         iat: issued_at,
         exp: issued_at + ttl_seconds,
         nbf: None,
+        aud: None,
     };
     sign_token(&claims, secret)
 }

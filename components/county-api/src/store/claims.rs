@@ -54,15 +54,16 @@ impl Store {
         Ok(())
     }
 
-    /// Approves a claim (`change`), listing it on finance's desk first: a kill in between
-    /// leaves an entry whose claim is not approved, which the desk skips.
-    pub fn approve_claim(
+    /// Changes a claim (`change`) that then waits on finance's desk (an approval, a payee
+    /// corrected after a returned payment), listing it there first: a kill in between leaves
+    /// an entry whose claim does not wait there, which the desk skips.
+    pub fn change_onto_desk(
         &self,
         existing: &Claim,
         now: i64,
         change: impl FnMut(Claim) -> Result<Claim, ApiError>,
     ) -> Result<Claim, ApiError> {
-        if existing.status == ClaimStatus::Submitted {
+        if !existing.waits_on(Desk::Payable) {
             self.append(
                 &store_keys::payable_queue(&self.county),
                 &QueueEntry::format(&existing.id, now),
@@ -99,10 +100,11 @@ impl Store {
         now: i64,
     ) -> Result<(Vec<Claim>, u64), ApiError> {
         let index = store_keys::claim_queue(&self.county, queue);
-        self.waiting_page(&index, ClaimStatus::Submitted, after, limit, now)
+        self.waiting_page(&index, Desk::Review(queue), after, limit, now)
     }
 
-    /// A page of the claims approved and not yet paid, oldest first: finance's desk.
+    /// A page of finance's desk, oldest first: claims approved and not yet paid, and those
+    /// whose payment came back and whose payee was corrected since.
     pub fn payable_claims(
         &self,
         after: u64,
@@ -110,6 +112,6 @@ impl Store {
         now: i64,
     ) -> Result<(Vec<Claim>, u64), ApiError> {
         let index = store_keys::payable_queue(&self.county);
-        self.waiting_page(&index, ClaimStatus::Approved, after, limit, now)
+        self.waiting_page(&index, Desk::Payable, after, limit, now)
     }
 }

@@ -133,4 +133,48 @@ impl Store {
         }
         Ok((records, next_after, done))
     }
+
+    /// A person's training calendar; built from their records (voided ones left out) for a
+    /// person whose records were stored before calendars were kept, and stored then.
+    pub fn calendar(&self, person: &PersonKey) -> Result<TrainingCalendar, ApiError> {
+        let key = store_keys::person_calendar(&self.county, person);
+        if let Some(calendar) = self.get_json(&key)? {
+            return Ok(calendar);
+        }
+        let records = self.person_completions(person)?;
+        let entries = (records.iter())
+            .filter(|r| r.void_reason.is_none())
+            .map(CompletionRecord::calendar_entry)
+            .collect();
+        Ok(TrainingCalendar { entries })
+    }
+
+    /// Changes a person's calendar under compare-and-swap (`change` sees it as it is).
+    pub fn update_calendar(
+        &self,
+        person: &PersonKey,
+        mut change: impl FnMut(TrainingCalendar) -> Result<TrainingCalendar, ApiError>,
+    ) -> Result<TrainingCalendar, ApiError> {
+        let built = self.calendar(person)?;
+        let key = store_keys::person_calendar(&self.county, person);
+        self.update_json(&key, |current: Option<TrainingCalendar>| {
+            change(current.unwrap_or_else(|| built.clone()))
+        })
+    }
+
+    /// Counts a new record of a platform's pattern: how many there are now.
+    pub fn count_pattern(&self, platform: &PlatformId, pattern: &str) -> Result<i64, ApiError> {
+        self.add(
+            &store_keys::pattern_count(&self.county, platform, pattern),
+            1,
+        )
+    }
+
+    /// How many of a platform's records share a pattern.
+    pub fn pattern_count(&self, platform: &PlatformId, pattern: &str) -> Result<i64, ApiError> {
+        self.add(
+            &store_keys::pattern_count(&self.county, platform, pattern),
+            0,
+        )
+    }
 }

@@ -98,7 +98,7 @@ impl Store {
     pub(super) fn waiting_page(
         &self,
         index: &Index,
-        waiting: ClaimStatus,
+        desk: Desk,
         after: u64,
         limit: usize,
         now: i64,
@@ -128,15 +128,15 @@ impl Store {
             };
             let seen = match &entry {
                 None => SlotSeen::Empty,
-                Some(entry) => SlotSeen::Listed(entry, claim.as_ref().map(|c| c.status)),
+                Some(entry) => SlotSeen::Listed(entry, claim.as_ref()),
             };
-            let settled = queue::settled(waiting, &seen, now);
+            let settled = queue::settled(desk, &seen, now);
             if leading_open {
                 leading.push(matches!(seen, SlotSeen::Listed(..)).then_some(settled));
                 leading_open = settled;
             }
             if let Some(claim) = claim
-                && claim.status == waiting
+                && claim.waits_on(desk)
                 && !page.iter().any(|c| c.id == claim.id)
             {
                 page.push(claim);

@@ -188,6 +188,17 @@ impl Store {
         self.update_json(
             &store_keys::invoice(&self.county, &next.number),
             |current: Option<StoredInvoice>| {
+                // Cancelled (or issued) meanwhile: the step's lines are not added to it, and the
+                // step rolls back what it marked.
+                if let Some(current) = &current
+                    && current.invoice.state != InvoiceState::Building
+                {
+                    return Err(ApiError::conflict(subsidy_rules::Reason::new(
+                        "invoice_not_building",
+                        "发票已不在开具中（已作废或已开具），本步骤未计入",
+                        "The invoice is no longer being built (cancelled or issued): this step was not added",
+                    )));
+                }
                 let now = current.as_ref().map(|c| c.invoice.build.clone());
                 if now != expected {
                     return Err(ApiError::conflict(subsidy_rules::Reason::new(

@@ -18,18 +18,19 @@ use chrono::Datelike;
 use serde::{Serialize, de::DeserializeOwned};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use subsidy_rules::{
-    ClaimStatus, CountyCode, Course, PersonGroup, PersonKey, PlatformId, PriorClaim, RegistryEntry,
+    CountyCode, Course, PersonGroup, PersonKey, PlatformId, PriorClaim, RegistryEntry,
     accounts::{AccountEvent, LoginName, OperatorAccount},
     claim::{Claim, Reservation, ReviewQueue},
     completion::{CompletionRecord, Listed},
     credentials::Credential,
     eligibility::LimitRefusal,
-    invoice::{BillingIntent, BuildStart, Invoice, InvoiceLine, InvoicePage},
+    invoice::{BillingIntent, BuildStart, Invoice, InvoiceLine, InvoicePage, InvoiceState},
     journal::JournalEntry,
-    queue::{self, QueueEntry, QueueHead, SlotSeen},
+    queue::{self, Desk, QueueEntry, QueueHead, SlotSeen},
     registry::RegistryPeriods,
     report, store_keys,
     store_keys::{Index, Lease},
+    training::TrainingCalendar,
 };
 
 use crate::{ApiError, ErrorKind};

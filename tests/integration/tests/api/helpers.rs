@@ -297,16 +297,21 @@ pub fn transitions(document: &Value) -> Vec<(Value, Value, Value)> {
 }
 
 /// `n` passed trainings of `trainee` in March 2020, each a different occupation: records
-/// r0..r{n-1}.
+/// r0..r{n-1}, from 2020-02-20 to 2020-03-10, each of 24 study hours (120.00 of allowance);
+/// more than 6 of those would not fit the trainee's 20 days (8 学时 a day across every record),
+/// so beyond 6 each is of 2 hours (10.00), up to 80 records.
 pub fn distinct_courses(trainee: &str, n: usize) -> Vec<Value> {
+    let hours = if n <= 6 { 24 } else { 2 };
     (0..n)
         .map(|i| {
-            record(
+            let mut record = record(
                 &format!("r{i}"),
                 trainee,
                 &format!("4-03-02-{:02}", i + 1),
                 "2020-03-15",
-            )
+            );
+            record["study_hours"] = json!(hours);
+            record
         })
         .collect()
 }

@@ -620,6 +620,7 @@ async fn tokens_before_their_nbf_or_issued_to_live_too_long_are_refused() {
         iat: now - 10,
         exp: now - 10 + lifetime,
         nbf,
+        aud: None,
     };
     let ask = |token: String| {
         call("POST", "/api/claims/recount")
