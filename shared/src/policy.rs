@@ -3,7 +3,7 @@
 //! an extension of the window or a new rate is a new version in that file, or one a county
 //! admin adds through the API, not a change of code.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -364,6 +364,19 @@ impl PolicyBook {
 
     pub fn versions(&self) -> &[PolicyVersion] {
         &self.versions
+    }
+
+    /// Every month (`YYYY-MM`) a claim can be assessed in: those the versions' windows touch.
+    pub fn claim_months(&self) -> Vec<String> {
+        let mut months = std::collections::BTreeSet::new();
+        for window in self.versions.iter().map(|v| &v.window) {
+            let mut first = window.from.with_day(1);
+            while let Some(day) = first.filter(|day| *day <= window.to) {
+                months.insert(crate::completion::month_of(day));
+                first = day.checked_add_months(chrono::Months::new(1));
+            }
+        }
+        months.into_iter().collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&PolicyVersion> {

@@ -5,7 +5,7 @@
 use county_api::{ApiError, ApiRequest, Context, json, reconcile};
 use serde::Deserialize;
 use spin_sdk::http::Response;
-use subsidy_rules::{Reason, auth::Role};
+use subsidy_rules::{Reason, auth::Role, completion::parse_month};
 
 /// Journal entries one request checks by default and at most: each costs a few dozen store
 /// operations.
@@ -25,6 +25,9 @@ struct ReconcileInput {
     records_after: u64,
     #[serde(default)]
     limit: Option<u64>,
+    /// The last page's `next_report_month`: the report's month the run checks next.
+    #[serde(default)]
+    report_month: Option<String>,
 }
 
 pub fn reconcile(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -45,6 +48,13 @@ pub fn reconcile(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErr
             .at("limit"),
         ]));
     }
-    let page = reconcile::page(ctx, input.after, input.records_after, limit, input.repair)?;
+    let page = match input.report_month {
+        None => reconcile::page(ctx, input.after, input.records_after, limit, input.repair)?,
+        Some(month) => {
+            let month =
+                parse_month(&month).map_err(|r| ApiError::invalid(vec![r.at("report_month")]))?;
+            reconcile::report_page(ctx, &month, input.after, input.repair)?
+        }
+    };
     Ok(json(200, &page))
 }

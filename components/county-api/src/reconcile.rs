@@ -66,9 +66,16 @@ pub enum Finding {
     },
     /// The person's places were held by a request in flight: checked on a later run.
     PersonBusy { claim_id: String },
+    /// A counter of the province report differs from its month's claims: a request died
+    /// between changing a claim and moving the report with it.
+    ReportMiscounted {
+        month: String,
+        #[serde(flatten)]
+        difference: subsidy_rules::report::Difference,
+    },
 }
 
-/// One page of a reconcile run.
+/// One page of a reconcile run: the journal first, then the report, month by month.
 #[derive(Debug, Serialize)]
 pub struct Page {
     pub repair: bool,
@@ -78,6 +85,10 @@ pub struct Page {
     /// Pass back as `records_after`: where the check of an invoice build's month stopped (a
     /// request reads `RECORDS_PER_STEP` records of build months in all); 0 when none did.
     pub next_records_after: u64,
+    /// Pass back as `report_month`: the month of the report the run checks next (the journal
+    /// done); none before, and once the run is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_report_month: Option<String>,
     pub done: bool,
     pub entries_checked: usize,
     /// Entries of requests that may still be running, not checked: run again later.
@@ -182,14 +193,59 @@ pub fn page(
             }
         }
     }
+    // The journal done, the report follows, from its first month.
+    let next_report_month = match done {
+        true => ctx.policies()?.claim_months().into_iter().next(),
+        false => None,
+    };
     Ok(Page {
         repair,
         after,
         next_after,
         next_records_after,
-        done,
+        done: done && next_report_month.is_none(),
+        next_report_month,
         entries_checked: checked,
         entries_in_flight: in_flight,
+        findings,
+    })
+}
+
+/// Claims of a month one reconcile request tallies: two store reads each.
+const REPORT_STEP: u64 = 2_000;
+
+/// One step of the report's check: `month` recounted from its claims, up to `REPORT_STEP`
+/// more of them; once the month is counted, each counter that differs is a finding (with
+/// `repair`, set right) and the run goes on to the next month, or is done. The counters are
+/// exact when the month's claims do not change meanwhile; one that does is set right by the
+/// next run.
+pub fn report_page(ctx: &Context, month: &str, after: u64, repair: bool) -> Result<Page, ApiError> {
+    let (_, differences) = ctx
+        .store()?
+        .recount_report_month(month, REPORT_STEP, repair)?;
+    let months = ctx.policies()?.claim_months();
+    let next_report_month = match &differences {
+        None => Some(month.to_owned()),
+        Some(_) => months.into_iter().find(|m| m.as_str() > month),
+    };
+    let findings = (differences.unwrap_or_default().into_iter())
+        .map(|difference| Found {
+            finding: Finding::ReportMiscounted {
+                month: month.to_owned(),
+                difference,
+            },
+            repaired: repair,
+        })
+        .collect();
+    Ok(Page {
+        repair,
+        after,
+        next_after: after,
+        next_records_after: 0,
+        done: next_report_month.is_none(),
+        next_report_month,
+        entries_checked: 0,
+        entries_in_flight: 0,
         findings,
     })
 }

@@ -48,4 +48,5 @@ export const FINDINGS = {
   record_billed_by_cancelled_invoice: "培训记录仍被已作废的发票标记",
   course_held_without_invoice: "课程被中断的开票占用",
   person_busy: "该学员有请求正在进行，下次再查",
+  report_miscounted: "统计报表的计数与申领不符",
 };

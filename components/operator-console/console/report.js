@@ -105,7 +105,7 @@ export async function reportView(from = "", to = "", group = "", platform = "") 
 }
 
 /** Reconcile: finds what requests killed midway left half done and, when asked, repairs it.
- * The journal is read 100 entries a request until done. */
+ * The journal is read 100 entries a request, then the report month by month, until done. */
 export function reconcileView() {
   const results = el("div", { id: "reconcile-results", role: "status" });
   const section = el("section", { class: "card", "aria-labelledby": "reconcile-title" },
@@ -118,17 +118,20 @@ export function reconcileView() {
     results);
   async function run(repair) {
     results.replaceChildren(el("p", {}, "核对中……"));
-    let after = 0, recordsAfter = 0, checked = 0, inFlight = 0;
+    let after = 0, recordsAfter = 0, reportMonth = null, checked = 0, inFlight = 0;
     const findings = [];
     try {
       for (;;) {
-        const page = await api("POST", "/api/admin/reconcile", { repair, after, records_after: recordsAfter, limit: 100 });
+        const body = { repair, after, records_after: recordsAfter, limit: 100 };
+        if (reportMonth) body.report_month = reportMonth;
+        const page = await api("POST", "/api/admin/reconcile", body);
         checked += page.entries_checked;
         inFlight += page.entries_in_flight;
         findings.push(...page.findings);
         if (page.done) break;
         after = page.next_after;
         recordsAfter = page.next_records_after;
+        reportMonth = page.next_report_month || null;
       }
     } catch (error) {
       results.replaceChildren();

@@ -59,9 +59,11 @@ fn reconcile(args: &[String]) -> Result<()> {
         let app = App::load_cached(&manifest, cache.as_deref(), &progress)?;
         let host = Host::new(app, Arc::new(store.open()?), &variables)?.echo_logs();
         let (mut after, mut records_after, mut checked, mut findings) = (0, 0, 0, Vec::new());
+        let mut report_month = serde_json::Value::Null;
         loop {
             let body = serde_json::json!({
                 "repair": repair, "after": after, "records_after": records_after, "limit": 200,
+                "report_month": report_month,
             });
             // A token per page: a long run outlives one token's ten minutes.
             let token = client::bearer_token(Role::Admin, "county-host-reconcile", &secret);
@@ -78,6 +80,7 @@ fn reconcile(args: &[String]) -> Result<()> {
             findings.extend(page["findings"].as_array().cloned().unwrap_or_default());
             after = page["next_after"].as_u64().context("no next_after")?;
             records_after = page["next_records_after"].as_u64().unwrap_or(0);
+            report_month = page["next_report_month"].clone();
             eprintln!("county-host: reconciled the journal up to entry {after}");
             if page["done"] == true {
                 break;

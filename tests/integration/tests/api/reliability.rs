@@ -430,16 +430,17 @@ impl Scene {
         call.send(&self.county).await
     }
 
-    /// `POST /api/admin/reconcile` over the whole journal; every finding.
+    /// `POST /api/admin/reconcile` over the whole journal, then the report; every finding.
     async fn reconcile(&self, repair: bool) -> Vec<Value> {
         let mut findings = Vec::new();
-        let (mut after, mut records_after) = (0, 0);
+        let (mut after, mut records_after, mut report_month) = (0, 0, Value::Null);
         loop {
+            let body = json!({"repair": repair, "after": after, "records_after": records_after,
+                "limit": 7, "report_month": report_month});
             let page = self
                 .send(
-                    self.operator(call("POST", "/api/admin/reconcile"), Role::Admin).json(
-                        &json!({"repair": repair, "after": after, "records_after": records_after, "limit": 7}),
-                    ),
+                    self.operator(call("POST", "/api/admin/reconcile"), Role::Admin)
+                        .json(&body),
                 )
                 .await;
             assert_eq!(page.status, 200, "{}", page.json());
@@ -447,6 +448,7 @@ impl Scene {
             findings.extend(page["findings"].as_array().unwrap().clone());
             after = page["next_after"].as_u64().unwrap();
             records_after = page["next_records_after"].as_u64().unwrap();
+            report_month = page["next_report_month"].clone();
             if page["done"] == true {
                 return findings;
             }
