@@ -10,6 +10,7 @@ mod console_labels;
 mod eligibility_check;
 mod exports;
 mod helpers;
+mod invariants;
 mod platform_invoicing;
 mod policy_lookup;
 mod reliability;
