@@ -57,7 +57,7 @@ pub struct StandardInput {
 
 /// Standards are set per 职业 (4-part code): a 工种 code is refused, so that a course has one
 /// standard.
-fn course_occupation(input: &str) -> Result<OccupationCode, Reason> {
+pub fn course_occupation(input: &str) -> Result<OccupationCode, Reason> {
     let code = OccupationCode::parse(input)?;
     if code.occupation() != code {
         return Err(Reason::new(

@@ -4,12 +4,12 @@ use county_api::{ApiError, ApiRequest, Context, json_revision, public_table};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Change, Course, DecimalText, OccupationCode, Reason, SkillLevel, StandardsTable,
+    AllParsed, Change, Course, DecimalText, Reason, SkillLevel, StandardsTable,
     auth::Role,
     bounded_text,
     dates::{china_day, parse_day},
     field, optional_field,
-    standards::{StandardEnd, StandardInput, SubsidyStandard},
+    standards::{StandardEnd, StandardInput, SubsidyStandard, course_occupation},
 };
 
 #[derive(Deserialize)]
@@ -147,7 +147,8 @@ pub fn remove(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let (occupation, level, from, reason) = (
         field(
             "occupation",
-            OccupationCode::parse(request.param("occupation")),
+            // Standards are per 职业: a 工种 code names none (and never its 职业's).
+            course_occupation(request.param("occupation")),
         ),
         field("level", SkillLevel::parse(request.param("level"))),
         optional_field("from", request.query_param("from").as_deref(), parse_day),

@@ -11,6 +11,7 @@ mod eligibility_check;
 mod exports;
 mod helpers;
 mod invariants;
+mod model;
 mod platform_invoicing;
 mod policy_lookup;
 mod reliability;
