@@ -158,91 +158,150 @@ fn policy_versions(value: &Value) -> Result<String, String> {
          pub(crate) fn built_in_versions() -> Vec<PolicyVersion> {\n    vec![\n",
     );
     for (i, version) in versions.iter().enumerate() {
-        let at = format!("versions[{i}]");
-        let mut f = Fields::of(version, &at)?;
-        let mut window = Fields::of(&f.take("window")?, &format!("{at}.window"))?;
-        let mut allowance = Fields::of(
-            &f.take("living_allowance")?,
-            &format!("{at}.living_allowance"),
-        )?;
-        let mut limits = Fields::of(&f.take("claim_limits")?, &format!("{at}.claim_limits"))?;
-        let mut graduate = Fields::of(&f.take("graduate_rule")?, &format!("{at}.graduate_rule"))?;
-        let mut study = Fields::of(&f.take("study_limits")?, &format!("{at}.study_limits"))?;
-        let mut platform = Fields::of(
-            &f.take("platform_subsidy")?,
-            &format!("{at}.platform_subsidy"),
-        )?;
-        let groups = f.take("key_groups")?;
-        let groups: Result<Vec<String>, String> = (groups.as_array().ok_or("key_groups")?.iter())
-            .map(|g| variant(g, "key_groups", GROUPS).map(|v| format!("PersonGroup::{v}")))
-            .collect();
-        let modes = f.take("subsidised_modes")?;
-        let modes: Result<Vec<String>, String> =
-            (modes.as_array().ok_or("subsidised_modes")?.iter())
-                .map(|m| {
-                    variant(m, "subsidised_modes", &["online", "offline", "practical"])
-                        .map(|v| format!("TrainingMode::{v}"))
-                })
-                .collect();
-        let rounding = |value: Value, at: &str| {
-            variant(&value, at, &["half_up_to_fen"]).map(|v| format!("Rounding::{v}"))
-        };
-        let _ = writeln!(
-            code,
-            "        PolicyVersion {{\n            id: {},\n            title_zh: {},\n            documents: {},\n            issued_on: {},\n            province: {},\n            window: PolicyWindow {{ from: {}, to: {} }},\n            key_groups: vec![{}],\n            subsidised_modes: vec![{}],\n            living_allowance: LivingAllowance {{ yuan_per_study_hour: {}, rounding: {}, fund: {} }},\n            claim_limits: ClaimLimits {{ per_person_per_calendar_year: {}, once_per_occupation_and_level: {}, counting: ClaimCounting::{} }},\n            graduate_rule: GraduateRule {{ max_years_since_leaving_school: {}, must_be_unemployed_when_claiming: {} }},\n            study_limits: StudyLimits {{ max_study_hours_per_day: {} }},\n            platform_subsidy: PlatformSubsidy {{ share_of_local_standard: {}, rounding: {}, fund: {} }},\n        }},",
-            string(&f.take("id")?, "id")?,
-            string(&f.take("title_zh")?, "title_zh")?,
-            strings(&f.take("documents")?, "documents")?,
-            day(&f.take("issued_on")?, "issued_on")?,
-            string(&f.take("province")?, "province")?,
-            day(&window.take("from")?, "window.from")?,
-            day(&window.take("to")?, "window.to")?,
-            groups?.join(", "),
-            modes?.join(", "),
-            decimal(
-                &allowance.take("yuan_per_study_hour")?,
-                "yuan_per_study_hour"
-            )?,
-            rounding(allowance.take("rounding")?, "living_allowance.rounding")?,
-            string(&allowance.take("fund")?, "living_allowance.fund")?,
-            number(
-                &limits.take("per_person_per_calendar_year")?,
-                "per_person_per_calendar_year"
-            )?,
-            boolean(
-                &limits.take("once_per_occupation_and_level")?,
-                "once_per_occupation_and_level"
-            )?,
-            variant(
-                &limits.take("counting")?,
-                "counting",
-                &["from_submission_until_rejected_or_withdrawn"]
-            )?,
-            number(
-                &graduate.take("max_years_since_leaving_school")?,
-                "max_years_since_leaving_school"
-            )?,
-            boolean(
-                &graduate.take("must_be_unemployed_when_claiming")?,
-                "must_be_unemployed_when_claiming"
-            )?,
-            decimal(
-                &study.take("max_study_hours_per_day")?,
-                "max_study_hours_per_day"
-            )?,
-            decimal(
-                &platform.take("share_of_local_standard")?,
-                "share_of_local_standard"
-            )?,
-            rounding(platform.take("rounding")?, "platform_subsidy.rounding")?,
-            string(&platform.take("fund")?, "platform_subsidy.fund")?,
-        );
-        for part in [f, window, allowance, limits, graduate, study, platform] {
-            part.done()?;
-        }
+        code.push_str(&policy_version(version, &format!("versions[{i}]"))?);
     }
     code.push_str("    ]\n}\n");
     Ok(code)
+}
+
+/// One version as Rust: its own fields, then each part's.
+fn policy_version(version: &Value, at: &str) -> Result<String, String> {
+    let mut f = Fields::of(version, at)?;
+    let (id, title, documents) = (
+        string(&f.take("id")?, "id")?,
+        string(&f.take("title_zh")?, "title_zh")?,
+        strings(&f.take("documents")?, "documents")?,
+    );
+    let (issued_on, province) = (
+        day(&f.take("issued_on")?, "issued_on")?,
+        string(&f.take("province")?, "province")?,
+    );
+    let groups = listed(&f.take("key_groups")?, "key_groups", GROUPS, "PersonGroup")?;
+    let modes = listed(
+        &f.take("subsidised_modes")?,
+        "subsidised_modes",
+        &["online", "offline", "practical"],
+        "TrainingMode",
+    )?;
+    let parts = [
+        window(&f.take("window")?, at)?,
+        allowance(&f.take("living_allowance")?, at)?,
+        limits(&f.take("claim_limits")?, at)?,
+        graduate(&f.take("graduate_rule")?, at)?,
+        study(&f.take("study_limits")?, at)?,
+        platform_subsidy(&f.take("platform_subsidy")?, at)?,
+    ];
+    f.done()?;
+    Ok(format!(
+        "        PolicyVersion {{\n            id: {id},\n            title_zh: {title},\n            documents: {documents},\n            issued_on: {issued_on},\n            province: {province},\n            key_groups: vec![{groups}],\n            subsidised_modes: vec![{modes}],\n{}        }},\n",
+        parts.concat()
+    ))
+}
+
+/// The variants a list names, as `Type::Variant, …`.
+fn listed(value: &Value, at: &str, allowed: &[&str], ty: &str) -> Result<String, String> {
+    let items = value.as_array().ok_or(format!("{at} is not a list"))?;
+    let variants: Result<Vec<String>, String> = (items.iter())
+        .map(|item| variant(item, at, allowed).map(|v| format!("{ty}::{v}")))
+        .collect();
+    Ok(variants?.join(", "))
+}
+
+fn rounding(value: &Value, at: &str) -> Result<String, String> {
+    variant(value, at, &["half_up_to_fen"]).map(|v| format!("Rounding::{v}"))
+}
+
+/// A part of a version as a field of it: `name: Type { … },`, its fields read by `fields`.
+fn part(
+    value: &Value,
+    at: &str,
+    name: &str,
+    ty: &str,
+    fields: impl FnOnce(&mut Fields) -> Result<String, String>,
+) -> Result<String, String> {
+    let mut f = Fields::of(value, &format!("{at}.{name}"))?;
+    let inner = fields(&mut f)?;
+    f.done()?;
+    Ok(format!("            {name}: {ty} {{ {inner} }},\n"))
+}
+
+fn window(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "window", "PolicyWindow", |f| {
+        let from = day(&f.take("from")?, "window.from")?;
+        Ok(format!(
+            "from: {from}, to: {}",
+            day(&f.take("to")?, "window.to")?
+        ))
+    })
+}
+
+fn allowance(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "living_allowance", "LivingAllowance", |f| {
+        let rate = decimal(&f.take("yuan_per_study_hour")?, "yuan_per_study_hour")?;
+        let rounding = rounding(&f.take("rounding")?, "living_allowance.rounding")?;
+        let fund = string(&f.take("fund")?, "living_allowance.fund")?;
+        Ok(format!(
+            "yuan_per_study_hour: {rate}, rounding: {rounding}, fund: {fund}"
+        ))
+    })
+}
+
+fn limits(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "claim_limits", "ClaimLimits", |f| {
+        let yearly = number(
+            &f.take("per_person_per_calendar_year")?,
+            "per_person_per_calendar_year",
+        )?;
+        let once = boolean(
+            &f.take("once_per_occupation_and_level")?,
+            "once_per_occupation_and_level",
+        )?;
+        let counting = ["from_submission_until_rejected_or_withdrawn"];
+        let counting = variant(&f.take("counting")?, "counting", &counting)?;
+        Ok(format!(
+            "per_person_per_calendar_year: {yearly}, once_per_occupation_and_level: {once}, counting: ClaimCounting::{counting}"
+        ))
+    })
+}
+
+fn graduate(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "graduate_rule", "GraduateRule", |f| {
+        let years = number(
+            &f.take("max_years_since_leaving_school")?,
+            "max_years_since_leaving_school",
+        )?;
+        let unemployed = boolean(
+            &f.take("must_be_unemployed_when_claiming")?,
+            "must_be_unemployed_when_claiming",
+        )?;
+        Ok(format!(
+            "max_years_since_leaving_school: {years}, must_be_unemployed_when_claiming: {unemployed}"
+        ))
+    })
+}
+
+fn study(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "study_limits", "StudyLimits", |f| {
+        let per_day = decimal(
+            &f.take("max_study_hours_per_day")?,
+            "max_study_hours_per_day",
+        )?;
+        Ok(format!("max_study_hours_per_day: {per_day}"))
+    })
+}
+
+fn platform_subsidy(value: &Value, at: &str) -> Result<String, String> {
+    part(value, at, "platform_subsidy", "PlatformSubsidy", |f| {
+        let share = decimal(
+            &f.take("share_of_local_standard")?,
+            "share_of_local_standard",
+        )?;
+        let rounding = rounding(&f.take("rounding")?, "platform_subsidy.rounding")?;
+        let fund = string(&f.take("fund")?, "platform_subsidy.fund")?;
+        Ok(format!(
+            "share_of_local_standard: {share}, rounding: {rounding}, fund: {fund}"
+        ))
+    })
 }
 
 fn platform_seed(value: &Value) -> Result<String, String> {

@@ -172,12 +172,108 @@ fn score(input: &DecimalText) -> Result<Decimal, Reason> {
         })
 }
 
+impl TraineeInput {
+    /// The trainee of a record, whose hukou must be the county `served`; the resident ID
+    /// itself kept only masked and as the person's keyed hash.
+    fn parse(
+        &self,
+        served: &CountyCode,
+        person_secret: &[u8],
+    ) -> Result<(ResidentId, Trainee), Vec<Reason>> {
+        let hukou = field(
+            "trainee.hukou_county",
+            CountyCode::parse(&self.hukou_county),
+        );
+        let in_county = match &hukou {
+            Ok(hukou) if hukou != served => Err(vec![
+                eligibility::wrong_county(hukou, served).at("trainee.hukou_county"),
+            ]),
+            _ => Ok(()),
+        };
+        let (resident_id, name, hukou, ()) = (
+            field("trainee.resident_id", ResidentId::parse(&self.resident_id)),
+            field("trainee.name", bounded_text(&self.name, 50)),
+            hukou,
+            in_county,
+        )
+            .all_parsed()?;
+        let trainee = Trainee {
+            resident_id: resident_id.masked(),
+            name,
+            hukou_county: hukou,
+            person: PersonKey::derive(person_secret, &resident_id),
+        };
+        Ok((resident_id, trainee))
+    }
+}
+
+impl AssessmentInput {
+    fn parse(&self) -> Result<Assessment, Vec<Reason>> {
+        let score = match &self.score {
+            None => Ok(None),
+            Some(s) => field("assessment.score", score(s)).map(Some),
+        };
+        let (passed, score, date) = (
+            field("assessment.result", assessment_result(&self.result)),
+            score,
+            field("assessment.date", parse_day(&self.date)),
+        )
+            .all_parsed()?;
+        Ok(Assessment {
+            passed,
+            score,
+            date,
+        })
+    }
+}
+
+/// Platforms report online training only.
+fn online(mode: TrainingMode) -> Result<TrainingMode, Reason> {
+    match mode {
+        TrainingMode::Online => Ok(mode),
+        _ => Err(Reason::new(
+            "training_not_online",
+            "平台只报送线上培训记录；线下及实操培训不在本政策范围内",
+            "Platforms report online training only; offline and practical training are outside this policy",
+        )),
+    }
+}
+
+/// Whether a training's days are in order and its hours possible on them (`dates_in_order`,
+/// `implausible`), judged on whichever of them parsed.
+fn days_and_hours(
+    days: (
+        &Result<NaiveDate, Vec<Reason>>,
+        &Result<NaiveDate, Vec<Reason>>,
+    ),
+    assessed_on: Option<NaiveDate>,
+    hours: &Result<StudyHours, Vec<Reason>>,
+    book: &PolicyBook,
+    today: NaiveDate,
+) -> Result<(), Vec<Reason>> {
+    let (Ok(started_on), Ok(ended_on), Some(assessed_on)) = (days.0, days.1, assessed_on) else {
+        return Ok(());
+    };
+    let dates = Dates {
+        started_on: *started_on,
+        ended_on: *ended_on,
+        assessed_on,
+    };
+    crate::training::dates_in_order(dates.started_on, dates.ended_on, assessed_on)?;
+    let problems = match hours {
+        Ok(hours) => implausible(book, &dates, *hours, today),
+        Err(_) => Vec::new(),
+    };
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems),
+    }
+}
+
 impl CompletionInput {
-    /// Validates one record for the county `served`: every problem at once, fields relative to
-    /// the record.
-    /// The facts of a report, every problem at once: each field, the county, the mode, the
-    /// order of the dates, and whether the facts are possible (`implausible`) by `book` on
-    /// `today` (China Standard Time).
+    /// The facts of a report for the county `served`, every problem at once, fields named as
+    /// in the record: each field, the county, the mode, the order of the dates, and whether
+    /// the facts are possible (`implausible`) by `book` on `today` (China Standard Time).
     pub fn parse(
         self,
         served: &CountyCode,
@@ -185,124 +281,49 @@ impl CompletionInput {
         book: &PolicyBook,
         today: NaiveDate,
     ) -> Result<(ResidentId, CompletionFacts), Vec<Reason>> {
-        let record_id = field("record_id", parse_record_id(&self.record_id));
-        let resident_id = field(
-            "trainee.resident_id",
-            ResidentId::parse(&self.trainee.resident_id),
-        );
-        let name = field("trainee.name", bounded_text(&self.trainee.name, 50));
-        let hukou = field(
-            "trainee.hukou_county",
-            CountyCode::parse(&self.trainee.hukou_county),
-        );
-        let occupation = field("occupation", OccupationCode::parse(&self.occupation));
-        let level = field("level", SkillLevel::parse(&self.level));
-        let hours = field("study_hours", StudyHours::parse(&self.study_hours.0));
-        let mode = field("mode", TrainingMode::parse(&self.mode));
         let started_on = field("started_on", parse_day(&self.started_on));
         let ended_on = field("ended_on", parse_day(&self.ended_on));
-        let passed = field(
-            "assessment.result",
-            assessment_result(&self.assessment.result),
-        );
-        let score = match &self.assessment.score {
-            None => Ok(None),
-            Some(s) => field("assessment.score", score(s)).map(Some),
-        };
-        let assessed_on = field("assessment.date", parse_day(&self.assessment.date));
-        let certificate = optional_field(
-            "certificate_number",
-            self.certificate_number.as_deref(),
-            |c| bounded_text(c, 64),
-        );
-        // Checks across fields, on whichever of them parsed.
-        let in_county = match &hukou {
-            Ok(hukou) if hukou != served => Err(vec![
-                eligibility::wrong_county(hukou, served).at("trainee.hukou_county"),
-            ]),
-            _ => Ok(()),
-        };
-        let online = match &mode {
-            Ok(mode) if *mode != TrainingMode::Online => Err(vec![
-                Reason::new(
-                    "training_not_online",
-                    "平台只报送线上培训记录；线下及实操培训不在本政策范围内",
-                    "Platforms report online training only; offline and practical training are outside this policy",
-                )
-                .at("mode"),
-            ]),
-            _ => Ok(()),
-        };
-        let dates_in_order = match (&started_on, &ended_on, &assessed_on) {
-            (Ok(start), Ok(end), Ok(assessed)) => {
-                crate::training::dates_in_order(*start, *end, *assessed)
-            }
-            _ => Ok(()),
-        };
-        let possible = match (&started_on, &ended_on, &assessed_on, &hours) {
-            (Ok(start), Ok(end), Ok(assessed), Ok(hours)) => {
-                let dates = Dates {
-                    started_on: *start,
-                    ended_on: *end,
-                    assessed_on: *assessed,
-                };
-                let problems = implausible(book, &dates, *hours, today);
-                if problems.is_empty() {
-                    Ok(())
-                } else {
-                    Err(problems)
-                }
-            }
-            _ => Ok(()),
-        };
-        let (
-            (record_id, resident_id, name, hukou, occupation, level, hours, mode),
-            (started_on, ended_on, passed, score, assessed_on, certificate),
-            ((), (), (), ()),
-        ) = (
+        let hours = field("study_hours", StudyHours::parse(&self.study_hours.0));
+        let assessment = self.assessment.parse();
+        let assessed_on = (parse_day(&self.assessment.date)).ok();
+        let possible = days_and_hours((&started_on, &ended_on), assessed_on, &hours, book, today);
+        let mode = TrainingMode::parse(&self.mode).and_then(online);
+        let ((record_id, (resident_id, trainee), occupation, level, mode), rest) = (
             (
-                record_id,
-                resident_id,
-                name,
-                hukou,
-                occupation,
-                level,
-                hours,
-                mode,
+                field("record_id", parse_record_id(&self.record_id)),
+                self.trainee.parse(served, person_secret),
+                field("occupation", OccupationCode::parse(&self.occupation)),
+                field("level", SkillLevel::parse(&self.level)),
+                field("mode", mode),
             )
                 .all_parsed(),
             (
                 started_on,
                 ended_on,
-                passed,
-                score,
-                assessed_on,
-                certificate,
+                hours,
+                assessment,
+                optional_field(
+                    "certificate_number",
+                    self.certificate_number.as_deref(),
+                    |c| bounded_text(c, 64),
+                ),
+                possible,
             )
                 .all_parsed(),
-            (in_county, online, dates_in_order, possible).all_parsed(),
         )
             .all_parsed()?;
+        let (started_on, ended_on, study_hours, assessment, certificate_number, ()) = rest;
         let facts = CompletionFacts {
             record_id,
-            trainee: Trainee {
-                resident_id: resident_id.masked(),
-                name,
-                hukou_county: hukou,
-                person: PersonKey::derive(person_secret, &resident_id),
-            },
+            trainee,
             occupation,
             level,
-            study_hours: hours,
+            study_hours,
             mode,
             started_on,
             ended_on,
-            assessment: Assessment {
-                passed,
-                score,
-                date: assessed_on,
-            },
-            certificate_number: certificate,
+            assessment,
+            certificate_number,
         };
         Ok((resident_id, facts))
     }
@@ -759,14 +780,14 @@ pub(crate) mod tests {
             found,
             [
                 ("invalid_record_id", "record_id"),
-                ("invalid_level", "level"),
-                ("invalid_score", "assessment.score"),
                 ("wrong_county", "trainee.hukou_county"),
+                ("invalid_level", "level"),
                 ("training_not_online", "mode"),
+                ("invalid_score", "assessment.score"),
                 ("training_dates_inconsistent", "ended_on"),
             ]
         );
-        assert!(reasons[3].message_zh.contains("370911"));
+        assert!(reasons[1].message_zh.contains("370911"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::{
     CountyCode, Course, OccupationCode, PersonGroup, PlatformId, PlatformRegister, PolicyBook,
     PolicyVersion, Reason, RegistryEntry, ResidentId, SkillLevel, StudyHours, TrainingMode, Yuan,
     claim_status::PriorClaim,
-    training::{Dates, implausible},
+    training::{Dates, dates_in_order, implausible},
 };
 
 /// What the applicant says about themselves.
@@ -97,6 +97,8 @@ impl Verdict {
     }
 }
 
+/// The verdict of the rules on an applicant's training: every rule that fails, the key group's
+/// standing, the amount when eligible.
 pub fn evaluate(
     rules: &CountyRules,
     applicant: &Applicant,
@@ -109,8 +111,39 @@ pub fn evaluate(
     // Outside every window the nearest version still judges the other rules, so the
     // applicant hears every reason at once.
     let policy = in_force.unwrap_or_else(|| rules.policies.current(day));
-    let mut reasons = Vec::new();
+    let mut reasons = applicant_reasons(rules, policy, applicant, completion);
+    reasons.extend(training_reasons(rules, policy, completion));
+    if in_force.is_none() {
+        reasons.push(outside_window(day, &policy.window));
+    }
+    reasons.extend(frequency_reasons(policy, completion, history));
+    let key_group_status = key_group_status(policy, applicant, registry, day);
+    let outcome = match (reasons.is_empty(), key_group_status) {
+        (false, _) => Outcome::Ineligible,
+        (true, KeyGroupStatus::Verified) => Outcome::Eligible,
+        (true, _) => Outcome::NeedsReview,
+    };
+    Verdict {
+        outcome,
+        amount: (outcome != Outcome::Ineligible)
+            .then(|| policy.living_allowance_for(completion.study_hours)),
+        fund: policy.living_allowance.fund.clone(),
+        key_group: applicant.declared_group,
+        key_group_status,
+        policy_version: policy.id.clone(),
+        paying_county: applicant.hukou_county.clone(),
+        reasons,
+    }
+}
 
+/// Who the applicant is: the county that pays, the key group, a graduate's standing.
+fn applicant_reasons(
+    rules: &CountyRules,
+    policy: &PolicyVersion,
+    applicant: &Applicant,
+    completion: &Completion,
+) -> Vec<Reason> {
+    let mut reasons = Vec::new();
     if &applicant.hukou_county != rules.county {
         reasons.push(wrong_county(&applicant.hukou_county, rules.county));
     }
@@ -121,11 +154,18 @@ pub fn evaluate(
     if applicant.declared_group == PersonGroup::UnemployedGraduate && is_key_group {
         reasons.extend(graduate_reasons(policy, applicant, completion));
     }
-    reasons.extend(
-        rules
-            .platforms
-            .check_training_platform(&completion.platform, day),
-    );
+    reasons
+}
+
+/// What the training was: on an approved platform, online, passed, its days in order and its
+/// hours possible (fields named under `training.`).
+fn training_reasons(
+    rules: &CountyRules,
+    policy: &PolicyVersion,
+    completion: &Completion,
+) -> Vec<Reason> {
+    let day = completion.assessed_on;
+    let mut reasons = (rules.platforms).check_training_platform(&completion.platform, day);
     if !policy.subsidised_modes.contains(&completion.mode) {
         reasons.push(Reason::new(
             "training_not_online",
@@ -143,64 +183,50 @@ pub fn evaluate(
             .at("training.assessment"),
         );
     }
-    if in_force.is_none() {
-        let window = &policy.window;
-        reasons.push(
-            Reason::new(
-                "outside_policy_window",
-                format!(
-                    "考核合格日期 {day} 不在政策执行期（{} 至 {}）内",
-                    window.from, window.to
-                ),
-                format!(
-                    "The assessment day {day} is outside the policy window ({} to {})",
-                    window.from, window.to
-                ),
-            )
-            .at("training.assessment.date"),
-        );
-    }
-    let in_order = crate::training::dates_in_order(completion.started_on, completion.ended_on, day);
-    for mut reason in in_order.err().unwrap_or_default() {
-        reason.field = reason.field.map(|f| format!("training.{f}"));
-        reasons.push(reason);
-    }
-    reasons.extend(frequency_reasons(policy, completion, history));
     let dates = Dates {
         started_on: completion.started_on,
         ended_on: completion.ended_on,
         assessed_on: day,
     };
-    for mut reason in implausible(rules.policies, &dates, completion.study_hours, rules.today) {
+    let in_order = dates_in_order(dates.started_on, dates.ended_on, day).err();
+    let possible = implausible(rules.policies, &dates, completion.study_hours, rules.today);
+    for mut reason in in_order.unwrap_or_default().into_iter().chain(possible) {
         reason.field = reason.field.map(|f| format!("training.{f}"));
         reasons.push(reason);
     }
+    reasons
+}
 
-    let key_group_status = if !is_key_group {
+fn outside_window(day: NaiveDate, window: &crate::policy::PolicyWindow) -> Reason {
+    Reason::new(
+        "outside_policy_window",
+        format!(
+            "考核合格日期 {day} 不在政策执行期（{} 至 {}）内",
+            window.from, window.to
+        ),
+        format!(
+            "The assessment day {day} is outside the policy window ({} to {})",
+            window.from, window.to
+        ),
+    )
+    .at("training.assessment.date")
+}
+
+/// Verified when the registry has the declared key group on the assessment day; declared
+/// only otherwise; none when the group is not a key group.
+fn key_group_status(
+    policy: &PolicyVersion,
+    applicant: &Applicant,
+    registry: &[RegistryEntry],
+    day: NaiveDate,
+) -> KeyGroupStatus {
+    let group = applicant.declared_group;
+    if !policy.is_key_group(group) {
         KeyGroupStatus::NotAKeyGroup
-    } else if registry
-        .iter()
-        .any(|e| e.group == applicant.declared_group && e.covers(day))
-    {
+    } else if registry.iter().any(|e| e.group == group && e.covers(day)) {
         KeyGroupStatus::Verified
     } else {
         KeyGroupStatus::NeedsReview
-    };
-    let outcome = match (reasons.is_empty(), key_group_status) {
-        (false, _) => Outcome::Ineligible,
-        (true, KeyGroupStatus::Verified) => Outcome::Eligible,
-        (true, _) => Outcome::NeedsReview,
-    };
-    Verdict {
-        outcome,
-        amount: (outcome != Outcome::Ineligible)
-            .then(|| policy.living_allowance_for(completion.study_hours)),
-        fund: policy.living_allowance.fund.clone(),
-        key_group: applicant.declared_group,
-        key_group_status,
-        policy_version: policy.id.clone(),
-        paying_county: applicant.hukou_county.clone(),
-        reasons,
     }
 }
 
@@ -232,71 +258,64 @@ fn not_a_key_group(group: PersonGroup) -> Reason {
     Reason::new("not_a_key_group", zh, en).at("applicant.group")
 }
 
+/// An unemployed graduate's standing: left school at most the rule's years before the
+/// training started (counted from the graduation day inclusive), and not employed.
 fn graduate_reasons(
     policy: &PolicyVersion,
     applicant: &Applicant,
     completion: &Completion,
 ) -> Vec<Reason> {
     let rule = &policy.graduate_rule;
-    let mut reasons = Vec::new();
-    match applicant.graduation_date {
-        None => reasons.push(
-            Reason::new(
-                "graduation_date_required",
-                "离校未就业大学生须填写毕业（离校）日期",
-                "An unemployed graduate must give the graduation date",
-            )
-            .at("applicant.graduation_date"),
-        ),
-        Some(left) if left > completion.started_on => reasons.push(
-            Reason::new(
-                "graduate_not_yet_left_school",
-                "培训开始时尚未离校，不属于离校未就业大学生",
-                "The training started before the applicant left school",
-            )
-            .at("applicant.graduation_date"),
-        ),
-        Some(left) => {
-            let years = rule.max_years_since_leaving_school;
-            // Counted from the graduation day inclusive: leaving on 2018-06-30, training may
-            // start as late as 2020-06-30. A 29 February lands on the 28th.
-            let last_start = left.checked_add_months(Months::new(12 * years));
-            if last_start.is_none_or(|last| completion.started_on > last) {
-                reasons.push(
-                    Reason::new(
-                        "graduate_left_school_too_long_ago",
-                        format!("培训开始时离校已超过{years}年"),
-                        format!(
-                            "The training started more than {years} years after leaving school"
-                        ),
-                    )
-                    .at("applicant.graduation_date"),
-                );
-            }
-        }
+    let left_school = left_school_reason(
+        applicant.graduation_date,
+        completion.started_on,
+        rule.max_years_since_leaving_school,
+    );
+    let employed = match (rule.must_be_unemployed_when_claiming, applicant.employed) {
+        (false, _) | (true, Some(false)) => None,
+        (true, None) => Some(Reason::new(
+            "employment_status_required",
+            "离校未就业大学生须声明目前是否已就业",
+            "An unemployed graduate must state whether they are employed now",
+        )),
+        (true, Some(true)) => Some(Reason::new(
+            "graduate_employed",
+            "申领时已就业，不属于离校未就业大学生",
+            "The applicant is employed, so not an unemployed graduate",
+        )),
+    };
+    (left_school
+        .map(|r| r.at("applicant.graduation_date"))
+        .into_iter())
+    .chain(employed.map(|r| r.at("applicant.employed")))
+    .collect()
+}
+
+fn left_school_reason(left: Option<NaiveDate>, started: NaiveDate, years: u32) -> Option<Reason> {
+    let Some(left) = left else {
+        return Some(Reason::new(
+            "graduation_date_required",
+            "离校未就业大学生须填写毕业（离校）日期",
+            "An unemployed graduate must give the graduation date",
+        ));
+    };
+    if left > started {
+        return Some(Reason::new(
+            "graduate_not_yet_left_school",
+            "培训开始时尚未离校，不属于离校未就业大学生",
+            "The training started before the applicant left school",
+        ));
     }
-    if rule.must_be_unemployed_when_claiming {
-        match applicant.employed {
-            None => reasons.push(
-                Reason::new(
-                    "employment_status_required",
-                    "离校未就业大学生须声明目前是否已就业",
-                    "An unemployed graduate must state whether they are employed now",
-                )
-                .at("applicant.employed"),
-            ),
-            Some(true) => reasons.push(
-                Reason::new(
-                    "graduate_employed",
-                    "申领时已就业，不属于离校未就业大学生",
-                    "The applicant is employed, so not an unemployed graduate",
-                )
-                .at("applicant.employed"),
-            ),
-            Some(false) => {}
-        }
-    }
-    reasons
+    // Leaving on 2018-06-30, training may start as late as 2020-06-30. A 29 February lands on
+    // the 28th.
+    let last_start = left.checked_add_months(Months::new(12 * years));
+    last_start.is_none_or(|last| started > last).then(|| {
+        Reason::new(
+            "graduate_left_school_too_long_ago",
+            format!("培训开始时离校已超过{years}年"),
+            format!("The training started more than {years} years after leaving school"),
+        )
+    })
 }
 
 /// Why a claim gets no place in the limits: the rules' verdict and the store's atomic

@@ -58,7 +58,8 @@ pub fn bill_line(
     record: &CompletionRecord,
 ) -> Result<InvoiceLine, HeldLine> {
     let f = &record.facts;
-    let mut reasons = platforms.check_training_platform(&record.platform_id, f.assessment.date);
+    let day = f.assessment.date;
+    let mut reasons = platforms.check_training_platform(&record.platform_id, day);
     if !key_group_verified {
         reasons.push(Reason::new(
             "key_group_not_verified",
@@ -66,49 +67,52 @@ pub fn bill_line(
             "The trainee's key-group status is not verified yet (not in the registry, no approved claim)",
         ));
     }
-    let standard = standards.lookup(&f.course(), f.assessment.date);
+    let standard = standards.lookup(&f.course(), day);
     if standard.is_none() {
-        reasons.push(Reason::new(
-            "no_local_standard",
-            format!(
-                "本地没有职业 {} 等级 {} 的培训补贴标准",
-                f.occupation,
-                f.level.code()
-            ),
-            format!(
-                "No local training-subsidy standard for occupation {} at level {}",
-                f.occupation,
-                f.level.code()
-            ),
-        ));
+        reasons.push(no_local_standard(f));
     }
-    let policy = policies.in_force_on(f.assessment.date);
+    let policy = policies.in_force_on(day);
     if policy.is_none() {
         reasons.push(Reason::new(
             "outside_policy_window",
-            format!("考核日期 {} 不在政策执行期内", f.assessment.date),
-            format!(
-                "The assessment day {} is outside every policy window",
-                f.assessment.date
-            ),
+            format!("考核日期 {day} 不在政策执行期内"),
+            format!("The assessment day {day} is outside every policy window"),
         ));
     }
     match (standard, policy) {
-        (Some(standard), Some(policy)) if reasons.is_empty() => Ok(InvoiceLine {
-            record_id: f.record_id.clone(),
-            trainee: f.trainee.resident_id.clone(),
-            trainee_name: f.trainee.name.clone(),
-            occupation: f.occupation.clone(),
-            level: f.level,
-            study_hours: f.study_hours,
-            assessed_on: f.assessment.date,
-            local_standard: standard.standard,
-            share: policy.platform_subsidy.share_of_local_standard,
-            amount: policy.platform_subsidy_for(standard.standard),
-            policy_version: policy.id.clone(),
-            fund: Some(policy.platform_subsidy.fund.clone()),
-        }),
+        (Some(standard), Some(policy)) if reasons.is_empty() => Ok(line(f, standard, policy)),
         _ => Err(held(record, reasons)),
+    }
+}
+
+fn no_local_standard(f: &crate::completion::CompletionFacts) -> Reason {
+    let (occupation, level) = (f.course().occupation, f.level.code());
+    Reason::new(
+        "no_local_standard",
+        format!("本地没有职业 {occupation} 等级 {level} 的培训补贴标准"),
+        format!("No local training-subsidy standard for occupation {occupation} at level {level}"),
+    )
+}
+
+/// The line of a record priced by `standard` under `policy`.
+fn line(
+    f: &crate::completion::CompletionFacts,
+    standard: &crate::standards::SubsidyStandard,
+    policy: &crate::PolicyVersion,
+) -> InvoiceLine {
+    InvoiceLine {
+        record_id: f.record_id.clone(),
+        trainee: f.trainee.resident_id.clone(),
+        trainee_name: f.trainee.name.clone(),
+        occupation: f.occupation.clone(),
+        level: f.level,
+        study_hours: f.study_hours,
+        assessed_on: f.assessment.date,
+        local_standard: standard.standard,
+        share: policy.platform_subsidy.share_of_local_standard,
+        amount: policy.platform_subsidy_for(standard.standard),
+        policy_version: policy.id.clone(),
+        fund: Some(policy.platform_subsidy.fund.clone()),
     }
 }
 
@@ -872,19 +876,7 @@ mod tests {
 
     #[test]
     fn invoices_move_issued_approved_paid_and_no_other_way() {
-        let book = PolicyBook::built_in();
-        let line = bill_line(&book, &standards("1000"), &seed(), true, &record("r1")).unwrap();
-        let invoice = Invoice::issue(
-            "370902-wljnpx-202003-1".into(),
-            CountyCode::parse("370902").unwrap(),
-            "泰山区".into(),
-            PlatformId::parse("wljnpx").unwrap(),
-            "互联网+职业技能培训网".into(),
-            "2020-03".into(),
-            "职业技能提升行动专账资金".into(),
-            vec![line.clone(), line],
-            change(),
-        );
+        let invoice = two_line_invoice();
         assert_eq!(invoice.total.to_string(), "400.00");
         let payment = Payment {
             reference: "BANK-1".into(),
@@ -918,6 +910,45 @@ mod tests {
             paid.cancelled(change(), "x".into()).unwrap_err().code,
             "invalid_transition"
         );
+        let cancelled = approved.cancelled(change(), "金额有误".into()).unwrap();
+        assert!(!cancelled.bills() && approved.bills());
+        assert_eq!(cancelled.transitions[2].reason.as_deref(), Some("金额有误"));
+        let other = Payment {
+            reference: "BANK-2".into(),
+            ..payment
+        };
+        assert_eq!(paid.paid(other, change()).unwrap_err().code, "already_paid");
+        assert_eq!(
+            paid.approved(change()).unwrap_err().code,
+            "invalid_transition"
+        );
+    }
+
+    /// Issued by `change()` for two lines of 200.00 (record r1).
+    fn two_line_invoice() -> Invoice {
+        let book = PolicyBook::built_in();
+        let line = bill_line(&book, &standards("1000"), &seed(), true, &record("r1")).unwrap();
+        Invoice::issue(
+            "370902-wljnpx-202003-1".into(),
+            CountyCode::parse("370902").unwrap(),
+            "泰山区".into(),
+            PlatformId::parse("wljnpx").unwrap(),
+            "互联网+职业技能培训网".into(),
+            "2020-03".into(),
+            "职业技能提升行动专账资金".into(),
+            vec![line.clone(), line],
+            change(),
+        )
+    }
+
+    #[test]
+    fn a_paid_line_found_wrongly_paid_is_recovered_once_and_the_invoice_exports() {
+        let payment = Payment {
+            reference: "BANK-1".into(),
+            paid_on: "2020-04-10".parse().unwrap(),
+        };
+        let approved = two_line_invoice().approved(by("op-finance-a")).unwrap();
+        let paid = approved.paid(payment.clone(), by("op-finance-b")).unwrap();
         // A line found wrongly paid: recovered, at most its amount, once.
         let line = Yuan::parse("200").unwrap();
         let r1 = paid.lines.iter().find(|l| l.record_id == "r1");
@@ -958,18 +989,6 @@ mod tests {
         assert_eq!(recovering.recovered_amount(), Yuan::ZERO);
         let recovered = recovering.line_recovered("r1", payment.clone()).unwrap();
         assert_eq!(recovered.recovered_amount(), line);
-        let cancelled = approved.cancelled(change(), "金额有误".into()).unwrap();
-        assert!(!cancelled.bills() && approved.bills());
-        assert_eq!(cancelled.transitions[2].reason.as_deref(), Some("金额有误"));
-        let other = Payment {
-            reference: "BANK-2".into(),
-            ..payment
-        };
-        assert_eq!(paid.paid(other, change()).unwrap_err().code, "already_paid");
-        assert_eq!(
-            paid.approved(change()).unwrap_err().code,
-            "invalid_transition"
-        );
         let csv = String::from_utf8(paid.to_sheet().to_csv()[3..].to_vec()).unwrap();
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(rows.len(), 4);

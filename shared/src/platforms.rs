@@ -688,11 +688,13 @@ mod tests {
                 .len(),
             1
         );
-        assert!(
-            again
-                .check_training_platform(&ixueto, day("2020-08-01"))
-                .is_empty()
-        );
+        assert!((again.check_training_platform(&ixueto, day("2020-08-01"))).is_empty());
+    }
+
+    #[test]
+    fn a_platform_added_without_its_record_day_trains_for_nothing() {
+        let seed = PlatformRegister::seed_for(&CountyCode::parse("370902").unwrap());
+        let today = day("2020-07-01");
         let unrecorded =
             seed.with_platform(one(input("new-one", None, "approved")), today, &change());
         let new_one = PlatformId::parse("new-one").unwrap();

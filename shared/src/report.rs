@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::export::Cell;
 use crate::{ClaimStatus, CountyCode, PersonGroup, Yuan, claim::Claim, completion::month_of};
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -212,11 +213,8 @@ impl ProvinceReport {
     /// The report for a spreadsheet (CSV or workbook): its rows, a total line per status,
     /// then what was paid, recovered, and paid minus recovered.
     pub fn to_sheet(&self, title: String) -> crate::export::Sheet {
-        use crate::export::Cell;
         let county = || Cell::Code(self.county.to_string());
-        let rows = self
-            .rows
-            .iter()
+        let rows = (self.rows.iter())
             .map(|row| {
                 let g = &row.group;
                 vec![
@@ -231,37 +229,6 @@ impl ProvinceReport {
                 ]
             })
             .collect();
-        let mut totals: Vec<Vec<Cell>> = (self.by_status.iter())
-            .filter(|t| t.count > 0)
-            .map(|t| {
-                vec![
-                    county(),
-                    Cell::text("TOTAL"),
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Code(t.status.to_owned()),
-                    Cell::Empty,
-                    Cell::Count(t.count as u64),
-                    Cell::Amount(t.amount),
-                ]
-            })
-            .collect();
-        for (line, amount) in [
-            ("PAID", self.paid_amount),
-            ("RECOVERED", self.recovered_amount),
-            ("PAID_MINUS_RECOVERED", self.net_paid_amount),
-        ] {
-            let mut row = vec![county(), Cell::text(line)];
-            row.extend([
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-            ]);
-            row.push(Cell::Amount(amount));
-            totals.push(row);
-        }
         crate::export::Sheet {
             name: "上报省厅".into(),
             title,
@@ -276,8 +243,34 @@ impl ProvinceReport {
                 "amount",
             ],
             rows,
-            totals,
+            totals: self.total_rows(),
         }
+    }
+
+    /// The sheet's totals: a row per status, then paid, recovered and their difference.
+    fn total_rows(&self) -> Vec<Vec<Cell>> {
+        let county = || Cell::Code(self.county.to_string());
+        let mut totals: Vec<Vec<Cell>> = (self.by_status.iter())
+            .filter(|t| t.count > 0)
+            .map(|t| {
+                let (status, count) =
+                    (Cell::Code(t.status.to_owned()), Cell::Count(t.count as u64));
+                let mut row = vec![county(), Cell::text("TOTAL"), Cell::Empty, Cell::Empty];
+                row.extend([status, Cell::Empty, count, Cell::Amount(t.amount)]);
+                row
+            })
+            .collect();
+        for (line, amount) in [
+            ("PAID", self.paid_amount),
+            ("RECOVERED", self.recovered_amount),
+            ("PAID_MINUS_RECOVERED", self.net_paid_amount),
+        ] {
+            let mut row = vec![county(), Cell::text(line)];
+            row.extend(std::iter::repeat_n(Cell::Empty, 5));
+            row.push(Cell::Amount(amount));
+            totals.push(row);
+        }
+        totals
     }
 }
 
