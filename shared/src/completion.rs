@@ -239,15 +239,15 @@ fn online(mode: TrainingMode) -> Result<TrainingMode, Reason> {
     }
 }
 
+/// A field parsed, or every reason it was refused.
+type Parsed<T> = Result<T, Vec<Reason>>;
+
 /// Whether a training's days are in order and its hours possible on them (`dates_in_order`,
 /// `implausible`), judged on whichever of them parsed.
 fn days_and_hours(
-    days: (
-        &Result<NaiveDate, Vec<Reason>>,
-        &Result<NaiveDate, Vec<Reason>>,
-    ),
+    days: (&Parsed<NaiveDate>, &Parsed<NaiveDate>),
     assessed_on: Option<NaiveDate>,
-    hours: &Result<StudyHours, Vec<Reason>>,
+    hours: &Parsed<StudyHours>,
     book: &PolicyBook,
     today: NaiveDate,
 ) -> Result<(), Vec<Reason>> {

@@ -116,6 +116,9 @@ fn line(
     }
 }
 
+/// A record found billable, and the line it is billed as.
+pub type Billable<'a> = (&'a CompletionRecord, InvoiceLine);
+
 /// The fund an invoice is paid from (decision): that of the policy version which priced its
 /// lines, the assessment days' version, never today's. An invoice is paid from one fund:
 /// `invoice_fund` is the fund of the invoice being built (none before its first line, when
@@ -123,12 +126,8 @@ fn line(
 /// of its own. Returns the invoice's fund, the lines it bills and those held.
 pub fn split_by_fund<'a>(
     invoice_fund: Option<&str>,
-    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
-) -> (
-    Option<String>,
-    Vec<(&'a CompletionRecord, InvoiceLine)>,
-    Vec<HeldLine>,
-) {
+    billable: Vec<Billable<'a>>,
+) -> (Option<String>, Vec<Billable<'a>>, Vec<HeldLine>) {
     let fund = invoice_fund
         .map(str::to_owned)
         .or_else(|| billable.first().and_then(|(_, line)| line.fund.clone()));

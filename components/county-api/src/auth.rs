@@ -182,21 +182,7 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
     parts
         .verify(&credential.secret, signature, now)
         .map_err(signature_refused)?;
-    // A platform the county suspended acts no more, whatever keys it holds.
-    let register = store.table::<subsidy_rules::PlatformRegister>()?;
-    let today = subsidy_rules::dates::china_day(
-        chrono::DateTime::from_timestamp(now, 0).unwrap_or_default(),
-    );
-    if !register.approved_on(&credential.platform_id, today) {
-        return Err(ApiError::new(
-            ErrorKind::Forbidden,
-            Reason::new(
-                "platform_suspended",
-                "该平台已被暂停或不在本县平台名录中，请求不予受理",
-                "This platform is suspended or not on the county's register; its requests are refused",
-            ),
-        ));
-    }
+    check_platform_approved(store, &credential.platform_id, now)?;
     if !store.first_use_of_nonce(key_id, nonce)? {
         return Err(signature_refused(Reason::new(
             "nonce_reused",
@@ -208,6 +194,30 @@ pub fn platform(request: &ApiRequest, store: &Store, now: i64) -> Result<Platfor
         platform_id: credential.platform_id,
         key_id: credential.key_id,
     })
+}
+
+/// A platform the county suspended, or left off its register, acts no more, whatever keys it
+/// holds.
+fn check_platform_approved(
+    store: &Store,
+    platform_id: &subsidy_rules::PlatformId,
+    now: i64,
+) -> Result<(), ApiError> {
+    let register = store.table::<subsidy_rules::PlatformRegister>()?;
+    let today = subsidy_rules::dates::china_day(
+        chrono::DateTime::from_timestamp(now, 0).unwrap_or_default(),
+    );
+    if register.approved_on(platform_id, today) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorKind::Forbidden,
+        Reason::new(
+            "platform_suspended",
+            "该平台已被暂停或不在本县平台名录中，请求不予受理",
+            "This platform is suspended or not on the county's register; its requests are refused",
+        ),
+    ))
 }
 
 /// A platform if the request is signed (`X-Key-Id` present), else an operator in `roles`.

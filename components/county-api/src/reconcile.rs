@@ -109,87 +109,30 @@ pub fn page(
     repair: bool,
 ) -> Result<Page, ApiError> {
     let (entries, mut next_after, mut done) = ctx.store()?.journal_page(after, limit)?;
-    let now = ctx.now_unix();
-    let mut findings = Vec::new();
-    let mut recounted: HashSet<PersonKey> = HashSet::new();
-    let mut months_checked: HashSet<(PlatformId, String)> = HashSet::new();
+    let mut walk = Walk::new(ctx, repair);
     let (mut checked, mut in_flight, mut next_records_after) = (0, 0, 0);
-    // Records of build months this request may still read: `RECORDS_PER_STEP` in all.
-    let mut allowance = RECORDS_PER_STEP;
     for (slot, entry) in &entries {
-        if !entry.ended_by(now) {
+        if !entry.ended_by(walk.now) {
             in_flight += 1;
             continue;
         }
         // A build's entry whose month the last request began is counted once, there.
         let resumed = *slot == after + 1 && records_after > 0;
-        checked += usize::from(!resumed);
-        match entry {
-            JournalEntry::Submission {
-                claim_id,
-                person,
-                platform_id,
-                record_id,
-                idempotency_key,
-                ..
-            } => {
-                let submission = Submission {
-                    claim_id,
-                    person,
-                    platform_id,
-                    record_id,
-                    key: idempotency_key.as_deref(),
-                    recount: recounted.insert(person.clone()),
-                };
-                let checked = ctx.store()?.holding_places(person, now, || {
-                    check_submission(ctx, &submission, repair, &mut findings)
-                });
-                match checked {
-                    Err(error) if error.kind == ErrorKind::InProgress => findings.push(Found {
-                        finding: Finding::PersonBusy {
-                            claim_id: claim_id.clone(),
-                        },
-                        repaired: false,
-                    }),
-                    other => other?,
-                }
+        let outcome = walk.entry(entry, if resumed { records_after } else { 0 })?;
+        if !matches!(outcome, Step::NoAllowance) {
+            checked += usize::from(!resumed);
+        }
+        match outcome {
+            Step::Checked => {}
+            // This month, and what follows, in the next request.
+            Step::NoAllowance => {
+                (next_after, done) = (slot - 1, false);
+                break;
             }
-            JournalEntry::InvoiceBuild {
-                platform_id,
-                month,
-                number,
-                ..
-            } => {
-                // An invoice issued whole left nothing behind; one building may have.
-                let issued = (ctx.store()?.invoice_header(number)?)
-                    .is_some_and(|s| s.invoice.bills() && s.invoice.build.is_none());
-                if issued || !months_checked.insert((platform_id.clone(), month.clone())) {
-                    continue;
-                }
-                if allowance == 0 {
-                    // This month, and what follows, in the next request.
-                    checked -= usize::from(!resumed);
-                    (next_after, done) = (slot - 1, false);
-                    break;
-                }
-                let from = if resumed { records_after } else { 0 };
-                let (mut records, records_next, month_done) =
-                    ctx.store()?
-                        .completions_page(platform_id, month, from, allowance)?;
-                // Slots read, whether or not each still held a record of the month.
-                allowance -= (records_next.saturating_sub(from) as usize).min(allowance);
-                findings.extend(interrupted_builds(
-                    ctx,
-                    platform_id,
-                    &mut records,
-                    repair,
-                    None,
-                )?);
-                if !month_done {
-                    // The rest of the month, and the entries after this one, in the next request.
-                    (next_after, next_records_after, done) = (slot - 1, records_next, false);
-                    break;
-                }
+            // The rest of the month, and the entries after this one, in the next request.
+            Step::MonthUnfinished(records_next) => {
+                (next_after, next_records_after, done) = (slot - 1, records_next, false);
+                break;
             }
         }
     }
@@ -207,8 +150,124 @@ pub fn page(
         next_report_month,
         entries_checked: checked,
         entries_in_flight: in_flight,
-        findings,
+        findings: walk.findings,
     })
+}
+
+/// How one journal entry's check ended.
+enum Step {
+    Checked,
+    /// The request has read all the build months' records it may: not begun.
+    NoAllowance,
+    /// A build's month was checked up to this slot of its records.
+    MonthUnfinished(u64),
+}
+
+/// What one page of the journal has found and done so far.
+struct Walk<'a> {
+    ctx: &'a Context,
+    repair: bool,
+    now: i64,
+    findings: Vec<Found>,
+    /// People whose places this page recounted: once each.
+    recounted: HashSet<PersonKey>,
+    /// Platforms' months this page checked: once each.
+    months_checked: HashSet<(PlatformId, String)>,
+    /// Records of build months this request may still read: `RECORDS_PER_STEP` in all.
+    allowance: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn new(ctx: &'a Context, repair: bool) -> Self {
+        Walk {
+            ctx,
+            repair,
+            now: ctx.now_unix(),
+            findings: Vec::new(),
+            recounted: HashSet::new(),
+            months_checked: HashSet::new(),
+            allowance: RECORDS_PER_STEP,
+        }
+    }
+
+    /// A journal entry whose request has ended; a build's month read from record slot `from`.
+    fn entry(&mut self, entry: &JournalEntry, from: u64) -> Result<Step, ApiError> {
+        match entry {
+            JournalEntry::Submission {
+                claim_id,
+                person,
+                platform_id,
+                record_id,
+                idempotency_key,
+                ..
+            } => self.submission(Submission {
+                claim_id,
+                person,
+                platform_id,
+                record_id,
+                key: idempotency_key.as_deref(),
+                recount: false,
+            }),
+            JournalEntry::InvoiceBuild {
+                platform_id,
+                month,
+                number,
+                ..
+            } => self.build(platform_id, month, number, from),
+        }
+    }
+
+    /// A submission's entry, checked holding the person's places (or found busy).
+    fn submission(&mut self, mut submission: Submission) -> Result<Step, ApiError> {
+        let person = submission.person;
+        submission.recount = self.recounted.insert(person.clone());
+        let (ctx, repair, findings) = (self.ctx, self.repair, &mut self.findings);
+        let checked = ctx.store()?.holding_places(person, self.now, || {
+            check_submission(ctx, &submission, repair, findings)
+        });
+        match checked {
+            Err(error) if error.kind == ErrorKind::InProgress => self.findings.push(Found {
+                finding: Finding::PersonBusy {
+                    claim_id: submission.claim_id.to_owned(),
+                },
+                repaired: false,
+            }),
+            other => other?,
+        }
+        Ok(Step::Checked)
+    }
+
+    /// An invoice build's entry: its platform's month checked from record slot `from`, as far
+    /// as the allowance goes.
+    fn build(
+        &mut self,
+        platform_id: &PlatformId,
+        month: &str,
+        number: &str,
+        from: u64,
+    ) -> Result<Step, ApiError> {
+        let ctx = self.ctx;
+        // An invoice issued whole left nothing behind; one building may have.
+        let issued = (ctx.store()?.invoice_header(number)?)
+            .is_some_and(|s| s.invoice.bills() && s.invoice.build.is_none());
+        let month_key = (platform_id.clone(), month.to_owned());
+        if issued || !self.months_checked.insert(month_key) {
+            return Ok(Step::Checked);
+        }
+        if self.allowance == 0 {
+            return Ok(Step::NoAllowance);
+        }
+        let (mut records, records_next, month_done) =
+            (ctx.store()?).completions_page(platform_id, month, from, self.allowance)?;
+        // Slots read, whether or not each still held a record of the month.
+        self.allowance -= (records_next.saturating_sub(from) as usize).min(self.allowance);
+        let found = interrupted_builds(ctx, platform_id, &mut records, self.repair, None)?;
+        self.findings.extend(found);
+        Ok(match month_done {
+            true => Step::Checked,
+            false => Step::MonthUnfinished(records_next),
+        })
+    }
 }
 
 /// Claims of a month one reconcile request tallies: two store reads each.
@@ -256,7 +315,7 @@ struct Submission<'a> {
     platform_id: &'a PlatformId,
     record_id: &'a str,
     key: Option<&'a str>,
-    /// Whether this page has not recounted the person yet.
+    /// Whether this page has not recounted the person yet (set by `Walk::submission`).
     recount: bool,
 }
 
@@ -302,32 +361,39 @@ fn check_submission(
     }
     if let Some(key) = s.key
         && claim.is_none()
-        && !ctx
-            .store()?
-            .person_claims(s.person)?
-            .iter()
-            .any(|c| c.idempotency_key.as_deref() == Some(key))
-        && ctx
-            .store()?
-            .idempotency_key_abandoned(s.person, key, ctx.now_unix())?
     {
-        let repaired = repair && {
-            let taken =
-                ctx.store()?
-                    .take_abandoned_idempotency_key(s.person, key, ctx.now_unix())?;
-            match taken {
-                Some(held) => ctx.store()?.release_idempotency_key(&held).is_ok(),
-                None => false,
-            }
-        };
-        findings.push(Found {
-            finding: Finding::IdempotencyKeyAbandoned {
-                claim_id: s.claim_id.to_owned(),
-                key: key.to_owned(),
-            },
-            repaired,
-        });
+        check_idempotency_key(ctx, s, key, repair, findings)?;
     }
+    Ok(())
+}
+
+/// An `Idempotency-Key` a submission took and died holding, its claim never stored.
+fn check_idempotency_key(
+    ctx: &Context,
+    s: &Submission,
+    key: &str,
+    repair: bool,
+    findings: &mut Vec<Found>,
+) -> Result<(), ApiError> {
+    let store = ctx.store()?;
+    let used =
+        (store.person_claims(s.person)?.iter()).any(|c| c.idempotency_key.as_deref() == Some(key));
+    if used || !store.idempotency_key_abandoned(s.person, key, ctx.now_unix())? {
+        return Ok(());
+    }
+    let repaired = repair && {
+        match store.take_abandoned_idempotency_key(s.person, key, ctx.now_unix())? {
+            Some(held) => store.release_idempotency_key(&held).is_ok(),
+            None => false,
+        }
+    };
+    findings.push(Found {
+        finding: Finding::IdempotencyKeyAbandoned {
+            claim_id: s.claim_id.to_owned(),
+            key: key.to_owned(),
+        },
+        repaired,
+    });
     Ok(())
 }
 
@@ -376,42 +442,56 @@ pub fn interrupted_builds(
         // The step that marked it is certainly over: ours holds the build's lease.
         let over =
             building == Some(number.as_str()) || record.billing_interrupted(false, ctx.now_unix());
-        let (platform_id, record_id, invoice_number) = (
-            platform_id.clone(),
-            record.facts.record_id.clone(),
-            number.clone(),
-        );
-        let finding = match invoice {
-            Some(invoice) if invoice.bills_mark(record) => continue,
-            Some(invoice) if !invoice.bills() => Finding::RecordBilledByCancelledInvoice {
-                platform_id,
-                record_id,
-                invoice: invoice_number,
-            },
-            Some(_) if over => Finding::RecordMarkedByDeadBuildStep {
-                platform_id,
-                record_id,
-                invoice: invoice_number,
-            },
-            None if over => Finding::RecordBilledByMissingInvoice {
-                platform_id,
-                record_id,
-                invoice: invoice_number,
-            },
-            _ => continue,
+        let Some(finding) = stray_mark(invoice.as_ref(), record, &number, over) else {
+            continue;
         };
         findings.push(Found {
             finding,
             repaired: repair,
         });
-        if !repair {
-            continue;
+        if repair {
+            *record = (ctx.store()?).unbill_record(
+                &record.platform_id,
+                &record.facts.record_id,
+                &number,
+            )?;
         }
-        *record =
-            ctx.store()?
-                .unbill_record(&record.platform_id, &record.facts.record_id, &number)?;
     }
     Ok(findings)
+}
+
+/// What is wrong with a record's mark for invoice `number` (stored as `invoice`), if anything;
+/// a mark of a build still running (`over` false) is not wrong yet.
+fn stray_mark(
+    invoice: Option<&Invoice>,
+    record: &CompletionRecord,
+    number: &str,
+    over: bool,
+) -> Option<Finding> {
+    let (platform_id, record_id, invoice_number) = (
+        record.platform_id.clone(),
+        record.facts.record_id.clone(),
+        number.to_owned(),
+    );
+    match invoice {
+        Some(invoice) if invoice.bills_mark(record) => None,
+        Some(invoice) if !invoice.bills() => Some(Finding::RecordBilledByCancelledInvoice {
+            platform_id,
+            record_id,
+            invoice: invoice_number,
+        }),
+        Some(_) if over => Some(Finding::RecordMarkedByDeadBuildStep {
+            platform_id,
+            record_id,
+            invoice: invoice_number,
+        }),
+        None if over => Some(Finding::RecordBilledByMissingInvoice {
+            platform_id,
+            record_id,
+            invoice: invoice_number,
+        }),
+        _ => None,
+    }
 }
 
 /// Whether an open record's course is taken for billing by nobody: no record of the trainee's

@@ -12,15 +12,16 @@ use subsidy_rules::{
     completion::{CompletionRecord, RecordState, parse_month},
     field,
     invoice::{
-        BillingIntent, BuildProgress, BuildStart, HeldLine, Invoice, InvoiceLine, InvoicePage,
-        InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held, split_by_fund,
+        Billable, BillingIntent, BuildProgress, BuildStart, HeldLine, Invoice, InvoiceLine,
+        InvoicePage, InvoiceState, RECORDS_PER_STEP, already_billed, bill_line, held,
+        split_by_fund,
     },
     journal::JournalEntry,
 };
 
 /// What a platform's passed, open records of a month would bill now.
 struct Assessment<'a> {
-    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
+    billable: Vec<Billable<'a>>,
     held: Vec<HeldLine>,
     /// The register the lines were judged against (and the invoice names the platform from).
     platforms: PlatformRegister,
@@ -114,7 +115,7 @@ fn roll_back(
     platform_id: &PlatformId,
     number: &str,
     step: u32,
-    billed: &[(&CompletionRecord, InvoiceLine)],
+    billed: &[Billable],
 ) {
     for (record, _) in billed {
         let f = &record.facts;
@@ -287,14 +288,19 @@ fn take_number(
     Ok(number)
 }
 
-/// One step of a month's build, holding its lease: judges the next records of the month,
-/// takes and marks those billable, and commits their lines to the invoice.
-fn build_step(
-    ctx: &Context,
-    platform_id: &PlatformId,
-    month: &str,
-    change: Change,
-) -> Result<Response, ApiError> {
+/// Where a build's step starts, and the records it judges: what dead builds, dead steps of
+/// this one and cancelled invoices left marked already freed, to be billed now.
+struct StepRead {
+    start: BuildStart,
+    before: Option<StoredInvoice>,
+    progress: BuildProgress,
+    records: Vec<CompletionRecord>,
+    /// The record slot the step read through, and whether that ends the month.
+    after: u64,
+    done: bool,
+}
+
+fn read_step(ctx: &Context, platform_id: &PlatformId, month: &str) -> Result<StepRead, ApiError> {
     let store = ctx.store()?;
     let (start, before) = build_in_progress(store, platform_id, month)?;
     let progress = (before.as_ref())
@@ -304,85 +310,62 @@ fn build_step(
             steps: 0,
             held: start.held,
         });
-    let step = progress.steps + 1;
     let (mut records, after, done) =
         store.completions_page(platform_id, month, progress.after, RECORDS_PER_STEP)?;
-    // What dead builds, dead steps of this one and cancelled invoices left marked is freed
-    // first, and billed now.
-    county_api::reconcile::interrupted_builds(
+    let building = start.number.as_deref();
+    county_api::reconcile::interrupted_builds(ctx, platform_id, &mut records, true, building)?;
+    Ok(StepRead {
+        start,
+        before,
+        progress,
+        records,
+        after,
+        done,
+    })
+}
+
+/// One step of a month's build, holding its lease: judges the next records of the month,
+/// takes and marks those billable, and commits their lines to the invoice.
+fn build_step(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    month: &str,
+    change: Change,
+) -> Result<Response, ApiError> {
+    let store = ctx.store()?;
+    let read = read_step(ctx, platform_id, month)?;
+    let (before, step) = (read.before.as_ref(), read.progress.steps + 1);
+    let Assessment {
+        billable,
+        mut held,
+        platforms,
+    } = assess(ctx, &read.records)?;
+    let before_fund = before.map(|b| b.invoice.fund.as_str());
+    let (fund, billable, other_fund) = split_by_fund(before_fund, billable);
+    held.extend(other_fund);
+    let (number, billed) = mark_billable(
         ctx,
         platform_id,
-        &mut records,
-        true,
-        start.number.as_deref(),
+        month,
+        &read.start,
+        step,
+        billable,
+        &mut held,
     )?;
-    let assessment = assess(ctx, &records)?;
-    let mut held = assessment.held;
-    let before_fund = before.as_ref().map(|b| b.invoice.fund.as_str());
-    let (fund, billable, other_fund) = split_by_fund(before_fund, assessment.billable);
-    held.extend(other_fund);
-    let number = match (&start.number, billable.is_empty()) {
-        (Some(number), _) => Some(number.clone()),
-        (None, false) => Some(take_number(ctx, platform_id, month, &start)?),
-        (None, true) => None,
-    };
-    let billed = match &number {
-        Some(number) => bill(ctx, platform_id, number, step, billable, &mut held)?,
-        None => Vec::new(),
-    };
     let lines: Vec<InvoiceLine> = billed.iter().map(|(_, line)| line.clone()).collect();
     let Some(number) = number.filter(|_| !lines.is_empty() || before.is_some()) else {
-        // No invoice yet: the build's place is kept, or it ends with none.
-        let held_in_all = progress.held + held.len();
-        if done {
-            if start != BuildStart::default() {
-                store.set_invoice_build(platform_id, month, None)?;
-            }
-            return Ok(json(200, &Issued::none(&held, None)));
-        }
-        let kept = BuildStart {
-            number: start.number,
-            after,
-            held: held_in_all,
-        };
-        store.set_invoice_build(platform_id, month, Some(&kept))?;
-        let progress = BuildProgress {
-            after,
-            steps: 0,
-            held: held_in_all,
-        };
-        return Ok(json(202, &Issued::none(&held, Some(progress))));
+        return keep_place(store, platform_id, month, &read, &held);
     };
-    let building = match &before {
+    let building = match before {
         Some(before) => before.invoice.clone(),
-        None => Invoice {
-            build: Some(progress),
-            ..Invoice::building(
-                number.clone(),
-                ctx.config.county()?.clone(),
-                ctx.config.county_name()?.to_owned(),
-                platform_id.clone(),
-                (assessment.platforms.find(platform_id))
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
-                month.to_owned(),
-                fund.unwrap_or_default(),
-                change.clone(),
-            )
-        },
-    };
-    let next = building.stepped(&lines, after, held.len(), done.then_some(change));
-    let committed = match store.commit_invoice_step(before.as_ref(), &next, &lines) {
-        Ok(committed) => committed,
-        Err(error) => {
-            roll_back(store, platform_id, &number, step, &billed);
-            return Err(error);
+        None => {
+            let first = (number.clone(), read.progress.clone());
+            new_invoice(ctx, platform_id, month, &platforms, fund, first, &change)?
         }
     };
-    if done {
-        // Were this lost, the next build would find the invoice issued and start anew.
-        let _ = store.set_invoice_build(platform_id, month, None);
-    }
+    let done = read.done;
+    let next = building.stepped(&lines, read.after, held.len(), done.then_some(change));
+    let committed = commit_step(store, before, &next, &lines, (step, &billed), done)?;
     Ok(json(
         if done { 201 } else { 202 },
         &Issued {
@@ -391,6 +374,107 @@ fn build_step(
             held: &held,
         },
     ))
+}
+
+/// The build's invoice number (taken now by the step that first bills) and the billable
+/// records marked with it; courses billed meanwhile by another invoice join `held`.
+fn mark_billable<'a>(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    month: &str,
+    start: &BuildStart,
+    step: u32,
+    billable: Vec<Billable<'a>>,
+    held: &mut Vec<HeldLine>,
+) -> Result<(Option<String>, Vec<Billable<'a>>), ApiError> {
+    let number = match (&start.number, billable.is_empty()) {
+        (Some(number), _) => number.clone(),
+        (None, false) => take_number(ctx, platform_id, month, start)?,
+        (None, true) => return Ok((None, Vec::new())),
+    };
+    let billed = bill(ctx, platform_id, &number, step, billable, held)?;
+    Ok((Some(number), billed))
+}
+
+/// Commits a step's lines to invoice `next`; a failed commit unmarks the records the step
+/// marked. The build ends with its last step.
+fn commit_step(
+    store: &Store,
+    before: Option<&StoredInvoice>,
+    next: &Invoice,
+    lines: &[InvoiceLine],
+    (step, billed): (u32, &[Billable]),
+    done: bool,
+) -> Result<StoredInvoice, ApiError> {
+    let committed = match store.commit_invoice_step(before, next, lines) {
+        Ok(committed) => committed,
+        Err(error) => {
+            roll_back(store, &next.platform_id, &next.number, step, billed);
+            return Err(error);
+        }
+    };
+    if done {
+        // Were this lost, the next build would find the invoice issued and start anew.
+        let _ = store.set_invoice_build(&next.platform_id, &next.period, None);
+    }
+    Ok(committed)
+}
+
+/// A step that billed nothing and found no invoice begun: the build's place is kept for the
+/// next step, or, the month done, the build ends with no invoice.
+fn keep_place(
+    store: &Store,
+    platform_id: &PlatformId,
+    month: &str,
+    read: &StepRead,
+    held: &[HeldLine],
+) -> Result<Response, ApiError> {
+    if read.done {
+        if read.start != BuildStart::default() {
+            store.set_invoice_build(platform_id, month, None)?;
+        }
+        return Ok(json(200, &Issued::none(held, None)));
+    }
+    let kept = BuildStart {
+        number: read.start.number.clone(),
+        after: read.after,
+        held: read.progress.held + held.len(),
+    };
+    store.set_invoice_build(platform_id, month, Some(&kept))?;
+    let progress = BuildProgress {
+        after: kept.after,
+        steps: 0,
+        held: kept.held,
+    };
+    Ok(json(202, &Issued::none(held, Some(progress))))
+}
+
+/// The invoice a build's first billing step begins, numbered `number`, the build `progress`.
+fn new_invoice(
+    ctx: &Context,
+    platform_id: &PlatformId,
+    month: &str,
+    platforms: &PlatformRegister,
+    fund: Option<String>,
+    (number, progress): (String, BuildProgress),
+    change: &Change,
+) -> Result<Invoice, ApiError> {
+    let platform_name = (platforms.find(platform_id))
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    Ok(Invoice {
+        build: Some(progress),
+        ..Invoice::building(
+            number,
+            ctx.config.county()?.clone(),
+            ctx.config.county_name()?.to_owned(),
+            platform_id.clone(),
+            platform_name,
+            month.to_owned(),
+            fund.unwrap_or_default(),
+            change.clone(),
+        )
+    })
 }
 
 impl<'a> Issued<'a> {
@@ -411,9 +495,9 @@ fn bill<'a>(
     platform_id: &PlatformId,
     number: &str,
     step: u32,
-    billable: Vec<(&'a CompletionRecord, InvoiceLine)>,
+    billable: Vec<Billable<'a>>,
     held: &mut Vec<HeldLine>,
-) -> Result<Vec<(&'a CompletionRecord, InvoiceLine)>, ApiError> {
+) -> Result<Vec<Billable<'a>>, ApiError> {
     let mut billed = Vec::new();
     for (record, line) in billable {
         match bill_record(ctx, platform_id, number, step, record) {

@@ -104,7 +104,10 @@ mod tests {
         .unwrap()
     }
 
-    fn goes(path: &str) -> Option<(String, Vec<(String, String)>, String)> {
+    /// Where a path goes: the component, the parameters and the path info.
+    type Route = (String, Vec<(String, String)>, String);
+
+    fn goes(path: &str) -> Option<Route> {
         let router = router();
         let found = router.route(path)?;
         Some((

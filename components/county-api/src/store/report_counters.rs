@@ -121,41 +121,54 @@ impl Store {
             if let Some(group) = report::Group::from_cell(month, cell)
                 && !listed.iter().any(|l| l == cell)
             {
-                let counter = |name: &str| store_keys::report_cell(county, month, cell, name);
-                let tally = report::Tally {
-                    count: self.counter_signed(&counter("count"))?,
-                    fen: self.counter_signed(&counter("fen"))?,
-                };
-                kept.insert(group, tally);
+                kept.insert(group, self.report_cell_tally(month, cell)?);
             }
         }
         let differences = recount.differences(month, &kept, recovered);
         if repair && !differences.is_empty() {
-            if !(self.entries(&store_keys::report_months(county))?.iter()).any(|m| m == month) {
-                self.append(&store_keys::report_months(county), month)?;
-            }
-            for difference in &differences {
-                match &difference.group {
-                    Some(group) => {
-                        let cell = group.cell();
-                        let counter =
-                            |name: &str| store_keys::report_cell(county, month, &cell, name);
-                        self.add(&counter("listed"), 1)?;
-                        if !listed.contains(&cell) {
-                            self.append(&store_keys::report_cells(county, month), &cell)?;
-                        }
-                        self.add(&counter("count"), difference.count.1 - difference.count.0)?;
-                        self.add(&counter("fen"), difference.fen.1 - difference.fen.0)?;
-                    }
-                    None => {
-                        let key = store_keys::report_recovered_fen(county, month);
-                        self.add(&key, difference.fen.1 - difference.fen.0)?;
-                    }
-                }
-            }
+            self.set_report_right(month, &listed, &differences)?;
         }
         // Finished: the next recount of the month starts afresh.
         self.bucket.delete(&progress_key).map_err(store_error)?;
         Ok((recount, Some(differences)))
+    }
+
+    /// A report row's counters as stored, whether or not the row is listed.
+    fn report_cell_tally(&self, month: &str, cell: &str) -> Result<report::Tally, ApiError> {
+        let counter = |name: &str| store_keys::report_cell(&self.county, month, cell, name);
+        Ok(report::Tally {
+            count: self.counter_signed(&counter("count"))?,
+            fen: self.counter_signed(&counter("fen"))?,
+        })
+    }
+
+    /// Moves each of a month's counters that differs from its recount by the difference, and
+    /// lists the month and the rows that were not (`listed` are).
+    fn set_report_right(
+        &self,
+        month: &str,
+        listed: &[String],
+        differences: &[report::Difference],
+    ) -> Result<(), ApiError> {
+        let county = &self.county;
+        if !(self.entries(&store_keys::report_months(county))?.iter()).any(|m| m == month) {
+            self.append(&store_keys::report_months(county), month)?;
+        }
+        for difference in differences {
+            let Some(group) = &difference.group else {
+                let key = store_keys::report_recovered_fen(county, month);
+                self.add(&key, difference.fen.1 - difference.fen.0)?;
+                continue;
+            };
+            let cell = group.cell();
+            let counter = |name: &str| store_keys::report_cell(county, month, &cell, name);
+            self.add(&counter("listed"), 1)?;
+            if !listed.contains(&cell) {
+                self.append(&store_keys::report_cells(county, month), &cell)?;
+            }
+            self.add(&counter("count"), difference.count.1 - difference.count.0)?;
+            self.add(&counter("fen"), difference.fen.1 - difference.fen.0)?;
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod bad_input;
 mod budgets;
 mod claim_submission;
+mod code_shape;
 mod console_labels;
 mod eligibility_check;
 mod exports;
