@@ -39,15 +39,49 @@ use crate::{ApiError, ErrorKind};
 const LABEL: &str = "default";
 
 /// An invoice as stored: the invoice without its lines, which are kept in `line_pages` pages
-/// of their own. An invoice stored whole by an earlier version (no pages) still reads.
-#[derive(Serialize, serde::Deserialize)]
+/// of their own, the counts beside the invoice's fields. An invoice stored whole by an earlier
+/// version (no pages) still reads.
+#[derive(Serialize)]
 pub struct StoredInvoice {
     #[serde(flatten)]
     pub invoice: Invoice,
-    #[serde(default)]
     pub line_pages: u32,
-    #[serde(default)]
     pub line_count: usize,
+}
+
+/// Read in two passes over the stored text, the invoice's fields and then the counts: serde's
+/// `flatten` would buffer the document in a generic tree first, which cost a component that
+/// reads invoices 25 KB of code (platform-invoices, 2026-12-07). The JSON is the same.
+impl Document for StoredInvoice {
+    fn decode(key: &str, bytes: &[u8]) -> Result<(Lineage, Self), ApiError> {
+        #[derive(serde::Deserialize)]
+        struct PageCounts {
+            #[serde(default)]
+            line_pages: u32,
+            #[serde(default)]
+            line_count: usize,
+        }
+        let (lineage, invoice) = decode(key, bytes)?;
+        let (_, counts): (_, PageCounts) = decode(key, bytes)?;
+        let (line_pages, line_count) = (counts.line_pages, counts.line_count);
+        let stored = StoredInvoice {
+            invoice,
+            line_pages,
+            line_count,
+        };
+        Ok((lineage, stored))
+    }
+}
+
+/// What the store reads and writes as one JSON document (in its envelope).
+pub(crate) trait Document: Serialize + Sized {
+    fn decode(key: &str, bytes: &[u8]) -> Result<(Lineage, Self), ApiError>;
+}
+
+impl<T: Serialize + DeserializeOwned> Document for T {
+    fn decode(key: &str, bytes: &[u8]) -> Result<(Lineage, Self), ApiError> {
+        decode(key, bytes)
+    }
 }
 
 impl StoredInvoice {
@@ -271,10 +305,10 @@ impl Store {
         Outcome::Unknown
     }
 
-    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
+    fn get_json<T: Document>(&self, key: &str) -> Result<Option<T>, ApiError> {
         match self.bucket.get(key).map_err(store_error)? {
             None => Ok(None),
-            Some(bytes) => decode(key, &bytes).map(|(_, value)| Some(value)),
+            Some(bytes) => T::decode(key, &bytes).map(|(_, value)| Some(value)),
         }
     }
 
@@ -300,7 +334,7 @@ impl Store {
     /// can, and Redis detects both.
     fn update_json<T, F>(&self, key: &str, mut change: F) -> Result<T, ApiError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Document,
         F: FnMut(Option<T>) -> Result<T, ApiError>,
     {
         for _ in 0..CAS_ATTEMPTS {
@@ -308,7 +342,7 @@ impl Store {
             let (lineage, current) = match cas.current().map_err(store_error)? {
                 None => (Vec::new(), None),
                 Some(bytes) => {
-                    let (lineage, value) = decode(key, &bytes)?;
+                    let (lineage, value) = T::decode(key, &bytes)?;
                     (lineage, Some(value))
                 }
             };

@@ -1,10 +1,35 @@
-//! The shape of the code a reader meets first: no function in `components/` or `shared/` is
-//! longer than 60 lines, from its `fn` to its closing brace. A longer one is split where its
-//! steps are, each step named for what it does.
+//! The shape of what is built and read: every component of `spin.toml`, as built, at most
+//! 800 KB (800,000 bytes), what a county's pods load on each cold start; no function in
+//! `components/` or `shared/` longer than 60 lines, from its `fn` to its closing brace (a
+//! longer one is split where its steps are, each step named for what it does).
 
 use std::path::{Path, PathBuf};
 
+use county_host::manifest::Manifest;
 use syn::visit::Visit;
+
+use crate::helpers::manifest_path;
+
+#[test]
+fn every_component_as_built_is_at_most_800_kb() {
+    let manifest = Manifest::load(&manifest_path()).unwrap();
+    let root = manifest_path().parent().unwrap().to_owned();
+    let mut over = Vec::new();
+    for (id, component) in &manifest.component {
+        let bytes = std::fs::metadata(root.join(&component.source))
+            .unwrap_or_else(|e| panic!("{id}: {}: {e}", component.source))
+            .len();
+        if bytes > 800_000 {
+            over.push(format!("{id}: {bytes} bytes"));
+        }
+    }
+    assert!(
+        manifest.component.len() >= 9,
+        "{:?}",
+        manifest.component.keys()
+    );
+    assert!(over.is_empty(), "over 800,000 bytes: {over:?}");
+}
 
 const MOST_LINES: usize = 60;
 

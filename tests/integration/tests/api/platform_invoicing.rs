@@ -953,3 +953,52 @@ async fn a_changed_standard_applies_from_its_day_and_never_reprices_the_past() {
         .json();
     assert_eq!(listed["standards"].as_array().unwrap().len(), 3, "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_stored_whole_by_an_earlier_version_reads_and_moves_on() {
+    let (county, platform) = one_billable_line().await;
+    let number = invoice_number(&issue_invoice(&county, &platform, "2020-03").await);
+    let kv = county.kv();
+    let keys = kv.keys("default").unwrap();
+    let header = (keys.iter())
+        .find(|k| k.ends_with(&format!(":invoice:{number}")))
+        .unwrap();
+    let page = format!("{header}:lines:0");
+    // As versions before paged invoices stored it: bare, its lines inside, no page counts.
+    let stored: Value =
+        serde_json::from_slice(&kv.get("default", header).unwrap().unwrap()).unwrap();
+    let mut whole = stored["value"].clone();
+    let lines: Value = serde_json::from_slice(&kv.get("default", &page).unwrap().unwrap()).unwrap();
+    let lines = lines.get("value").cloned().unwrap_or(lines);
+    whole["lines"] = lines;
+    whole.as_object_mut().unwrap().remove("line_pages");
+    whole.as_object_mut().unwrap().remove("line_count");
+    kv.set("default", header, &serde_json::to_vec(&whole).unwrap())
+        .unwrap();
+    kv.delete("default", &page).unwrap();
+
+    let read = call("GET", &format!("/api/platform/invoices/{number}"))
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.json());
+    let read = read.json();
+    assert_eq!(
+        (&read["line_count"], read["lines"].as_array().unwrap().len()),
+        (&json!(1), 1)
+    );
+    let approved = call("POST", &format!("/api/platform/invoices/{number}/approve"))
+        .bearer(&finance())
+        .send(&county)
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.json());
+    let approved = approved.json();
+    assert_eq!(
+        (
+            &approved["state"],
+            &approved["line_count"],
+            &approved["lines"]
+        ),
+        (&json!("approved"), &json!(1), &read["lines"])
+    );
+}
