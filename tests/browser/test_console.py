@@ -1,46 +1,52 @@
 """The operators' console in a real browser (Debian's chromium and chromedriver, through
-Selenium), against the app served by `county-host serve` on a fresh store.
+Selenium), against the app served by `county-host serve`.
 
-A county whose first admin was created by the fresh store's first start: the admin creates a
-reviewer's and a finance officer's accounts, sets a standard and a platform key; the
-platform reports two trainees' passed trainings and each claims theirs (one a migrant worker
-not in the registry, whose claim waits for a reviewer; one in the registry, whose claim is
-registry-verified). Then, in the browser at 1366×768: a wrong password is refused next to
-the form; the reviewer signs in, opens the first claim from the queue, is refused a
-rejection without a reason, approves it, and bulk-approves the verified queue; finance signs
-in, sees both on its desk (240.00 in all), pays the first, and sees the second left; one
-finance officer approves the platform's invoice, is refused its payment (four eyes) and
-downloads it as CSV and as an Excel workbook, another pays it. An admin sets a standard (a bad
-amount refused beside its field) and uploads a registry file of 3 rows, then one whose bad row is named by its
-line. Five wrong passwords lock an account. An admin issues a platform key (its secret shown
-once, and working), revokes it (no longer working), rotates another, creates an account (a
-short password refused beside its field) and disables it, resets the locked one's password
-(its lock goes), and adds a platform to the register and suspends it. A reviewer reads the
-report: its headline, its charts by key group, month and platform, its CSV, and a month
-filter that leaves nothing. On a 390×844 phone screen the sign-in, finance's desk, a claim and
-an invoice with its lines fit without sideways scrolling, and signing in works by keyboard
-alone.
+Each test has a county of its own, on a fresh store whose first start created its admin, and
+makes the state it starts from through the API (accounts, the standard of 4-03-02-01 level 5
+from 2020-01-01, a platform key, reported trainings, registry entries, claims, approvals,
+payments, invoices); no test depends on another or on their order. Where a test needs the app
+later than now (reconcile waits 60 s before judging a submission abandoned), the same store is
+served again with the app's clock moved (`county-host serve --clock-offset`), never slept for.
 
-Then the rest of a county's jobs. A reviewer opens a claim made on a platform of its own
-(yuntai) and reads its completion record, the verdict it was accepted with and the recheck
-("still eligible"); the platform is suspended from before the assessment, and the recheck and
-the refused approval both give the API's reason; the reviewer rejects it. Finance downloads the
-payable page as the bank's batch, uploads the bank's result file (2 lines: one applied, one for
-no such claim, named by its line), records the bank returning that payment, pays again, starts
-a recovery of 50.00 (a bad amount refused beside its field) and records it repaid. Finance
-previews April 2020 (1 line billable at 200.00, 1 held with its reasons), cancels the invoice
-the platform then issues (a missing reason refused; its line billable again), and recovers
-40.00 of the paid March invoice's line. An admin changes an account's roles (none refused),
-reads the account log, adds a policy version (a window that ends before it starts refused
-beside its end) and withdraws it; the account holder changes her own password (a wrong current
-one refused) and signs in with the new one. Last, a trainee's 2020 limit counter is set one
-above their claims in the store's SQLite file (what a submission killed midway leaves): the
-admin's reconcile check finds it, changing nothing, and the repair sets it back; a row of March's
-report is set one claim too many, and the admin's recount finds and corrects it. Finance narrows
-the report to one platform (only its rejected claim), to a key group and a platform, and to a
-key group with no claims. Screenshots of every screen go to
-target/browser-test/ (each screen checked first for controls without a label), and of the
-screen each test ended on as `last-<test>.png`.
+At 1366×768: a wrong password is refused beside the form; a reviewer opens a claim from the
+queue, is refused a rejection without a reason, approves it, and bulk-approves the verified
+queue; finance sees both approved claims on its desk (240.00 in all), pays one, and sees the
+other left; one finance officer approves a platform's invoice, is refused its payment (four
+eyes) and downloads it as CSV and as an Excel workbook, another pays it. An admin sets a
+standard from a day, is asked for the reason when a later change would reprice days already
+priced, gives it, sees both periods (the earlier replaced, the later in force), and is refused a
+bad amount beside its field; uploads a registry file of 3 rows, then one whose bad row is named
+by its line. Five wrong passwords lock an account. An admin issues a platform key (its secret
+shown once, and working), revokes it (no longer working), rotates another, creates an account (a
+short password refused beside its field) and disables it, and resets a locked account's password
+(its lock goes); adds a platform to the register and suspends it from a past day, the reason
+asked for and given. A reviewer reads the report: its headline, its charts by key group, month
+and platform, its CSV, and a month filter that leaves nothing. On a 390×844 phone screen the
+sign-in, finance's desk, a claim and an invoice with its lines fit without sideways scrolling,
+and signing in works by keyboard alone.
+
+A reviewer opens a claim made on a platform (yuntai) and reads its completion record, the verdict
+it was accepted with and the recheck ("still eligible"); the platform is suspended from before
+the assessment, and the recheck and the refused approval both give the API's reason; the
+reviewer rejects it. Finance downloads the payable page as the bank's batch, uploads the bank's
+result file (2 lines: one applied, one for no such claim, named by its line), records the bank
+returning that payment; the officer who recorded the return is not offered the next payment;
+the trainee gives a new account, and another officer finds the claim back on the desk and pays
+it again, starts a recovery of 50.00 (a bad
+amount refused beside its field) and records it repaid. Finance previews April 2020 (1 line
+billable at 200.00, 1 held with its reasons), cancels the invoice the platform then issues (a
+missing reason refused; its line billable again), and recovers 40.00 of a paid March invoice's
+line. An admin changes an account's roles (none refused), reads the account log, adds a policy
+version (a window that ends before it starts refused beside its end) and withdraws it; the
+account holder changes her own password (a wrong current one refused) and signs in with the new
+one. A trainee's 2020 limit counter is set one above their claims in the store's SQLite file
+(what a submission killed midway leaves): the admin's reconcile check finds it, changing
+nothing, and the repair sets it back; a row of March's report is set one claim too many, and the
+admin's recount finds and corrects it. Finance narrows the report to one platform (only its
+rejected claim), to a key group and a platform, and to a key group with no claims.
+
+Screenshots of every screen go to target/browser-test/ (each screen checked first for controls
+without a label), and of the screen each test ended on as `last-<test>.png`.
 """
 
 import hashlib
@@ -108,7 +114,7 @@ def free_port():
 
 
 class County:
-    """`county-host serve` on a fresh store, and requests to it."""
+    """`county-host serve` on a fresh store of its own, and requests to it."""
 
     def __init__(self):
         # `--bin`, not `-p`: features resolved for the whole workspace, as `cargo test
@@ -116,19 +122,31 @@ class County:
         subprocess.run(["cargo", "build", "-q", "--bin", "county-host", "--bin", "county-ops"],
                        cwd=ROOT, check=True)
         self.folder = tempfile.TemporaryDirectory()
-        self.base = f"http://127.0.0.1:{free_port()}"
         self.store = str(pathlib.Path(self.folder.name) / "kv.db")
-        self.log = open(pathlib.Path(self.folder.name) / "serve.log", "w+")
+        self.process = None
+        self.serve()
+        self.admin_password = re.search(r"`admin` with password (\w+)", self.read_log()).group(1)
+
+    def serve(self, clock_offset=0):
+        """Serves the store; the app's clock `clock_offset` seconds ahead of the machine's."""
+        self.base = f"http://127.0.0.1:{free_port()}"
+        self.log = open(pathlib.Path(self.folder.name) / "serve.log", "a+")
         self.process = subprocess.Popen(
             [str(ROOT / "target/debug/county-host"), "serve", "--listen", self.base[7:],
-             "--store", self.store],
+             "--store", self.store, "--clock-offset", str(clock_offset)],
             cwd=ROOT, env={**os.environ, **VARIABLES}, stderr=self.log, stdout=self.log)
         deadline = time.time() + 300
-        while "serving on" not in self.read_log():
+        while f"serving on {self.base}" not in self.read_log():
             if self.process.poll() is not None or time.time() > deadline:
                 raise RuntimeError("county-host did not start:\n" + self.read_log())
-            time.sleep(0.2)
-        self.admin_password = re.search(r"`admin` with password (\w+)", self.read_log()).group(1)
+            time.sleep(0.1)
+
+    def move_clock(self, seconds):
+        """The same store served again, the app's clock `seconds` later."""
+        self.process.terminate()
+        self.process.wait()
+        self.log.close()
+        self.serve(clock_offset=seconds)
 
     def read_log(self):
         self.log.seek(0)
@@ -181,56 +199,24 @@ class County:
         return minted.stdout.strip()
 
 
+# The county's operators the tests sign in as, each created by the test that needs them.
+ACCOUNTS = {
+    "zhao.reviewer": ("赵审核", "reviewer"),
+    "li.finance": ("李财务", "finance"),
+    "qian.finance": ("钱财务", "finance"),
+    "sun.locked": ("孙锁定", "reviewer"),
+    "zhou.new": ("周新", "reviewer"),
+}
+PASSWORD = "console password 1"
+
+
 class ConsoleTest(unittest.TestCase):
+    """One browser for all the tests; each test its own county on a fresh store, and the
+    state it starts from made through the API."""
+
     @classmethod
     def setUpClass(cls):
         SHOTS.mkdir(parents=True, exist_ok=True)
-        cls.county = county = County()
-        status, admin = county.request("POST", "/api/accounts/sign-in",
-                                       {"login": "admin", "password": county.admin_password})
-        assert status == 200, admin
-        token = admin["token"]
-        for login, name, role in [("zhao.reviewer", "赵审核", "reviewer"),
-                                  ("li.finance", "李财务", "finance"),
-                                  ("qian.finance", "钱财务", "finance"),
-                                  ("sun.locked", "孙锁定", "reviewer")]:
-            status, body = county.request("POST", "/api/accounts", {
-                "login": login, "display_name": name, "roles": [role],
-                "password": "console password 1"}, token)
-            assert status == 201, body
-        status, body = county.request("PUT", "/api/policy/standards/4-03-02-01/5",
-                                      {"standard": "1000"}, token)
-        assert status == 200, body
-        status, key = county.request("POST", "/api/platform/credentials",
-                                     {"platform_id": "wljnpx"}, token)
-        assert status == 201, key
-        status, body = county.signed(
-            "POST", "/api/platform/completions",
-            {"records": [completion("r1", TRAINEE), completion("r2", REGISTERED)]},
-            key["key_id"], key["secret"])
-        assert status == 200, body
-        # The second trainee is in the key-group registry: their claim is registry-verified.
-        status, body = county.request("POST", "/api/eligibility/registry", {"entries": [
-            {"resident_id": REGISTERED, "group": "migrant_worker", "source": "实名登记",
-             "valid_from": "2020-01-01"}]}, token)
-        assert status == 200, body
-        cls.claims = []
-        for record_id, resident in [("r1", TRAINEE), ("r2", REGISTERED)]:
-            status, body = county.request("POST", "/api/claims", {
-                "platform_id": "wljnpx", "record_id": record_id, "group": "migrant_worker",
-                "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
-                "consent": True}, county.trainee_token(resident))
-            assert status == 201, body
-            cls.claims.append(body["claim"]["id"])
-        cls.claim, cls.verified = cls.claims
-        cls.claimed_at = time.time()
-        # The platform bills the month: the registered trainee's line (20% of 1000.00).
-        status, body = county.signed("POST", "/api/platform/invoices", {"month": "2020-03"},
-                                     key["key_id"], key["secret"])
-        assert status == 201, body
-        cls.invoice = body["invoice"]["number"]
-        cls.admin_token = token
-
         options = webdriver.ChromeOptions()
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                          "--window-size=1366,768", "--lang=zh-CN"]:
@@ -246,10 +232,94 @@ class ConsoleTest(unittest.TestCase):
                                     {"behavior": "allow", "downloadPath": cls.downloads.name})
         cls.wait = WebDriverWait(cls.browser, 20)
 
+    def setUp(self):
+        self.county = County()
+        self.addCleanup(self.county.stop)
+        self.admin_token = self.token("admin", self.county.admin_password)
+
+    # The state a test starts from, through the API.
+
+    def ok(self, reply, status=200):
+        self.assertEqual(reply[0], status, reply[1])
+        return reply[1]
+
+    def token(self, login, password=PASSWORD):
+        body = self.ok(self.county.request("POST", "/api/accounts/sign-in",
+                                           {"login": login, "password": password}))
+        return body["token"]
+
+    def accounts(self, *logins):
+        for login in logins:
+            name, role = ACCOUNTS[login]
+            self.ok(self.county.request("POST", "/api/accounts", {
+                "login": login, "display_name": name, "roles": [role], "password": PASSWORD},
+                self.admin_token), 201)
+
+    def lock(self, login):
+        """Five wrong passwords in a row."""
+        for _ in range(5):
+            self.county.request("POST", "/api/accounts/sign-in",
+                                {"login": login, "password": "not the password"})
+
+    def standard(self):
+        """The county's standard for 4-03-02-01 level 5: 1000.00, from before any training."""
+        self.ok(self.county.request("PUT", "/api/policy/standards/4-03-02-01/5",
+                                    {"standard": "1000", "valid_from": "2020-01-01"},
+                                    self.admin_token))
+
+    def platform_key(self, platform_id="wljnpx"):
+        key = self.ok(self.county.request("POST", "/api/platform/credentials",
+                                          {"platform_id": platform_id}, self.admin_token), 201)
+        return key["key_id"], key["secret"]
+
+    def report(self, key, *records):
+        self.ok(self.county.signed("POST", "/api/platform/completions", {"records": list(records)},
+                                   *key))
+
+    def register(self, *residents):
+        """Residents in the key-group registry as migrant workers: their claims are verified."""
+        self.ok(self.county.request("POST", "/api/eligibility/registry", {"entries": [
+            {"resident_id": r, "group": "migrant_worker", "source": "实名登记",
+             "valid_from": "2020-01-01"} for r in residents]}, self.admin_token))
+
+    def claim(self, resident, record_id, platform_id="wljnpx", account="6217001234567890123"):
+        body = self.ok(self.county.request("POST", "/api/claims", {
+            "platform_id": platform_id, "record_id": record_id, "group": "migrant_worker",
+            "payee": {"kind": "social_security_card", "account": account},
+            "consent": True}, self.county.trainee_token(resident)), 201)
+        return body["claim"]["id"]
+
+    def two_claims(self):
+        """wljnpx reports two trainees' passed trainings of March 2020 and each claims: one a
+        migrant worker not in the registry (`claim`, waiting for a reviewer), one in it
+        (`verified`). The platform's key."""
+        self.standard()
+        key = self.platform_key()
+        self.report(key, completion("r1", TRAINEE), completion("r2", REGISTERED))
+        self.register(REGISTERED)
+        self.claim_id, self.verified = self.claim(TRAINEE, "r1"), self.claim(REGISTERED, "r2")
+        return key
+
+    def act(self, login, claim, action, body=None):
+        return self.ok(self.county.request("POST", f"/api/claims/{claim}/{action}", body or {},
+                                           self.token(login)))
+
+    def approve(self, *claims):
+        for claim in claims:
+            self.act("zhao.reviewer", claim, "approve")
+
+    def pay(self, claim, login="li.finance", reference="SB-2020-04-0001"):
+        self.act(login, claim, "pay", {"reference": reference, "paid_on": "2020-04-20"})
+
+    def march_invoice(self, key):
+        """The platform bills March: the registered trainee's line (20% of 1000.00)."""
+        body = self.ok(self.county.signed("POST", "/api/platform/invoices", {"month": "2020-03"},
+                                          *key), 201)
+        return body["invoice"]["number"]
+
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
-        cls.county.stop()
         cls.downloads.cleanup()
 
     def tearDown(self):
@@ -298,7 +368,8 @@ class ConsoleTest(unittest.TestCase):
         self.browser.find_element(By.ID, "sign-out").click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "sign-in")))
 
-    def test_1_a_wrong_password_is_refused_beside_the_form(self):
+    def test_a_wrong_password_is_refused_beside_the_form(self):
+        self.accounts("zhao.reviewer")
         self.sign_in("zhao.reviewer", "not the password")
         error = self.wait.until(ready.visibility_of_element_located(
             (By.CSS_SELECTOR, ".error[data-field='form']")))
@@ -306,10 +377,12 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(error.text, "登录名或密码不正确")
         self.shot("1-sign-in-refused")
 
-    def test_2_a_reviewer_approves_a_claim_from_the_queue(self):
-        self.sign_in("zhao.reviewer", "console password 1")
+    def test_a_reviewer_approves_a_claim_from_the_queue_and_the_verified_queue_in_bulk(self):
+        self.accounts("zhao.reviewer")
+        self.two_claims()
+        self.sign_in("zhao.reviewer", PASSWORD)
         row = self.wait.until(ready.element_to_be_clickable(
-            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim}']")))
+            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim_id}']")))
         self.assertIn("赵审核（审核员）", self.browser.find_element(By.ID, "who-name").text)
         self.assertEqual(self.browser.find_elements(By.ID, "view-payable"), [],
                          "a reviewer sees no finance screen")
@@ -329,7 +402,7 @@ class ConsoleTest(unittest.TestCase):
         self.shot("4-reject-without-reason")
         approve.click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
-        self.assertEqual(notice.text, f"申领 {self.claim} 已审核通过。")
+        self.assertEqual(notice.text, f"申领 {self.claim_id} 已审核通过。")
         self.wait.until(ready.visibility_of_element_located((By.ID, "queue-empty")))
         self.shot("5-queue-after-approval")
         # The registry-verified queue, approved a page at once.
@@ -344,10 +417,13 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.visibility_of_element_located((By.ID, "queue-empty")))
         self.sign_out()
 
-    def test_3_finance_pays_an_approved_claim(self):
-        self.sign_in("li.finance", "console password 1")
+    def test_finance_pays_an_approved_claim(self):
+        self.accounts("zhao.reviewer", "li.finance")
+        self.two_claims()
+        self.approve(self.claim_id, self.verified)
+        self.sign_in("li.finance", PASSWORD)
         pay = self.wait.until(ready.element_to_be_clickable(
-            (By.CSS_SELECTOR, f"button[aria-label='支付申领 {self.claim}']")))
+            (By.CSS_SELECTOR, f"button[aria-label='支付申领 {self.claim_id}']")))
         self.assertEqual(self.browser.find_element(By.ID, "payable-total").text, "本页 2 件，合计 240.00 元")
         self.assertEqual(self.browser.find_elements(By.ID, "tab-review"), [],
                          "finance sees no review queue")
@@ -362,17 +438,14 @@ class ConsoleTest(unittest.TestCase):
         self.shot("8-pay")
         self.browser.find_element(By.ID, "pay").click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
-        self.assertEqual(notice.text, f"申领 {self.claim} 已记录支付。")
+        self.assertEqual(notice.text, f"申领 {self.claim_id} 已记录支付。")
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "payable"), self.verified))
-        self.assertNotIn(self.claim, self.browser.find_element(By.ID, "payable").text)
+        self.assertNotIn(self.claim_id, self.browser.find_element(By.ID, "payable").text)
         self.assertEqual(self.browser.find_element(By.ID, "payable-total").text, "本页 1 件，合计 120.00 元")
         self.shot("9-paid")
         self.sign_out()
-        status, admin = self.county.request(
-            "POST", "/api/accounts/sign-in",
-            {"login": "admin", "password": self.county.admin_password})
-        status, claim = self.county.request("GET", f"/api/claims/{self.claim}",
-                                            token=admin["token"])
+        status, claim = self.county.request("GET", f"/api/claims/{self.claim_id}",
+                                            token=self.admin_token)
         self.assertEqual((status, claim["status"]), (200, "paid"))
         self.assertEqual([t["changed"]["by"] for t in claim["transitions"][1:]],
                          ["zhao.reviewer", "li.finance"])
@@ -398,9 +471,10 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.element_to_be_clickable((By.ID, f"open-{number}"))).click()
         self.wait.until(ready.visibility_of_element_located((By.ID, "invoice-facts")))
 
-    def test_5_finance_approves_pays_and_downloads_an_invoice(self):
-        number = self.invoice
-        self.sign_in("li.finance", "console password 1")
+    def test_finance_approves_pays_and_downloads_an_invoice_four_eyes_apart(self):
+        self.accounts("li.finance", "qian.finance")
+        number = self.march_invoice(self.two_claims())
+        self.sign_in("li.finance", PASSWORD)
         self.open_invoices()
         self.assertIn("200.00 元", self.wait.until(ready.visibility_of_element_located(
             (By.ID, f"invoice-{number}"))).text)
@@ -430,7 +504,7 @@ class ConsoleTest(unittest.TestCase):
             sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
         self.assertIn('s="1"><v>200.00</v>', sheet, "the line's amount, as a money cell")
         self.sign_out()
-        self.sign_in("qian.finance", "console password 1")
+        self.sign_in("qian.finance", PASSWORD)
         self.open_invoice(number)
         self.wait.until(ready.element_to_be_clickable((By.ID, f"reference-{number}"))).send_keys("BANK-1")
         self.set_value(f"paid-on-{number}", "2020-04-20")
@@ -441,20 +515,36 @@ class ConsoleTest(unittest.TestCase):
         self.shot("14-invoice-paid")
         self.sign_out()
 
-    def test_6_an_admin_edits_a_standard_and_uploads_the_registry(self):
+    def test_an_admin_sets_a_standard_corrects_it_with_a_reason_and_uploads_the_registry(self):
         self.sign_in("admin", self.county.admin_password)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-standards"))).click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "save-standard")))
         self.browser.find_element(By.ID, "f-occupation").send_keys("4-03-02-02")
         self.browser.find_element(By.ID, "f-occupation_name").send_keys("西式烹调师")
         self.browser.find_element(By.ID, "f-standard").send_keys("800")
+        self.set_value("f-valid_from", "2020-01-01")
         self.browser.find_element(By.ID, "save-standard").click()
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
-        self.assertEqual(notice.text, "已保存 4-03-02-02 五级/初级工：800 元。")
+        self.assertEqual(notice.text, "已保存 4-03-02-02 五级/初级工：800 元，自 2020-01-01 起。")
         row = self.browser.find_element(By.ID, "standards").text
         self.assertIn("西式烹调师", row)
-        self.assertIn("800.00", row)
-        self.assertIn("admin", row, "who changed it")
+        self.assertIn("800.00 2020-01-01 现行 admin", row, "its day, in force, who set it")
+        # From June 2020 at 900: days priced at 800 would change, so the reason is asked for.
+        self.browser.find_element(By.ID, "f-occupation").send_keys("4-03-02-02")
+        self.browser.find_element(By.ID, "f-standard").send_keys("900")
+        self.set_value("f-valid_from", "2020-06-01")
+        self.browser.find_element(By.ID, "save-standard").click()
+        error = self.wait.until(ready.visibility_of_element_located((By.ID, "f-reason-error")))
+        self.wait.until(lambda _: error.text)
+        self.assertIn("请填写更正原因", error.text)
+        self.shot("15a-standard-correction-needs-reason")
+        self.browser.find_element(By.ID, "f-reason").send_keys("市局文件更正")
+        self.browser.find_element(By.ID, "save-standard").click()
+        self.wait.until(ready.text_to_be_present_in_element(
+            (By.ID, "notice"), "已保存 4-03-02-02 五级/初级工：900 元，自 2020-06-01 起。"))
+        rows = [r.text for r in self.browser.find_elements(By.CSS_SELECTOR, "#standards tbody tr")]
+        self.assertTrue(any("800.00 2020-01-01 已停用或被替代" in r for r in rows), rows)
+        self.assertTrue(any("900.00 2020-06-01 现行" in r for r in rows), rows)
         # A bad amount: the API's message beside the field.
         self.browser.find_element(By.ID, "f-occupation").send_keys("4-03-02-03")
         self.browser.find_element(By.ID, "f-standard").send_keys("-5")
@@ -493,22 +583,27 @@ class ConsoleTest(unittest.TestCase):
         self.shot("16-registry-upload")
         self.sign_out()
 
-    def test_7_five_wrong_passwords_lock_the_account(self):
+    def test_five_wrong_passwords_lock_the_account(self):
+        self.accounts("sun.locked")
         for _ in range(5):
             self.sign_in("sun.locked", "not the password")
             error = self.wait.until(ready.visibility_of_element_located(
                 (By.CSS_SELECTOR, ".error[data-field='form']")))
             self.wait.until(lambda _: error.text)
         self.assertTrue(error.text.startswith("连续登录失败次数过多，账户已锁定至"), error.text)
-        self.sign_in("sun.locked", "console password 1")
+        self.sign_in("sun.locked", PASSWORD)
         error = self.wait.until(ready.visibility_of_element_located(
             (By.CSS_SELECTOR, ".error[data-field='form']")))
         self.wait.until(lambda _: error.text)
         self.assertTrue(error.text.startswith("连续登录失败次数过多"), "even the right password")
         self.shot("17-locked")
 
-    def test_8_the_report_charts_amounts_and_filters_by_month(self):
-        self.sign_in("zhao.reviewer", "console password 1")
+    def test_the_report_charts_amounts_and_filters_by_month(self):
+        self.accounts("zhao.reviewer", "li.finance")
+        self.two_claims()
+        self.approve(self.claim_id, self.verified)
+        self.pay(self.claim_id)
+        self.sign_in("zhao.reviewer", PASSWORD)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-report"))).click()
         headline = self.wait.until(ready.visibility_of_element_located((By.ID, "report-headline")))
         self.assertEqual(headline.text,
@@ -530,14 +625,17 @@ class ConsoleTest(unittest.TestCase):
         self.shot("19-report-from-april")
         self.sign_out()
 
-    def test_9_an_admin_issues_and_revokes_a_platform_key_and_manages_accounts(self):
+    def test_an_admin_issues_and_revokes_a_platform_key_and_manages_accounts(self):
+        self.platform_key()
+        self.accounts("sun.locked")
+        self.lock("sun.locked")
         self.sign_in("admin", self.county.admin_password)
         self.choose_platform("view-keys")
         self.wait.until(ready.element_to_be_clickable((By.ID, "issue-key"))).click()
         secret = self.wait.until(ready.visibility_of_element_located((By.ID, "secret"))).text
         self.assertTrue(secret.startswith("ps_"), secret)
         rows = self.browser.find_elements(By.CSS_SELECTOR, "#keys tbody tr")
-        self.assertEqual(len(rows), 2, "the set-up's key and the new one")
+        self.assertEqual(len(rows), 2, "the key the test began with and the new one")
         first, key_id = (r.get_attribute("id").removeprefix("key-") for r in rows)
         self.shot("20-key-issued")
         # The new key signs a platform's request (an empty batch: refused, but not its key).
@@ -550,7 +648,7 @@ class ConsoleTest(unittest.TestCase):
         status, body = self.county.signed("POST", "/api/platform/completions",
                                           {"records": []}, key_id, secret)
         self.assertEqual(status, 401, body)
-        # The set-up's key rotated: a new key, its secret shown once; the old one overlaps.
+        # The first key rotated: a new key, its secret shown once; the old one overlaps.
         self.browser.find_element(By.ID, "rotate-" + first).click()
         rotated = self.wait.until(ready.visibility_of_element_located((By.ID, "secret"))).text
         self.assertTrue(rotated.startswith("ps_") and rotated != secret)
@@ -593,7 +691,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual((status, body["error"]["code"]), (403, "account_disabled"))
         self.sign_out()
 
-    def test_9b_an_admin_adds_a_platform_to_the_register_and_suspends_it(self):
+    def test_an_admin_adds_a_platform_to_the_register_and_suspends_it_with_a_reason(self):
         self.sign_in("admin", self.county.admin_password)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-platforms"))).click()
         save = self.wait.until(ready.element_to_be_clickable((By.ID, "save-platform")))
@@ -606,9 +704,15 @@ class ConsoleTest(unittest.TestCase):
         row = self.browser.find_element(By.ID, "platform-xinpingtai").text
         self.assertIn("已认定", row)
         self.assertIn("2020-03-01", row)
+        # Suspended from June 2020, days it was approved: a correction, its reason asked for.
         self.browser.find_element(By.ID, "edit-xinpingtai").click()
         Select(self.browser.find_element(By.ID, "f-status")).select_by_value("suspended")
         self.set_value("f-effective_from", "2020-06-01")
+        self.browser.find_element(By.ID, "save-platform").click()
+        error = self.wait.until(ready.visibility_of_element_located((By.ID, "f-reason-error")))
+        self.wait.until(lambda _: error.text)
+        self.assertIn("请填写更正原因", error.text)
+        self.browser.find_element(By.ID, "f-reason").send_keys("省厅撤销认定")
         self.browser.find_element(By.ID, "save-platform").click()
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "platform-xinpingtai"),
                                                             "已暂停"))
@@ -620,7 +724,10 @@ class ConsoleTest(unittest.TestCase):
             "return [document.documentElement.scrollWidth, window.innerWidth]")
         self.assertLessEqual(width[0], width[1], "no sideways scrolling")
 
-    def test_4_on_a_phone_the_sign_in_claim_and_invoice_fit_the_screen_and_sign_in_works_by_keyboard(self):
+    def test_on_a_phone_the_sign_in_claim_and_invoice_fit_the_screen_and_sign_in_works_by_keyboard(self):
+        self.accounts("zhao.reviewer", "li.finance")
+        number = self.march_invoice(self.two_claims())
+        self.approve(self.claim_id, self.verified)
         self.browser.set_window_size(390, 844)
         try:
             self.browser.get(self.county.base + "/console/")
@@ -635,28 +742,22 @@ class ConsoleTest(unittest.TestCase):
             self.assert_no_sideways_scrolling()
             self.shot("11-phone-payable")
             # The widest screens: a claim in full, and an invoice's lines (10 columns).
-            self.look_up(self.claim)
+            self.look_up(self.claim_id)
             self.assert_no_sideways_scrolling()
             self.shot("11b-phone-claim")
-            self.open_invoice(self.invoice)
+            self.open_invoice(number)
             self.assert_no_sideways_scrolling()
             self.shot("11c-phone-invoice")
             self.sign_out()
         finally:
             self.browser.set_window_size(1366, 768)
 
-    def platform_key(self):
-        """A fresh key of wljnpx (test 9 rotates and revokes the set-up's keys)."""
-        status, key = self.county.request("POST", "/api/platform/credentials",
-                                          {"platform_id": "wljnpx"}, self.admin_token)
-        self.assertEqual(status, 201, key)
-        return key["key_id"], key["secret"]
-
     def text(self, element_id):
         return self.browser.find_element(By.ID, element_id).text
 
-    def test_9c_a_reviewer_reads_a_claims_record_and_recheck_and_cannot_approve_it_once_its_platform_is_suspended(self):
-        # A platform of its own, so that suspending it changes nothing for the other tests.
+    def test_a_reviewer_reads_a_claims_record_and_recheck_and_cannot_approve_it_once_its_platform_is_suspended(self):
+        self.accounts("zhao.reviewer")
+        self.standard()
         platform = {"name": "云泰职业培训平台", "recorded_on": "2020-02-01", "status": "approved"}
         status, body = self.county.request("PUT", "/api/policy/platforms/yuntai", platform,
                                            self.admin_token)
@@ -675,7 +776,7 @@ class ConsoleTest(unittest.TestCase):
             "consent": True}, self.county.trainee_token(trainee))
         self.assertEqual(status, 201, body)
         claim = body["claim"]["id"]
-        self.sign_in("zhao.reviewer", "console password 1")
+        self.sign_in("zhao.reviewer", PASSWORD)
         self.wait.until(ready.element_to_be_clickable(
             (By.CSS_SELECTOR, f"button[aria-label='查看申领 {claim}']"))).click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "approve")))
@@ -690,7 +791,8 @@ class ConsoleTest(unittest.TestCase):
         # The province suspends the platform from before the assessment: the recheck, and
         # approval, now give the reason.
         status, body = self.county.request("PUT", "/api/policy/platforms/yuntai", {
-            **platform, "status": "suspended", "effective_from": "2020-03-01"}, self.admin_token)
+            **platform, "status": "suspended", "effective_from": "2020-03-01",
+            "reason": "省厅撤销认定"}, self.admin_token)
         self.assertEqual(status, 200, body)
         status, recheck = self.county.request("GET", f"/api/claims/{claim}/recheck",
                                               token=self.admin_token)
@@ -719,8 +821,11 @@ class ConsoleTest(unittest.TestCase):
         self.browser.find_element(By.ID, "lookup").click()
         self.wait.until(ready.visibility_of_element_located((By.ID, "claim-facts")))
 
-    def test_9d_finance_records_the_banks_results_a_return_a_second_payment_and_a_recovery(self):
-        self.sign_in("li.finance", "console password 1")
+    def test_finance_records_the_banks_results_a_return_a_second_payment_and_a_recovery(self):
+        self.accounts("zhao.reviewer", "li.finance", "qian.finance")
+        self.two_claims()
+        self.approve(self.verified)
+        self.sign_in("li.finance", PASSWORD)
         self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
         self.assertEqual(self.text("payable-total"), "本页 1 件，合计 120.00 元")
         batch = self.downloaded(lambda: self.browser.find_element(By.ID, "payment-batch").click())
@@ -753,8 +858,12 @@ class ConsoleTest(unittest.TestCase):
         # Four eyes: who recorded the return is not offered the next payment; another is.
         self.assertEqual(self.browser.find_elements(By.ID, "pay"), [])
         self.sign_out()
-        self.sign_in("qian.finance", "console password 1")
-        # The returned claim is back on the desk, to be paid again.
+        # The trainee gives a new account (in the mini-program): the claim is back on the desk.
+        self.ok(self.county.request(
+            "PUT", f"/api/claims/{self.verified}/payee",
+            {"kind": "social_security_card", "account": "6217001234567890456"},
+            self.county.trainee_token(REGISTERED)))
+        self.sign_in("qian.finance", PASSWORD)
         self.wait.until(ready.visibility_of_element_located((By.ID, "payable")))
         self.assertIn(self.verified, self.text("payable"))
         self.look_up(self.verified)
@@ -793,10 +902,17 @@ class ConsoleTest(unittest.TestCase):
                                             token=self.admin_token)
         self.assertEqual((status, claim["status"]), (200, "recovered"))
         self.assertEqual([t["to"] for t in claim["transitions"][2:]],
-                         ["paid", "payment_returned", "paid", "recovering", "recovered"])
+                         ["paid", "payment_returned", "payment_returned", "paid", "recovering",
+                          "recovered"], "the second payment_returned: the payee corrected")
 
-    def test_9e_finance_previews_a_month_cancels_an_invoice_and_recovers_a_line(self):
-        key = self.platform_key()
+    def test_finance_previews_a_month_cancels_an_invoice_and_recovers_a_line(self):
+        self.accounts("li.finance", "qian.finance")
+        key = self.two_claims()
+        march = self.march_invoice(key)
+        for login, step, body in [("li.finance", "approve", {}), ("qian.finance", "pay", {
+                "reference": "BANK-1", "paid_on": "2020-04-20"})]:
+            self.ok(self.county.request("POST", f"/api/platform/invoices/{march}/{step}", body,
+                                        self.token(login)))
         registered, declared = resident_id("37090219880808123"), resident_id("37090219770707123")
         status, body = self.county.request("POST", "/api/eligibility/registry", {"entries": [
             {"resident_id": registered, "group": "migrant_worker", "source": "实名登记",
@@ -805,7 +921,7 @@ class ConsoleTest(unittest.TestCase):
         status, body = self.county.signed("POST", "/api/platform/completions", {"records": [
             completion("r4", registered, "04"), completion("r5", declared, "04")]}, *key)
         self.assertEqual(status, 200, body)
-        self.sign_in("li.finance", "console password 1")
+        self.sign_in("li.finance", PASSWORD)
         self.open_invoices()
         self.set_value("f-preview-month", "2020-04")
         self.browser.find_element(By.ID, "preview").click()
@@ -837,7 +953,7 @@ class ConsoleTest(unittest.TestCase):
                          "the cancelled invoice's line can be billed again")
         # A line of the paid March invoice found wrongly paid, and its money returned.
         self.browser.find_element(By.ID, "back").click()
-        self.wait.until(ready.element_to_be_clickable((By.ID, f"open-{self.invoice}"))).click()
+        self.wait.until(ready.element_to_be_clickable((By.ID, f"open-{march}"))).click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "recover-r2"))).click()
         amount = self.wait.until(ready.element_to_be_clickable((By.ID, "f-line-amount")))
         amount.clear()
@@ -856,7 +972,16 @@ class ConsoleTest(unittest.TestCase):
         self.shot("30-invoice-line-recovered")
         self.sign_out()
 
-    def test_9f_an_admin_changes_roles_reads_the_log_and_adds_a_policy_version(self):
+    def test_an_admin_changes_roles_reads_the_log_and_adds_a_policy_version(self):
+        # The account events the log shows: created, signed in, wrong passwords and the lock,
+        # a reset by the admin, a disabling.
+        self.accounts("qian.finance", "sun.locked", "zhou.new")
+        self.token("qian.finance")
+        self.lock("sun.locked")
+        self.ok(self.county.request("POST", "/api/accounts/sun.locked/password",
+                                    {"password": "reset password 22"}, self.admin_token))
+        self.ok(self.county.request("POST", "/api/accounts/zhou.new/disable", {},
+                                    self.admin_token))
         self.sign_in("admin", self.county.admin_password)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-accounts"))).click()
         roles = Select(self.wait.until(ready.element_to_be_clickable((By.ID, "f-roles-login"))))
@@ -911,7 +1036,7 @@ class ConsoleTest(unittest.TestCase):
         self.sign_out()
         # A holder changes their own password: a wrong current one refused beside its field.
         # (Holding two roles now, she signs in as one of them.)
-        self.sign_in("qian.finance", "console password 1", "reviewer")
+        self.sign_in("qian.finance", PASSWORD, "reviewer")
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（审核员）"))
         self.browser.find_element(By.ID, "own-password").click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "f-current_password"))).send_keys("wrong one")
@@ -922,7 +1047,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(lambda _: error.text)
         current = self.browser.find_element(By.ID, "f-current_password")
         current.clear()
-        current.send_keys("console password 1")
+        current.send_keys(PASSWORD)
         self.browser.find_element(By.ID, "change-own-password").click()
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "notice"), "密码已修改。"))
         self.sign_out()
@@ -930,11 +1055,12 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.text_to_be_present_in_element((By.ID, "who-name"), "钱财务（财务）"))
         self.sign_out()
 
-    def test_9g_an_admin_finds_and_repairs_a_miscounted_limit_and_report_row(self):
+    def test_an_admin_finds_and_repairs_a_miscounted_limit_and_report_row(self):
+        self.two_claims()
         # What a submission killed between taking a place and storing its claim leaves: the
         # trainee's 2020 counter one above their claims. Written into the store's SQLite file
         # as such a death would leave it (a counter is 8 bytes, little-endian).
-        status, claim = self.county.request("GET", f"/api/claims/{self.claim}",
+        status, claim = self.county.request("GET", f"/api/claims/{self.claim_id}",
                                             token=self.admin_token)
         self.assertEqual(status, 200, claim)
         counter = f"370902:person:{claim['person']}:year:2020"
@@ -943,8 +1069,9 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(int.from_bytes(value, "little", signed=True), 1)
             db.execute("UPDATE spin_key_value SET value = ? WHERE key = ?",
                        ((2).to_bytes(8, "little", signed=True), counter))
-        # Reconcile checks a submission once its request has certainly ended: 60 s after it.
-        time.sleep(max(0.0, self.claimed_at + 61 - time.time()))
+        # Reconcile checks a submission once its request has certainly ended, 60 s after it:
+        # the app is served again a minute and a second later.
+        self.county.move_clock(61)
         self.sign_in("admin", self.county.admin_password)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-reconcile"))).click()
         self.wait.until(ready.element_to_be_clickable((By.ID, "reconcile-check"))).click()
@@ -988,9 +1115,25 @@ class ConsoleTest(unittest.TestCase):
         self.shot("36-report-recounted")
         self.sign_out()
 
-    def test_9h_the_report_narrows_to_a_platform_and_a_key_group(self):
-        # By now: two claims on wljnpx (one paid, one recovered) and one rejected on yuntai.
-        self.sign_in("li.finance", "console password 1")
+    def test_the_report_narrows_to_a_platform_and_a_key_group(self):
+        # Two claims on wljnpx (one paid, one paid and recovered) and one rejected on yuntai.
+        self.accounts("zhao.reviewer", "li.finance", "qian.finance")
+        self.two_claims()
+        self.approve(self.claim_id, self.verified)
+        self.pay(self.claim_id)
+        self.pay(self.verified, reference="SB-2020-04-0002")
+        self.act("qian.finance", self.verified, "recovery",
+                 {"amount": "120.00", "reason": "重复享受补贴"})
+        self.act("qian.finance", self.verified, "recovered",
+                 {"reference": "HK-2020-06-01", "paid_on": "2020-06-01"})
+        self.ok(self.county.request("PUT", "/api/policy/platforms/yuntai", {
+            "name": "云泰职业培训平台", "recorded_on": "2020-02-01", "status": "approved"},
+            self.admin_token))
+        trainee = resident_id("37090219920202123")
+        self.report(self.platform_key("yuntai"), completion("r3", trainee))
+        rejected = self.claim(trainee, "r3", "yuntai")
+        self.act("zhao.reviewer", rejected, "reject", {"reason": "平台已被暂停认定"})
+        self.sign_in("li.finance", PASSWORD)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-report"))).click()
         platform = Select(self.wait.until(ready.element_to_be_clickable((By.ID, "f-platform"))))
         self.assertEqual([o.get_attribute("value") for o in platform.options],
@@ -1016,7 +1159,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([r.text for r in rows], ["已支付 1 120.00 元", "已追回 1 120.00 元"])
         Select(self.browser.find_element(By.ID, "f-platform")).select_by_value("")
         Select(self.browser.find_element(By.ID, "f-key_group")).select_by_value(
-            "registered_unemployed")
+            "poor_family_child")
         headline = self.browser.find_element(By.ID, "report-headline")
         self.browser.find_element(By.ID, "report-filter").click()
         self.wait.until(ready.staleness_of(headline))

@@ -7,30 +7,44 @@ import { LEVELS, LEVEL_CHOICES, PLATFORM_STATUSES } from "./labels.js";
 import { isoDay } from "./payments.js";
 import { actionForm, el, field, input, show, showError } from "./ui.js";
 
+/** Where a standard stands today: in force, scheduled, or replaced or ended. */
+function standardState(table, s) {
+  if (table.in_force.some((f) => f.occupation === s.occupation && f.level === s.level && f.valid_from === s.valid_from)) return "现行";
+  if (table.scheduled.some((f) => f.occupation === s.occupation && f.level === s.level && f.valid_from === s.valid_from)) return "待生效";
+  return "已停用或被替代";
+}
+
+/** The county's standards, every period ever set (none is removed): an admin sets one from a
+ * day (today by default; a day before today over days priced otherwise needs the reason for
+ * the correction), or ends one from today. */
 export async function standardsView(message) {
   const table = await api("GET", "/api/policy/standards");
   const occupation = el("input", { name: "occupation", placeholder: "4-03-02-01" });
   const name = el("input", { name: "occupation_name" });
   const level = el("select", { name: "level" }, LEVEL_CHOICES.map(([v, n]) => el("option", { value: v }, n)));
   const standard = el("input", { name: "standard", inputmode: "decimal" });
+  const from = el("input", { name: "valid_from", type: "date" });
+  const reason = el("input", { name: "reason" });
   const form = el("form", { class: "card", "aria-labelledby": "standards-title" },
     el("h2", { id: "standards-title" }, "地方职业培训补贴标准"),
     message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
     el("table", { id: "standards" },
-      el("thead", {}, el("tr", {}, ["职业编码", "职业名称", "等级", "标准（元）", "最后修改", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["职业编码", "职业名称", "等级", "标准（元）", "生效日期", "状态", "最后修改", ""].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, table.standards.map((s) => el("tr", {},
         el("td", {}, s.occupation), el("td", {}, s.occupation_name || ""), el("td", {}, LEVELS[s.level] || s.level),
-        el("td", {}, s.standard), el("td", {}, s.changed ? `${s.changed.by} ${s.changed.at}` : ""),
-        el("td", {}, el("button", { type: "button", class: "danger", "aria-label": `删除 ${s.occupation} ${s.level}`,
-          onclick: () => remove(s) }, "删除")))))),
+        el("td", {}, s.standard), el("td", {}, s.valid_from || "政策起始"), el("td", {}, standardState(table, s)),
+        el("td", {}, s.changed ? `${s.changed.by} ${s.changed.at}` : ""),
+        el("td", {}, standardState(table, s) === "现行" ? el("button", { type: "button", class: "danger",
+          "aria-label": `自今日起停用 ${s.occupation} ${s.level}`, onclick: () => end(s) }, "自今日起停用") : null))))),
     el("h3", {}, "新增或修改一项"),
     field("职业编码", occupation), field("职业名称", name), field("等级", level), field("补贴标准（元）", standard),
+    field("生效日期（默认今天）", from), field("更正原因（生效日期早于今天、改变已有标准时必填）", reason),
     el("p", { class: "error", "data-field": "form", role: "alert" }),
     el("div", { class: "actions" }, el("button", { type: "submit", id: "save-standard" }, "保存")));
-  async function remove(s) {
+  async function end(s) {
     try {
       await api("DELETE", `/api/policy/standards/${s.occupation}/${s.level}`);
-      show(standardsView(`已删除 ${s.occupation} ${LEVELS[s.level] || s.level}。`));
+      show(standardsView(`已自今日起停用 ${s.occupation} ${LEVELS[s.level] || s.level}。`));
     } catch (error) {
       showError(form, error);
     }
@@ -39,14 +53,23 @@ export async function standardsView(message) {
     event.preventDefault();
     const body = { standard: standard.value };
     if (name.value) body.occupation_name = name.value;
+    if (from.value) body.valid_from = from.value;
+    if (reason.value) body.reason = reason.value;
     try {
       await api("PUT", `/api/policy/standards/${encodeURIComponent(occupation.value.trim())}/${level.value}`, body);
-      show(standardsView(`已保存 ${occupation.value.trim()} ${LEVELS[level.value]}：${standard.value} 元。`));
+      const since = from.value ? `，自 ${from.value} 起` : "";
+      show(standardsView(`已保存 ${occupation.value.trim()} ${LEVELS[level.value]}：${standard.value} 元${since}。`));
     } catch (error) {
       showError(form, error);
     }
   });
   return form;
+}
+
+/** A platform's status today, and any change scheduled after today. */
+function platformStatus(p) {
+  const later = (p.scheduled || []).map((s) => `${s.from} 起${PLATFORM_STATUSES[s.status] || s.status}`);
+  return [PLATFORM_STATUSES[p.status] || p.status, ...later].join("；");
 }
 
 /** The register of approved platforms; an admin adds one, or changes one's status or record. */
@@ -59,13 +82,14 @@ export async function platformsView(message) {
   const status = el("select", { name: "status" },
     Object.entries(PLATFORM_STATUSES).map(([v, n]) => el("option", { value: v }, n)));
   const from = el("input", { name: "effective_from", type: "date" });
+  const reason = el("input", { name: "reason" });
   const form = el("form", { class: "card", "aria-labelledby": "platforms-title" },
     el("h2", { id: "platforms-title" }, "线上培训平台名录"),
     message ? el("p", { class: "notice", id: "notice", role: "status" }, message) : null,
     el("table", { id: "platforms" },
       el("thead", {}, el("tr", {}, ["编号", "名称", "状态", "报省备案日期", "最后修改", ""].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, register.platforms.map((p) => el("tr", { id: "platform-" + p.id },
-        el("td", {}, p.id), el("td", {}, p.name), el("td", {}, PLATFORM_STATUSES[p.status] || p.status),
+        el("td", {}, p.id), el("td", {}, p.name), el("td", {}, platformStatus(p)),
         el("td", {}, p.recorded_on || "未备案"), el("td", {}, p.changed ? `${p.changed.by} ${p.changed.at}` : "通知原文"),
         el("td", {}, el("button", { type: "button", class: "secondary", id: "edit-" + p.id, onclick: () => {
           id.value = p.id; name.value = p.name; site.value = p.site || ""; recordedOn.value = p.recorded_on || "";
@@ -74,6 +98,7 @@ export async function platformsView(message) {
     el("h3", {}, "新增或修改一个平台"),
     field("平台编号", id), field("平台名称", name), field("网址", site), field("报省备案日期", recordedOn),
     field("状态", status), field("状态生效日期（默认今天）", from),
+    field("更正原因（生效日期早于今天、改变已有状态时必填）", reason),
     el("p", { class: "error", "data-field": "form", role: "alert" }),
     el("div", { class: "actions" }, el("button", { type: "submit", id: "save-platform" }, "保存")));
   form.addEventListener("submit", async (event) => {
@@ -87,6 +112,7 @@ export async function platformsView(message) {
     if (site.value) body.site = site.value;
     if (recordedOn.value) body.recorded_on = recordedOn.value;
     if (from.value) body.effective_from = from.value;
+    if (reason.value) body.reason = reason.value;
     try {
       await api("PUT", `/api/policy/platforms/${encodeURIComponent(id.value.trim())}`, body);
       show(platformsView(`已保存平台 ${id.value.trim()}。`));

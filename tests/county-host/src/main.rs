@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use county_host::cli::{
     create_admin_account, manifest_and_store, operator_secret, options, spin_variables,
 };
@@ -19,12 +19,13 @@ use subsidy_rules::auth::Role;
 const USAGE: &str = "usage:
   county-host serve [--listen 127.0.0.1:3000] [--manifest spin.toml]
                     [--store .data/kv.db | --runtime-config-file runtime-config.toml]
-                    [--cache DIR] [--component-id ID ...]
+                    [--cache DIR] [--component-id ID ...] [--clock-offset SECONDS]
       application variables from SPIN_VARIABLE_<NAME>, as for `spin up`; the store is a
       SQLite file (--store) or what a Spin runtime config names (SQLite or Redis); compiled
       components are kept in --cache (default: target/county-host-cache beside the manifest);
       --component-id (repeated) runs only those components and their routes, as
-      `spin up --component-id` does";
+      `spin up --component-id` does; --clock-offset sets the components' clock that many
+      seconds ahead of the machine's (tests: the app a minute or a day later)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +48,7 @@ fn serve(args: &[String]) -> Result<()> {
             "store",
             "runtime-config-file",
             "cache",
+            "clock-offset",
         ],
         USAGE,
     )?;
@@ -56,6 +58,12 @@ fn serve(args: &[String]) -> Result<()> {
         .parse()?;
     let (manifest, store) = manifest_and_store(&options)?;
     let cache = options.get("cache").map(PathBuf::from);
+    let clock_offset: i64 = match options.get("clock-offset") {
+        Some(seconds) => seconds
+            .parse()
+            .context("--clock-offset takes whole seconds")?,
+        None => 0,
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     // Refuse a missing variable before the slow part.
     let variables = spin_variables();
@@ -73,6 +81,7 @@ fn serve(args: &[String]) -> Result<()> {
         };
         let kv = Arc::new(store.open()?);
         let host = Arc::new(Host::new(app, kv, &variables)?.echo_logs());
+        host.advance_clock(clock_offset);
         first_admin_of_a_fresh_store(&host, &variables).await?;
         let listener = tokio::net::TcpListener::bind(listen).await?;
         eprintln!(
