@@ -4,9 +4,9 @@ python3 -m unittest discover -s deploy -p 'test_*.py' -v (needs PyPI's jsonschem
 .ci/run installs them).
 
 The CRD is the `SpinApp` CustomResourceDefinition of spin-operator v0.6.1 (spinframework/
-spin-operator, commit cd3121a1500d99b2543d9f7861f8be36933b1de3, Apache-2.0), kept as reference
-data beside this project's checkout at ../shared/reference/spinkube/. Where that copy is
-absent, the schema checks are skipped, saying so."""
+spin-operator, commit cd3121a1500d99b2543d9f7861f8be36933b1de3, Apache-2.0), a copy of which
+is kept outside this repository, beside its checkout (`CRD` below names the path). Where that
+copy is absent, the schema checks are skipped, saying so."""
 
 import json
 import os

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Runs every command the README shows, verbatim, so that a newcomer's first commands cannot
-break unnoticed. `scripts/test.sh` runs this last.
+"""Runs every command README.md and docs/operations.md show, verbatim, so that a newcomer's
+first commands and an operator's cannot break unnoticed. `scripts/test.sh` runs this last.
 
-Each ```sh block of README.md runs in order, in one bash session (`set -euo pipefail`), from
-the repository's root. Two kinds of line are not run as they stand:
+Each ```sh block runs in order, README.md's first, each in a bash session of its own
+(`set -euo pipefail`), from the repository's root. Two kinds of line are not run as they stand:
 - `scripts/test.sh`: it is the command running this check;
 - `scripts/serve.sh …`: it serves until stopped, so it is started in the background, must
   answer `GET /api/policy` with 200 on its address, and is then stopped.
@@ -78,12 +78,13 @@ def serve(line):
             process.wait()
 
 
-def main():
-    readme = (ROOT / "README.md").read_text()
+def run_document(document):
+    """Runs a document's blocks: (blocks run, blocks failed)."""
     ran = failed = 0
-    for number, text, skip in blocks(readme):
+    for number, text, skip in blocks((ROOT / document).read_text()):
+        where = f"{document}:{number}"
         if skip:
-            print(f"readme: block at line {number} not run: {skip}")
+            print(f"readme: block at {where} not run: {skip}")
             continue
         script = []
         for line in text.splitlines():
@@ -102,9 +103,20 @@ def main():
             )
             if result.returncode != 0:
                 failed += 1
-                print(f"readme: block at line {number} failed ({result.returncode}):\n{text}")
+                print(f"readme: block at {where} failed ({result.returncode}):\n{text}")
             else:
-                print(f"readme: block at line {number} ran")
+                print(f"readme: block at {where} ran")
+    return ran, failed
+
+
+DOCUMENTS = ["README.md", "docs/operations.md"]
+
+
+def main():
+    ran = failed = 0
+    for document in DOCUMENTS:
+        r, f = run_document(document)
+        ran, failed = ran + r, failed + f
     print(f"readme commands: {ran - failed} passed; {failed} failed")
     return 1 if failed else 0
 

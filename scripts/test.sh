@@ -3,20 +3,24 @@
 # freshly built wasm components through the in-process Spin host with Spin's SQLite store
 # semantics; then the host's Redis tests and the API tests again with Spin's Redis semantics,
 # against a redis-server of their own; the SpinKube manifests against the CRD; the operators'
-# console in a real browser (headless chromium); the README's commands, verbatim. Ends with one
-# summary line for all of it.
+# console in a real browser (headless chromium); the commands of the README and of
+# docs/operations.md, verbatim. Installs what the tests need where it is missing first. Ends
+# with one summary line for all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What the tests need, installed where missing: Debian's redis-server, chromium, chromedriver
+# and a Chinese font (as root, or through sudo); PyPI's jsonschema, PyYAML, openpyxl, selenium.
+if ! command -v redis-server >/dev/null || ! command -v chromedriver >/dev/null ||
+  ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
+    chromium chromium-driver fonts-wqy-zenhei >/dev/null
+fi
+python3 -c 'import jsonschema, yaml, openpyxl, selenium' 2>/dev/null ||
+  python3 -m pip install -q jsonschema pyyaml openpyxl selenium
 scripts/build-components.sh
-command -v redis-server >/dev/null || {
-  echo "test.sh: redis-server is needed (Debian: apt-get install redis-server)" >&2
-  exit 1
-}
-command -v chromedriver >/dev/null && python3 -c 'import selenium' 2>/dev/null || {
-  echo "test.sh: chromium, chromedriver and selenium are needed (Debian: apt-get install" \
-    "chromium chromium-driver fonts-wqy-zenhei; pip install selenium)" >&2
-  exit 1
-}
 log=$(mktemp)
 folder=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -50,7 +54,7 @@ echo "== Deployment manifests against the SpinKube CRD"
 unittests deploy
 echo "== The operators' console in a real browser (screenshots in target/browser-test/)"
 unittests tests/browser
-echo "== The README's commands, verbatim"
+echo "== The commands of README.md and docs/operations.md, verbatim"
 python3 scripts/readme-commands.py 2>&1 | tee -a "$log" || status=$?
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')

@@ -264,7 +264,7 @@ pub struct BuildProgress {
 
 /// Lines per stored page of an invoice, and per page of an answer: at about 270 bytes a line,
 /// a page is about 110 KB, far under the smallest Spin backend's value limit (~400 KB,
-/// SPIN-NOTES.md) and our 256 KB.
+/// docs/spin.md) and our 256 KB.
 pub const LINES_PER_PAGE: usize = 400;
 
 /// An invoice as answered: every field, one page of its lines (`page` from 0, 400 lines a

@@ -318,6 +318,28 @@ pub fn course_billed(county: &CountyCode, person: &PersonKey, course: &Course) -
     format!("{county}:billed:{}:{occupation}:{level}", person.as_str())
 }
 
+/// Where a course counter kept by a version before course identity (a 工种's courses under the
+/// 工种 code) belongs now: the same counter of its 职业 (`Course::of`). `None` for every other
+/// key, a course counter of a 职业 included. Read by `county-ops migrate-course-keys`, the one
+/// place that lists keys.
+pub fn course_counter_of_work_type(county: &CountyCode, key: &str) -> Option<String> {
+    let rest = key.strip_prefix(county.as_str())?.strip_prefix(':')?;
+    let (head, occupation, level) = match rest.split(':').collect::<Vec<_>>()[..] {
+        ["person", person, "course", occupation, level] => (
+            format!("{county}:person:{person}:course"),
+            occupation,
+            level,
+        ),
+        ["billed", person, occupation, level] => {
+            (format!("{county}:billed:{person}"), occupation, level)
+        }
+        _ => return None,
+    };
+    let code = crate::OccupationCode::parse(occupation).ok()?;
+    let course = crate::Course::of(&code, crate::SkillLevel::parse(level).ok()?);
+    (course.occupation != code).then(|| format!("{head}:{}:{level}", course.occupation))
+}
+
 pub fn invoice_sequence(county: &CountyCode, platform: &PlatformId, month: &str) -> String {
     format!("{county}:invoice-seq:{platform}:{month}")
 }
@@ -377,6 +399,30 @@ pub fn platform_invoices(county: &CountyCode, platform: &PlatformId) -> Index {
 mod tests {
     use super::*;
     use crate::{ResidentId, resident_id::tests::with_check};
+
+    #[test]
+    fn a_work_types_course_counters_belong_under_its_occupation() {
+        let county = CountyCode::parse("370902").unwrap();
+        let moved = |key: &str| course_counter_of_work_type(&county, key);
+        assert_eq!(
+            moved("370902:billed:pk1:4-03-02-01-01:5").as_deref(),
+            Some("370902:billed:pk1:4-03-02-01:5")
+        );
+        assert_eq!(
+            moved("370902:person:pk1:course:4-03-02-01-02:3").as_deref(),
+            Some("370902:person:pk1:course:4-03-02-01:3")
+        );
+        for kept in [
+            "370902:billed:pk1:4-03-02-01:5",
+            "370902:person:pk1:course:4-03-02-01:5",
+            "370902:person:pk1:year:2020",
+            "370903:billed:pk1:4-03-02-01-01:5",
+            "370902:billing-intent:pk1:4-03-02-01-01:5",
+            "370902:billed:pk1:not-a-code:5",
+        ] {
+            assert_eq!(moved(kept), None, "{kept}");
+        }
+    }
 
     #[test]
     fn keys_are_county_prefixed_short_and_free_of_resident_ids() {

@@ -1,6 +1,6 @@
 //! The host calls each route may make (issue 15): variable reads, store opens and store
 //! operations of every kind. On real Spin each is a host call that costs real time
-//! (`../shared/SPIN-NOTES.md`); `tests/integration/tests/api/budgets.rs` measures every route
+//! (`docs/spin.md`); `tests/integration/tests/api/budgets.rs` measures every route
 //! here through the compiled components and fails when one goes over. Move a budget only on
 //! purpose, saying why.
 
@@ -12,7 +12,7 @@ pub struct Budget {
     /// On Spin's SQLite store.
     pub store_operations: u32,
     /// On Spin's Redis store, where every compare-and-swap reports failure and is read back
-    /// (SPIN-NOTES.md).
+    /// (`docs/spin.md`).
     pub redis_store_operations: u32,
     /// What the calls are for.
     pub why: &'static str,

@@ -1,7 +1,7 @@
 //! The county's configuration, from Spin variables (`SPIN_VARIABLE_<NAME>` or `--variable`).
 //!
 //! Each variable is read when a request first needs it, and once: on real Spin every read is
-//! a host call that costs real time (SPIN-NOTES.md, "Host calls are what a request costs"), so
+//! a host call that costs real time (`docs/spin.md`, "Host calls cost real time"), so
 //! a public read fetches no secret and a 404 fetches nothing.
 
 use std::cell::OnceCell;

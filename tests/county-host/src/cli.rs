@@ -87,3 +87,40 @@ pub async fn create_admin_account(
     }
     Ok(password)
 }
+
+/// A course counter moved by `migrate_course_keys`.
+#[derive(Debug, serde::Serialize)]
+pub struct MovedCounter {
+    pub from: String,
+    pub to: String,
+    pub value: i64,
+}
+
+/// Lists the county's keys (a full scan: offline only, with the app stopped) and moves each
+/// course counter an earlier version kept under a 工种 code onto its 职业's counter
+/// (`store_keys::course_counter_of_work_type`), adding to what is there. A run cut short
+/// between the add and the delete of one key counts that key twice; what it printed says which.
+pub fn migrate_course_keys(
+    kv: &crate::kv::KvStore,
+    county: &subsidy_rules::CountyCode,
+) -> Result<Vec<MovedCounter>> {
+    let failed = |e: String| anyhow::anyhow!("the store: {e}");
+    let mut moved = Vec::new();
+    for key in kv.keys("default").map_err(failed)? {
+        let Some(to) = subsidy_rules::store_keys::course_counter_of_work_type(county, &key) else {
+            continue;
+        };
+        let value = kv.increment("default", &key, 0)?.map_err(failed)?;
+        if value != 0 {
+            kv.increment("default", &to, value)?.map_err(failed)?;
+        }
+        kv.delete("default", &key).map_err(failed)?;
+        eprintln!("county-ops: {key} ({value}) added to {to}");
+        moved.push(MovedCounter {
+            from: key,
+            to,
+            value,
+        });
+    }
+    Ok(moved)
+}

@@ -34,7 +34,7 @@ pub struct Cas {
 }
 
 /// The host calls one request made, by kind: on real Spin each costs real time
-/// (`../shared/SPIN-NOTES.md`), so tests hold each endpoint to a budget.
+/// (`docs/spin.md`), so tests hold each endpoint to a budget.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct HostCalls {
     pub variable_gets: u32,

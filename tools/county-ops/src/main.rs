@@ -23,6 +23,9 @@ const USAGE: &str = "usage:
                     [--store .data/kv.db | --runtime-config-file runtime-config.toml]
       creates an operator account with the admin role in the store and prints its password,
       this once (a fresh store's first `county-host serve` creates account `admin` the same way)
+  county-ops migrate-course-keys [--store .data/kv.db | --runtime-config-file runtime-config.toml]
+      once, with the app stopped, when upgrading from a version before course identity: moves
+      the course counters a 工种 code was kept under to its 职业's, and prints what it moved
   county-ops mint-token --role admin|reviewer|finance|trainee --sub SUBJECT [--ttl-seconds 3600]
       signs with SPIN_VARIABLE_OPERATOR_TOKEN_SECRET (operators)
       or SPIN_VARIABLE_TRAINEE_TOKEN_SECRET (trainees)";
@@ -33,6 +36,7 @@ fn main() -> Result<()> {
         Some("reconcile") => reconcile(&args[1..]),
         Some("create-admin") => create_admin(&args[1..]),
         Some("mint-token") => mint_token(&args[1..]),
+        Some("migrate-course-keys") => migrate_course_keys(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -127,6 +131,22 @@ fn create_admin(args: &[String]) -> Result<()> {
         eprintln!("county-host: the password is shown this once");
         Ok(())
     })
+}
+
+fn migrate_course_keys(args: &[String]) -> Result<()> {
+    let options = options(args, &["store", "runtime-config-file"], USAGE)?;
+    let (_, store) = manifest_and_store(&options)?;
+    let county = (spin_variables().get("county_code"))
+        .context("SPIN_VARIABLE_COUNTY_CODE is not set")?
+        .clone();
+    let county =
+        subsidy_rules::CountyCode::parse(&county).map_err(|r| anyhow::anyhow!(r.message_en))?;
+    let moved = county_host::cli::migrate_course_keys(&store.open()?, &county)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({"moved": moved}))?
+    );
+    Ok(())
 }
 
 fn mint_token(args: &[String]) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The one way components reach the key-value store. Keys come from
 //! `subsidy_rules::store_keys`; this layer adds the encoding (JSON, counters) and the
-//! concurrency rules of SPIN-NOTES.md: plain get/set, compare-and-swap for read-modify-write
+//! concurrency rules of `docs/spin.md`: plain get/set, compare-and-swap for read-modify-write
 //! of shared documents, atomic increment for counters, never a key listing.
 //!
 //! **Writes whose outcome is always known.** Every document is stored in an envelope naming

@@ -1,6 +1,6 @@
 //! Host calls per request, held to the budgets in `county_api::budgets` (issue 15): on real
 //! Spin every variable read, store open and store operation costs real time
-//! (`../shared/SPIN-NOTES.md`), so a change that adds one to a route fails here and must move
+//! (`docs/spin.md`), so a change that adds one to a route fails here and must move
 //! that route's budget on purpose.
 
 use crate::helpers::*;

@@ -1002,3 +1002,54 @@ async fn an_invoice_stored_whole_by_an_earlier_version_reads_and_moves_on() {
         (&json!("approved"), &json!(1), &read["lines"])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_work_types_course_billed_by_an_earlier_version_is_not_billed_again_once_its_keys_move() {
+    use subsidy_rules::{CountyCode, PersonKey, ResidentId};
+    let county = taishan();
+    let a = credential(&county, "wljnpx").await;
+    set_standard(&county, "4-03-02-01", "1000").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    // As a version before course identity left it: the trainee's course billed under the
+    // 工种 code it was reported with.
+    let person = PersonKey::derive(
+        PERSON_SECRET.as_bytes(),
+        &ResidentId::parse(TRAINEE_A).unwrap(),
+    );
+    let old = format!("370902:billed:{}:4-03-02-01-01:5", person.as_str());
+    county.kv().increment("default", &old, 1).unwrap().unwrap();
+    report(
+        &county,
+        &a,
+        vec![record("a1", TRAINEE_A, "4-03-02-01", "2020-03-15")],
+    )
+    .await;
+    let preview = || async {
+        (call("GET", "/api/platform/invoices/preview?month=2020-03"))
+            .signed(&a.key_id, &a.secret)
+            .send(&county)
+            .await
+            .json()
+    };
+    assert_eq!(
+        preview().await["lines"].as_array().unwrap().len(),
+        1,
+        "the 职业's record looks unbilled while the mark stays under the 工种 code"
+    );
+
+    let taishan = CountyCode::parse("370902").unwrap();
+    let moved = county_host::cli::migrate_course_keys(county.kv(), &taishan).unwrap();
+    assert_eq!(
+        moved
+            .iter()
+            .map(|m| (m.from.as_str(), m.value))
+            .collect::<Vec<_>>(),
+        [(old.as_str(), 1)]
+    );
+    assert_eq!(
+        held_codes(&preview().await),
+        [("a1".to_owned(), vec!["already_billed".to_owned()])]
+    );
+    let again = county_host::cli::migrate_course_keys(county.kv(), &taishan).unwrap();
+    assert!(again.is_empty(), "a finished run leaves nothing to move");
+}
