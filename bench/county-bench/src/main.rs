@@ -94,7 +94,7 @@ async fn county(app: &Arc<App>, unrelated: usize, trainees: usize) -> Result<(Ho
         &host,
         call("PUT", "/api/policy/standards/4-03-02-01/5")
             .bearer(&admin())
-            .json(&json!({"standard": "1200"})),
+            .json(&json!({"standard": "1200", "valid_from": "2020-01-01"})),
     )
     .await?;
     for chunk in (0..trainees).collect::<Vec<_>>().chunks(500) {
