@@ -415,9 +415,11 @@ async fn main() -> Result<()> {
         let batch = move |i: usize| {
             let records: Vec<Value> = (0..10)
                 .map(|j| {
+                    // Ten trainees a batch, each record new: one trainee's ten trainings
+                    // over the same days would overfill their calendar and be refused.
                     record(
                         &format!("b{offset}-{i}-{j}"),
-                        &resident_id(5000 + i),
+                        &resident_id(100_000 + (offset + i) * 10 + j),
                         "4-03-02-02",
                     )
                 })
