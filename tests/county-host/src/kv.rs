@@ -72,6 +72,21 @@ fn redis_error(e: redis::RedisError) -> String {
     format!("{e:?}")
 }
 
+/// Every call on the SQLite store as Spin 4.0.2's `key-value-spin` makes it: inside
+/// `tokio::task::block_in_place`, which first hands the worker thread's other tasks to another
+/// thread, then on the one connection of the process, behind its mutex, so that the calls of
+/// all requests run one at a time (docs/spin.md). A current-thread runtime has no tasks to hand
+/// over: there the call is made as it is.
+fn on_connection<T>(connection: &Mutex<Connection>, f: impl FnOnce(&mut Connection) -> T) -> T {
+    let call = || f(&mut connection.lock().expect("store lock"));
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
+}
+
 impl KvStore {
     fn with_backend(backend: Backend) -> KvStore {
         KvStore {
@@ -209,8 +224,7 @@ impl KvStore {
         connection: &Mutex<Connection>,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> StoreResult<T> {
-        let mut connection = connection.lock().expect("store lock");
-        f(&mut connection).map_err(|e| e.to_string())
+        on_connection(connection, f).map_err(|e| e.to_string())
     }
 
     pub fn get(&self, store: &str, key: &str) -> StoreResult<Option<Vec<u8>>> {
@@ -290,10 +304,9 @@ impl KvStore {
             return Ok(Err(fault));
         }
         match &self.backend {
-            Backend::Sqlite(c) => {
-                let mut connection = c.lock().expect("store lock");
-                sqlite_increment(&mut connection, store, key, delta)
-            }
+            Backend::Sqlite(c) => on_connection(c, |connection| {
+                sqlite_increment(connection, store, key, delta)
+            }),
             Backend::Redis(r) => Ok(r.with(|c| redis::cmd("INCRBY").arg(key).arg(delta).query(c))),
         }
     }
