@@ -2,21 +2,23 @@
 # All tests, built once: the rules' unit tests, the host's, and the API tests that run the
 # freshly built wasm components through the in-process Spin host with Spin's SQLite store
 # semantics; then the host's Redis tests and the API tests again with Spin's Redis semantics,
-# against a redis-server of their own; the SpinKube manifests against the CRD; the operators'
+# against a redis-server of their own; the SpinKube manifests against the CRD; the county's
+# nginx config in front of `county-host serve`; the operators'
 # console in a real browser (headless chromium); the commands of the README and of
 # docs/operations.md, verbatim. Installs what the tests need where it is missing first. Ends
 # with one summary line for all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# What the tests need, installed where missing: Debian's redis-server, chromium, chromedriver
-# and a Chinese font (as root, or through sudo); PyPI's jsonschema, PyYAML, openpyxl, selenium.
+# What the tests need, installed where missing: Debian's redis-server, chromium, chromedriver,
+# nginx and a Chinese font (as root, or through sudo); PyPI's jsonschema, PyYAML, openpyxl,
+# selenium.
 if ! command -v redis-server >/dev/null || ! command -v chromedriver >/dev/null ||
-  ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  ! [ -x /usr/sbin/nginx ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   as_root=()
   [ "$(id -u)" -eq 0 ] || as_root=(sudo)
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
-    chromium chromium-driver fonts-wqy-zenhei >/dev/null
+    chromium chromium-driver nginx fonts-wqy-zenhei >/dev/null
 fi
 python3 -c 'import jsonschema, yaml, openpyxl, selenium' 2>/dev/null ||
   python3 -m pip install -q jsonschema pyyaml openpyxl selenium
@@ -50,7 +52,7 @@ unittests() {
   fi
   rm -f "$log.py"
 }
-echo "== Deployment manifests against the SpinKube CRD"
+echo "== Deployment manifests against the SpinKube CRD; the county's nginx in front of the app"
 unittests deploy
 echo "== The operators' console in a real browser (screenshots in target/browser-test/)"
 unittests tests/browser

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod budgets;
+pub mod caching;
 pub mod claims;
 mod config;
 mod error;
@@ -189,9 +190,11 @@ pub fn policy_book(added: &AddedVersions) -> Result<PolicyBook, ApiError> {
 /// token.
 pub async fn serve(request: IncomingRequest, table: &[routes::Route]) -> Response {
     let mut method_and_path = String::new();
+    let mut if_none_match = None;
     let response = match ApiRequest::read(request).await {
         Ok(mut request) => {
             method_and_path = format!("{} {}", request.method, request.path);
+            if_none_match = request.header("if-none-match").map(str::to_owned);
             let ctx = Context {
                 config: CountyConfig::default(),
                 now: Utc::now(),
@@ -203,8 +206,10 @@ pub async fn serve(request: IncomingRequest, table: &[routes::Route]) -> Respons
         }
         Err(error) => Err(error),
     };
-    let mut response = response.unwrap_or_else(ApiError::into_response);
-    if method_and_path.starts_with("HEAD ") {
+    let response = response.unwrap_or_else(ApiError::into_response);
+    let method = method_and_path.split(' ').next().unwrap_or_default();
+    let mut response = caching::finish(method, if_none_match.as_deref(), response);
+    if method == "HEAD" {
         // The headers of the GET, without its body.
         let _ = std::mem::take(response.body_mut());
     }
@@ -314,8 +319,9 @@ pub fn export(
         .build()
 }
 
-/// A county table for anyone who asks: operators see who changed what; anyone else sees when,
-/// not who (operator account names are not public).
+/// A county table for anyone who asks: operators see who changed what, never stored by a
+/// cache; anyone else sees when, not who (operator account names are not public), in an
+/// answer any cache may keep (`caching::shared`).
 pub fn public_table<T: Serialize>(
     request: &ApiRequest,
     ctx: &Context,
@@ -328,7 +334,7 @@ pub fn public_table<T: Serialize>(
     }
     let mut value = serde_json::to_value(body).expect("response bodies serialize");
     hide_who_changed(&mut value);
-    json_revision(200, &value, revision)
+    caching::shared(json_revision(200, &value, revision))
 }
 
 fn hide_who_changed(value: &mut serde_json::Value) {

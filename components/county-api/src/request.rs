@@ -151,14 +151,16 @@ impl ApiRequest {
     }
 
     /// The revision named in `If-Match` (`"3"` or `3`), for optimistic concurrency on
-    /// documents whose responses carry `ETag: "<revision>"`.
+    /// documents whose responses carry `ETag: "<revision>"`, or the public read's
+    /// `"<revision>-<hash>"` (`caching::shared`): the revision is what is compared.
     pub fn if_match(&self) -> Result<Option<u64>, ApiError> {
         let Some(value) = self.header("if-match") else {
             return Ok(None);
         };
-        value
-            .trim()
-            .trim_matches('"')
+        let tag = value.trim().trim_start_matches("W/").trim_matches('"');
+        tag.split('-')
+            .next()
+            .unwrap_or_default()
             .parse()
             .map(Some)
             .map_err(|_| {

@@ -2,7 +2,7 @@
 //! a version (an extension, a new rate) as data before it starts, and may withdraw it until
 //! then; the versions shipped with the build never change through the API.
 
-use county_api::{ApiError, ApiRequest, Context, json, json_revision, policy_book};
+use county_api::{ApiError, ApiRequest, Context, caching, json, json_revision, policy_book};
 use serde::Serialize;
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -42,7 +42,7 @@ pub fn current(_: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let added = ctx.store()?.table::<AddedVersions>()?;
     let policies = policy_book(&added)?;
     let current = policies.current(today);
-    Ok(json(
+    Ok(caching::shared(json(
         200,
         &CurrentPolicy {
             county: County {
@@ -64,13 +64,13 @@ pub fn current(_: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
                 })
                 .collect(),
         },
-    ))
+    )))
 }
 
 pub fn version(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.param("id");
     let version = ctx.policy_version(id)?.ok_or_else(ApiError::not_found)?;
-    Ok(json(200, version))
+    Ok(caching::shared(json(200, version)))
 }
 
 /// `POST /api/policy/versions` (admin; `If-Match` optional): the body is a whole version,

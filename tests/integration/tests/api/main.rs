@@ -5,6 +5,7 @@
 mod accounts;
 mod bad_input;
 mod budgets;
+mod caching;
 mod claim_submission;
 mod code_shape;
 mod console_labels;
