@@ -9,6 +9,7 @@ mod change;
 pub mod claim;
 pub mod claim_action;
 pub mod claim_status;
+pub mod claims_file;
 pub mod completion;
 mod county;
 pub mod credentials;

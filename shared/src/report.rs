@@ -155,6 +155,34 @@ pub struct Tally {
     pub fen: i64,
 }
 
+/// Fen a row's tally keeps below its count: the count moves in units of 2^40, so that one
+/// atomic increment moves both (a row's count and money never part), and any fen total of a
+/// row within ±2^39 (5.4 billion yuan) reads back exactly.
+const FEN_BITS: u32 = 40;
+
+impl Tally {
+    /// The row's count and fen as one counter's value (or one increment of it).
+    pub fn packed(&self) -> i64 {
+        (self.count << FEN_BITS) + self.fen
+    }
+
+    /// A counter's value read as a row's count and fen.
+    pub fn from_packed(value: i64) -> Tally {
+        let count = (value + (1 << (FEN_BITS - 1))) >> FEN_BITS;
+        Tally {
+            count,
+            fen: value - (count << FEN_BITS),
+        }
+    }
+
+    pub fn plus(&self, other: &Tally) -> Tally {
+        Tally {
+            count: self.count + other.count,
+            fen: self.fen + other.fen,
+        }
+    }
+}
+
 impl ProvinceReport {
     /// Every claim counted once, in the row of its group; rows in order of their group.
     pub fn of<'a>(county: &CountyCode, claims: impl IntoIterator<Item = &'a Claim>) -> Self {
@@ -452,5 +480,33 @@ mod tests {
         let group = Group::of(&recovered);
         assert_eq!(Group::from_cell(&group.month, &group.cell()), Some(group));
         assert_eq!(Group::from_cell("2020-03", "a:b"), None);
+    }
+
+    #[test]
+    fn a_rows_count_and_fen_move_as_one_counter_and_read_back_exactly() {
+        let cases = [
+            (0, 0),
+            (1, 12_000),
+            (3, 36_000),
+            (-1, -12_000),
+            (-2, 5_000),
+            (7, -9),
+        ];
+        for (count, fen) in cases {
+            let tally = Tally { count, fen };
+            assert_eq!(Tally::from_packed(tally.packed()), tally);
+        }
+        // Increments add as the rows do: one claim in, another in, the first out.
+        let moved = [(1, 12_000), (1, 6_000), (-1, -12_000)]
+            .map(|(count, fen)| Tally { count, fen }.packed())
+            .iter()
+            .sum::<i64>();
+        assert_eq!(
+            Tally::from_packed(moved),
+            Tally {
+                count: 1,
+                fen: 6_000
+            }
+        );
     }
 }

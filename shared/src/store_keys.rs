@@ -12,9 +12,11 @@
 //! | `{table}:v{revision}:{writer}`                 | a revision of a table a change replaced   |
 //! | `{county}:registry:{person}:{group}`           | `RegistryPeriods`: every period uploaded  |
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
-//! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year |
-//! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course |
-//! | lease `{county}:idempotency:{person}:{key}`    | the submission holding that key           |
+//! | `{county}:person:{person}:claims-file`         | `claims_file::ClaimsFile`: every claim the person filed |
+//! | `{county}:person:{person}:claims-file-first:…` | counters: who writes the first file (`FirstFiling`) |
+//! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year (earlier versions; no longer read) |
+//! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course (earlier versions) |
+//! | lease `{county}:idempotency:{person}:{key}`    | the submission holding that key (earlier versions) |
 //! | lease `{county}:person:{person}:places`        | the request changing a person's places    |
 //! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
 //! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
@@ -30,14 +32,14 @@
 //! | `{county}:account-created:{login}`             | counter: creations of that login          |
 //! | index `{county}:accounts`                      | login names, in order of creation         |
 //! | index `{county}:account-log`                   | `accounts::AccountEvent`, every sign-in and change |
-//! | index `{county}:person:{person}:claims`        | claim ids of a person                     |
+//! | index `{county}:person:{person}:claims`        | claim ids of a person (earlier versions; read once to build the file) |
 //! | index `{county}:person:{person}:completions`   | `{platform}/{record_id}` of a person      |
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
 //! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
-//! | index `{county}:claims`                        | every claim id, in order of submission    |
+//! | index `{county}:claims`                        | every claim id (earlier versions; never read) |
 //! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
-//! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission          |
+//! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission (earlier versions) |
 //! | index `{county}:queue:{review|verified}`       | `{claim_id}@{unix}` waiting for a reviewer |
 //! | index `{county}:queue:payable`                 | `{claim_id}@{unix}` approved, to be paid  |
 //! | `{index}:head` of a queue                      | `QueueHead`: every slot up to it settled  |
@@ -45,7 +47,9 @@
 //! | index `{county}:report:months`                 | months the report counts                  |
 //! | `{county}:report:{month}:listed`               | counter: the month listed once            |
 //! | index `{county}:report:{month}:cells`          | the month's rows (`report::Group::cell`)  |
-//! | `{county}:report:{month}:cell:{cell}:{listed|count|fen}` | counters of one row of the report |
+//! | `{county}:report:{month}:cell:{cell}:tally`    | counter: a row's count and fen as one (`report::Tally::packed`) |
+//! | `{county}:report:{month}:cell:{cell}:{count|fen}` | counters an earlier version moved apart; still added in |
+//! | `{county}:report:{month}:cell:{cell}:listed`   | counter: whoever first counted the row lists it |
 //! | `{county}:report:{month}:recovered_fen`        | counter: fen recovered of the month's claims |
 //! | `{county}:report:{month}:recount`              | `report::Recount` in progress             |
 //!
@@ -138,6 +142,40 @@ pub fn registry_entry(county: &CountyCode, person: &PersonKey, group: PersonGrou
 
 pub fn claim(county: &CountyCode, claim_id: &str) -> String {
     format!("{county}:claim:{claim_id}")
+}
+
+/// A person's claims file (`claims_file::ClaimsFile`): what their submissions judge the
+/// limits on, changed under compare-and-swap.
+pub fn claims_file(county: &CountyCode, person: &PersonKey) -> String {
+    format!("{county}:person:{}:claims-file", person.as_str())
+}
+
+/// Who writes a person's first claims file: on Spin's SQLite store a swap from absent is an
+/// upsert, blind to a concurrent one, so one request at a time may. `generation` is a counter,
+/// moved on past a writer presumed dead; `writer(g)` the counter whose first increment may
+/// write in generation `g`.
+pub struct FirstFiling {
+    base: String,
+}
+
+impl FirstFiling {
+    pub fn generation(&self) -> String {
+        format!("{}:gen", self.base)
+    }
+
+    pub fn writer(&self, generation: u64) -> String {
+        format!("{}:w{generation}", self.base)
+    }
+
+    pub fn superseded(&self, generation: u64) -> String {
+        format!("{}:s{generation}", self.base)
+    }
+}
+
+pub fn first_filing(county: &CountyCode, person: &PersonKey) -> FirstFiling {
+    FirstFiling {
+        base: format!("{county}:person:{}:claims-file-first", person.as_str()),
+    }
 }
 
 pub fn person_claims(county: &CountyCode, person: &PersonKey) -> Index {

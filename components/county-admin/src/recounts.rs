@@ -1,11 +1,10 @@
-//! Recounts from the claims: a month's report counters (`POST /api/admin/report-recount`) and
-//! one person's limit counters (`POST /api/claims/recount`).
+//! Recounts from the claims: a month's report counters (`POST /api/admin/report-recount`).
 
 use county_api::{ApiError, ApiRequest, Context, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Reason, ResidentId, auth::Role, completion::parse_month, field, report::Difference,
+    AllParsed, Reason, auth::Role, completion::parse_month, field, report::Difference,
 };
 
 #[derive(Deserialize)]
@@ -68,38 +67,5 @@ pub fn report_month(request: &ApiRequest, ctx: &Context) -> Result<Response, Api
             done: differences.is_some(),
             differences: differences.unwrap_or_default(),
         },
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlacesRecountInput {
-    resident_id: String,
-}
-
-#[derive(Serialize)]
-struct Counter {
-    key: String,
-    was: i64,
-    is: i64,
-}
-
-/// Sets a person's limit counters to what their claims say (reconcile does this for every
-/// person the journal names; this is the one-person form).
-pub fn person_places(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
-    ctx.require_operator(request, &[Role::Admin])?;
-    let input: PlacesRecountInput = request.json()?;
-    let id = ResidentId::parse(&input.resident_id)
-        .map_err(|r| ApiError::invalid(vec![r.at("resident_id")]))?;
-    let person = ctx.person(&id)?;
-    let counters = ctx.store()?.holding_places(&person, ctx.now_unix(), || {
-        ctx.store()?.recount_claim_places(&person, true)
-    })?;
-    let counters: Vec<Counter> = (counters.into_iter())
-        .map(|(key, was, is)| Counter { key, was, is })
-        .collect();
-    Ok(json(
-        200,
-        &serde_json::json!({ "resident_id": id.masked(), "counters": counters }),
     ))
 }

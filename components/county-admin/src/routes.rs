@@ -2,5 +2,4 @@
 route_table! {
     POST "/api/admin/reconcile" => reconcile::reconcile,
     POST "/api/admin/report-recount" => recounts::report_month,
-    POST "/api/claims/recount" => recounts::person_places,
 }

@@ -27,9 +27,9 @@ use subsidy_rules::{
 pub use auth::{Caller, Party, PlatformCaller};
 pub use config::CountyConfig;
 pub use error::{ApiError, ErrorKind};
-pub use judge::judge;
+pub use judge::{judge, judge_on};
 pub use request::{ApiRequest, MAX_BODY_BYTES, MAX_PAGE, from_value};
-pub use store::{HeldLease, LogPage, Store, StoredInvoice};
+pub use store::{HeldLease, LogPage, Opened, Store, StoredInvoice};
 
 /// What a route has to work with. The configuration, the store and the policy versions are
 /// each fetched at first use: on Spin every variable read and store open is a host call, and

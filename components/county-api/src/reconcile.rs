@@ -1,7 +1,7 @@
 //! Reconcile: finds, from the journal, what requests killed midway left half done, and sets
-//! it right. Every step is safe beside live traffic and safe to repeat: a person's places are
-//! recounted holding their lease, records are changed under compare-and-swap, and nothing is
-//! judged abandoned before the request that journaled it has certainly ended.
+//! it right. Every step is safe beside live traffic and safe to repeat: records are changed
+//! under compare-and-swap, and nothing is judged abandoned before the request that journaled
+//! it has certainly ended.
 //!
 //! Invoice builds repair their own platform and month at their start (`interrupted_builds`);
 //! reconcile runs the same repair for every build the journal names.
@@ -16,7 +16,7 @@ use subsidy_rules::{
     journal::JournalEntry,
 };
 
-use crate::{ApiError, Context, ErrorKind};
+use crate::{ApiError, Context};
 
 /// One thing found half done, and whether this run set it right.
 #[derive(Debug, Serialize)]
@@ -29,18 +29,13 @@ pub struct Found {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
-    /// A person's limit counter differs from their claims: a request died between taking or
-    /// freeing a place and storing or ending its claim.
-    PlacesMiscounted { counter: String, was: i64, is: i64 },
-    /// A record still carries a claim that was withdrawn or rejected, or never stored: the
-    /// record is locked against corrections until it is released.
+    /// A record still carries a claim that was withdrawn or rejected, or never stored (named
+    /// by a submission an earlier version journaled): shown unclaimed, and released here.
     RecordHeldByDeadClaim {
         platform_id: PlatformId,
         record_id: String,
         claim_id: String,
     },
-    /// An `Idempotency-Key` held by a submission that died before storing its claim.
-    IdempotencyKeyAbandoned { claim_id: String, key: String },
     /// A record marked by an invoice build that died before writing its invoice.
     RecordBilledByMissingInvoice {
         platform_id: PlatformId,
@@ -64,8 +59,6 @@ pub enum Finding {
         platform_id: PlatformId,
         record_id: String,
     },
-    /// The person's places were held by a request in flight: checked on a later run.
-    PersonBusy { claim_id: String },
     /// A counter of the province report differs from its month's claims: a request died
     /// between changing a claim and moving the report with it.
     ReportMiscounted {
@@ -169,8 +162,6 @@ struct Walk<'a> {
     repair: bool,
     now: i64,
     findings: Vec<Found>,
-    /// People whose places this page recounted: once each.
-    recounted: HashSet<PersonKey>,
     /// Platforms' months this page checked: once each.
     months_checked: HashSet<(PlatformId, String)>,
     /// Records of build months this request may still read: `RECORDS_PER_STEP` in all.
@@ -184,7 +175,6 @@ impl<'a> Walk<'a> {
             repair,
             now: ctx.now_unix(),
             findings: Vec::new(),
-            recounted: HashSet::new(),
             months_checked: HashSet::new(),
             allowance: RECORDS_PER_STEP,
         }
@@ -195,19 +185,15 @@ impl<'a> Walk<'a> {
         match entry {
             JournalEntry::Submission {
                 claim_id,
-                person,
                 platform_id,
                 record_id,
-                idempotency_key,
                 ..
-            } => self.submission(Submission {
-                claim_id,
-                person,
-                platform_id,
-                record_id,
-                key: idempotency_key.as_deref(),
-                recount: false,
-            }),
+            } => {
+                let (ctx, repair) = (self.ctx, self.repair);
+                let found = check_submission(ctx, claim_id, platform_id, record_id, repair)?;
+                self.findings.extend(found);
+                Ok(Step::Checked)
+            }
             JournalEntry::InvoiceBuild {
                 platform_id,
                 month,
@@ -215,26 +201,6 @@ impl<'a> Walk<'a> {
                 ..
             } => self.build(platform_id, month, number, from),
         }
-    }
-
-    /// A submission's entry, checked holding the person's places (or found busy).
-    fn submission(&mut self, mut submission: Submission) -> Result<Step, ApiError> {
-        let person = submission.person;
-        submission.recount = self.recounted.insert(person.clone());
-        let (ctx, repair, findings) = (self.ctx, self.repair, &mut self.findings);
-        let checked = ctx.store()?.holding_places(person, self.now, || {
-            check_submission(ctx, &submission, repair, findings)
-        });
-        match checked {
-            Err(error) if error.kind == ErrorKind::InProgress => self.findings.push(Found {
-                finding: Finding::PersonBusy {
-                    claim_id: submission.claim_id.to_owned(),
-                },
-                repaired: false,
-            }),
-            other => other?,
-        }
-        Ok(Step::Checked)
     }
 
     /// An invoice build's entry: its platform's month checked from record slot `from`, as far
@@ -309,92 +275,38 @@ pub fn report_page(ctx: &Context, month: &str, after: u64, repair: bool) -> Resu
     })
 }
 
-struct Submission<'a> {
-    claim_id: &'a str,
-    person: &'a PersonKey,
-    platform_id: &'a PlatformId,
-    record_id: &'a str,
-    key: Option<&'a str>,
-    /// Whether this page has not recounted the person yet (set by `Walk::submission`).
-    recount: bool,
-}
-
-/// What a submission that has ended left, checked holding the person's places.
+/// What a submission an earlier version journaled left: a record bound to a claim that does
+/// not count (never stored, or ended by a request killed before it freed the record). This
+/// version journals no submission: its bindings hold nothing once their claim does not count
+/// (`claims::shown_records`).
 fn check_submission(
     ctx: &Context,
-    s: &Submission,
+    claim_id: &str,
+    platform_id: &PlatformId,
+    record_id: &str,
     repair: bool,
-    findings: &mut Vec<Found>,
-) -> Result<(), ApiError> {
-    let claim = ctx.store()?.claim(s.claim_id)?;
-    let counts = claim
-        .as_ref()
-        .is_some_and(|c| c.status.counts_toward_limits());
-    if !counts
-        && let Some(record) = ctx.store()?.completion(s.platform_id, s.record_id)?
-        && record.claim.as_deref() == Some(s.claim_id)
-    {
-        if repair {
-            ctx.store()?
-                .update_completion(s.platform_id, s.record_id, |current| {
-                    Ok(current.released_from(s.claim_id))
-                })?;
-        }
-        findings.push(Found {
-            finding: Finding::RecordHeldByDeadClaim {
-                platform_id: s.platform_id.clone(),
-                record_id: s.record_id.to_owned(),
-                claim_id: s.claim_id.to_owned(),
-            },
-            repaired: repair,
-        });
-    }
-    if s.recount {
-        for (counter, was, is) in ctx.store()?.recount_claim_places(s.person, repair)? {
-            if was != is {
-                findings.push(Found {
-                    finding: Finding::PlacesMiscounted { counter, was, is },
-                    repaired: repair,
-                });
-            }
-        }
-    }
-    if let Some(key) = s.key
-        && claim.is_none()
-    {
-        check_idempotency_key(ctx, s, key, repair, findings)?;
-    }
-    Ok(())
-}
-
-/// An `Idempotency-Key` a submission took and died holding, its claim never stored.
-fn check_idempotency_key(
-    ctx: &Context,
-    s: &Submission,
-    key: &str,
-    repair: bool,
-    findings: &mut Vec<Found>,
-) -> Result<(), ApiError> {
-    let store = ctx.store()?;
-    let used =
-        (store.person_claims(s.person)?.iter()).any(|c| c.idempotency_key.as_deref() == Some(key));
-    if used || !store.idempotency_key_abandoned(s.person, key, ctx.now_unix())? {
-        return Ok(());
-    }
-    let repaired = repair && {
-        match store.take_abandoned_idempotency_key(s.person, key, ctx.now_unix())? {
-            Some(held) => store.release_idempotency_key(&held).is_ok(),
-            None => false,
-        }
+) -> Result<Option<Found>, ApiError> {
+    let counts = (ctx.store()?.claim(claim_id)?).is_some_and(|c| c.status.counts_toward_limits());
+    let Some(record) = ctx.store()?.completion(platform_id, record_id)? else {
+        return Ok(None);
     };
-    findings.push(Found {
-        finding: Finding::IdempotencyKeyAbandoned {
-            claim_id: s.claim_id.to_owned(),
-            key: key.to_owned(),
+    if counts || record.claim.as_deref() != Some(claim_id) {
+        return Ok(None);
+    }
+    if repair {
+        ctx.store()?
+            .update_completion(platform_id, record_id, |current| {
+                Ok(current.released_from(claim_id))
+            })?;
+    }
+    Ok(Some(Found {
+        finding: Finding::RecordHeldByDeadClaim {
+            platform_id: platform_id.clone(),
+            record_id: record_id.to_owned(),
+            claim_id: claim_id.to_owned(),
         },
-        repaired,
-    });
-    Ok(())
+        repaired: repair,
+    }))
 }
 
 /// What invoice builds that died, and cancelled invoices, left in a platform's month: records

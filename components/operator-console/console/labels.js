@@ -40,13 +40,10 @@ export const ACCOUNT_EVENTS = {
 };
 
 export const FINDINGS = {
-  places_miscounted: "学员的名额计数与其申领不符",
   record_held_by_dead_claim: "培训记录仍被已终止的申领占用",
-  idempotency_key_abandoned: "幂等键被中断的提交占用",
   record_billed_by_missing_invoice: "培训记录被不存在的发票标记",
   record_marked_by_dead_build_step: "培训记录被中断的开票步骤标记",
   record_billed_by_cancelled_invoice: "培训记录仍被已作废的发票标记",
   course_held_without_invoice: "课程被中断的开票占用",
-  person_busy: "该学员有请求正在进行，下次再查",
   report_miscounted: "统计报表的计数与申领不符",
 };

@@ -1,7 +1,11 @@
 //! Platforms report completion records in batches, each record judged on its own; they list,
 //! fetch and void their own records.
 
-use county_api::{ApiError, ApiRequest, Context, ErrorKind, from_value, json};
+use county_api::{
+    ApiError, ApiRequest, Context, ErrorKind,
+    claims::{shown_records, unbound_if_dead},
+    from_value, json,
+};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -179,7 +183,10 @@ fn store_one(
     change: &Change,
 ) -> Result<(Outcome, RecordState), RecordError> {
     let store = ctx.store()?;
-    let existing = store.completion(platform, &facts.record_id)?;
+    let existing = match store.completion(platform, &facts.record_id)? {
+        Some(existing) => Some(unbound_if_dead(ctx, existing)?),
+        None => None,
+    };
     if let Some(existing) = &existing
         && existing.digest == facts.digest()
     {
@@ -296,7 +303,7 @@ fn write(
             }
             Some(current) => {
                 outcome = Outcome::Corrected;
-                current
+                unbound_if_dead(ctx, current)?
                     .corrected(facts.clone(), change.clone())
                     .map(|corrected| corrected.listed_at(listed).flagged_as(flag.clone()))
                     .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
@@ -333,7 +340,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         &Listing {
             platform_id: &platform_id,
             month: &month,
-            records: records.into_iter().map(view).collect(),
+            records: shown_records(ctx, records)?.into_iter().map(view).collect(),
             next_after,
         },
     ))
@@ -349,7 +356,7 @@ pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         .store()?
         .completion(&platform_id, &record_id)?
         .ok_or_else(ApiError::not_found)?;
-    Ok(json(200, &view(record)))
+    Ok(json(200, &view(unbound_if_dead(ctx, record)?)))
 }
 
 pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -362,7 +369,7 @@ pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let record = ctx
         .store()?
         .update_completion(&caller.platform_id, &record_id, |current| {
-            current
+            unbound_if_dead(ctx, current)?
                 .voided(reason.clone(), change.clone())
                 .map_err(|r| ApiError::new(ErrorKind::Conflict, r))
         })?;

@@ -1,20 +1,18 @@
 //! The trainee's claims: their completion records, submitting a claim, their claims,
 //! withdrawing one, correcting the payee after a returned payment.
 
-use county_api::{ApiError, ApiRequest, Caller, Context, ErrorKind, Trainee, json, judge};
+use county_api::{ApiError, ApiRequest, Caller, Context, ErrorKind, Trainee, json, judge_on};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
     AllParsed, PersonGroup, PlatformId, Reason,
     auth::Role,
     claim::{Claim, ClaimRequest, PayeeInput, ReviewQueue, Submission},
+    claims_file::{ClaimsFile, FiledClaim, Standing, status_among},
     completion::{ClaimBlocked, CompletionRecord, RecordState, parse_record_id},
     dates::parse_day,
     eligibility::{Applicant, Verdict},
-    field,
-    journal::JournalEntry,
-    optional_field,
-    policy::ClaimLimits,
+    field, optional_field,
 };
 
 #[derive(Serialize)]
@@ -38,7 +36,8 @@ struct Records<'a> {
 /// The trainee's completion records, from every platform: what they can claim from.
 pub fn completions(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
-    let records = ctx.store()?.person_completions(&trainee.person)?;
+    let records =
+        county_api::claims::shown_records(ctx, ctx.store()?.person_completions(&trainee.person)?)?;
     let summaries = records
         .iter()
         .map(|r| RecordSummary {
@@ -163,32 +162,14 @@ fn submitted(ctx: &Context, claim: &Claim, replayed: bool) -> Result<Response, A
     Ok(response)
 }
 
-/// The answer for a retry whose key belongs to a stored claim: the first answer again, if the
-/// request is the same; 422 `idempotency_key_reused` if it asks for something else. `None`
-/// while no claim has the key.
-fn replay(
-    request: &ApiRequest,
-    ctx: &Context,
-    trainee: &Trainee,
-    key: &str,
-) -> Result<Option<Response>, ApiError> {
-    let claims = ctx.store()?.person_claims(&trainee.person)?;
-    let Some(claim) = claims
-        .into_iter()
-        .find(|c| c.idempotency_key.as_deref() == Some(key))
-    else {
-        return Ok(None);
-    };
-    let asked = request
-        .json::<SubmitInput>()
-        .ok()
-        .and_then(|input| SubmitRequest::try_from(input).ok())
-        .map(|input| fingerprint(ctx, &input))
-        .transpose()?;
+/// The answer for a retry whose key belongs to stored `claim`: the first answer again, if the
+/// request is the same (`asked`: its fingerprint; none for a body that does not parse); 422
+/// `idempotency_key_reused` if it asks for something else.
+fn replay(ctx: &Context, claim: &Claim, asked: Option<&str>) -> Result<Response, ApiError> {
     match (&claim.request_fingerprint, asked) {
-        (Some(first), Some(asked)) if *first == asked => Ok(Some(submitted(ctx, &claim, true)?)),
+        (Some(first), Some(asked)) if first == asked => submitted(ctx, claim, true),
         // Stored before fingerprints were kept: the key is the word on it.
-        (None, _) => Ok(Some(submitted(ctx, &claim, true)?)),
+        (None, _) => submitted(ctx, claim, true),
         _ => Err(ApiError::invalid(vec![
             Reason::new(
                 "idempotency_key_reused",
@@ -209,21 +190,6 @@ fn fingerprint(ctx: &Context, input: &SubmitRequest) -> Result<String, ApiError>
     ))
 }
 
-/// Binds the record to the claim, on the version the claim was judged on.
-fn bind_record(ctx: &Context, judged: &CompletionRecord, claim: &Claim) -> Result<(), ApiError> {
-    ctx.store()?
-        .update_completion(&claim.platform_id, &claim.record_id, |current| {
-            let named_claim = match &current.claim {
-                Some(id) if id != &claim.id => ctx.store()?.claim(id)?.map(|c| c.status),
-                _ => None,
-            };
-            current
-                .bound_to(&claim.id, &claim.person, &judged.digest, named_claim)
-                .map_err(blocked)
-        })?;
-    Ok(())
-}
-
 fn blocked(blocked: ClaimBlocked) -> ApiError {
     match blocked {
         ClaimBlocked::AlreadyClaimed | ClaimBlocked::Changed => {
@@ -233,99 +199,148 @@ fn blocked(blocked: ClaimBlocked) -> ApiError {
     }
 }
 
-/// Submitting a claim: the trainee's own open record, judged by the rules, stored once. The
-/// `Idempotency-Key` is looked at first: a retry of a stored claim gets that claim, one that
-/// races a submission still in flight gets 409 `request_in_progress`, never a verdict of its
-/// own. A key held by a submission that died is taken over once its lease has expired.
+fn parse_submission(request: &ApiRequest) -> Result<SubmitRequest, ApiError> {
+    Ok(request.json::<SubmitInput>()?.try_into()?)
+}
+
+/// What judging a submission against the person's claims file decided.
+enum Decision {
+    /// A retry of a stored claim.
+    Replay(Claim),
+    /// Filed: the claim to store and the queue it waits in.
+    Filed(Claim, ReviewQueue),
+}
+
+/// Submitting a claim: the trainee's own open record, judged by the rules on the claims their
+/// file names, filed in it under compare-and-swap (so that the limits and the record's one
+/// live claim hold whatever runs at once), the record bound to it, then stored with its
+/// listings in one write. A retry with the `Idempotency-Key` of a stored claim gets that claim;
+/// one that races a submission still in flight gets 409 `request_in_progress`, never a verdict
+/// of its own; one whose submission died (a minute on) takes its place. Its store calls, and
+/// what each is for: `county_api::budgets`.
 pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
     let key = idempotency_key(request)?;
-    let held_key = match &key {
-        None => None,
-        Some(key) => {
-            match ctx
-                .store()?
-                .take_idempotency_key(&trainee.person, key, ctx.now_unix())?
-            {
-                Some(held) => Some(held),
-                None => {
-                    if let Some(replayed) = replay(request, ctx, &trainee, key)? {
-                        return Ok(replayed);
-                    }
-                    let taken = ctx.store()?.take_abandoned_idempotency_key(
-                        &trainee.person,
-                        key,
-                        ctx.now_unix(),
-                    )?;
-                    Some(taken.ok_or_else(request_in_progress)?)
-                }
-            }
-        }
+    let input = match parse_submission(request) {
+        Ok(input) => input,
+        Err(refusal) => return refused_unless_retry(ctx, &trainee, key.as_deref(), refusal),
     };
-    let stored =
-        prepare_claim(request, ctx, &trainee, key.clone()).and_then(|(claim, queue, record)| {
-            store_claim(ctx, &claim, queue, &record)?;
-            Ok(claim)
-        });
-    match stored {
-        Ok(claim) => submitted(ctx, &claim, false),
-        Err(refusal) => {
-            // No claim was stored: the key is free for a corrected retry.
-            if let Some(held) = &held_key {
-                ctx.store()?.release_idempotency_key(held)?;
-            }
-            Err(refusal)
+    let store = ctx.store()?;
+    // Read under a swap opened now: the record is bound at the end to the version judged.
+    let opened = store.open_completion(&input.platform_id, &input.record_id)?;
+    let record = (opened.current.clone())
+        .filter(|r| r.facts.trainee.person == trainee.person)
+        .ok_or_else(ApiError::not_found)?;
+    let asked = match &key {
+        Some(key) => Some((key.clone(), fingerprint(ctx, &input)?)),
+        None => None,
+    };
+    let mut ahead = store.judgement_keys(&trainee.person, input.claim.group);
+    ahead.push(store.pattern_key(&record.platform_id, &record.facts.pattern()));
+    let mut decision = None;
+    let file = store.update_person_file(&trainee.person, &ahead, |file, claims| {
+        let judged = Judged {
+            ctx,
+            trainee: &trainee,
+            input: &input,
+            record: &record,
+            asked: asked.as_ref(),
+        };
+        let (next, decided) = judged.decide(file, claims)?;
+        decision = Some(decided);
+        Ok(next)
+    })?;
+    match decision.expect("decided when the file was written") {
+        Decision::Replay(claim) => replay(ctx, &claim, asked.as_ref().map(|(_, f)| f.as_str())),
+        Decision::Filed(claim, queue) => {
+            store_filed(ctx, opened, &record, &file, &claim, queue)?;
+            submitted(ctx, &claim, false)
         }
     }
 }
 
-/// The claim a request would make, judged, its queue and the record it was judged on; nothing
-/// written.
-fn prepare_claim(
-    request: &ApiRequest,
+/// A body that does not parse is refused, unless its key names a stored claim: that retry is
+/// answered as `replay` says.
+fn refused_unless_retry(
     ctx: &Context,
     trainee: &Trainee,
-    key: Option<String>,
-) -> Result<(Claim, ReviewQueue, CompletionRecord), ApiError> {
-    let input: SubmitRequest = request.json::<SubmitInput>()?.try_into()?;
-    let record = open_record_of(ctx, trainee, &input)?;
-    let verdict = judge(
-        ctx,
-        &applicant(trainee, &record, &input),
-        &record.as_completion(),
-    )?;
-    let fingerprint = match key {
-        Some(key) => Some((key, fingerprint(ctx, &input)?)),
-        None => None,
+    key: Option<&str>,
+    refusal: ApiError,
+) -> Result<Response, ApiError> {
+    let Some(key) = key else {
+        return Err(refusal);
     };
-    let shared_pattern =
-        (ctx.store()?).pattern_count(&record.platform_id, &record.facts.pattern())?;
-    let submission = Submission {
-        id: format!("c-{}", county_api::random_hex(8)?),
-        resident_id: &trainee.resident_id,
-        person: &trainee.person,
-        record: &record,
-        request: &input.claim,
-        idempotency: fingerprint,
-        shared_pattern,
-    };
-    let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
-    Ok((claim, queue, record))
+    let (file, claims) = ctx.store()?.person_file(&trainee.person, &[])?;
+    let stored = (file.with_key(key)).and_then(|f| claims.iter().find(|c| c.id == f.claim_id));
+    match stored {
+        Some(claim) => replay(ctx, claim, None),
+        None => Err(refusal),
+    }
 }
 
-/// The trainee's own record, open for a claim. Someone else's record, or none: not found.
-fn open_record_of(
-    ctx: &Context,
-    trainee: &Trainee,
-    input: &SubmitRequest,
-) -> Result<CompletionRecord, ApiError> {
-    let record = ctx
-        .store()?
-        .completion(&input.platform_id, &input.record_id)?
-        .filter(|r| r.facts.trainee.person == trainee.person)
-        .ok_or_else(ApiError::not_found)?;
-    check_record_open(ctx, &record)?;
-    Ok(record)
+/// A submission judged against its person's claims file as one attempt of the swap read it.
+struct Judged<'a> {
+    ctx: &'a Context,
+    trainee: &'a Trainee,
+    input: &'a SubmitRequest,
+    record: &'a CompletionRecord,
+    asked: Option<&'a (String, String)>,
+}
+
+impl Judged<'_> {
+    /// The file to write and what was decided: a retry of a stored claim (the file as it is),
+    /// or the claim filed.
+    fn decide(
+        &self,
+        file: &ClaimsFile,
+        claims: &[Claim],
+    ) -> Result<(ClaimsFile, Decision), ApiError> {
+        let (ctx, now) = (self.ctx, self.ctx.now_unix());
+        let status = status_among(claims);
+        if let Some((key, _)) = self.asked
+            && let Some(filed) = file.with_key(key)
+        {
+            if let Some(claim) = claims.iter().find(|c| c.id == filed.claim_id) {
+                return Ok((file.clone(), Decision::Replay(claim.clone())));
+            }
+            if filed.standing(None, now) == Standing::InFlight {
+                return Err(request_in_progress());
+            }
+        }
+        let record = self.record;
+        if record.void_reason.is_some() {
+            return Err(blocked(ClaimBlocked::Void));
+        }
+        let (platform, record_id) = (&record.platform_id, record.facts.record_id.as_str());
+        if file
+            .holding_record(platform, record_id, &status, now)
+            .is_some()
+        {
+            return Err(blocked(ClaimBlocked::AlreadyClaimed));
+        }
+        let history = file.history(&status, now);
+        let applicant = applicant(self.trainee, record, self.input);
+        let verdict = judge_on(
+            ctx,
+            &self.trainee.person,
+            &applicant,
+            &record.as_completion(),
+            &history,
+        )?;
+        let shared_pattern = (ctx.store()?).pattern_count(platform, &record.facts.pattern())?;
+        let submission = Submission {
+            id: format!("c-{}", county_api::random_hex(8)?),
+            resident_id: &self.trainee.resident_id,
+            person: &self.trainee.person,
+            record,
+            request: &self.input.claim,
+            idempotency: self.asked.cloned(),
+            shared_pattern,
+        };
+        let (claim, queue) = Claim::submit(submission, &verdict, ctx.now).map_err(not_eligible)?;
+        let next = file.filing(FiledClaim::of(&claim, now), &status, now);
+        Ok((next, Decision::Filed(claim, queue)))
+    }
 }
 
 /// The applicant as the rules see them: who they are from the token, their hukou from the
@@ -366,88 +381,81 @@ fn request_in_progress() -> ApiError {
     )
 }
 
-/// Holding the person's places: journals the submission, takes the claim's places in the
-/// limits, binds its record (still as judged), then stores the claim in its queue. A failure
-/// undoes what was done; a kill leaves what the journal entry names, which the next request
-/// holding the places, or reconcile, sets right.
-fn store_claim(
+/// A filed claim stored: its record bound to it (still as judged), then the claim stored with
+/// its listings. A refusal or a failure known to have stored nothing gives the claim's place
+/// in the file back; a kill, or a failure whose outcome is unknown, leaves it in flight, and
+/// a minute on it no longer counts (`claims_file`).
+fn store_filed(
     ctx: &Context,
+    opened: county_api::Opened<CompletionRecord>,
+    judged: &CompletionRecord,
+    file: &ClaimsFile,
     claim: &Claim,
     queue: ReviewQueue,
-    judged: &CompletionRecord,
 ) -> Result<(), ApiError> {
-    let limits = claim_limits(ctx, claim)?;
-    ctx.store()?
-        .holding_places(&claim.person, ctx.now_unix(), || {
-            ctx.store()?.journal(&JournalEntry::Submission {
-                claim_id: claim.id.clone(),
-                person: claim.person.clone(),
-                platform_id: claim.platform_id.clone(),
-                record_id: claim.record_id.clone(),
-                idempotency_key: claim.idempotency_key.clone(),
-                at: ctx.now_unix(),
-            })?;
-            let stored = take_places_and_store(ctx, claim, queue, judged, &limits);
-            if stored.is_err() {
-                // Refused or failed: give back what was taken. Should this fail too, what is left
-                // is what a kill leaves, and reconcile finds it by the journal entry.
-                county_api::claims::settle(ctx, claim)?;
+    let store = ctx.store()?;
+    let bound = store.change_opened_completion(opened, |current| {
+        let named = named_claim(ctx, &current, file)?;
+        (current.bound_to(&claim.id, &claim.person, &judged.digest, named)).map_err(blocked)
+    });
+    if let Err(refusal) = bound {
+        unfile(ctx, claim, false)?;
+        return Err(refusal);
+    }
+    if FiledClaim::of(claim, ctx.now_unix()).too_late_to_store(chrono::Utc::now().timestamp()) {
+        unfile(ctx, claim, true)?;
+        return Err(ApiError::server(
+            ErrorKind::Unavailable,
+            "store_unavailable",
+            "数据存储暂不可用，请稍后重试",
+            "The data store is unavailable for now; please retry",
+            "a submission took too long to store its claim",
+        ));
+    }
+    match store.insert_claim(claim, queue, ctx.now_unix()) {
+        Ok(()) => Ok(()),
+        // Stored or not as one write: read back, a stored claim is the answer; one certainly
+        // not stored gives its place back.
+        Err(error) => match store.claim(&claim.id) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => {
+                unfile(ctx, claim, true)?;
+                Err(error)
             }
-            stored
-        })
+            Err(_) => Err(error),
+        },
+    }
 }
 
-fn take_places_and_store(
+/// The state of the claim a record names (not this submission's): a claim of the person still
+/// in flight counts as submitted.
+fn named_claim(
     ctx: &Context,
-    claim: &Claim,
-    queue: ReviewQueue,
-    judged: &CompletionRecord,
-    limits: &ClaimLimits,
-) -> Result<(), ApiError> {
-    let mut refusal = ctx
-        .store()?
-        .reserve_claim_places(claim, limits, ctx.now_unix())?;
-    // Refused: perhaps by places a killed submission left taken. Recount (exact: the places
-    // are ours) and try once more.
-    if refusal.is_some() && recounted(ctx, &claim.person)? {
-        refusal = ctx
-            .store()?
-            .reserve_claim_places(claim, limits, ctx.now_unix())?;
-    }
-    if let Some(refusal) = refusal {
-        return Err(ApiError::new(ErrorKind::Invalid, refusal.reason()));
-    }
-    bind_record(ctx, judged, claim)?;
-    ctx.store()?.insert_claim(claim, queue, ctx.now_unix())
-}
-
-/// Sets the person's counters to their claims; true if any was wrong.
-fn recounted(ctx: &Context, person: &subsidy_rules::PersonKey) -> Result<bool, ApiError> {
-    let counters = ctx.store()?.recount_claim_places(person, true)?;
-    Ok(counters.iter().any(|(_, was, is)| was != is))
-}
-
-/// The limits of the version the claim was judged on.
-fn claim_limits(ctx: &Context, claim: &Claim) -> Result<ClaimLimits, ApiError> {
-    let policy = ctx.policy_version(&claim.policy_version)?.ok_or_else(|| {
-        ApiError::server(
-            ErrorKind::Internal,
-            "policy_version_unknown",
-            "政策版本数据有误，请联系系统管理员",
-            "The policy data is inconsistent; please tell the system administrator",
-            format_args!("verdict names unknown version {}", claim.policy_version),
-        )
-    })?;
-    Ok(policy.claim_limits.clone())
-}
-
-/// A record can carry one live claim: void records and records claimed already are refused.
-fn check_record_open(ctx: &Context, record: &CompletionRecord) -> Result<(), ApiError> {
-    let named_claim = match &record.claim {
-        Some(id) => ctx.store()?.claim(id)?.map(|c| c.status),
-        None => None,
+    record: &CompletionRecord,
+    file: &ClaimsFile,
+) -> Result<Option<subsidy_rules::ClaimStatus>, ApiError> {
+    let Some(id) = &record.claim else {
+        return Ok(None);
     };
-    record.open_for_claim(named_claim).map_err(blocked)
+    let stored = ctx.store()?.claim(id)?.map(|c| c.status);
+    let in_flight =
+        (file.get(id)).is_some_and(|f| f.standing(stored, ctx.now_unix()) == Standing::InFlight);
+    Ok(if in_flight {
+        Some(subsidy_rules::ClaimStatus::Submitted)
+    } else {
+        stored
+    })
+}
+
+/// Takes a filed claim that will not be stored out of its person's file, and its record's
+/// binding (`bound`: the record was bound to it).
+fn unfile(ctx: &Context, claim: &Claim, bound: bool) -> Result<(), ApiError> {
+    let store = ctx.store()?;
+    store.update_person_file(&claim.person, &[], |file, _| Ok(file.without(&claim.id)))?;
+    if bound {
+        county_api::claims::release_record(ctx, claim)?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -68,6 +68,9 @@ pub enum Cas {
 /// its own (see [`KvStore::redis_fresh_database`]).
 pub const TEST_DATABASES: i64 = 1024;
 
+/// A key and its value, if it has one: what a batch read answers.
+pub type KeyValue = (String, Option<Vec<u8>>);
+
 fn redis_error(e: redis::RedisError) -> String {
     format!("{e:?}")
 }
@@ -255,6 +258,79 @@ impl KvStore {
         }
     }
 
+    /// `wasi:keyvalue/batch.get-many` as Spin 4.0.2 does it. SQLite: one query
+    /// (`key IN rarray(...)`), the keys found, in the primary key's order, missing ones left
+    /// out. Redis: Spin sends `KEYS` with the keys as its arguments (redis-rs's `keys`, where
+    /// `MGET` was meant), so with two keys or more Redis refuses the command's arity, and with
+    /// one it answers the key's name if it exists, which redis-rs 0.32.7 panics decoding as
+    /// (key, value) pairs: a trap (the outer `Err`). This does the same, with the same redis-rs.
+    pub fn get_many(
+        &self,
+        store: &str,
+        keys: &[String],
+    ) -> Result<StoreResult<Vec<KeyValue>>> {
+        if let Err(fault) = self.injected_fault() {
+            return Ok(Err(fault));
+        }
+        if let Backend::Redis(r) = &self.backend {
+            let query =
+                std::panic::AssertUnwindSafe(|| r.with(|c| redis::cmd("KEYS").arg(keys).query(c)));
+            return std::panic::catch_unwind(query)
+                .map_err(|_| anyhow!("redis-rs panicked decoding the answer to KEYS {keys:?}"));
+        }
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => Self::sql(c, |c| {
+                let mut found = Vec::new();
+                for key in keys {
+                    if let Some(value) = sqlite_get(c, store, key)? {
+                        found.push((key.clone(), Some(value)));
+                    }
+                }
+                found.sort();
+                found.dedup_by(|a, b| a.0 == b.0);
+                Ok(found)
+            }),
+            Backend::Redis(_) => unreachable!("answered above"),
+        })
+    }
+
+    /// `wasi:keyvalue/batch.set-many` as Spin 4.0.2 does it: on SQLite one transaction (one
+    /// commit for all the values), on Redis one `MSET`; all or nothing on both.
+    pub fn set_many(&self, store: &str, values: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        self.injected_fault()?;
+        match &self.backend {
+            Backend::Sqlite(c) => Self::sql(c, |c| {
+                let transaction = c.transaction()?;
+                for (key, value) in values {
+                    sqlite_set(&transaction, store, key, value)?;
+                }
+                transaction.commit()
+            }),
+            Backend::Redis(r) => r.with(|c| {
+                let mut command = redis::cmd("MSET");
+                for (key, value) in values {
+                    command.arg(key).arg(value);
+                }
+                command.exec(c)
+            }),
+        }
+    }
+
+    /// `wasi:keyvalue/batch.delete-many`: one statement on SQLite, one `DEL` on Redis.
+    pub fn delete_many(&self, store: &str, keys: &[String]) -> StoreResult<()> {
+        self.injected_fault()?;
+        match &self.backend {
+            Backend::Sqlite(c) => Self::sql(c, |c| {
+                for key in keys {
+                    c.prepare_cached("DELETE FROM spin_key_value WHERE store=?1 AND key=?2")?
+                        .execute(params![store, key])?;
+                }
+                Ok(())
+            }),
+            Backend::Redis(r) => r.with(|c| redis::cmd("DEL").arg(keys).exec(c)),
+        }
+    }
+
     pub fn exists(&self, store: &str, key: &str) -> StoreResult<bool> {
         match &self.backend {
             Backend::Sqlite(_) => self.get(store, key).map(|v| v.is_some()),
@@ -421,7 +497,7 @@ fn sqlite_get(c: &mut Connection, store: &str, key: &str) -> rusqlite::Result<Op
         .optional()
 }
 
-fn sqlite_set(c: &mut Connection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+fn sqlite_set(c: &Connection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
     c.prepare_cached(
         "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
          ON CONFLICT(store, key) DO UPDATE SET value=?3",
@@ -559,5 +635,33 @@ mod tests {
             "an error, not a trap"
         );
         assert_eq!(kv.keys("any-label").unwrap(), ["json", "n"]);
+    }
+
+    #[test]
+    fn batches_read_and_write_many_keys_in_one_call_but_spins_redis_get_many_reads_none() {
+        let sqlite = KvStore::in_memory().unwrap();
+        let values = [
+            ("b".to_owned(), b"2".to_vec()),
+            ("a".to_owned(), b"1".to_vec()),
+        ];
+        sqlite.set_many("default", &values).unwrap();
+        let keys = ["b".to_owned(), "missing".to_owned(), "a".to_owned()];
+        // Found keys only, in key order, as Spin's `IN rarray(...)` query answers.
+        assert_eq!(
+            sqlite.get_many("default", &keys).unwrap().unwrap(),
+            [
+                ("a".to_owned(), Some(b"1".to_vec())),
+                ("b".to_owned(), Some(b"2".to_vec()))
+            ]
+        );
+        let Some(redis) = redis() else { return };
+        redis.set_many("default", &values).unwrap();
+        assert_eq!(redis.get("default", "a").unwrap().unwrap(), b"1");
+        // `KEYS b missing a`: refused for its arity, an error.
+        assert!(redis.get_many("default", &keys).unwrap().is_err());
+        // `KEYS a`: the key's name, on which redis-rs panics: a trap.
+        assert!(redis.get_many("default", &keys[2..]).is_err());
+        // `KEYS missing`: nothing, as if the key were absent, which it is.
+        assert_eq!(redis.get_many("default", &keys[1..2]).unwrap().unwrap(), []);
     }
 }

@@ -1,5 +1,5 @@
 //! The host side of the Spin interfaces the components import: `fermyon:spin/variables` and
-//! `wasi:keyvalue/{store,atomics}`, with Spin's rules for which stores a component may open.
+//! `wasi:keyvalue/{store,atomics,batch}`, with Spin's rules for which stores a component may open.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ wasmtime::component::bindgen!({
 });
 
 use fermyon::spin::variables;
-use wasi::keyvalue::{atomics, store};
+use wasi::keyvalue::{atomics, batch, store};
 
 /// An open store, by label.
 pub struct Bucket {
@@ -45,20 +45,37 @@ pub struct HostCalls {
     pub exists: u32,
     pub key_listings: u32,
     pub increments: u32,
-    /// `cas::new` + `current` + `swap`, each counted once.
-    pub cas_calls: u32,
+    /// `cas::new`: on Spin's SQLite store it reaches no database; on Redis it opens a
+    /// connection. Counted as a store operation all the same.
+    pub cas_opens: u32,
+    pub cas_currents: u32,
+    pub cas_swaps: u32,
+    pub get_manys: u32,
+    pub set_manys: u32,
+    pub delete_manys: u32,
 }
 
 impl HostCalls {
     /// Store operations of every kind, opens excluded.
     pub fn store_operations(&self) -> u32 {
-        self.gets
-            + self.sets
+        self.reads() + self.writes() + self.cas_opens + self.key_listings
+    }
+
+    /// Operations that only read: gets (one key or many), `exists`, a swap's `current`.
+    pub fn reads(&self) -> u32 {
+        self.gets + self.get_manys + self.exists + self.cas_currents
+    }
+
+    /// Operations that write: sets (one key or many), deletes, swaps and increments. On Spin's
+    /// SQLite store each is its own committed transaction, an increment by 0 (a counter read)
+    /// included.
+    pub fn writes(&self) -> u32 {
+        self.sets
+            + self.set_manys
             + self.deletes
-            + self.exists
-            + self.key_listings
+            + self.delete_manys
             + self.increments
-            + self.cas_calls
+            + self.cas_swaps
     }
 }
 
@@ -133,6 +150,13 @@ impl SpinView<'_> {
     }
 }
 
+/// `COUNTY_HOST_TRACE=1`: each store call's kind and key on stderr, to see what a request does.
+fn trace(kind: &str, key: &str) {
+    if std::env::var_os("COUNTY_HOST_TRACE").is_some() {
+        eprintln!("store {kind} {key}");
+    }
+}
+
 fn other(e: String) -> store::Error {
     store::Error::Other(e)
 }
@@ -144,6 +168,7 @@ impl store::HostBucket for SpinView<'_> {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         self.state.calls.gets += 1;
+        trace("get", &key);
         self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.get(label, &key).map_err(other))
@@ -156,6 +181,7 @@ impl store::HostBucket for SpinView<'_> {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
         self.state.calls.sets += 1;
+        trace("set", &key);
         self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         Ok(self.state.kv.set(label, &key, &value).map_err(other))
@@ -206,6 +232,57 @@ impl store::HostBucket for SpinView<'_> {
     }
 }
 
+impl batch::Host for SpinView<'_> {
+    fn get_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
+        self.state.calls.get_manys += 1;
+        trace("get-many", &keys.join(" "));
+        self.survive()?;
+        // As Spin's host: no keys, no call to the store.
+        if keys.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let label = &self.table.get(&bucket)?.label;
+        match self.state.kv.get_many(label, &keys) {
+            Ok(result) => Ok(result.map_err(other)),
+            Err(trap) => Err(wasmtime::format_err!("{trap}")),
+        }
+    }
+
+    fn set_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        self.state.calls.set_manys += 1;
+        let keys: Vec<&str> = key_values.iter().map(|(k, _)| k.as_str()).collect();
+        trace("set-many", &keys.join(" "));
+        self.survive()?;
+        if key_values.is_empty() {
+            return Ok(Ok(()));
+        }
+        let label = &self.table.get(&bucket)?.label;
+        Ok(self.state.kv.set_many(label, &key_values).map_err(other))
+    }
+
+    fn delete_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        self.state.calls.delete_manys += 1;
+        self.survive()?;
+        if keys.is_empty() {
+            return Ok(Ok(()));
+        }
+        let label = &self.table.get(&bucket)?.label;
+        Ok(self.state.kv.delete_many(label, &keys).map_err(other))
+    }
+}
+
 impl atomics::Host for SpinView<'_> {
     fn increment(
         &mut self,
@@ -214,6 +291,7 @@ impl atomics::Host for SpinView<'_> {
         delta: i64,
     ) -> wasmtime::Result<Result<i64, store::Error>> {
         self.state.calls.increments += 1;
+        trace("incr", &key);
         self.survive()?;
         let label = &self.table.get(&bucket)?.label;
         match self.state.kv.increment(label, &key, delta) {
@@ -229,7 +307,7 @@ impl atomics::Host for SpinView<'_> {
         cas: Resource<Cas>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
-        self.state.calls.cas_calls += 1;
+        self.state.calls.cas_swaps += 1;
         self.survive()?;
         let op = self.table.delete(cas)?;
         match self.state.kv.cas_swap(op.state, &value) {
@@ -260,7 +338,8 @@ impl atomics::HostCas for SpinView<'_> {
         bucket: Resource<Bucket>,
         key: String,
     ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
-        self.state.calls.cas_calls += 1;
+        self.state.calls.cas_opens += 1;
+        trace("cas", &key);
         self.survive()?;
         let label = self.table.get(&bucket)?.label.clone();
         let state = match self.state.kv.cas_new(&label, &key) {
@@ -274,7 +353,7 @@ impl atomics::HostCas for SpinView<'_> {
         &mut self,
         cas: Resource<Cas>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        self.state.calls.cas_calls += 1;
+        self.state.calls.cas_currents += 1;
         self.survive()?;
         let op = self.table.get_mut(&cas)?;
         Ok(self.state.kv.cas_current(&mut op.state).map_err(other))

@@ -3,25 +3,25 @@
 use super::*;
 
 impl Store {
-    /// Every claim a person has made here.
-    pub fn claim_history(&self, person: &PersonKey) -> Result<Vec<PriorClaim>, ApiError> {
-        let mut claims = Vec::new();
-        for claim_id in self.entries(&store_keys::person_claims(&self.county, person))? {
-            claims
-                .extend(self.get_json::<PriorClaim>(&store_keys::claim(&self.county, &claim_id))?);
-        }
-        Ok(claims)
-    }
-
-    /// Every claim a person has made here, whole.
+    /// Every claim a person has made here, whole, in filing order.
     pub fn person_claims(&self, person: &PersonKey) -> Result<Vec<Claim>, ApiError> {
-        self.claims_of(&store_keys::person_claims(&self.county, person))
+        Ok(self.person_file(person, &[])?.1)
     }
 
     pub(super) fn claims_of(&self, index: &Index) -> Result<Vec<Claim>, ApiError> {
+        self.claims_by_id(&self.entries(index)?)
+    }
+
+    /// The stored claims of `ids`, read in one batch.
+    pub fn claims_by_id(&self, ids: &[String]) -> Result<Vec<Claim>, ApiError> {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| store_keys::claim(&self.county, id))
+            .collect();
+        self.prefetch(&keys);
         let mut claims = Vec::new();
-        for claim_id in self.entries(index)? {
-            claims.extend(self.claim(&claim_id)?);
+        for id in ids {
+            claims.extend(self.claim(id)?);
         }
         Ok(claims)
     }
@@ -30,26 +30,33 @@ impl Store {
         self.get_json(&store_keys::claim(&self.county, id))
     }
 
-    /// Stores a new claim and lists it: under its person (the history the limits are
-    /// recounted from), the county, and the queue it waits in.
+    /// Stores a new claim, listed in the queue it waits in and under its month (which the
+    /// report is recounted from), in one write: a claim is never stored unlisted, nor listed
+    /// unstored. Its person's file names it already (`update_person_file`).
     pub fn insert_claim(
         &self,
         claim: &Claim,
         queue: ReviewQueue,
         now: i64,
     ) -> Result<(), ApiError> {
-        self.append(
-            &store_keys::person_claims(&self.county, &claim.person),
-            &claim.id,
-        )?;
-        self.append(&store_keys::all_claims(&self.county), &claim.id)?;
-        self.append(
-            &store_keys::claim_queue(&self.county, queue),
-            &QueueEntry::format(&claim.id, now),
-        )?;
+        let waiting = store_keys::claim_queue(&self.county, queue);
         let month = subsidy_rules::completion::month_of(claim.assessed_on);
-        self.append(&store_keys::month_claims(&self.county, &month), &claim.id)?;
-        self.set_json(&store_keys::claim(&self.county, &claim.id), claim)?;
+        let in_month = store_keys::month_claims(&self.county, &month);
+        // Slots taken and never filled (a kill before the write) are skipped by readers.
+        let waiting_slot = self.add(&waiting.counter(), 1)?.max(1) as u64;
+        let month_slot = self.add(&in_month.counter(), 1)?.max(1) as u64;
+        let write = self.next_write_id()?;
+        self.write_all(vec![
+            (
+                store_keys::claim(&self.county, &claim.id),
+                self.enveloped(&write, claim),
+            ),
+            (
+                waiting.slot(waiting_slot),
+                self.enveloped(&write, &QueueEntry::format(&claim.id, now)),
+            ),
+            (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
+        ])?;
         self.count_in_report(&report::deltas(None, claim));
         Ok(())
     }

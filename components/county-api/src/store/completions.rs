@@ -162,6 +162,31 @@ impl Store {
         })
     }
 
+    /// A record read under a compare-and-swap opened now, to be changed later in the request
+    /// (`change_opened_completion`).
+    pub fn open_completion(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+    ) -> Result<Opened<CompletionRecord>, ApiError> {
+        self.open_json(&store_keys::completion(&self.county, platform, record_id))
+    }
+
+    /// Changes a record opened earlier (`open_completion`), from what is stored now should it
+    /// have changed meanwhile.
+    pub fn change_opened_completion(
+        &self,
+        opened: Opened<CompletionRecord>,
+        mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        self.swap_opened(opened, |r| change(r.ok_or_else(ApiError::not_found)?))
+    }
+
+    /// Where a platform's count of records of a pattern is kept, to read it ahead.
+    pub fn pattern_key(&self, platform: &PlatformId, pattern: &str) -> String {
+        store_keys::pattern_count(&self.county, platform, pattern)
+    }
+
     /// Counts a new record of a platform's pattern: how many there are now.
     pub fn count_pattern(&self, platform: &PlatformId, pattern: &str) -> Result<i64, ApiError> {
         self.add(
@@ -172,9 +197,6 @@ impl Store {
 
     /// How many of a platform's records share a pattern.
     pub fn pattern_count(&self, platform: &PlatformId, pattern: &str) -> Result<i64, ApiError> {
-        self.add(
-            &store_keys::pattern_count(&self.county, platform, pattern),
-            0,
-        )
+        self.counter_signed(&store_keys::pattern_count(&self.county, platform, pattern))
     }
 }

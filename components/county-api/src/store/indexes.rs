@@ -19,6 +19,7 @@ impl Store {
     /// An index's entries in the order appended, without repeats; empty slots skipped.
     pub(super) fn entries(&self, index: &Index) -> Result<Vec<String>, ApiError> {
         let slots = self.counter(&index.counter())?;
+        self.prefetch(&(1..=slots).map(|slot| index.slot(slot)).collect::<Vec<_>>());
         let mut entries: Vec<String> = Vec::new();
         // A set beside the list: a platform's month holds thousands of records, and a scan
         // of the list for each would make reading them quadratic.

@@ -1,21 +1,8 @@
-//! Leases: a person's places, a month's invoice build, an idempotency key, held by one request at a time.
+//! Leases: a month's invoice build, held by one request at a time.
 
 use super::*;
 
 impl Store {
-    /// Runs `work` holding the person's limit places: submitting, withdrawing, rejecting and
-    /// recounting change them one at a time. A request finding them held waits a little, then
-    /// gets 409 `person_busy`; a holder killed meanwhile is superseded once its lease expired.
-    pub fn holding_places<T>(
-        &self,
-        person: &PersonKey,
-        now: i64,
-        work: impl FnOnce() -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let lease = store_keys::person_places(&self.county, person);
-        self.holding(&lease, now, person_busy, work)
-    }
-
     /// Runs `work` holding a platform month's invoice build: one step at a time. A request
     /// finding it held waits a little, then gets 409 `invoice_build_busy`.
     pub fn holding_invoice_build<T>(
@@ -140,46 +127,5 @@ impl Store {
             self.add(&held.lease.generation(), 1)?;
         }
         Ok(())
-    }
-
-    /// Takes an idempotency key for a submission; `None` when another submission holds it
-    /// (look for its claim before `take_abandoned_idempotency_key`). A submission that
-    /// stores its claim keeps the key for good: the claim is its answer.
-    pub fn take_idempotency_key(
-        &self,
-        person: &PersonKey,
-        key: &str,
-        now: i64,
-    ) -> Result<Option<HeldLease>, ApiError> {
-        self.take_lease(&store_keys::idempotency(&self.county, person, key), now)
-    }
-
-    /// Takes a key held by a submission presumed dead: its lease expired and no claim has the
-    /// key. `None` while the holder may still be working.
-    pub fn take_abandoned_idempotency_key(
-        &self,
-        person: &PersonKey,
-        key: &str,
-        now: i64,
-    ) -> Result<Option<HeldLease>, ApiError> {
-        self.supersede_lease(&store_keys::idempotency(&self.county, person, key), now)
-    }
-
-    /// Gives a key back after its submission failed before storing a claim.
-    pub fn release_idempotency_key(&self, held: &HeldLease) -> Result<(), ApiError> {
-        self.release_lease(held)
-    }
-
-    /// Whether a key is held by a submission presumed dead: taken, not given back, and its
-    /// lease expired.
-    pub fn idempotency_key_abandoned(
-        &self,
-        person: &PersonKey,
-        key: &str,
-        now: i64,
-    ) -> Result<bool, ApiError> {
-        let lease = store_keys::idempotency(&self.county, person, key);
-        // Read only: reconcile's dry run writes nothing.
-        Ok(self.dead_holder(&lease, now, false)?.is_some())
     }
 }

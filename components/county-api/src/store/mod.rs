@@ -14,16 +14,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
 use serde::{Serialize, de::DeserializeOwned};
-use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store};
 use subsidy_rules::{
-    CountyCode, Course, PersonGroup, PersonKey, PlatformId, PriorClaim, RegistryEntry,
+    CountyCode, Course, PersonGroup, PersonKey, PlatformId, RegistryEntry,
     accounts::{AccountEvent, LoginName, OperatorAccount},
-    claim::{Claim, Reservation, ReviewQueue},
+    claim::{Claim, ReviewQueue},
     completion::{CompletionRecord, Listed},
     credentials::Credential,
-    eligibility::LimitRefusal,
     invoice::{BillingIntent, BuildStart, Invoice, InvoiceLine, InvoicePage, InvoiceState},
     journal::JournalEntry,
     queue::{self, Desk, QueueEntry, QueueHead, SlotSeen},
@@ -102,6 +100,9 @@ pub struct Store {
     writes: std::cell::Cell<u32>,
     /// The county tables as this request read or wrote them, by key (`tables.rs`).
     tables: std::cell::RefCell<Vec<(String, Box<dyn std::any::Any>)>>,
+    /// Values read ahead in one batch (`prefetch`), absent ones as `None`, until this request
+    /// writes their key.
+    prefetched: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<u8>>>>,
 }
 
 /// The start of every enveloped value: how a read tells an envelope from a value stored bare
@@ -185,19 +186,29 @@ const LEASE_WAITS: u32 = 100;
 /// it; past that its creator is presumed dead and the record is written regardless.
 const CREATE_WAITS: u32 = 50;
 
+/// A document read under a compare-and-swap opened early in a request (`open_json`).
+pub struct Opened<T> {
+    cas: atomics::Cas,
+    key: String,
+    lineage: Lineage,
+    /// The document as read.
+    pub current: Option<T>,
+}
+
 /// A lease this request holds.
 pub struct HeldLease {
     lease: Lease,
     generation: u64,
 }
 
-fn person_busy() -> ApiError {
+/// 409 after `CAS_ATTEMPTS` swaps each lost to another write: only hot contention gets here.
+fn concurrent_change() -> ApiError {
     ApiError::new(
-        ErrorKind::InProgress,
+        ErrorKind::Contention,
         subsidy_rules::Reason::new(
-            "person_busy",
-            "此人的另一项申领操作正在处理，请稍后重试",
-            "Another request is changing this person's claims; please retry shortly",
+            "concurrent_change",
+            "数据正被他人同时修改，请重试",
+            "Someone else changed the same data at the same moment; please retry",
         ),
     )
 }
@@ -246,13 +257,13 @@ fn store_error(e: store::Error) -> ApiError {
 mod accounts;
 mod billing;
 mod claims;
+mod claims_files;
 mod completions;
 mod credentials;
 mod indexes;
 mod invoices;
 mod journal;
 mod leases;
-mod limits;
 mod registry;
 mod report_counters;
 mod tables;
@@ -265,7 +276,90 @@ impl Store {
             writer: std::cell::OnceCell::new(),
             writes: std::cell::Cell::new(0),
             tables: std::cell::RefCell::new(Vec::new()),
+            prefetched: std::cell::RefCell::new(std::collections::HashMap::new()),
         })
+    }
+
+    /// Reads `keys` ahead in one host call, for the reads of this request that follow: on
+    /// Spin's SQLite store every call is a turn of the process's one lane (docs/spin.md), so
+    /// a request that knows what it will read asks once. Spin's Redis store cannot answer a
+    /// batch read (its `get-many` sends `KEYS`; docs/spin.md): it refuses, and the reads are
+    /// made one by one as they come, as without this.
+    pub fn prefetch(&self, keys: &[String]) {
+        let wanted: Vec<String> = {
+            let known = self.prefetched.borrow();
+            let mut asked = std::collections::HashSet::new();
+            (keys.iter())
+                .filter(|k| !known.contains_key(*k) && asked.insert(*k))
+                .cloned()
+                .collect()
+        };
+        // One key reads as well alone; on Redis one key would not even be refused.
+        if wanted.len() < 2 {
+            return;
+        }
+        for chunk in wanted.chunks(PREFETCH_CHUNK) {
+            let Ok(found) = batch::get_many(&self.bucket, chunk) else {
+                return;
+            };
+            let mut known = self.prefetched.borrow_mut();
+            for key in chunk {
+                let value = found.iter().find(|(k, _)| k == key);
+                known.insert(key.clone(), value.and_then(|(_, v)| v.clone()));
+            }
+        }
+    }
+
+    /// A key's value: read ahead, or read now.
+    #[inline(never)]
+    fn raw_get(&self, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        if let Some(value) = self.prefetched.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        self.bucket.get(key).map_err(store_error)
+    }
+
+    /// A key this request writes is read from the store again after.
+    #[inline(never)]
+    fn forget(&self, key: &str) {
+        self.prefetched.borrow_mut().remove(key);
+    }
+
+    /// Writes documents in one host call: on Spin's SQLite store one transaction, on Redis one
+    /// `MSET`, all or none on both. One write id for all: an unconfirmed call is settled by
+    /// reading back the first key.
+    pub(super) fn write_all(&self, documents: Vec<(String, Vec<u8>)>) -> Result<(), ApiError> {
+        let Some((first, _)) = documents.first() else {
+            return Ok(());
+        };
+        let first = first.clone();
+        for (key, _) in &documents {
+            self.forget(key);
+        }
+        let write = self.writer_of(&documents[0].1);
+        match batch::set_many(&self.bucket, &documents) {
+            Ok(()) => Ok(()),
+            Err(error) => match self.outcome(&first, &write) {
+                Outcome::Landed => Ok(()),
+                Outcome::NotLanded | Outcome::Unknown => Err(store_error(error)),
+            },
+        }
+    }
+
+    /// A document in its envelope, for `write_all`, under `write` (`next_write_id`).
+    pub(super) fn enveloped<T: Serialize>(&self, write: &str, value: &T) -> Vec<u8> {
+        self.encode(write, &[], value)
+    }
+
+    /// The write id an encoded envelope names.
+    fn writer_of(&self, bytes: &[u8]) -> String {
+        #[derive(serde::Deserialize)]
+        struct WriteId {
+            write: String,
+        }
+        serde_json::from_slice::<WriteId>(bytes)
+            .map(|w| w.write)
+            .unwrap_or_default()
     }
 
     /// A fresh id for one write: this request's writer id and a sequence number.
@@ -306,7 +400,7 @@ impl Store {
     }
 
     fn get_json<T: Document>(&self, key: &str) -> Result<Option<T>, ApiError> {
-        match self.bucket.get(key).map_err(store_error)? {
+        match self.raw_get(key)? {
             None => Ok(None),
             Some(bytes) => T::decode(key, &bytes).map(|(_, value)| Some(value)),
         }
@@ -315,6 +409,7 @@ impl Store {
     /// Writes a document. A `set` that errors may still have been applied: it counts as done
     /// when the key reads back with this write's id.
     fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), ApiError> {
+        self.forget(key);
         let write = self.next_write_id()?;
         match self.bucket.set(key, &self.encode(&write, &[], value)) {
             Ok(()) => Ok(()),
@@ -338,52 +433,108 @@ impl Store {
         F: FnMut(Option<T>) -> Result<T, ApiError>,
     {
         for _ in 0..CAS_ATTEMPTS {
-            let cas = atomics::Cas::new(&self.bucket, key).map_err(store_error)?;
-            let (lineage, current) = match cas.current().map_err(store_error)? {
-                None => (Vec::new(), None),
-                Some(bytes) => {
-                    let (lineage, value) = T::decode(key, &bytes)?;
-                    (lineage, Some(value))
-                }
-            };
-            let before = current.as_ref().map(to_json);
-            let next = change(current)?;
-            // Nothing to change (a retried transition, a lease as it is): nothing written.
-            if before.is_some_and(|before| before == to_json(&next)) {
-                return Ok(next);
-            }
-            let write = self.next_write_id()?;
-            let error = match atomics::swap(cas, &self.encode(&write, &lineage, &next)) {
-                Ok(()) => return Ok(next),
-                Err(atomics::CasError::CasFailed(_)) => None,
-                Err(atomics::CasError::StoreError(e)) => Some(store_error(e)),
-            };
-            match (self.outcome(key, &write), error) {
-                (Outcome::Landed, _) => return Ok(next),
-                (Outcome::NotLanded, None) => continue,
-                (Outcome::NotLanded, Some(error)) => return Err(error),
-                (Outcome::Unknown, error) => {
-                    return Err(error.unwrap_or_else(|| unavailable("a swap's outcome is unknown")));
-                }
+            let opened = self.open_json(key)?;
+            if let Some(done) = self.try_swap(opened, &mut change)? {
+                return Ok(done);
             }
         }
-        Err(ApiError::new(
-            ErrorKind::Contention,
-            subsidy_rules::Reason::new(
-                "concurrent_change",
-                "数据正被他人同时修改，请重试",
-                "Someone else changed the same data at the same moment; please retry",
-            ),
-        ))
+        Err(concurrent_change())
     }
 
-    /// Reads a counter without changing it: counters are only ever touched by increment.
+    /// Opens a compare-and-swap on a document and reads it (two host calls), to change it
+    /// later in the request (`swap_opened`): a request that must read a document early and
+    /// change it late reads it once.
+    pub(super) fn open_json<T: Document>(&self, key: &str) -> Result<Opened<T>, ApiError> {
+        let (cas, bytes) = self.open_cas(key)?;
+        let (lineage, current) = match bytes {
+            None => (Vec::new(), None),
+            Some(bytes) => {
+                let (lineage, value) = T::decode(key, &bytes)?;
+                (lineage, Some(value))
+            }
+        };
+        Ok(Opened {
+            cas,
+            key: key.to_owned(),
+            lineage,
+            current,
+        })
+    }
+
+    /// A compare-and-swap opened on `key`, and the value it read.
+    fn open_cas(&self, key: &str) -> Result<(atomics::Cas, Option<Vec<u8>>), ApiError> {
+        self.forget(key);
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(store_error)?;
+        let bytes = cas.current().map_err(store_error)?;
+        Ok((cas, bytes))
+    }
+
+    /// Changes a document opened earlier: swapped from what was read then; should it have
+    /// changed meanwhile, changed again from what is there now, as `update_json` does.
+    pub(super) fn swap_opened<T, F>(&self, opened: Opened<T>, mut change: F) -> Result<T, ApiError>
+    where
+        T: Document,
+        F: FnMut(Option<T>) -> Result<T, ApiError>,
+    {
+        let key = opened.key.clone();
+        match self.try_swap(opened, &mut change)? {
+            Some(done) => Ok(done),
+            None => self.update_json(&key, change),
+        }
+    }
+
+    /// One attempt: `None` when another write came first. (`dyn`: one copy of this per
+    /// document type, not per change, in every component's code.)
+    fn try_swap<T: Document>(
+        &self,
+        opened: Opened<T>,
+        change: &mut dyn FnMut(Option<T>) -> Result<T, ApiError>,
+    ) -> Result<Option<T>, ApiError> {
+        let Opened {
+            cas,
+            key,
+            lineage,
+            current,
+        } = opened;
+        let before = current.as_ref().map(to_json);
+        let next = change(current)?;
+        // Nothing to change (a retried transition, a lease as it is): nothing written.
+        if before.is_some_and(|before| before == to_json(&next)) {
+            return Ok(Some(next));
+        }
+        let write = self.next_write_id()?;
+        let error = match atomics::swap(cas, &self.encode(&write, &lineage, &next)) {
+            Ok(()) => return Ok(Some(next)),
+            Err(atomics::CasError::CasFailed(_)) => None,
+            Err(atomics::CasError::StoreError(e)) => Some(store_error(e)),
+        };
+        match (self.outcome(&key, &write), error) {
+            (Outcome::Landed, _) => Ok(Some(next)),
+            (Outcome::NotLanded, None) => Ok(None),
+            (Outcome::NotLanded, Some(error)) => Err(error),
+            (Outcome::Unknown, error) => {
+                Err(error.unwrap_or_else(|| unavailable("a swap's outcome is unknown")))
+            }
+        }
+    }
+
+    /// Reads a counter without changing it: counters are only ever changed by increment. Read
+    /// with `get`, not by adding 0: on Spin's SQLite store an increment is a committed write
+    /// whatever it adds.
     fn counter(&self, key: &str) -> Result<u64, ApiError> {
-        let value = atomics::increment(&self.bucket, key, 0).map_err(store_error)?;
-        Ok(value.max(0) as u64)
+        Ok(self.counter_signed(key)?.max(0) as u64)
+    }
+
+    /// Reads a counter that may go below zero.
+    pub(super) fn counter_signed(&self, key: &str) -> Result<i64, ApiError> {
+        match self.raw_get(key)? {
+            None => Ok(0),
+            Some(bytes) => counter_value(&bytes).ok_or_else(|| corrupt(key, "not a counter")),
+        }
     }
 
     fn add(&self, key: &str, delta: i64) -> Result<i64, ApiError> {
+        self.forget(key);
         atomics::increment(&self.bucket, key, delta).map_err(store_error)
     }
 
@@ -412,6 +563,33 @@ impl Store {
     }
 }
 
+/// Keys a batch read asks for at once.
+const PREFETCH_CHUNK: usize = 512;
+
+/// A counter's value as `get` reads it: Spin's SQLite store keeps an `i64` in 8 little-endian
+/// bytes (of which the last is 0 or 0xff for any count we keep), Redis decimal text (whose
+/// bytes are never 0 or 0xff).
+fn counter_value(bytes: &[u8]) -> Option<i64> {
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(le) if le[7] == 0 || le[7] == 0xff => Some(i64::from_le_bytes(le)),
+        _ => decimal(bytes),
+    }
+}
+
+/// Decimal text as Redis keeps a counter (`-` and digits).
+fn decimal(bytes: &[u8]) -> Option<i64> {
+    let (sign, digits) = match bytes.split_first()? {
+        (b'-', rest) => (-1, rest),
+        _ => (1, bytes),
+    };
+    let mut value: i64 = 0;
+    for &b in digits {
+        let digit = (b as char).to_digit(10)?;
+        value = value.checked_mul(10)?.checked_add(i64::from(digit))?;
+    }
+    (!digits.is_empty()).then_some(sign * value)
+}
+
 /// A journal entry and the slot it was read from.
 pub type SlottedEntry = (u64, JournalEntry);
 
@@ -426,6 +604,21 @@ pub enum LogPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_read_as_either_store_keeps_them() {
+        assert_eq!(counter_value(&42i64.to_le_bytes()), Some(42));
+        assert_eq!(counter_value(&(-3i64).to_le_bytes()), Some(-3));
+        assert_eq!(counter_value(b"42"), Some(42));
+        assert_eq!(counter_value(b"-3"), Some(-3));
+        // Eight digits of text are text; eight bytes ending in 0 are a little-endian number.
+        assert_eq!(counter_value(b"12345678"), Some(12_345_678));
+        assert_eq!(
+            counter_value(&0x3132_3334_3536i64.to_le_bytes()),
+            Some(0x3132_3334_3536)
+        );
+        assert_eq!(counter_value(b"{}"), None);
+    }
 
     #[test]
     fn envelopes_name_their_write_and_bare_values_still_read() {

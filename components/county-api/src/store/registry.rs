@@ -3,6 +3,16 @@
 use super::*;
 
 impl Store {
+    /// What a judgement of the person's training reads besides their history: the registry
+    /// entry of the group declared and the platform register (read ahead, in one batch).
+    pub fn judgement_keys(&self, person: &PersonKey, group: PersonGroup) -> Vec<String> {
+        use subsidy_rules::history::CountyTable;
+        vec![
+            store_keys::registry_entry(&self.county, person, group),
+            subsidy_rules::PlatformRegister::key(&self.county),
+        ]
+    }
+
     /// A person's key-group registry entries, every period, one read per group.
     pub fn registry_entries(
         &self,

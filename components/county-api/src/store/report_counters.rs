@@ -19,17 +19,25 @@ impl Store {
     }
 
     /// A row counted for the first time is listed under its month, and a month under the
-    /// report, by whoever counts it first.
+    /// report, by whoever counts it first. A kill between counting and listing leaves a row
+    /// counted and unlisted, which the month's recount lists.
     pub(super) fn try_count_in_report(&self, deltas: &[report::Delta]) -> Result<(), ApiError> {
         let county = &self.county;
         for delta in deltas {
             let (month, cell) = (&delta.group.month, delta.group.cell());
             let counter = |name: &str| store_keys::report_cell(county, month, &cell, name);
-            if delta.count > 0 && self.add(&counter("listed"), 1)? == 1 {
+            let moved = report::Tally {
+                count: delta.count,
+                fen: delta.fen,
+            };
+            let after = report::Tally::from_packed(self.add(&counter("tally"), moved.packed())?);
+            // Counted from none: listed, by whoever counts it first (`listed` says who).
+            if delta.count > 0
+                && after.count == delta.count
+                && self.add(&counter("listed"), 1)? == 1
+            {
                 self.list_report_row(month, &cell)?;
             }
-            self.add(&counter("count"), delta.count)?;
-            self.add(&counter("fen"), delta.fen)?;
             if delta.recovered_fen != 0 {
                 self.add(
                     &store_keys::report_recovered_fen(county, month),
@@ -48,7 +56,7 @@ impl Store {
     }
 
     /// The report's rows of months `from` to `to` (`YYYY-MM`, inclusive; open when absent) and
-    /// the fen recovered in them, from the counters: a read per row, none per claim.
+    /// the fen recovered in them, from the counters: a batch read a month, none per claim.
     pub fn report_rows(
         &self,
         from: Option<&str>,
@@ -61,25 +69,27 @@ impl Store {
             if from.is_some_and(|f| month.as_str() < f) || to.is_some_and(|t| month.as_str() > t) {
                 continue;
             }
-            for cell in self.entries(&store_keys::report_cells(county, &month))? {
-                let Some(group) = report::Group::from_cell(&month, &cell) else {
-                    continue;
-                };
-                let counter = |name: &str| store_keys::report_cell(county, &month, &cell, name);
-                let tally = report::Tally {
-                    count: self.counter_signed(&counter("count"))?,
-                    fen: self.counter_signed(&counter("fen"))?,
-                };
-                rows.insert(group, tally);
+            let cells = self.entries(&store_keys::report_cells(county, &month))?;
+            let mut keys: Vec<String> = (cells.iter())
+                .flat_map(|cell| self.row_counters(&month, cell))
+                .collect();
+            keys.push(store_keys::report_recovered_fen(county, &month));
+            self.prefetch(&keys);
+            for cell in cells {
+                if let Some(group) = report::Group::from_cell(&month, &cell) {
+                    rows.insert(group, self.report_cell_tally(&month, &cell)?);
+                }
             }
             recovered += self.counter_signed(&store_keys::report_recovered_fen(county, &month))?;
         }
         Ok((rows, recovered))
     }
 
-    /// Reads a counter that may go below zero (it is only ever moved by increments).
-    pub(super) fn counter_signed(&self, key: &str) -> Result<i64, ApiError> {
-        self.add(key, 0)
+    /// A row's counters: its tally, and the count and fen an earlier version kept apart
+    /// (no longer moved, still counted).
+    fn row_counters(&self, month: &str, cell: &str) -> [String; 3] {
+        ["tally", "count", "fen"]
+            .map(|name| store_keys::report_cell(&self.county, month, cell, name))
     }
 
     /// One step of a recount of `month`'s report from its claims: up to `limit` more claims
@@ -116,12 +126,13 @@ impl Store {
         }
         let (mut kept, recovered) = self.report_rows(Some(month), Some(month))?;
         let listed: Vec<String> = kept.keys().map(report::Group::cell).collect();
-        // Rows a kill counted but left unlisted: their counters are read directly.
+        // Rows a kill counted but left unlisted show nothing in the report: they differ by all
+        // they count, and the repair lists them.
         for cell in recount.cells() {
             if let Some(group) = report::Group::from_cell(month, cell)
                 && !listed.iter().any(|l| l == cell)
             {
-                kept.insert(group, self.report_cell_tally(month, cell)?);
+                kept.insert(group, report::Tally::default());
             }
         }
         let differences = recount.differences(month, &kept, recovered);
@@ -135,11 +146,12 @@ impl Store {
 
     /// A report row's counters as stored, whether or not the row is listed.
     fn report_cell_tally(&self, month: &str, cell: &str) -> Result<report::Tally, ApiError> {
-        let counter = |name: &str| store_keys::report_cell(&self.county, month, cell, name);
-        Ok(report::Tally {
-            count: self.counter_signed(&counter("count"))?,
-            fen: self.counter_signed(&counter("fen"))?,
-        })
+        let [tally, count, fen] = self.row_counters(month, cell);
+        let earlier = report::Tally {
+            count: self.counter_signed(&count)?,
+            fen: self.counter_signed(&fen)?,
+        };
+        Ok(report::Tally::from_packed(self.counter_signed(&tally)?).plus(&earlier))
     }
 
     /// Moves each of a month's counters that differs from its recount by the difference, and
@@ -166,8 +178,16 @@ impl Store {
             if !listed.contains(&cell) {
                 self.append(&store_keys::report_cells(county, month), &cell)?;
             }
-            self.add(&counter("count"), difference.count.1 - difference.count.0)?;
-            self.add(&counter("fen"), difference.fen.1 - difference.fen.0)?;
+            // From the counters as stored (an unlisted row's may be right already) to the
+            // recount.
+            let stored = self.report_cell_tally(month, &cell)?;
+            let moved = report::Tally {
+                count: difference.count.1 - stored.count,
+                fen: difference.fen.1 - stored.fen,
+            };
+            if moved != report::Tally::default() {
+                self.add(&counter("tally"), moved.packed())?;
+            }
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! Bad input, to each of 28 endpoints that read a JSON body (all the API has but the accounts'
+//! Bad input, to each of 27 endpoints that read a JSON body (all the API has but the accounts'
 //! sign-in, creation and passwords, where each body accepted costs an Argon2 hash, about 0.1 s;
 //! revoking a key and approving an invoice read none).
 //!
@@ -476,13 +476,6 @@ fn endpoints(f: &Fixture) -> Vec<Endpoint> {
         ),
         endpoint(
             "POST",
-            "/api/claims/recount".into(),
-            json!({"resident_id": TRAINEE_A}),
-            Who::Admin,
-            Needs::Nothing,
-        ),
-        endpoint(
-            "POST",
             format!("/api/claims/{claim}/payment-returned"),
             json!({"reason": "账户已销户"}),
             Who::Finance,
@@ -646,7 +639,7 @@ async fn classes_refused_then_valid_accepted(index: usize) {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_class_of_bad_input_is_refused_for_its_own_reason_and_the_valid_body_accepted() {
     let count = endpoints(&fixture().await).len();
-    assert_eq!(count, 28);
+    assert_eq!(count, 27);
     for index in 0..count {
         classes_refused_then_valid_accepted(index).await;
     }

@@ -2,7 +2,12 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
-use subsidy_rules::{CountyCode, PersonKey, ResidentId, store_keys};
+use subsidy_rules::{
+    CountyCode, PersonKey, ResidentId,
+    claim::Claim,
+    claims_file::{ClaimsFile, FiledClaim},
+    store_keys,
+};
 
 /// A migrant worker of 泰山区, 24 hours online at 互联网+职业技能培训网, passed 2020-03-15.
 fn facts(id: &str) -> Value {
@@ -82,24 +87,9 @@ async fn a_check_writes_nothing() {
     assert_eq!(reply.status, 200, "{}", reply.json());
     assert_eq!(reply.json()["amount"], "120.00", "{}", reply.json());
     let after = county.host.kv().keys("default").unwrap();
-    // Reading the claim counter may create it at 0 (an increment by 0), nothing else.
-    let person = PersonKey::derive(
-        PERSON_SECRET.as_bytes(),
-        &ResidentId::parse(TRAINEE_A).unwrap(),
-    );
-    let counter =
-        store_keys::person_claims(&CountyCode::parse("370902").unwrap(), &person).counter();
-    let added: Vec<&String> = after.iter().filter(|k| !before.contains(k)).collect();
-    assert!(added.iter().all(|k| **k == counter), "{added:?}");
-    assert_eq!(
-        county
-            .host
-            .kv()
-            .increment("default", &counter, 0)
-            .unwrap()
-            .unwrap(),
-        0
-    );
+    // Not a key, and not one write: a counter is read with `get`, never by adding 0.
+    assert_eq!(after, before);
+    assert_eq!(reply.calls.writes(), 0, "{:?}", reply.calls);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,8 +164,9 @@ async fn graduates_count_two_years_from_graduation_inclusive() {
     assert_eq!(codes(&employed), ["graduate_employed"]);
 }
 
-/// Claims are written by the claim component (a later issue); here they are put where its key
-/// schema says, to show the check reads them.
+/// A claim of `id`'s made before (another year, another status), put where the key schema
+/// says without the steps that would make it: the claim, and its entry in the person's claims
+/// file, so that the check reads it as the person's history.
 fn seed_claim(
     county: &County,
     id: &str,
@@ -188,24 +179,30 @@ fn seed_claim(
     let kv = county.host.kv();
     let code = CountyCode::parse("370902").unwrap();
     let person = PersonKey::derive(PERSON_SECRET.as_bytes(), &ResidentId::parse(id).unwrap());
-    let record = json!({"occupation": occupation, "level": level, "assessed_on": assessed_on, "status": status, "amount": "100.00"});
+    let claim = json!({
+        "id": claim_id, "person": person.as_str(), "resident_id": "370***********1231",
+        "platform_id": "wljnpx", "record_id": format!("seeded-{claim_id}"), "trainee_name": "张三",
+        "occupation": occupation, "level": level, "study_hours": "24", "assessed_on": assessed_on,
+        "status": status, "amount": "100.00", "fund": "就业补助资金", "key_group": "migrant_worker",
+        "key_group_status": "verified", "policy_version": "shandong-2020-02",
+        "payee": {"kind": "social_security_card", "account": "6217001234567890123"},
+        "consent": {"by": "370***********1231", "at": "2020-04-01T09:00:00+08:00"},
+        "transitions": []
+    });
+    let claim: Claim = serde_json::from_value(claim).unwrap();
     kv.set(
         "default",
         &store_keys::claim(&code, claim_id),
-        record.to_string().as_bytes(),
+        &serde_json::to_vec(&claim).unwrap(),
     )
     .unwrap();
-    let index = store_keys::person_claims(&code, &person);
-    let slot = kv
-        .increment("default", &index.counter(), 1)
-        .unwrap()
+    let key = store_keys::claims_file(&code, &person);
+    let mut file: ClaimsFile = (kv.get("default", &key).unwrap())
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or_default();
+    file.filed.push(FiledClaim::of(&claim, 0));
+    kv.set("default", &key, &serde_json::to_vec(&file).unwrap())
         .unwrap();
-    kv.set(
-        "default",
-        &index.slot(slot as u64),
-        json!(claim_id).to_string().as_bytes(),
-    )
-    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -264,20 +264,24 @@ pub fn claim_body(platform_id: &str, record_id: &str) -> Value {
     })
 }
 
-/// The limit counters of TRAINEE_A equal a recount from their claims.
-pub async fn recount_is_clean(county: &County) {
-    let recount = call("POST", "/api/claims/recount")
-        .bearer(&admin())
-        .json(&json!({"resident_id": TRAINEE_A}))
-        .send(county)
-        .await;
-    assert_eq!(recount.status, 200, "{}", recount.json());
-    for counter in recount.json()["counters"].as_array().unwrap() {
-        assert_eq!(
-            counter["was"], counter["is"],
-            "counters equal a recount from the records: {counter}"
-        );
+/// The policy's limits hold over TRAINEE_A's whole history as the API shows it: of their
+/// claims that count (submitted, approved, paid), at most 3 in a calendar year of assessment
+/// and at most one of a 职业 and level.
+pub async fn limits_hold(county: &County) {
+    let claims = claims_of(county, TRAINEE_A).await;
+    let counting: Vec<&Value> = (claims.iter())
+        .filter(|c| ["submitted", "approved", "paid"].contains(&c["status"].as_str().unwrap()))
+        .collect();
+    let mut years = std::collections::BTreeMap::new();
+    let mut courses = std::collections::BTreeMap::new();
+    for claim in &counting {
+        let year = claim["assessed_on"].as_str().unwrap()[..4].to_owned();
+        *years.entry(year).or_insert(0) += 1;
+        let course = format!("{} {}", claim["occupation"], claim["level"]);
+        *courses.entry(course).or_insert(0) += 1;
     }
+    assert!(years.values().all(|n| *n <= 3), "{years:?}: {claims:?}");
+    assert!(courses.values().all(|n| *n <= 1), "{courses:?}: {claims:?}");
 }
 
 /// A claim's or an invoice's transitions as (from, to, by).

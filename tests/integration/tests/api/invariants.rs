@@ -392,8 +392,15 @@ async fn reconcile_finds_and_repairs_a_report_counter_a_crash_left_behind() {
     claimed(&county, "r0").await;
     let code = CountyCode::parse("370902").unwrap();
     let cell = "migrant_worker:wljnpx:4-03-02-01:submitted";
-    let key = store_keys::report_cell(&code, "2020-03", cell, "count");
-    county.kv().increment("default", &key, -1).unwrap().unwrap();
+    // What a kill between the claim and its count leaves: the row one claim behind.
+    let key = store_keys::report_cell(&code, "2020-03", cell, "tally");
+    let one_claim = subsidy_rules::report::Tally {
+        count: 1,
+        fen: 12_000,
+    };
+    (county.kv().increment("default", &key, -one_claim.packed()))
+        .unwrap()
+        .unwrap();
     let run = |repair: bool| reconcile_all(&county, repair);
     let found = run(false).await;
     assert_eq!(found.len(), 1, "{found:?}");

@@ -169,7 +169,7 @@ async fn a_journey_spread_over_three_replicas_ends_paid_and_invoiced() {
     let claims = claims_of_a(replicas.first()).await;
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[&id]["status"], "paid");
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -204,7 +204,7 @@ async fn sixty_four_submissions_over_three_replicas_make_three_claims_and_every_
         .map(|c| (c["occupation"].clone().to_string(), c["level"].to_string()))
         .collect();
     assert_eq!(courses.len(), 3, "distinct occupation + level");
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -216,7 +216,7 @@ async fn thirty_two_retries_with_one_key_over_three_replicas_make_one_claim() {
     let replies = replicas.race(calls).await;
     assert_eq!(claims_of_a(replicas.first()).await.len(), 1);
     assert_one_claim_for_one_key(&replies);
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -341,7 +341,7 @@ async fn claims_racing_corrections_over_three_replicas_never_pay_for_hours_the_r
         let hours: i64 = record["study_hours"].as_str().unwrap().parse().unwrap();
         assert_eq!(claim["amount"], format!("{}.00", hours * 5));
     }
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -390,7 +390,7 @@ async fn claims_racing_voids_over_three_replicas_never_leave_a_claim_on_a_void_r
             assert!(replies.iter().step_by(2).all(|r| r.status != 201));
         }
     }
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -451,5 +451,5 @@ async fn first_sends_of_a_record_racing_claims_over_three_replicas_never_erase_t
         .await
         .json();
     assert_eq!(theirs["records"].as_array().unwrap().len(), 1, "{theirs}");
-    recount_is_clean(replicas.first()).await;
+    limits_hold(replicas.first()).await;
 }

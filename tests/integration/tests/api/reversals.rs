@@ -161,7 +161,7 @@ async fn money_recovered_is_tracked_keeps_the_limits_used_and_is_netted_in_the_r
     report_records(&county, &platform, vec![again]).await;
     let refused = submit_claim(&county, TRAINEE_A, &claim_body("wljnpx", "r9")).await;
     assert_eq!(refused.details()[0].0, "occupation_level_already_claimed");
-    recount_is_clean(&county).await;
+    limits_hold(&county).await;
 }
 
 async fn report_records(county: &County, platform: &Platform, records: Vec<Value>) {

@@ -458,12 +458,6 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
         ),
         (
             "POST",
-            "/api/claims/recount".into(),
-            Some(json!({"resident_id": TRAINEE_A})),
-            vec![Admin],
-        ),
-        (
-            "POST",
             "/api/admin/reconcile".into(),
             Some(json!({"repair": true})),
             vec![Admin],
@@ -623,9 +617,9 @@ async fn tokens_before_their_nbf_or_issued_to_live_too_long_are_refused() {
         aud: None,
     };
     let ask = |token: String| {
-        call("POST", "/api/claims/recount")
+        call("POST", "/api/admin/report-recount")
             .bearer(&token)
-            .json(&serde_json::json!({"resident_id": TRAINEE_A}))
+            .json(&serde_json::json!({"month": "2020-03"}))
     };
     let day_long = sign(&admin_for(24 * 3600, None), OPERATOR_SECRET);
     let refused = ask(day_long).send(&county).await;

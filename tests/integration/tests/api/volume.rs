@@ -155,7 +155,7 @@ async fn the_report_costs_its_rows_and_keeps_to_the_months_asked() {
 }
 
 /// A request killed between a claim's change and the report's counters leaves them behind
-/// (here: a row's counters lost); the month's recount, in steps of 25 claims, names what
+/// (here: a row's tally lost); the month's recount, in steps of 25 claims, names what
 /// differs, and with `repair` sets it right.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
@@ -165,9 +165,9 @@ async fn a_months_recount_finds_and_repairs_counters_a_kill_left_behind() {
     let before = province_report(&county, "").await.json();
     let lost = (county.kv().keys("default").unwrap().into_iter())
         .filter(|k| k.contains(":report:2020-03:cell:") && k.contains(":submitted:"))
-        .filter(|k| k.ends_with(":count") || k.ends_with(":fen"))
+        .filter(|k| k.ends_with(":tally"))
         .collect::<Vec<_>>();
-    assert_eq!(lost.len(), 2);
+    assert_eq!(lost.len(), 1);
     for key in &lost {
         county.kv().delete("default", key).unwrap();
     }
