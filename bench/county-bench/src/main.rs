@@ -360,54 +360,7 @@ fn component_sizes(root: &Path) -> Result<Vec<(String, u64)>> {
     Ok(sizes)
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let noop = ExtraComponent {
-        id: "noop".into(),
-        route: "/bench/noop".into(),
-        source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
-    };
-    let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
-    if std::env::args().any(|a| a == "--sign-in") {
-        return sign_in_cost(&app).await;
-    }
-    if std::env::args().any(|a| a == "--volume") {
-        // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
-        // `--invoices-only` to leave out the claims (the longer part), `--registry-only` for
-        // the registry uploads alone.
-        if std::env::args().any(|a| a == "--registry-only") {
-            return volume::registry_uploads(&app, 200_000).await;
-        }
-        let small = std::env::args().any(|a| a == "--volume-small");
-        let claims = (!std::env::args().any(|a| a == "--invoices-only")).then_some(if small {
-            [100, 10_000]
-        } else {
-            [1_000, 100_000]
-        });
-        let lines = if small { [100, 2_000] } else { [1_000, 20_000] };
-        return volume::run(&app, lines, claims).await;
-    }
-    println!(
-        "machine: {} cores; {} requests per measurement, concurrency {CONCURRENCY}; store: {}\n",
-        std::thread::available_parallelism()?,
-        REQUESTS,
-        match std::env::args().any(|a| a == "--sqlite-file") {
-            true => "a SQLite file, as Spin's default store (--sqlite-file)",
-            false => "SQLite in memory",
-        }
-    );
-
-    println!("### Component sizes (target: at most 300 KB)\n");
-    println!("| component | KB | within target |\n|---|---|---|");
-    for (name, bytes) in component_sizes(&root)? {
-        println!(
-            "| {name} | {:.0} | {} |",
-            bytes as f64 / 1024.0,
-            if bytes <= 300 * 1024 { "yes" } else { "no" }
-        );
-    }
-
+async fn endpoints(app: &Arc<App>) -> Result<()> {
     // Claims need a fresh eligible trainee per request: 2 × REQUESTS of them.
     let (host, platform) = county(&app, 0, 2 * REQUESTS + 20).await?;
     let host = Arc::new(host);
@@ -426,7 +379,7 @@ async fn main() -> Result<()> {
         "\n### Endpoints: throughput and latency, as a ratio to the no-op component (targets: policy read and eligibility ≥ 0.7, claim submission ≥ 0.4)\n"
     );
     println!(
-        "| endpoint | mode | req/s | ratio to no-op | p50 ms | p99 ms | host calls: variables / store opens / store operations |\n|---|---|---|---|---|---|---|"
+        "| endpoint | mode | req/s | ratio to no-op | p50 ms | p99 ms | host calls: variables / store opens / store operations (reads, writes) |\n|---|---|---|---|---|---|---|"
     );
     let noop = endpoint("no-op", |_| call("GET", "/bench/noop"));
     for (mode, workers) in [("sequential", 1), ("16 concurrent", CONCURRENCY)] {
@@ -483,20 +436,22 @@ async fn main() -> Result<()> {
         let (noop_time, noop_latencies, _) = run(&host, workers, &noop, 0, REQUESTS).await?;
         let alone = Stats::of(REQUESTS, noop_time, noop_latencies);
         println!(
-            "| no-op | {mode} | {:.0} | 1.00 | {:.2} | {:.2} | 0 / 0 / 0 |",
+            "| no-op | {mode} | {:.0} | 1.00 | {:.2} | {:.2} | 0 / 0 / 0 (0, 0) |",
             alone.rps,
             alone.p50.as_secs_f64() * 1e3,
             alone.p99.as_secs_f64() * 1e3
         );
         let row = |label: &str, stats: Stats, ratio: f64, calls: HostCalls| {
             println!(
-                "| {label} | {mode} | {:.0} | {ratio:.2} | {:.2} | {:.2} | {} / {} / {} |",
+                "| {label} | {mode} | {:.0} | {ratio:.2} | {:.2} | {:.2} | {} / {} / {} ({}, {}) |",
                 stats.rps,
                 stats.p50.as_secs_f64() * 1e3,
                 stats.p99.as_secs_f64() * 1e3,
                 calls.variable_gets,
                 calls.store_opens,
-                calls.store_operations()
+                calls.store_operations(),
+                calls.reads(),
+                calls.writes()
             );
         };
         for endpoint in &endpoints {
@@ -521,6 +476,77 @@ async fn main() -> Result<()> {
         row(&invoice.label, stats, ratio, calls);
     }
 
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let noop = ExtraComponent {
+        id: "noop".into(),
+        route: "/bench/noop".into(),
+        source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
+    };
+    let app = App::load_with(&root.join("spin.toml"), vec![noop])?;
+    if std::env::args().any(|a| a == "--sign-in") {
+        return sign_in_cost(&app).await;
+    }
+    if std::env::args().any(|a| a == "--volume") {
+        // The sizes of issue 14; `--volume-small` for a quick look at the same shape,
+        // `--invoices-only` to leave out the claims (the longer part), `--registry-only` for
+        // the registry uploads alone.
+        if std::env::args().any(|a| a == "--registry-only") {
+            return volume::registry_uploads(&app, 200_000).await;
+        }
+        let small = std::env::args().any(|a| a == "--volume-small");
+        let claims = (!std::env::args().any(|a| a == "--invoices-only")).then_some(if small {
+            [100, 10_000]
+        } else {
+            [1_000, 100_000]
+        });
+        let lines = if small { [100, 2_000] } else { [1_000, 20_000] };
+        return volume::run(&app, lines, claims).await;
+    }
+    println!(
+        "machine: {} cores; {} requests per measurement, concurrency {CONCURRENCY}; store: {}\n",
+        std::thread::available_parallelism()?,
+        REQUESTS,
+        match std::env::args().any(|a| a == "--sqlite-file") {
+            true => "a SQLite file, as Spin's default store (--sqlite-file)",
+            false => "SQLite in memory",
+        }
+    );
+
+    println!("### Component sizes (target: at most 300 KB)\n");
+    println!("| component | KB | within target |\n|---|---|---|");
+    for (name, bytes) in component_sizes(&root)? {
+        println!(
+            "| {name} | {:.0} | {} |",
+            bytes as f64 / 1024.0,
+            if bytes <= 300 * 1024 { "yes" } else { "no" }
+        );
+    }
+
+    // `--before DIR`: the endpoints of an earlier version first, in the same run (DIR holds its
+    // spin.toml and its target/wasm32-wasip2/release/, built from its commit).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--before")
+        .and_then(|i| args.get(i + 1))
+    {
+        let noop = ExtraComponent {
+            id: "noop".into(),
+            route: "/bench/noop".into(),
+            source: root.join("target/wasm32-wasip2/release/noop_component.wasm"),
+        };
+        let before = App::load_with(&PathBuf::from(dir).join("spin.toml"), vec![noop])?;
+        println!("\n## The version in {dir}\n");
+        endpoints(&before).await?;
+        println!("\n## This version\n");
+    }
+    endpoints(&app).await?;
+
     if std::env::args().any(|a| a == "--endpoints-only") {
         return Ok(());
     }
@@ -528,6 +554,7 @@ async fn main() -> Result<()> {
         "\n### Growth: 1,000 vs 100,000 unrelated records in the store (target: ratio ≤ 1.5)\n"
     );
     println!("| operation | 1,000 ms | 100,000 ms | ratio |\n|---|---|---|---|");
+    let trainee_token = |i: usize| bearer_token(Role::Trainee, &resident_id(i), TRAINEE);
     let mut results: Vec<(String, Duration, Duration)> = Vec::new();
     let mut per_size = Vec::new();
     for unrelated in [1_000, 100_000] {

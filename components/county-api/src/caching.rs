@@ -8,6 +8,8 @@
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
 
+use crate::ApiRequest;
+
 /// How long a cache may serve a public read without asking again: a table change (a new
 /// standard, a platform suspended) reaches every reader within a minute, while a county's
 /// mini-program traffic on the policy pages costs the store one read a minute per cache.
@@ -16,17 +18,21 @@ pub const PUBLIC_MAX_AGE_SECONDS: u32 = 60;
 /// What the edge says of an answer no route marked: nothing of it may be kept.
 const NOT_STORED: &str = "private, no-store";
 
-/// A GET answer that any cache may keep for `PUBLIC_MAX_AGE_SECONDS`, for callers without
-/// credentials: its tag names its bytes, so that two representations (an operator's view of a
-/// table names who changed it; the public one does not) never share one. A table's revision
-/// stays the tag's first part, which `If-Match` reads.
-pub fn shared(mut response: Response) -> Response {
+/// A GET answer that any cache may keep for `PUBLIC_MAX_AGE_SECONDS`, when asked without
+/// credentials; asked with them (an operator at the console, who may just have changed what
+/// it shows), kept nowhere, as every other answer. Its tag names its bytes, so that two
+/// representations (an operator's view of a table names who changed it; the public one does
+/// not) never share one. A table's revision stays the tag's first part, which `If-Match` reads.
+pub fn shared(request: &ApiRequest, mut response: Response) -> Response {
     let revision = response
         .header("etag")
         .and_then(|tag| tag.as_str())
         .map(|tag| tag.trim_matches('"').to_owned());
     let tag = content_tag(response.body(), revision.as_deref());
     response.set_header("etag", tag);
+    if request.header("authorization").is_some() {
+        return response;
+    }
     response.set_header(
         "cache-control",
         format!("public, max-age={PUBLIC_MAX_AGE_SECONDS}"),

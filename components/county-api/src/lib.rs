@@ -334,7 +334,7 @@ pub fn public_table<T: Serialize>(
     }
     let mut value = serde_json::to_value(body).expect("response bodies serialize");
     hide_who_changed(&mut value);
-    caching::shared(json_revision(200, &value, revision))
+    caching::shared(request, json_revision(200, &value, revision))
 }
 
 fn hide_who_changed(value: &mut serde_json::Value) {

@@ -37,40 +37,43 @@ struct CurrentPolicy<'a> {
     versions: Vec<VersionSummary<'a>>,
 }
 
-pub fn current(_: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+pub fn current(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let today = china_day(ctx.now);
     let added = ctx.store()?.table::<AddedVersions>()?;
     let policies = policy_book(&added)?;
     let current = policies.current(today);
-    Ok(caching::shared(json(
-        200,
-        &CurrentPolicy {
-            county: County {
-                code: ctx.config.county()?.as_str(),
-                name: ctx.config.county_name()?,
+    Ok(caching::shared(
+        request,
+        json(
+            200,
+            &CurrentPolicy {
+                county: County {
+                    code: ctx.config.county()?.as_str(),
+                    name: ctx.config.county_name()?,
+                },
+                current,
+                in_force_today: current.window.contains(today),
+                versions: (policies.versions().iter())
+                    .map(|v| VersionSummary {
+                        id: &v.id,
+                        title_zh: &v.title_zh,
+                        window: &v.window,
+                        source: if added.versions.iter().any(|a| a.id == v.id) {
+                            "county"
+                        } else {
+                            "built_in"
+                        },
+                    })
+                    .collect(),
             },
-            current,
-            in_force_today: current.window.contains(today),
-            versions: (policies.versions().iter())
-                .map(|v| VersionSummary {
-                    id: &v.id,
-                    title_zh: &v.title_zh,
-                    window: &v.window,
-                    source: if added.versions.iter().any(|a| a.id == v.id) {
-                        "county"
-                    } else {
-                        "built_in"
-                    },
-                })
-                .collect(),
-        },
-    )))
+        ),
+    ))
 }
 
 pub fn version(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let id = request.param("id");
     let version = ctx.policy_version(id)?.ok_or_else(ApiError::not_found)?;
-    Ok(caching::shared(json(200, version)))
+    Ok(caching::shared(request, json(200, version)))
 }
 
 /// `POST /api/policy/versions` (admin; `If-Match` optional): the body is a whole version,

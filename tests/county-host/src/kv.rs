@@ -264,11 +264,7 @@ impl KvStore {
     /// `MGET` was meant), so with two keys or more Redis refuses the command's arity, and with
     /// one it answers the key's name if it exists, which redis-rs 0.32.7 panics decoding as
     /// (key, value) pairs: a trap (the outer `Err`). This does the same, with the same redis-rs.
-    pub fn get_many(
-        &self,
-        store: &str,
-        keys: &[String],
-    ) -> Result<StoreResult<Vec<KeyValue>>> {
+    pub fn get_many(&self, store: &str, keys: &[String]) -> Result<StoreResult<Vec<KeyValue>>> {
         if let Err(fault) = self.injected_fault() {
             return Ok(Err(fault));
         }

@@ -1,5 +1,6 @@
-//! HTTP caching: public reads may be kept by any cache for a minute and answer 304 to their
-//! tag; operators' views and personal answers are never stored; the console's files are
+//! HTTP caching: public reads asked without credentials may be kept by any cache for a minute
+//! and answer 304 to their tag; anything asked with credentials, and personal answers, are never
+//! stored; the console's files are
 //! checked on every load and answer 304 while unchanged.
 
 use crate::helpers::*;
@@ -89,6 +90,19 @@ async fn operators_views_personal_answers_and_errors_are_never_stored() {
     let anonymous = call("GET", "/api/policy/standards").send(&county).await;
     assert_ne!(operator.header("etag"), anonymous.header("etag"));
     for (what, reply) in [
+        // An operator who just added a version must see it at once: kept nowhere, not even
+        // by the console's browser (a shared answer once kept it for a minute).
+        (
+            "the policy, asked by an operator",
+            call("GET", "/api/policy").bearer(&admin()).send(&county).await,
+        ),
+        (
+            "a policy version, asked by a trainee",
+            call("GET", "/api/policy/versions/shandong-2020-02")
+                .bearer(&trainee(TRAINEE_A))
+                .send(&county)
+                .await,
+        ),
         (
             "a trainee's records",
             call("GET", "/api/claims/completions")
