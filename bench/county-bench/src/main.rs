@@ -362,7 +362,7 @@ fn component_sizes(root: &Path) -> Result<Vec<(String, u64)>> {
 
 async fn endpoints(app: &Arc<App>) -> Result<()> {
     // Claims need a fresh eligible trainee per request: 2 × REQUESTS of them.
-    let (host, platform) = county(&app, 0, 2 * REQUESTS + 20).await?;
+    let (host, platform) = county(app, 0, 2 * REQUESTS + 20).await?;
     let host = Arc::new(host);
     let platform = Arc::new(platform);
     let trainee_token = |i: usize| bearer_token(Role::Trainee, &resident_id(i), TRAINEE);

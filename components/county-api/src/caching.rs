@@ -65,13 +65,12 @@ pub fn finish(method: &str, if_none_match: Option<&str>, mut response: Response)
     if !unchanged {
         return response;
     }
+    // A 304 carries what a 200 would have for caching (RFC 9110 §15.4.5): its tag, its
+    // Cache-Control and its Vary; no body, nor anything about one.
     let mut not_modified = Response::builder();
     not_modified.status(304);
-    for (name, value) in response.headers() {
-        // A 304 carries what a 200 would have for caching (RFC 9110 §15.4.5), not a body's.
-        if !matches!(name, "content-length" | "content-type")
-            && let Some(value) = value.as_str()
-        {
+    for name in ["etag", "cache-control", "vary"] {
+        if let Some(value) = response.header(name).and_then(|v| v.as_str()) {
             not_modified.header(name, value);
         }
     }

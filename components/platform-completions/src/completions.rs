@@ -94,6 +94,7 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let facts: Vec<Option<&CompletionFacts>> =
         parsed.iter().map(|(_, p)| p.as_ref().ok()).collect();
     let counts = batch_counts(&facts);
+    read_ahead(ctx, &caller.platform_id, &facts)?;
     let mut results = Vec::with_capacity(parsed.len());
     for (index, ((record_id, facts), count)) in parsed.into_iter().zip(counts).enumerate() {
         // A store failure stops the batch, answering for nothing after it. Records before it
@@ -125,6 +126,20 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
             results,
         },
     ))
+}
+
+/// What storing each record of a batch reads, read at once.
+fn read_ahead(
+    ctx: &Context,
+    platform: &PlatformId,
+    facts: &[Option<&CompletionFacts>],
+) -> Result<(), ApiError> {
+    let store = ctx.store()?;
+    let ahead: Vec<String> = (facts.iter().flatten())
+        .flat_map(|f| store.reporting_keys(platform, f))
+        .collect();
+    store.prefetch(&ahead);
+    Ok(())
 }
 
 enum RecordError {

@@ -35,6 +35,8 @@ fn assess<'a>(ctx: &Context, records: &'a [CompletionRecord]) -> Result<Assessme
         held: vec![],
         platforms: ctx.store()?.table::<PlatformRegister>()?,
     };
+    let store = ctx.store()?;
+    store.prefetch(&store.billing_keys(records, &key_groups));
     for record in records.iter().filter(|r| r.open_for_billing()) {
         let f = &record.facts;
         let verified = key_group_verified(ctx, record, &key_groups)?;

@@ -53,6 +53,25 @@ impl Store {
     }
 
     /// Whether any invoice has taken the course.
+    /// What judging records for billing reads of each: its trainee's registry entries (of
+    /// `groups`) and whether its course is billed (read ahead, a page's at once).
+    pub fn billing_keys(
+        &self,
+        records: &[CompletionRecord],
+        groups: &[PersonGroup],
+    ) -> Vec<String> {
+        let mut keys = Vec::new();
+        for record in records {
+            let person = &record.facts.trainee.person;
+            for group in groups {
+                keys.push(store_keys::registry_entry(&self.county, person, *group));
+            }
+            let course = record.facts.course();
+            keys.push(store_keys::course_billed(&self.county, person, &course));
+        }
+        keys
+    }
+
     pub fn course_billed(&self, person: &PersonKey, course: &Course) -> Result<bool, ApiError> {
         Ok(self.counter(&store_keys::course_billed(&self.county, person, course))? > 0)
     }

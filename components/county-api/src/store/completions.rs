@@ -1,5 +1,7 @@
 //! Completion records, listed under their platform's month and their trainee.
 
+use subsidy_rules::completion::CompletionFacts;
+
 use super::*;
 
 impl Store {
@@ -77,7 +79,9 @@ impl Store {
         change: impl FnMut(Option<CompletionRecord>) -> Result<CompletionRecord, ApiError>,
     ) -> Result<CompletionRecord, ApiError> {
         let key = store_keys::completion(&self.county, platform, record_id);
-        if self.bucket.exists(&key).map_err(store_error)? {
+        // Read ahead with its batch, or read now (a record is never deleted: one read ahead as
+        // there is there still).
+        if self.raw_get(&key)?.is_some() {
             return self.update_json(&key, change);
         }
         // A first write. On SQLite a swap from absent is an upsert that cannot see a concurrent
@@ -122,6 +126,10 @@ impl Store {
     ) -> Result<(Vec<CompletionRecord>, u64, bool), ApiError> {
         let index = store_keys::platform_month(&self.county, platform, month);
         let (record_ids, next_after, done) = self.entries_page(&index, after, limit)?;
+        let keys: Vec<String> = (record_ids.iter())
+            .map(|id| store_keys::completion(&self.county, platform, id))
+            .collect();
+        self.prefetch(&keys);
         let mut records = Vec::new();
         for record_id in record_ids {
             // A corrected record may have moved to another month: its old entry stays behind.
@@ -180,6 +188,16 @@ impl Store {
         mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
     ) -> Result<CompletionRecord, ApiError> {
         self.swap_opened(opened, |r| change(r.ok_or_else(ApiError::not_found)?))
+    }
+
+    /// What storing a reported record reads: the record as stored, its trainee's calendar, its
+    /// platform's count of its pattern (read ahead, a batch's at once).
+    pub fn reporting_keys(&self, platform: &PlatformId, facts: &CompletionFacts) -> [String; 3] {
+        [
+            store_keys::completion(&self.county, platform, &facts.record_id),
+            store_keys::person_calendar(&self.county, &facts.trainee.person),
+            store_keys::pattern_count(&self.county, platform, &facts.pattern()),
+        ]
     }
 
     /// Where a platform's count of records of a pattern is kept, to read it ahead.

@@ -3,6 +3,12 @@
 use super::*;
 
 impl Store {
+    /// Reads an index's slots `first..=last` ahead, at once.
+    fn prefetch_slots(&self, index: &Index, first: u64, last: u64) {
+        let keys: Vec<String> = (first..=last).map(|slot| index.slot(slot)).collect();
+        self.prefetch(&keys);
+    }
+
     /// Appends an entry to an index: takes the next slot atomically, then fills it.
     pub(super) fn append(&self, index: &Index, entry: &str) -> Result<(), ApiError> {
         self.append_at(index, entry).map(drop)
@@ -19,7 +25,7 @@ impl Store {
     /// An index's entries in the order appended, without repeats; empty slots skipped.
     pub(super) fn entries(&self, index: &Index) -> Result<Vec<String>, ApiError> {
         let slots = self.counter(&index.counter())?;
-        self.prefetch(&(1..=slots).map(|slot| index.slot(slot)).collect::<Vec<_>>());
+        self.prefetch_slots(index, 1, slots);
         let mut entries: Vec<String> = Vec::new();
         // A set beside the list: a platform's month holds thousands of records, and a scan
         // of the list for each would make reading them quadratic.
@@ -44,8 +50,10 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<String>, u64, bool), ApiError> {
         let slots = self.counter(&index.counter())?;
-        let (entries, last) =
-            self.entries_in_slots(index, after.saturating_add(1)..=slots, limit)?;
+        // The slots a page reads when none is empty, read at once.
+        let first = after.saturating_add(1);
+        self.prefetch_slots(index, first, slots.min(after.saturating_add(limit as u64)));
+        let (entries, last) = self.entries_in_slots(index, first..=slots, limit)?;
         let last = last.unwrap_or(after);
         Ok((entries, last, last >= slots))
     }

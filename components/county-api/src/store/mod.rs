@@ -102,7 +102,7 @@ pub struct Store {
     tables: std::cell::RefCell<Vec<(String, Box<dyn std::any::Any>)>>,
     /// Values read ahead in one batch (`prefetch`), absent ones as `None`, until this request
     /// writes their key.
-    prefetched: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<u8>>>>,
+    prefetched: std::cell::RefCell<Vec<(String, Option<Vec<u8>>)>>,
 }
 
 /// The start of every enveloped value: how a read tells an envelope from a value stored bare
@@ -276,7 +276,7 @@ impl Store {
             writer: std::cell::OnceCell::new(),
             writes: std::cell::Cell::new(0),
             tables: std::cell::RefCell::new(Vec::new()),
-            prefetched: std::cell::RefCell::new(std::collections::HashMap::new()),
+            prefetched: std::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -286,43 +286,42 @@ impl Store {
     /// batch read (its `get-many` sends `KEYS`; docs/spin.md): it refuses, and the reads are
     /// made one by one as they come, as without this.
     pub fn prefetch(&self, keys: &[String]) {
+        // (A key asked twice is read twice, and found once.)
         let wanted: Vec<String> = {
             let known = self.prefetched.borrow();
-            let mut asked = std::collections::HashSet::new();
             (keys.iter())
-                .filter(|k| !known.contains_key(*k) && asked.insert(*k))
+                .filter(|k| !known.iter().any(|(n, _)| n == *k))
                 .cloned()
                 .collect()
         };
-        // One key reads as well alone; on Redis one key would not even be refused.
-        if wanted.len() < 2 {
+        // One key reads as well alone; on Redis one key would not even be refused. Past
+        // `PREFETCH_KEYS` in all, keys are read as they come: what is read ahead is looked up
+        // key by key.
+        if wanted.len() < 2 || self.prefetched.borrow().len() + wanted.len() > PREFETCH_KEYS {
             return;
         }
-        for chunk in wanted.chunks(PREFETCH_CHUNK) {
-            let Ok(found) = batch::get_many(&self.bucket, chunk) else {
-                return;
-            };
-            let mut known = self.prefetched.borrow_mut();
-            for key in chunk {
-                let value = found.iter().find(|(k, _)| k == key);
-                known.insert(key.clone(), value.and_then(|(_, v)| v.clone()));
-            }
+        let Ok(found) = batch::get_many(&self.bucket, &wanted) else {
+            return;
+        };
+        let mut known = self.prefetched.borrow_mut();
+        for key in wanted {
+            let value = found.iter().find(|(k, _)| *k == key);
+            let value = value.and_then(|(_, v)| v.clone());
+            known.push((key, value));
         }
     }
 
     /// A key's value: read ahead, or read now.
-    #[inline(never)]
     fn raw_get(&self, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
-        if let Some(value) = self.prefetched.borrow().get(key) {
+        if let Some((_, value)) = self.prefetched.borrow().iter().find(|(k, _)| k == key) {
             return Ok(value.clone());
         }
         self.bucket.get(key).map_err(store_error)
     }
 
     /// A key this request writes is read from the store again after.
-    #[inline(never)]
     fn forget(&self, key: &str) {
-        self.prefetched.borrow_mut().remove(key);
+        self.prefetched.borrow_mut().retain(|(k, _)| k != key);
     }
 
     /// Writes documents in one host call: on Spin's SQLite store one transaction, on Redis one
@@ -563,8 +562,9 @@ impl Store {
     }
 }
 
-/// Keys a batch read asks for at once.
-const PREFETCH_CHUNK: usize = 512;
+/// Keys a request reads ahead in all (`Store::prefetch`): a claim reads about 6, a page of the
+/// desk or of an invoice's records a few hundred.
+const PREFETCH_KEYS: usize = 600;
 
 /// A counter's value as `get` reads it: Spin's SQLite store keeps an `i64` in 8 little-endian
 /// bytes (of which the last is 0 or 0xff for any count we keep), Redis decimal text (whose

@@ -94,7 +94,10 @@ async fn operators_views_personal_answers_and_errors_are_never_stored() {
         // by the console's browser (a shared answer once kept it for a minute).
         (
             "the policy, asked by an operator",
-            call("GET", "/api/policy").bearer(&admin()).send(&county).await,
+            call("GET", "/api/policy")
+                .bearer(&admin())
+                .send(&county)
+                .await,
         ),
         (
             "a policy version, asked by a trainee",
