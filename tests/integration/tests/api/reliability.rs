@@ -279,7 +279,8 @@ async fn an_invoice_build_killed_at_any_store_call_is_repaired_by_the_next_build
 }
 
 /// A month of 260 records is built in two steps: 250, then 10. The second step is killed at
-/// its 5th, 20th, 40th, 60th and 80th store call in turn, each kill after the last one's
+/// its 5th, 20th, 40th, 60th and 80th store call in turn (on Redis, its 5th, 40th, 80th, 120th
+/// and 160th), each kill after the last one's
 /// lease expired (so each finds the marks a dead step left). Reconcile then frees what the last
 /// kill left, and the build goes on to one invoice of 260 lines: each record billed once, on
 /// it, and each course counter at 1.
@@ -311,7 +312,12 @@ async fn a_build_step_killed_again_and_again_leaves_each_record_billed_once_when
         .unwrap()
         .to_owned();
     let mut killed = 0;
-    for k in [5, 20, 40, 60, 80] {
+    // On Redis, which refuses batch reads, the step reads key by key: twice the calls.
+    let kills = match scene.county.kv().is_redis() {
+        false => [5, 20, 40, 60, 80],
+        true => [5, 40, 80, 120, 160],
+    };
+    for k in kills {
         scene.county.kv().kill_at(k);
         let reply = scene.send(step()).await;
         let spent = scene.county.kv().kill_spent();
@@ -323,7 +329,10 @@ async fn a_build_step_killed_again_and_again_leaves_each_record_billed_once_when
         killed += 1;
         scene.county.advance_clock(LEASE_SECONDS + 1);
     }
-    assert_eq!(killed, 5, "the second step makes more than 80 store calls");
+    assert_eq!(
+        killed, 5,
+        "the second step makes more store calls than {kills:?}"
+    );
     // Building, it is refused approval.
     let approve = scene
         .send(scene.operator(

@@ -131,9 +131,10 @@ async fn the_report_costs_its_rows_and_keeps_to_the_months_asked() {
             (json!("rejected"), json!(50), json!("6000.00"))
         ]
     );
-    // One month listed, two rows in it: a handful of reads, whatever the claims.
+    // One month listed, two rows in it: a handful of reads, whatever the claims (on Redis,
+    // which refuses batch reads, each of a row's 3 counters read alone).
     let ops = report.calls.store_operations();
-    assert!(ops <= 12, "a report of 2 rows took {ops} store operations");
+    assert!(ops <= 16, "a report of 2 rows took {ops} store operations");
 
     let march = province_report(&county, "?from=2020-03&to=2020-03")
         .await
