@@ -110,7 +110,7 @@ export function reconcileView() {
   const results = el("div", { id: "reconcile-results", role: "status" });
   const section = el("section", { class: "card", "aria-labelledby": "reconcile-title" },
     el("h2", { id: "reconcile-title" }, "数据核对"),
-    el("p", {}, "查找因请求中断而只做了一半的写入（名额计数、被占用的培训记录、开票标记等）。先检查，确认后再修复；修复可与日常办理同时进行，重复运行无害。最近的请求（提交 1 分钟内、开票 10 分钟内）可能仍在进行，留待下次检查。"),
+    el("p", {}, "查找因请求中断而只做了一半的写入（统计报表计数、被占用的培训记录、开票标记等）。先检查，确认后再修复；修复可与日常办理同时进行，重复运行无害。最近的开票请求（10 分钟内）可能仍在进行，留待下次检查。"),
     el("p", { class: "error", "data-field": "form", role: "alert" }),
     el("div", { class: "actions" },
       el("button", { type: "button", id: "reconcile-check", onclick: () => run(false) }, "检查（不修改）"),

@@ -21,4 +21,5 @@ mod replicas;
 mod reversals;
 mod routing;
 mod security;
+mod upgrades;
 mod volume;
