@@ -15,53 +15,6 @@ use crate::{
     payment::Payment,
 };
 
-/// The limit places one submission set out to take: written before it takes them, so that
-/// every counter a submission touched is known and can be recounted, even when the claim was
-/// never stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reservation {
-    pub claim_id: String,
-    pub year: i32,
-    pub course: Course,
-    /// When the places were taken (Unix seconds).
-    pub at: i64,
-}
-
-impl Reservation {
-    pub fn for_claim(claim: &Claim, at: i64) -> Reservation {
-        Reservation {
-            claim_id: claim.id.clone(),
-            year: chrono::Datelike::year(&claim.assessed_on),
-            course: claim.course(),
-            at,
-        }
-    }
-
-    /// One line for an index entry: `claim|year|occupation|level|at`.
-    pub fn to_entry(&self) -> String {
-        let (occupation, level) = (&self.course.occupation, self.course.level.code());
-        format!(
-            "{}|{}|{occupation}|{level}|{}",
-            self.claim_id, self.year, self.at
-        )
-    }
-
-    pub fn from_entry(entry: &str) -> Option<Reservation> {
-        let mut parts = entry.split('|');
-        let reservation = Reservation {
-            claim_id: parts.next()?.to_owned(),
-            year: parts.next()?.parse().ok()?,
-            // An entry written before courses were 职业 alone may name a 工种: its course.
-            course: Course::of(
-                &OccupationCode::parse(parts.next()?).ok()?,
-                SkillLevel::parse(parts.next()?).ok()?,
-            ),
-            at: parts.next()?.parse().ok()?,
-        };
-        parts.next().is_none().then_some(reservation)
-    }
-}
-
 /// The queue a submitted claim waits in until a reviewer decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewQueue {
@@ -971,17 +924,6 @@ pub(crate) mod tests {
         );
         assert!(rows[2].contains(",张母,social_security_card,"), "{csv}");
         assert_eq!(rows[3], "TOTAL,2,,,,,240.00,");
-    }
-
-    #[test]
-    fn a_reservation_reads_back_as_written() {
-        let reservation = Reservation::for_claim(&claim(), 1_000);
-        assert_eq!(
-            Reservation::from_entry(&reservation.to_entry()),
-            Some(reservation.clone())
-        );
-        assert_eq!(reservation.year, 2020);
-        assert_eq!(Reservation::from_entry("c-1|2020|4-03-02-01|5"), None);
     }
 
     #[test]

@@ -318,8 +318,7 @@ fn left_school_reason(left: Option<NaiveDate>, started: NaiveDate, years: u32) -
     })
 }
 
-/// Why a claim gets no place in the limits: the rules' verdict and the store's atomic
-/// reservation refuse with the same words.
+/// Why a claim gets no place in the limits, in the rules' words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LimitRefusal {
     /// At most `limit` claims per person per calendar year of the assessment.

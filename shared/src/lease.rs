@@ -1,5 +1,5 @@
-//! Leases: a hold on something (a person's limit places, an `Idempotency-Key`) that one request
-//! at a time can have, and that expires, so that an instance killed while holding it blocks
+//! Leases: a hold on something (a month's invoice build) that one request at a time can have,
+//! and that expires (the same time bounds a claim's filing in flight, `claims_file`), so that an instance killed while holding it blocks
 //! nobody for long and leaves nothing that needs our help.
 //!
 //! A lease is taken by an atomic increment of a counter for its current generation: the

@@ -37,9 +37,9 @@ pub mod store_keys;
 pub mod training;
 
 /// How long a request may leave its work half done before what it left counts as abandoned.
-/// A submission stores its claim, and an invoice build its invoice, within seconds; a place
-/// reserved or a record marked longer ago by a request whose result never appeared was left by
-/// an instance that died, and is freed (by a recount, by the next invoice build).
+/// An invoice build stores its invoice within seconds; a record marked longer ago by a build
+/// whose invoice never appeared was left by an instance that died, and is freed (by the next
+/// build of its month, or reconcile).
 pub const IN_FLIGHT_GRACE_SECONDS: i64 = 600;
 
 pub use amounts::{DecimalText, StudyHours, Yuan};

@@ -14,10 +14,10 @@
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
 //! | `{county}:person:{person}:claims-file`         | `claims_file::ClaimsFile`: every claim the person filed |
 //! | `{county}:person:{person}:claims-file-first:…` | counters: who writes the first file (`FirstFiling`) |
-//! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year (earlier versions; no longer read) |
+//! | `{county}:person:{person}:year:{yyyy}`         | counter: claims holding a place that year (earlier versions) |
 //! | `{county}:person:{person}:course:{occupation}:{level}` | counter: claims holding the course (earlier versions) |
 //! | lease `{county}:idempotency:{person}:{key}`    | the submission holding that key (earlier versions) |
-//! | lease `{county}:person:{person}:places`        | the request changing a person's places    |
+//! | lease `{county}:person:{person}:places`        | the request changing a person's places (earlier versions) |
 //! | `{county}:credential:{key_id}`                 | `Credential` of a platform                |
 //! | `{county}:nonce:{key_id}:{nonce}`              | counter: uses of a request nonce          |
 //! | `{county}:completion:{platform}:{record_id}`   | `CompletionRecord`                        |
@@ -37,9 +37,9 @@
 //! | index `{county}:platform:{platform}:credentials` | key ids of a platform                   |
 //! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
-//! | index `{county}:claims`                        | every claim id (earlier versions; never read) |
+//! | index `{county}:claims`                        | every claim id (earlier versions) |
 //! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
-//! | index `{county}:person:{person}:reservations`  | `Reservation` of each submission (earlier versions) |
+//! | index `{county}:person:{person}:reservations`  | the places each submission took (earlier versions) |
 //! | index `{county}:queue:{review|verified}`       | `{claim_id}@{unix}` waiting for a reviewer |
 //! | index `{county}:queue:payable`                 | `{claim_id}@{unix}` approved, to be paid  |
 //! | `{index}:head` of a queue                      | `QueueHead`: every slot up to it settled  |
@@ -184,53 +184,10 @@ pub fn person_claims(county: &CountyCode, person: &PersonKey) -> Index {
     }
 }
 
-/// A person's reservations of limit places, one entry per submission that took places
-/// (`claim::Reservation`): what the limit counters are recounted from.
-pub fn claim_reservations(county: &CountyCode, person: &PersonKey) -> Index {
-    Index {
-        base: format!("{county}:person:{}:reservations", person.as_str()),
-    }
-}
-
-/// Counter of a person's claims that hold a place in a calendar year's limit.
-pub fn claims_in_year(county: &CountyCode, person: &PersonKey, year: i32) -> String {
-    format!("{county}:person:{}:year:{year}", person.as_str())
-}
-
-/// Counter of a person's claims that hold a course (职业 + level).
-pub fn claims_of_course(county: &CountyCode, person: &PersonKey, course: &Course) -> String {
-    let (occupation, level) = (&course.occupation, course.level.code());
-    format!(
-        "{county}:person:{}:course:{occupation}:{level}",
-        person.as_str()
-    )
-}
-
-/// The lease of an `Idempotency-Key`: the submission holding it submits (`lease`).
-pub fn idempotency(county: &CountyCode, person: &PersonKey, key: &str) -> Lease {
-    Lease {
-        base: format!("{county}:idempotency:{}:{key}", person.as_str()),
-    }
-}
-
-/// The lease on a person's limit places: held while a request takes, frees or recounts them,
-/// so that counters can be recounted exactly.
-pub fn person_places(county: &CountyCode, person: &PersonKey) -> Lease {
-    Lease {
-        base: format!("{county}:person:{}:places", person.as_str()),
-    }
-}
-
 /// Every multi-step write's intent (`journal::JournalEntry`), in order: what reconcile reads.
 pub fn journal(county: &CountyCode) -> Index {
     Index {
         base: format!("{county}:journal"),
-    }
-}
-
-pub fn all_claims(county: &CountyCode) -> Index {
-    Index {
-        base: format!("{county}:claims"),
     }
 }
 
@@ -478,13 +435,9 @@ mod tests {
             platforms(&county),
             registry_entry(&county, &person, PersonGroup::UnemployedGraduate),
             person_claims(&county, &person).slot(u64::MAX),
-            claim_reservations(&county, &person).slot(u64::MAX),
             claim(&county, "c-0123456789abcdef"),
-            claims_in_year(&county, &person, 2020),
-            claims_of_course(&county, &person, &course),
-            idempotency(&county, &person, &"k".repeat(64)).holders(u64::MAX),
-            idempotency(&county, &person, &"k".repeat(64)).superseded(u64::MAX),
-            person_places(&county, &person).holders(u64::MAX),
+            claims_file(&county, &person),
+            first_filing(&county, &person).superseded(u64::MAX),
             journal(&county).slot(u64::MAX),
             claim_queue(&county, crate::claim::ReviewQueue::Verified).slot(u64::MAX),
             credential(&county, "pk_0123456789abcdef"),

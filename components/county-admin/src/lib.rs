@@ -1,6 +1,6 @@
 //! County admin (internal): repairs after a crash. Reconcile finds from the journal what
-//! killed requests left half done; recounts set a person's limit counters and a month's
-//! report counters to what the claims say.
+//! killed requests left half done; a month's recount sets the report's counters to what the
+//! claims say.
 
 mod reconcile;
 mod recounts;

@@ -178,8 +178,8 @@ fn person_entry(platform: &PlatformId, record_id: &str) -> String {
     format!("{platform}/{record_id}")
 }
 
-/// Times (20 ms each: two seconds in all) a request waits for a lease (a person's places, an
-/// invoice build) held by another before answering 409.
+/// Times (20 ms each: two seconds in all) a request waits for a lease (an invoice build) held
+/// by another before answering 409.
 const LEASE_WAITS: u32 = 100;
 
 /// Times (10 ms each) a first send of a record waits for a concurrent first send to create
