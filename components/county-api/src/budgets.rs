@@ -196,12 +196,13 @@ pub const BUDGETS: &[Budget] = &[
         route: "POST /api/platform/completions (10 records)",
         variables: 2,
         store_opens: 1,
-        store_operations: 61,
-        redis_store_operations: 81,
-        writes: 25,
+        store_operations: 49,
+        redis_store_operations: 63,
+        writes: 19,
         why: "county code, person-key secret; the key, register and nonce; one batch read of \
-              every record, calendar and pattern count the batch names; then about 6 a record \
-              (first-write guard, record and calendar under compare-and-swap, listings)",
+              every record, calendar and pattern count the batch names; then about 5 a new \
+              record: the calendar under compare-and-swap, the pattern counted, the creation \
+              taken, two listing slots, and the record with its listings in one write",
     },
     Budget {
         route: "GET /api/platform/invoices/{number}",

@@ -228,6 +228,13 @@ fn store_one(
         Some(_) => store.pattern_count(platform, &facts.pattern())?,
     };
     let flag = pattern_flag(batch_count.max(platform_count));
+    if existing.is_none() {
+        let record = CompletionRecord::new(platform.clone(), facts.clone(), change.clone())
+            .flagged_as(flag.clone());
+        if store.create_completion(&record)? {
+            return Ok((Outcome::Accepted, record.state()));
+        }
+    }
     let moves = existing.as_ref().is_none_or(|e| {
         e.facts.month() != facts.month() || e.facts.trainee.person != facts.trainee.person
     });

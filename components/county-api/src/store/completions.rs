@@ -54,6 +54,41 @@ impl Store {
         })
     }
 
+    /// A new record's first write, with its listings under its platform's month and its
+    /// trainee, in one write: by the one request that takes its creation (true). `false` when
+    /// another request creates it: then list it and write it as any change
+    /// (`index_completion`, `write_completion`).
+    pub fn create_completion(&self, record: &CompletionRecord) -> Result<bool, ApiError> {
+        let (platform, f) = (&record.platform_id, &record.facts);
+        let created = store_keys::completion_created(&self.county, platform, &f.record_id);
+        if !self.take_once(&created)? {
+            return Ok(false);
+        }
+        let by_month = store_keys::platform_month(&self.county, platform, &f.month());
+        let by_person = store_keys::person_completions(&self.county, &f.trainee.person);
+        // Slots taken and never written (a kill before the write) are skipped by readers.
+        let month_slot = self.add(&by_month.counter(), 1)?.max(1) as u64;
+        let person_slot = self.add(&by_person.counter(), 1)?.max(1) as u64;
+        let record = record.clone().listed_at(Some(Listed {
+            month_slot,
+            person_slot,
+        }));
+        let write = self.next_write_id()?;
+        let entry = person_entry(platform, &f.record_id);
+        self.write_all(vec![
+            (
+                store_keys::completion(&self.county, platform, &f.record_id),
+                self.enveloped(&write, &record),
+            ),
+            (
+                by_month.slot(month_slot),
+                self.enveloped(&write, &f.record_id),
+            ),
+            (by_person.slot(person_slot), self.enveloped(&write, &entry)),
+        ])?;
+        Ok(true)
+    }
+
     /// Whether a record's listings are where it says: a record stored before listings were
     /// recorded, or whose listing was lost, is not.
     pub fn completion_listed(&self, record: &CompletionRecord) -> Result<bool, ApiError> {
