@@ -168,6 +168,18 @@ impl ApiError {
         )
     }
 
+    /// 503 `store_unavailable`: the key-value store failed, or a request could not finish its
+    /// writes in time; `detail` goes to the log.
+    pub fn store_unavailable(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::server(
+            ErrorKind::Unavailable,
+            "store_unavailable",
+            "数据存储暂不可用，请稍后重试",
+            "The data store is unavailable for now; please retry",
+            format_args!("the key-value store failed: {detail}"),
+        )
+    }
+
     /// The server's own fault (store down, deployment misconfigured, stored data unreadable):
     /// never for client input. The cause goes to the server's log; the client gets `code` and
     /// the messages, which name nothing internal.

@@ -238,7 +238,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     let mut ahead = store.judgement_keys(&trainee.person, input.claim.group);
     ahead.push(store.pattern_key(&record.platform_id, &record.facts.pattern()));
     let mut decision = None;
-    let file = store.update_person_file(&trainee.person, &ahead, |file, claims| {
+    store.update_person_file(&trainee.person, &ahead, |file, claims| {
         let judged = Judged {
             ctx,
             trainee: &trainee,
@@ -253,7 +253,7 @@ pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     match decision.expect("decided when the file was written") {
         Decision::Replay(claim) => replay(ctx, &claim, asked.as_ref().map(|(_, f)| f.as_str())),
         Decision::Filed(claim, queue) => {
-            store_filed(ctx, opened, &record, &file, &claim, queue)?;
+            store_filed(ctx, opened, &record, &claim, queue)?;
             submitted(ctx, &claim, false)
         }
     }
@@ -389,13 +389,12 @@ fn store_filed(
     ctx: &Context,
     opened: county_api::Opened<CompletionRecord>,
     judged: &CompletionRecord,
-    file: &ClaimsFile,
     claim: &Claim,
     queue: ReviewQueue,
 ) -> Result<(), ApiError> {
     let store = ctx.store()?;
     let bound = store.change_opened_completion(opened, |current| {
-        let named = named_claim(ctx, &current, file)?;
+        let named = named_claim(ctx, &current)?;
         (current.bound_to(&claim.id, &claim.person, &judged.digest, named)).map_err(blocked)
     });
     if let Err(refusal) = bound {
@@ -404,11 +403,7 @@ fn store_filed(
     }
     if FiledClaim::of(claim, ctx.now_unix()).too_late_to_store(chrono::Utc::now().timestamp()) {
         unfile(ctx, claim, true)?;
-        return Err(ApiError::server(
-            ErrorKind::Unavailable,
-            "store_unavailable",
-            "数据存储暂不可用，请稍后重试",
-            "The data store is unavailable for now; please retry",
+        return Err(ApiError::store_unavailable(
             "a submission took too long to store its claim",
         ));
     }
@@ -427,24 +422,17 @@ fn store_filed(
     }
 }
 
-/// The state of the claim a record names (not this submission's): a claim of the person still
-/// in flight counts as submitted.
+/// The claim a record names (not this submission's), as the record's binding check needs
+/// it: one that holds the record (`Store::bindings_hold`) counts as submitted; any other as
+/// none.
 fn named_claim(
     ctx: &Context,
     record: &CompletionRecord,
-    file: &ClaimsFile,
 ) -> Result<Option<subsidy_rules::ClaimStatus>, ApiError> {
-    let Some(id) = &record.claim else {
-        return Ok(None);
-    };
-    let stored = ctx.store()?.claim(id)?.map(|c| c.status);
-    let in_flight =
-        (file.get(id)).is_some_and(|f| f.standing(stored, ctx.now_unix()) == Standing::InFlight);
-    Ok(if in_flight {
-        Some(subsidy_rules::ClaimStatus::Submitted)
-    } else {
-        stored
-    })
+    let holds = ctx
+        .store()?
+        .bindings_hold(std::slice::from_ref(record), ctx.now_unix())?;
+    Ok(holds[0].then_some(subsidy_rules::ClaimStatus::Submitted))
 }
 
 /// Takes a filed claim that will not be stored out of its person's file, and its record's

@@ -46,17 +46,20 @@ impl Store {
         let waiting_slot = self.add(&waiting.counter(), 1)?.max(1) as u64;
         let month_slot = self.add(&in_month.counter(), 1)?.max(1) as u64;
         let write = self.next_write_id()?;
-        self.write_all(vec![
-            (
-                store_keys::claim(&self.county, &claim.id),
-                self.enveloped(&write, claim),
-            ),
-            (
-                waiting.slot(waiting_slot),
-                self.enveloped(&write, &QueueEntry::format(&claim.id, now)),
-            ),
-            (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
-        ])?;
+        self.write_all(
+            &write,
+            vec![
+                (
+                    store_keys::claim(&self.county, &claim.id),
+                    self.enveloped(&write, claim),
+                ),
+                (
+                    waiting.slot(waiting_slot),
+                    self.enveloped(&write, &QueueEntry::format(&claim.id, now)),
+                ),
+                (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
+            ],
+        )?;
         self.count_in_report(&report::deltas(None, claim));
         Ok(())
     }

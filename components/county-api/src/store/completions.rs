@@ -75,17 +75,20 @@ impl Store {
         }));
         let write = self.next_write_id()?;
         let entry = person_entry(platform, &f.record_id);
-        self.write_all(vec![
-            (
-                store_keys::completion(&self.county, platform, &f.record_id),
-                self.enveloped(&write, &record),
-            ),
-            (
-                by_month.slot(month_slot),
-                self.enveloped(&write, &f.record_id),
-            ),
-            (by_person.slot(person_slot), self.enveloped(&write, &entry)),
-        ])?;
+        self.write_all(
+            &write,
+            vec![
+                (
+                    store_keys::completion(&self.county, platform, &f.record_id),
+                    self.enveloped(&write, &record),
+                ),
+                (
+                    by_month.slot(month_slot),
+                    self.enveloped(&write, &f.record_id),
+                ),
+                (by_person.slot(person_slot), self.enveloped(&write, &entry)),
+            ],
+        )?;
         Ok(true)
     }
 

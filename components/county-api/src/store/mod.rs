@@ -225,13 +225,7 @@ fn invoice_build_busy() -> ApiError {
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::server(
-        ErrorKind::Unavailable,
-        "store_unavailable",
-        "数据存储暂不可用，请稍后重试",
-        "The data store is unavailable for now; please retry",
-        format_args!("the key-value store failed: {detail}"),
-    )
+    ApiError::store_unavailable(detail)
 }
 
 fn corrupt(key: &str, detail: impl std::fmt::Display) -> ApiError {
@@ -325,9 +319,13 @@ impl Store {
     }
 
     /// Writes documents in one host call: on Spin's SQLite store one transaction, on Redis one
-    /// `MSET`, all or none on both. One write id for all: an unconfirmed call is settled by
-    /// reading back the first key.
-    pub(super) fn write_all(&self, documents: Vec<(String, Vec<u8>)>) -> Result<(), ApiError> {
+    /// `MSET`, all or none on both. One write id for all (`write`, each document `enveloped`
+    /// under it): an unconfirmed call is settled by reading back the first key.
+    pub(super) fn write_all(
+        &self,
+        write: &str,
+        documents: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), ApiError> {
         let Some((first, _)) = documents.first() else {
             return Ok(());
         };
@@ -335,10 +333,9 @@ impl Store {
         for (key, _) in &documents {
             self.forget(key);
         }
-        let write = self.writer_of(&documents[0].1);
         match batch::set_many(&self.bucket, &documents) {
             Ok(()) => Ok(()),
-            Err(error) => match self.outcome(&first, &write) {
+            Err(error) => match self.outcome(&first, write) {
                 Outcome::Landed => Ok(()),
                 Outcome::NotLanded | Outcome::Unknown => Err(store_error(error)),
             },
@@ -348,17 +345,6 @@ impl Store {
     /// A document in its envelope, for `write_all`, under `write` (`next_write_id`).
     pub(super) fn enveloped<T: Serialize>(&self, write: &str, value: &T) -> Vec<u8> {
         self.encode(write, &[], value)
-    }
-
-    /// The write id an encoded envelope names.
-    fn writer_of(&self, bytes: &[u8]) -> String {
-        #[derive(serde::Deserialize)]
-        struct WriteId {
-            write: String,
-        }
-        serde_json::from_slice::<WriteId>(bytes)
-            .map(|w| w.write)
-            .unwrap_or_default()
     }
 
     /// A fresh id for one write: this request's writer id and a sequence number.
