@@ -326,6 +326,10 @@ pub struct Claim {
     /// key and another request is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_fingerprint: Option<String>,
+    /// The event feeds' slots this document's changes announced (`events`): its mark there
+    /// is what makes a slot an event. Never shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feed_marks: Vec<String>,
 }
 
 /// A keyed hash of what a submission asked for (the record and everything the trainee added),
@@ -400,6 +404,7 @@ impl Claim {
                 .or_else(|| crate::completion::pattern_flag(submission.shared_pattern)),
             idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
             request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
+            feed_marks: Vec::new(),
         };
         // A flagged record's claim waits for a reviewer, however verified its key group.
         let queue = match claim.review_reason {
@@ -625,6 +630,7 @@ impl Claim {
     pub fn masked(&self) -> Claim {
         Claim {
             payee: self.payee.masked(),
+            feed_marks: Vec::new(),
             ..self.clone()
         }
     }

@@ -149,9 +149,13 @@ impl Claim {
     /// The claim as `role` sees it: finance, who pays to it, sees the whole payee account;
     /// everyone else (the trainee included) its last four digits.
     pub fn as_seen_by(&self, role: Role) -> Claim {
-        match role {
+        let seen = match role {
             Role::Finance => self.clone(),
             _ => self.masked(),
+        };
+        Claim {
+            feed_marks: Vec::new(),
+            ..seen
         }
     }
 

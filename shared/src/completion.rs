@@ -446,6 +446,10 @@ pub struct CompletionRecord {
     /// it is sent again unchanged, so that a listing that was lost is written again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed: Option<Listed>,
+    /// The event feeds' slots this document's changes announced (`events`): its mark there
+    /// is what makes a slot an event. Never shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feed_marks: Vec<String>,
 }
 
 /// The index slots a record's entries were written to.
@@ -509,6 +513,7 @@ impl CompletionRecord {
             changed: None,
             flagged: None,
             listed: None,
+            feed_marks: Vec::new(),
         }
     }
 

@@ -231,6 +231,10 @@ pub struct Invoice {
     /// again). Cancelling again frees the next ones.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub lines_freed: usize,
+    /// The event feeds' slots this document's changes announced (`events`): its mark there
+    /// is what makes a slot an event. Never shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feed_marks: Vec<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -395,6 +399,7 @@ impl Invoice {
             recoveries: Vec::new(),
             build: None,
             lines_freed: 0,
+            feed_marks: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@ mod county;
 pub mod credentials;
 pub mod dates;
 pub mod eligibility;
+pub mod events;
 pub mod export;
 pub mod history;
 pub mod invoice;

@@ -39,6 +39,9 @@
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
 //! | index `{county}:claims`                        | every claim id (earlier versions) |
 //! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
+//! | index `{county}:person:{person}:events`        | `events::FeedEntry`: the trainee's event feed |
+//! | index `{county}:platform:{platform}:events`    | `events::FeedEntry`: the platform's event feed |
+//! | `{feed index}:{n}:seen`                        | when a reader first found feed slot n taken, not written |
 //! | index `{county}:person:{person}:reservations`  | the places each submission took (earlier versions) |
 //! | index `{county}:queue:{review|verified}`       | `{claim_id}@{unix}` waiting for a reviewer |
 //! | index `{county}:queue:payable`                 | `{claim_id}@{unix}` approved, to be paid  |
@@ -109,6 +112,11 @@ impl Index {
 
     pub fn slot(&self, n: u64) -> String {
         format!("{}:{n}", self.base)
+    }
+
+    /// When a reader first found slot `n` taken and not written (a feed's, `events::settle`).
+    pub fn seen_absent(&self, n: u64) -> String {
+        format!("{}:{n}:seen", self.base)
     }
 
     /// A waiting list's head (`queue::QueueHead`): where its first page starts.
@@ -189,6 +197,17 @@ pub fn journal(county: &CountyCode) -> Index {
     Index {
         base: format!("{county}:journal"),
     }
+}
+
+/// A party's event feed (`events`): slots of `events::FeedEntry`, each confirmed by the mark
+/// its document carries.
+pub fn feed(county: &CountyCode, feed: &crate::events::Feed) -> Index {
+    use crate::events::Feed;
+    let base = match feed {
+        Feed::Trainee(person) => format!("{county}:person:{}:events", person.as_str()),
+        Feed::Platform(platform) => format!("{county}:platform:{platform}:events"),
+    };
+    Index { base }
 }
 
 /// Claims waiting for a reviewer: `review` (key group declared only) or `verified` (found in

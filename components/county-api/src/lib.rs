@@ -7,6 +7,7 @@ pub mod caching;
 pub mod claims;
 mod config;
 mod error;
+pub mod feeds;
 mod judge;
 pub mod reconcile;
 mod request;
@@ -29,7 +30,7 @@ pub use config::CountyConfig;
 pub use error::{ApiError, ErrorKind};
 pub use judge::{judge, judge_on};
 pub use request::{ApiRequest, MAX_BODY_BYTES, MAX_PAGE, from_value};
-pub use store::{HeldLease, LogPage, Opened, Store, StoredInvoice};
+pub use store::{FeedPage, HeldLease, LogPage, Opened, Store, StoredInvoice};
 
 /// What a route has to work with. The configuration, the store and the policy versions are
 /// each fetched at first use: on Spin every variable read and store open is a host call, and
@@ -236,10 +237,18 @@ pub fn random_hex(bytes: usize) -> Result<String, ApiError> {
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Response {
+    json_text(
+        status,
+        serde_json::to_vec(body).expect("response bodies serialize"),
+    )
+}
+
+/// A response of JSON text made already (a view spliced from stored JSON).
+pub fn json_text(status: u16, body: Vec<u8>) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8")
-        .body(serde_json::to_vec(body).expect("response bodies serialize"))
+        .body(body)
         .build()
 }
 

@@ -4,7 +4,7 @@
 use county_api::{
     ApiError, ApiRequest, Context, ErrorKind,
     claims::{shown_records, unbound_if_dead},
-    from_value, json,
+    from_value, json, json_text,
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
@@ -15,6 +15,7 @@ use subsidy_rules::{
         CompletionFacts, CompletionInput, CompletionRecord, MAX_BATCH, RecordState, batch_counts,
         parse_month, parse_record_id, pattern_flag,
     },
+    events::{platform_record, with_raw_field},
     field,
 };
 
@@ -53,22 +54,10 @@ struct BatchResult {
     results: Vec<RecordResult>,
 }
 
-/// A record as its platform sees it: without where the store lists it.
-#[derive(Serialize)]
-pub struct RecordView {
-    #[serde(flatten)]
-    record: CompletionRecord,
-    state: RecordState,
-}
-
-pub fn view(record: CompletionRecord) -> RecordView {
-    RecordView {
-        state: record.state(),
-        record: CompletionRecord {
-            listed: None,
-            ..record
-        },
-    }
+/// Records as their platform sees them (as its feed shows them too), as a JSON array.
+fn views(records: &[CompletionRecord]) -> String {
+    let shown: Vec<String> = records.iter().map(platform_record).collect();
+    format!("[{}]", shown.join(","))
 }
 
 pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -338,7 +327,6 @@ fn write(
 struct Listing<'a> {
     platform_id: &'a PlatformId,
     month: &'a str,
-    records: Vec<RecordView>,
     /// Pass as `after` for the next page; the page is the last when `records` is shorter
     /// than `limit` (a record corrected into another month leaves a page short too: keep
     /// going until a page comes back empty).
@@ -357,14 +345,16 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let (records, next_after, _) =
         ctx.store()?
             .completions_page(&platform_id, &month, after, limit)?;
-    Ok(json(
+    let listing = Listing {
+        platform_id: &platform_id,
+        month: &month,
+        next_after,
+    };
+    let listing = serde_json::to_string(&listing).expect("listings serialize");
+    let records = views(&shown_records(ctx, records)?);
+    Ok(json_text(
         200,
-        &Listing {
-            platform_id: &platform_id,
-            month: &month,
-            records: shown_records(ctx, records)?.into_iter().map(view).collect(),
-            next_after,
-        },
+        with_raw_field(listing, "records", &records).into_bytes(),
     ))
 }
 
@@ -378,7 +368,8 @@ pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
         .store()?
         .completion(&platform_id, &record_id)?
         .ok_or_else(ApiError::not_found)?;
-    Ok(json(200, &view(unbound_if_dead(ctx, record)?)))
+    let shown = platform_record(&unbound_if_dead(ctx, record)?);
+    Ok(json_text(200, shown.into_bytes()))
 }
 
 pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
@@ -401,5 +392,5 @@ pub fn void(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.store()?.update_calendar(person, |calendar| {
         Ok(calendar.without(&caller.platform_id, &record_id))
     })?;
-    Ok(json(200, &view(record)))
+    Ok(json_text(200, platform_record(&record).into_bytes()))
 }

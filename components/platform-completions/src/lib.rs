@@ -1,8 +1,9 @@
 //! Completion records (public): partner platforms report the trainings their trainees passed
 //! or failed in signed batches, read them back with their state, and void one nothing rests
-//! on. County operators read them too, naming the platform.
+//! on, and follow their event feed. County operators read them too, naming the platform.
 
 mod completions;
+mod events;
 
 use county_api::route_table;
 

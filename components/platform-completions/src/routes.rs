@@ -6,4 +6,5 @@ route_table! {
     GET "/api/platform/completions" => completions::list,
     GET "/api/platform/completions/:record_id" => completions::fetch,
     POST "/api/platform/completions/:record_id/void" => completions::void,
+    GET "/api/platform/events" => events::feed,
 }

@@ -83,7 +83,7 @@ fn bill_record(
     // The record must still be what was assessed: not voided, corrected or billed since.
     let marked = ctx
         .store()?
-        .update_completion(platform_id, &f.record_id, |current| {
+        .change_billing(platform_id, &f.record_id, |current| {
             if current.digest != record.digest
                 || current.state() == RecordState::Void
                 || current.invoice.is_some()
@@ -122,7 +122,7 @@ fn roll_back(
     for (record, _) in billed {
         let f = &record.facts;
         for _ in 0..3 {
-            let unmarked = store.update_completion(platform_id, &f.record_id, |current| {
+            let unmarked = store.change_billing(platform_id, &f.record_id, |current| {
                 Ok(current.unbilled_from(number, Some(step)))
             });
             if unmarked.is_ok() {

@@ -9,28 +9,16 @@ use subsidy_rules::{
     auth::Role,
     claim::{Claim, ClaimRequest, PayeeInput, ReviewQueue, Submission},
     claims_file::{ClaimsFile, FiledClaim, Standing, status_among},
-    completion::{ClaimBlocked, CompletionRecord, RecordState, parse_record_id},
+    completion::{ClaimBlocked, CompletionRecord, parse_record_id},
     dates::parse_day,
     eligibility::{Applicant, Verdict},
+    events::TraineeRecord,
     field, optional_field,
 };
 
 #[derive(Serialize)]
-struct RecordSummary<'a> {
-    platform_id: &'a PlatformId,
-    record_id: &'a str,
-    occupation: &'a subsidy_rules::OccupationCode,
-    level: subsidy_rules::SkillLevel,
-    study_hours: subsidy_rules::StudyHours,
-    started_on: chrono::NaiveDate,
-    assessed_on: chrono::NaiveDate,
-    passed: bool,
-    state: RecordState,
-}
-
-#[derive(Serialize)]
 struct Records<'a> {
-    records: Vec<RecordSummary<'a>>,
+    records: Vec<TraineeRecord<'a>>,
 }
 
 /// The trainee's completion records, from every platform: what they can claim from.
@@ -38,20 +26,7 @@ pub fn completions(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiE
     let trainee = ctx.require_trainee(request)?;
     let records =
         county_api::claims::shown_records(ctx, ctx.store()?.person_completions(&trainee.person)?)?;
-    let summaries = records
-        .iter()
-        .map(|r| RecordSummary {
-            platform_id: &r.platform_id,
-            record_id: &r.facts.record_id,
-            occupation: &r.facts.occupation,
-            level: r.facts.level,
-            study_hours: r.facts.study_hours,
-            started_on: r.facts.started_on,
-            assessed_on: r.facts.assessment.date,
-            passed: r.facts.assessment.passed,
-            state: r.state(),
-        })
-        .collect();
+    let summaries = records.iter().map(TraineeRecord::of).collect();
     Ok(json(200, &Records { records: summaries }))
 }
 

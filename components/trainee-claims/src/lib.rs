@@ -1,8 +1,10 @@
 //! The trainee's claims (the mini-program's main component, facing the internet): their
-//! completion records, submitting a claim, their claims, withdrawing, correcting the payee.
+//! completion records, submitting a claim, their claims, withdrawing, correcting the payee,
+//! and their event feed.
 //! A claim's page (`GET /api/claims/:id`) is also read by county operators.
 
 mod claims;
+mod events;
 
 use county_api::route_table;
 

@@ -5,6 +5,7 @@ route_table! {
     GET "/api/claims" => claims::list,
     POST "/api/claims" => claims::submit,
     GET "/api/claims/completions" => claims::completions,
+    GET "/api/claims/events" => events::feed,
     GET "/api/claims/:id" => claims::fetch,
     POST "/api/claims/:id/withdraw" => claims::withdraw,
     PUT "/api/claims/:id/payee" => claims::correct_payee,

@@ -45,22 +45,25 @@ impl Store {
         // Slots taken and never filled (a kill before the write) are skipped by readers.
         let waiting_slot = self.add(&waiting.counter(), 1)?.max(1) as u64;
         let month_slot = self.add(&in_month.counter(), 1)?.max(1) as u64;
+        let key = store_keys::claim(&self.county, &claim.id);
+        let mut claim = claim.clone();
+        let events = self.announce(&key, None, &mut claim, &Slots::default())?;
         let write = self.next_write_id()?;
-        self.write_all(
-            &write,
-            vec![
-                (
-                    store_keys::claim(&self.county, &claim.id),
-                    self.enveloped(&write, claim),
-                ),
-                (
-                    waiting.slot(waiting_slot),
-                    self.enveloped(&write, &QueueEntry::format(&claim.id, now)),
-                ),
-                (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
-            ],
-        )?;
-        self.count_in_report(&report::deltas(None, claim));
+        let mut documents = vec![
+            (key, self.enveloped(&write, &claim)),
+            (
+                waiting.slot(waiting_slot),
+                self.enveloped(&write, &QueueEntry::format(&claim.id, now)),
+            ),
+            (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
+        ];
+        documents.extend(
+            events
+                .iter()
+                .map(|(k, e)| (k.clone(), self.enveloped(&write, e))),
+        );
+        self.write_all(&write, documents)?;
+        self.count_in_report(&report::deltas(None, &claim));
         Ok(())
     }
 
@@ -91,7 +94,7 @@ impl Store {
         // The claim as the attempt that landed found it.
         let mut before = None;
         let after =
-            self.update_json(&store_keys::claim(&self.county, id), |c: Option<Claim>| {
+            self.update_announced(&store_keys::claim(&self.county, id), |c: Option<Claim>| {
                 let current = c.ok_or_else(ApiError::not_found)?;
                 before = Some(current.clone());
                 change(current)

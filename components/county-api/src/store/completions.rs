@@ -69,26 +69,28 @@ impl Store {
         // Slots taken and never written (a kill before the write) are skipped by readers.
         let month_slot = self.add(&by_month.counter(), 1)?.max(1) as u64;
         let person_slot = self.add(&by_person.counter(), 1)?.max(1) as u64;
-        let record = record.clone().listed_at(Some(Listed {
+        let mut record = record.clone().listed_at(Some(Listed {
             month_slot,
             person_slot,
         }));
+        let key = store_keys::completion(&self.county, platform, &f.record_id);
+        let events = self.announce(&key, None, &mut record, &Slots::default())?;
         let write = self.next_write_id()?;
         let entry = person_entry(platform, &f.record_id);
-        self.write_all(
-            &write,
-            vec![
-                (
-                    store_keys::completion(&self.county, platform, &f.record_id),
-                    self.enveloped(&write, &record),
-                ),
-                (
-                    by_month.slot(month_slot),
-                    self.enveloped(&write, &f.record_id),
-                ),
-                (by_person.slot(person_slot), self.enveloped(&write, &entry)),
-            ],
-        )?;
+        let mut documents = vec![
+            (key, self.enveloped(&write, &record)),
+            (
+                by_month.slot(month_slot),
+                self.enveloped(&write, &f.record_id),
+            ),
+            (by_person.slot(person_slot), self.enveloped(&write, &entry)),
+        ];
+        documents.extend(
+            events
+                .iter()
+                .map(|(k, e)| (k.clone(), self.enveloped(&write, e))),
+        );
+        self.write_all(&write, documents)?;
         Ok(true)
     }
 
@@ -120,7 +122,7 @@ impl Store {
         // Read ahead with its batch, or read now (a record is never deleted: one read ahead as
         // there is there still).
         if self.raw_get(&key)?.is_some() {
-            return self.update_json(&key, change);
+            return self.update_announced(&key, change);
         }
         // A first write. On SQLite a swap from absent is an upsert that cannot see a concurrent
         // first write, which could erase a claim bound in between: one sender wins the right to
@@ -137,7 +139,7 @@ impl Store {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
-        self.update_json(&key, change)
+        self.update_announced(&key, change)
     }
 
     /// Changes an existing record under compare-and-swap, so that a correction and a billing
@@ -150,6 +152,39 @@ impl Store {
     ) -> Result<CompletionRecord, ApiError> {
         self.write_completion(platform, record_id, |r| {
             change(r.ok_or_else(ApiError::not_found)?)
+        })
+    }
+
+    /// Marks a record billed, or frees it from a bill (`change`), under compare-and-swap.
+    /// Billing is not announced (its invoice is), so this write takes no feed slot; a change
+    /// of anything but the billing fields is refused as the program error it would be.
+    pub fn change_billing(
+        &self,
+        platform: &PlatformId,
+        record_id: &str,
+        mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
+    ) -> Result<CompletionRecord, ApiError> {
+        let key = store_keys::completion(&self.county, platform, record_id);
+        let unbilled = |r: &CompletionRecord| CompletionRecord {
+            invoice: None,
+            billed_at: None,
+            billed_step: None,
+            ..r.clone()
+        };
+        self.update_json(&key, |current: Option<CompletionRecord>| {
+            let current = current.ok_or_else(ApiError::not_found)?;
+            let before = unbilled(&current);
+            let next = change(current)?;
+            if unbilled(&next) != before {
+                return Err(ApiError::server(
+                    ErrorKind::Internal,
+                    "internal_error",
+                    "内部错误，请联系系统管理员",
+                    "Internal error; please tell the system administrator",
+                    "a billing change changed more than billing",
+                ));
+            }
+            Ok(next)
         })
     }
 
@@ -225,7 +260,7 @@ impl Store {
         opened: Opened<CompletionRecord>,
         mut change: impl FnMut(CompletionRecord) -> Result<CompletionRecord, ApiError>,
     ) -> Result<CompletionRecord, ApiError> {
-        self.swap_opened(opened, |r| change(r.ok_or_else(ApiError::not_found)?))
+        self.swap_opened_announced(opened, |r| change(r.ok_or_else(ApiError::not_found)?))
     }
 
     /// What storing a reported record reads: the record as stored, its trainee's calendar, its

@@ -4,7 +4,7 @@ use super::*;
 
 impl Store {
     /// Reads an index's slots `first..=last` ahead, at once.
-    fn prefetch_slots(&self, index: &Index, first: u64, last: u64) {
+    pub(super) fn prefetch_slots(&self, index: &Index, first: u64, last: u64) {
         let keys: Vec<String> = (first..=last).map(|slot| index.slot(slot)).collect();
         self.prefetch(&keys);
     }

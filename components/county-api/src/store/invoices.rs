@@ -66,7 +66,13 @@ impl Store {
     }
 
     /// A stored invoice with page `page` of its lines (a read of that page).
-    pub fn with_page(&self, stored: StoredInvoice, page: usize) -> Result<InvoicePage, ApiError> {
+    pub fn with_page(
+        &self,
+        mut stored: StoredInvoice,
+        page: usize,
+    ) -> Result<InvoicePage, ApiError> {
+        // What the feeds confirm by is the store's business, never shown.
+        stored.invoice.feed_marks.clear();
         if stored.line_pages == 0 {
             // Stored whole by an earlier version, or a build with no line yet.
             return Ok(InvoicePage::of(stored.invoice, page));
@@ -118,7 +124,7 @@ impl Store {
         number: &str,
     ) -> Result<CompletionRecord, ApiError> {
         let mut cleared = false;
-        let record = self.update_completion(platform, record_id, |current| {
+        let record = self.change_billing(platform, record_id, |current| {
             cleared = current.invoice.as_deref() == Some(number);
             Ok(current.unbilled_from(number, None))
         })?;
@@ -185,7 +191,7 @@ impl Store {
         }
         let line_count = count_before + lines.len();
         let expected = before.map(|b| b.invoice.build.clone());
-        self.update_json(
+        self.update_announced(
             &store_keys::invoice(&self.county, &next.number),
             |current: Option<StoredInvoice>| {
                 // Cancelled (or issued) meanwhile: the step's lines are not added to it, and the
@@ -246,7 +252,7 @@ impl Store {
         number: &str,
         mut change: impl FnMut(Invoice) -> Result<Invoice, ApiError>,
     ) -> Result<InvoicePage, ApiError> {
-        let stored = self.update_json(
+        let stored = self.update_announced(
             &store_keys::invoice(&self.county, number),
             |current: Option<StoredInvoice>| {
                 let current = current.ok_or_else(ApiError::not_found)?;

@@ -228,7 +228,7 @@ fn unavailable(detail: impl std::fmt::Display) -> ApiError {
     ApiError::store_unavailable(detail)
 }
 
-fn corrupt(key: &str, detail: impl std::fmt::Display) -> ApiError {
+pub(crate) fn corrupt(key: &str, detail: impl std::fmt::Display) -> ApiError {
     ApiError::server(
         ErrorKind::Internal,
         "store_corrupt",
@@ -254,6 +254,7 @@ mod claims;
 mod claims_files;
 mod completions;
 mod credentials;
+mod feeds;
 mod indexes;
 mod invoices;
 mod journal;
@@ -261,6 +262,9 @@ mod leases;
 mod registry;
 mod report_counters;
 mod tables;
+
+pub use feeds::FeedPage;
+pub(crate) use feeds::Slots;
 
 impl Store {
     pub fn open(county: &CountyCode) -> Result<Store, ApiError> {

@@ -440,3 +440,59 @@ pub fn invoice_number(reply: &Reply) -> String {
         .unwrap_or_else(|| panic!("{body}"))
         .to_owned()
 }
+
+/// Every event of a feed (`path`, e.g. `/api/claims/events`), read page by page from the
+/// start with `authorize` adding the caller's credentials; the last page must be done and
+/// nothing pending.
+pub async fn feed_events(
+    county: &County,
+    path: &str,
+    authorize: impl Fn(Call) -> Call,
+) -> Vec<Value> {
+    feed_events_settled(county, path, authorize, false).await
+}
+
+/// `feed_events`, where a change may have been killed midway: a page stopped by a change that
+/// may still land (`pending`) is read again once the feed's settling time has passed.
+pub async fn feed_events_settled(
+    county: &County,
+    path: &str,
+    authorize: impl Fn(Call) -> Call,
+    may_wait: bool,
+) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let page = authorize(call("GET", &format!("{path}{sep}after={after}&limit=7")))
+            .send(county)
+            .await;
+        assert_eq!(page.status, 200, "{}", page.json());
+        let page = page.json();
+        events.extend(page["events"].as_array().unwrap().clone());
+        if may_wait && page["pending"] == true {
+            county.advance_clock(subsidy_rules::events::FEED_SETTLE_SECONDS);
+            let next = page["next_after"].as_u64().unwrap();
+            let again = authorize(call("GET", &format!("{path}{sep}after={next}&limit=7")))
+                .send(county)
+                .await
+                .json();
+            assert_eq!(again["pending"], false, "settled: {again}");
+            after = next;
+            continue;
+        }
+        assert_eq!(page["pending"], false, "{page}");
+        if page["done"] == true {
+            return events;
+        }
+        assert!(page["next_after"].as_u64().unwrap() > after, "{page}");
+        after = page["next_after"].as_u64().unwrap();
+    }
+}
+
+/// The events' types, in order.
+pub fn event_types(events: &[Value]) -> Vec<String> {
+    (events.iter())
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}

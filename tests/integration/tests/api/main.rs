@@ -10,6 +10,7 @@ mod claim_submission;
 mod code_shape;
 mod console_labels;
 mod eligibility_check;
+mod event_feeds;
 mod exports;
 mod helpers;
 mod invariants;

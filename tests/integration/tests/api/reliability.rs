@@ -514,14 +514,23 @@ impl Scene {
         let invoices = invoices["invoices"].as_array().unwrap().clone();
         let mut records = Vec::new();
         for month in ["2020-03", "2020-04"] {
-            let listed = self
-                .send(self.signed(call(
-                    "GET",
-                    &format!("/api/platform/completions?month={month}"),
-                )))
-                .await
-                .json();
-            records.extend(listed["records"].as_array().unwrap().clone());
+            // Every page: a month may hold more records than one page.
+            let mut after = 0;
+            loop {
+                let listed = self
+                    .send(self.signed(call(
+                        "GET",
+                        &format!("/api/platform/completions?month={month}&after={after}&limit=100"),
+                    )))
+                    .await
+                    .json();
+                let page = listed["records"].as_array().unwrap().clone();
+                if page.is_empty() {
+                    break;
+                }
+                records.extend(page);
+                after = listed["next_after"].as_u64().unwrap();
+            }
         }
         for (i, t) in self.trainees.iter().enumerate() {
             let claims = self
@@ -581,6 +590,7 @@ impl Scene {
                 );
             }
         }
+        self.assert_feeds_match(k, &records, &invoices).await;
         for t in &self.trainees {
             for occupation in records
                 .iter()
@@ -608,6 +618,93 @@ impl Scene {
                 );
             }
         }
+    }
+}
+
+impl Scene {
+    /// A feed's events: a change killed midway may hold a page for the feed's settling time.
+    async fn feed(&self, path: &str, authorize: impl Fn(Call) -> Call) -> Vec<Value> {
+        feed_events_settled(&self.county, path, authorize, true).await
+    }
+
+    /// The event feeds against what they report on: each claim's events are its transitions,
+    /// in order, one each; each record of a trainee was reported to them once; each invoice's
+    /// events are its transitions but into building, one each, and no invoice that does not
+    /// exist has any. An event without its change, or a change without its event, fails.
+    async fn assert_feeds_match(&self, k: usize, records: &[Value], invoices: &[Value]) {
+        for (i, t) in self.trainees.iter().enumerate() {
+            let token = token_at(&self.county, Role::Trainee, t);
+            let events = self.feed("/api/claims/events", |c| c.bearer(&token)).await;
+            let mut by_claim: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            let mut reported = Vec::new();
+            for e in &events {
+                let kind = e["type"].as_str().unwrap();
+                if kind == "completion.reported" {
+                    reported.push(e["object"]["record_id"].as_str().unwrap().to_owned());
+                } else if kind.starts_with("claim.") && kind != "claim.updated" {
+                    let id = e["object"]["id"].as_str().unwrap().to_owned();
+                    by_claim.entry(id).or_default().push(kind.to_owned());
+                }
+            }
+            let claims = self
+                .send(self.trainee(call("GET", "/api/claims"), i))
+                .await
+                .json();
+            let claims = claims["claims"].as_array().unwrap().clone();
+            let ids: Vec<String> = (claims.iter())
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            for (id, kinds) in &by_claim {
+                assert!(
+                    ids.contains(id),
+                    "k={k}: {t}: events of claim {id}, which does not exist"
+                );
+                let claim = self
+                    .send(self.operator(call("GET", &format!("/api/claims/{id}")), Role::Admin))
+                    .await
+                    .json();
+                let transitions: Vec<String> = (claim["transitions"].as_array().unwrap().iter())
+                    .map(|tr| format!("claim.{}", tr["to"].as_str().unwrap()))
+                    .collect();
+                assert_eq!(kinds, &transitions, "k={k}: {t}: claim {id}'s events");
+            }
+            for id in &ids {
+                assert!(
+                    by_claim.contains_key(id),
+                    "k={k}: {t}: claim {id} has no event"
+                );
+            }
+            let mut theirs: Vec<String> = (records.iter())
+                .filter(|r| belongs_to(r, t))
+                .map(|r| r["record_id"].as_str().unwrap().to_owned())
+                .collect();
+            theirs.sort();
+            reported.sort();
+            assert_eq!(reported, theirs, "k={k}: {t}: records reported to them");
+        }
+        let signed = |c: Call| self.signed(c);
+        let events = self.feed("/api/platform/events", signed).await;
+        let mut by_invoice: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for e in &events {
+            let kind = e["type"].as_str().unwrap();
+            if kind.starts_with("invoice.") && !kind.starts_with("invoice.recover") {
+                let number = e["object"]["number"].as_str().unwrap().to_owned();
+                by_invoice.entry(number).or_default().push(kind.to_owned());
+            }
+        }
+        for invoice in invoices {
+            let number = invoice["number"].as_str().unwrap();
+            let transitions: Vec<String> = (invoice["transitions"].as_array().unwrap().iter())
+                .filter(|tr| tr["to"] != "building")
+                .map(|tr| format!("invoice.{}", tr["to"].as_str().unwrap()))
+                .collect();
+            let kinds = by_invoice.remove(number).unwrap_or_default();
+            assert_eq!(kinds, transitions, "k={k}: invoice {number}'s events");
+        }
+        assert!(
+            by_invoice.is_empty(),
+            "k={k}: events of invoices that do not exist: {by_invoice:?}"
+        );
     }
 }
 
