@@ -56,6 +56,8 @@ echo "== Deployment manifests against the SpinKube CRD; the county's nginx in fr
 unittests deploy
 echo "== The operators' console in a real browser (screenshots in target/browser-test/)"
 unittests tests/browser
+echo "== The worked clients of examples/ (a partner platform, a mini-program) against the app"
+unittests examples
 echo "== The commands of README.md and docs/operations.md, verbatim"
 python3 scripts/readme-commands.py 2>&1 | tee -a "$log" || status=$?
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
