@@ -59,6 +59,19 @@ pub struct Announcement {
     pub object: String,
 }
 
+impl Announcement {
+    /// One announcement of each kind to `feed`, all showing the same object.
+    pub fn each(feed: &Feed, kinds: &[&str], object: &str) -> Vec<Announcement> {
+        (kinds.iter())
+            .map(|kind| Announcement {
+                feed: feed.clone(),
+                kind: (*kind).to_owned(),
+                object: object.to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// A feed's slot as stored: the event, and the key of the document whose mark confirms it.
 /// `void`: a slot its writer took and did not use (a retried change announced less).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,18 +144,11 @@ pub fn of_claim(before: Option<&Claim>, after: &Claim) -> Vec<Announcement> {
     if kinds.is_empty() && before.is_some_and(|b| shown(b) != shown(after)) {
         kinds.push("claim.updated".to_owned());
     }
-    let object = if kinds.is_empty() {
-        String::new()
-    } else {
-        shown(after)
-    };
-    (kinds.into_iter())
-        .map(|kind| Announcement {
-            feed: feed.clone(),
-            kind,
-            object: object.clone(),
-        })
-        .collect()
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    Announcement::each(&feed, &kinds, &shown(after))
 }
 
 /// A record as its trainee sees it, in `GET /api/claims/completions` and their feed.
@@ -228,22 +234,20 @@ pub fn of_record(before: Option<&CompletionRecord>, after: &CompletionRecord) ->
     }
     let mut out = Vec::new();
     if !trainee.is_empty() {
-        let object = text(&TraineeRecord::of(after));
         let feed = Feed::Trainee(after.facts.trainee.person.clone());
-        out.extend(trainee.into_iter().map(|kind| Announcement {
-            feed: feed.clone(),
-            kind: kind.to_owned(),
-            object: object.clone(),
-        }));
+        out.extend(Announcement::each(
+            &feed,
+            &trainee,
+            &text(&TraineeRecord::of(after)),
+        ));
     }
     if !platform.is_empty() {
-        let object = platform_record(after);
         let feed = Feed::Platform(after.platform_id.clone());
-        out.extend(platform.into_iter().map(|kind| Announcement {
-            feed: feed.clone(),
-            kind: kind.to_owned(),
-            object: object.clone(),
-        }));
+        out.extend(Announcement::each(
+            &feed,
+            &platform,
+            &platform_record(after),
+        ));
     }
     out
 }

@@ -47,8 +47,8 @@ impl Store {
         let month_slot = self.add(&in_month.counter(), 1)?.max(1) as u64;
         let key = store_keys::claim(&self.county, &claim.id);
         let mut claim = claim.clone();
-        let events = self.announce(&key, None, &mut claim, &Slots::default())?;
         let write = self.next_write_id()?;
+        let events = self.announce(&key, None, &mut claim, &Slots::default(), &write)?;
         let mut documents = vec![
             (key, self.enveloped(&write, &claim)),
             (
@@ -57,11 +57,7 @@ impl Store {
             ),
             (in_month.slot(month_slot), self.enveloped(&write, &claim.id)),
         ];
-        documents.extend(
-            events
-                .iter()
-                .map(|(k, e)| (k.clone(), self.enveloped(&write, e))),
-        );
+        documents.extend(events);
         self.write_all(&write, documents)?;
         self.count_in_report(&report::deltas(None, &claim));
         Ok(())

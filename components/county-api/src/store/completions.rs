@@ -74,8 +74,8 @@ impl Store {
             person_slot,
         }));
         let key = store_keys::completion(&self.county, platform, &f.record_id);
-        let events = self.announce(&key, None, &mut record, &Slots::default())?;
         let write = self.next_write_id()?;
+        let events = self.announce(&key, None, &mut record, &Slots::default(), &write)?;
         let entry = person_entry(platform, &f.record_id);
         let mut documents = vec![
             (key, self.enveloped(&write, &record)),
@@ -85,11 +85,7 @@ impl Store {
             ),
             (by_person.slot(person_slot), self.enveloped(&write, &entry)),
         ];
-        documents.extend(
-            events
-                .iter()
-                .map(|(k, e)| (k.clone(), self.enveloped(&write, e))),
-        );
+        documents.extend(events);
         self.write_all(&write, documents)?;
         Ok(true)
     }

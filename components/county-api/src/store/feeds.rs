@@ -34,16 +34,6 @@ impl Announced for CompletionRecord {
     }
 }
 
-impl Clone for StoredInvoice {
-    fn clone(&self) -> Self {
-        StoredInvoice {
-            invoice: self.invoice.clone(),
-            line_pages: self.line_pages,
-            line_count: self.line_count,
-        }
-    }
-}
-
 /// An invoice is shown in its events as stored, its lines apart (`line_pages`, `line_count`).
 impl Announced for StoredInvoice {
     fn announcements(before: Option<&Self>, after: &Self) -> Vec<Announcement> {
@@ -61,13 +51,8 @@ impl Announced for StoredInvoice {
         };
         let object = String::from_utf8(to_json(&shown)).expect("JSON is UTF-8");
         let feed = Feed::Platform(after.invoice.platform_id.clone());
-        (kinds.into_iter())
-            .map(|kind| Announcement {
-                feed: feed.clone(),
-                kind,
-                object: object.clone(),
-            })
-            .collect()
+        let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+        Announcement::each(&feed, &kinds, &object)
     }
     fn marks(&mut self) -> &mut Vec<String> {
         &mut self.invoice.feed_marks
@@ -140,24 +125,23 @@ impl Store {
     ) -> Result<T, ApiError> {
         let before = current.clone();
         let mut next = change(current)?;
-        let entries = self.announce(key, before.as_ref(), &mut next, slots)?;
         let write = self.next_write_id()?;
-        let entries = entries
-            .into_iter()
-            .map(|(k, e)| (k, self.enveloped(&write, &e)));
-        self.write_all(&write, entries.collect())?;
+        let entries = self.announce(key, before.as_ref(), &mut next, slots, &write)?;
+        self.write_all(&write, entries)?;
         Ok(next)
     }
 
     /// Takes (or reuses) a slot for each event `before` → `next` announces, marks `next` with
-    /// them, and says what to write in each: for a new document's `set-many`, or before a swap.
+    /// them, and gives each slot's entry, enveloped under `write`: for a new document's
+    /// `set-many`, or to write before a swap.
     pub(crate) fn announce<T: Announced>(
         &self,
         key: &str,
         before: Option<&T>,
         next: &mut T,
         slots: &Slots,
-    ) -> Result<Vec<(String, FeedEntry)>, ApiError> {
+        write: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
         let now = wall_clock();
         let mut taken = slots.0.borrow_mut();
         for t in taken.iter_mut() {
@@ -168,28 +152,26 @@ impl Store {
             let reusable = taken
                 .iter_mut()
                 .find(|t| !t.used && t.feed == a.feed && now - t.at < events::FEED_WRITER_SECONDS);
-            let slot = match reusable {
+            let (slot, slot_key) = match reusable {
                 Some(t) => {
                     t.used = true;
-                    t.slot
+                    (t.slot, t.index.slot(t.slot))
                 }
                 None => {
                     let index = store_keys::feed(&self.county, &a.feed);
                     let slot = self.add(&index.counter(), 1)?.max(1) as u64;
-                    let feed = a.feed.clone();
-                    let used = true;
+                    let slot_key = index.slot(slot);
+                    let (feed, at, used) = (a.feed.clone(), now, true);
                     taken.push(Taken {
                         index,
                         feed,
                         slot,
-                        at: now,
+                        at,
                         used,
                     });
-                    slot
+                    (slot, slot_key)
                 }
             };
-            let t = (taken.iter()).find(|t| t.feed == a.feed && t.slot == slot);
-            let index = &t.expect("just taken").index;
             next.marks().push(a.feed.mark(slot));
             let entry = FeedEntry {
                 kind: a.kind,
@@ -198,7 +180,7 @@ impl Store {
                 object: a.object,
                 void: false,
             };
-            entries.push((index.slot(slot), entry));
+            entries.push((slot_key, self.enveloped(write, &entry)));
         }
         Ok(entries)
     }

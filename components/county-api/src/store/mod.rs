@@ -39,7 +39,7 @@ const LABEL: &str = "default";
 /// An invoice as stored: the invoice without its lines, which are kept in `line_pages` pages
 /// of their own, the counts beside the invoice's fields. An invoice stored whole by an earlier
 /// version (no pages) still reads.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct StoredInvoice {
     #[serde(flatten)]
     pub invoice: Invoice,

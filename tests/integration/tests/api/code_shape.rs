@@ -1,7 +1,7 @@
 //! The shape of what is built and read: every component of `spin.toml`, as built, at most
 //! 830 KB (830,000 bytes), what a county's pods load on each cold start (800,000 until the
 //! event feeds, which every component that changes claims, records or invoices writes, added
-//! 15–45 KB: platform-invoices went to 815,448, 2026-12-07); no function in
+//! up to 42 KB to a component: platform-invoices went to 815,448, 2026-12-07); no function in
 //! `components/` or `shared/` longer than 60 lines, from its `fn` to its closing brace (a
 //! longer one is split where its steps are, each step named for what it does).
 
