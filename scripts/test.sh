@@ -4,14 +4,16 @@
 # semantics; then the host's Redis tests and the API tests again with Spin's Redis semantics,
 # against a redis-server of their own; the SpinKube manifests against the CRD; the county's
 # nginx config in front of `county-host serve`; the operators'
-# console in a real browser (headless chromium); the commands of the README and of
+# console in a real browser (headless chromium); the API's contract (docs/openapi.json, which
+# the API tests hold every answer to) valid OpenAPI 3.1 and every operation of it exercised in
+# both store modes; the commands of the README and of
 # docs/operations.md, verbatim. Installs what the tests need where it is missing first. Ends
 # with one summary line for all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # What the tests need, installed where missing: Debian's redis-server, chromium, chromedriver,
 # nginx and a Chinese font (as root, or through sudo); PyPI's jsonschema, PyYAML, openpyxl,
-# selenium.
+# selenium, openapi-spec-validator.
 if ! command -v redis-server >/dev/null || ! command -v chromedriver >/dev/null ||
   ! [ -x /usr/sbin/nginx ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   as_root=()
@@ -20,8 +22,8 @@ if ! command -v redis-server >/dev/null || ! command -v chromedriver >/dev/null 
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
     chromium chromium-driver nginx fonts-wqy-zenhei >/dev/null
 fi
-python3 -c 'import jsonschema, yaml, openpyxl, selenium' 2>/dev/null ||
-  python3 -m pip install -q jsonschema pyyaml openpyxl selenium
+python3 -c 'import jsonschema, yaml, openpyxl, selenium, openapi_spec_validator' 2>/dev/null ||
+  python3 -m pip install -q jsonschema pyyaml openpyxl selenium openapi-spec-validator
 scripts/build-components.sh
 log=$(mktemp)
 folder=$(mktemp -d)
@@ -34,13 +36,18 @@ stop() {
 }
 trap stop EXIT
 status=0
+# Each operation of docs/openapi.json the API tests exercise, per store mode.
+export COUNTY_API_EXERCISED_DIR="$folder/exercised"
+mkdir -p "$COUNTY_API_EXERCISED_DIR"
 echo "== SQLite store semantics (and every unit test)"
-cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
+COUNTY_API_EXERCISED="$COUNTY_API_EXERCISED_DIR/sqlite.txt" \
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 echo "== Redis store semantics (redis-server on 127.0.0.1:$port)"
 export COUNTY_TEST_REDIS="redis://127.0.0.1:$port"
 # The same package selection as above, so nothing is rebuilt: the unit tests run again (the
 # host's Redis ones now against the server) and the API tests.
-cargo test --workspace --no-fail-fast --lib --test api 2>&1 | tee -a "$log" || status=$?
+COUNTY_API_EXERCISED="$COUNTY_API_EXERCISED_DIR/redis.txt" \
+  cargo test --workspace --no-fail-fast --lib --test api 2>&1 | tee -a "$log" || status=$?
 # Python unittest suites: their counts join the summary.
 unittests() {
   python3 -m unittest discover -s "$1" -p 'test_*.py' -v 2>&1 | tee "$log.py" || status=$?
@@ -52,6 +59,8 @@ unittests() {
   fi
   rm -f "$log.py"
 }
+echo "== The API's contract: OpenAPI 3.1, every operation exercised in both store modes"
+unittests tests/openapi
 echo "== Deployment manifests against the SpinKube CRD; the county's nginx in front of the app"
 unittests deploy
 echo "== The operators' console in a real browser (screenshots in target/browser-test/)"

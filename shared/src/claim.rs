@@ -626,12 +626,22 @@ impl Claim {
         }
     }
 
+    /// The claim as anyone is shown it: without what the store keeps for itself (the feeds'
+    /// marks, the submission's idempotency key and request fingerprint). Finance sees this.
+    pub fn shown(&self) -> Claim {
+        Claim {
+            idempotency_key: None,
+            request_fingerprint: None,
+            feed_marks: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The claim as shown to anyone but finance: payee masked.
     pub fn masked(&self) -> Claim {
         Claim {
             payee: self.payee.masked(),
-            feed_marks: Vec::new(),
-            ..self.clone()
+            ..self.shown()
         }
     }
 }

@@ -208,7 +208,8 @@ impl TraineeInput {
 }
 
 impl AssessmentInput {
-    fn parse(&self) -> Result<Assessment, Vec<Reason>> {
+    /// The assessment, every problem of it at `assessment.…`.
+    pub fn parse(&self) -> Result<Assessment, Vec<Reason>> {
         let score = match &self.score {
             None => Ok(None),
             Some(s) => field("assessment.score", score(s)).map(Some),

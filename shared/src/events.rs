@@ -123,9 +123,7 @@ fn text<T: Serialize>(value: &T) -> String {
 
 /// A claim as its trainee sees it, what they may do with it now included.
 fn trainee_claim(claim: &Claim) -> String {
-    let mut view = claim.view_for(Role::Trainee, &claim.resident_id);
-    view.claim.feed_marks.clear();
-    text(&view)
+    text(&claim.view_for(Role::Trainee, &claim.resident_id))
 }
 
 /// Each new transition of a claim, to its trainee: `claim.<status>` (`claim.submitted` for a
@@ -186,8 +184,11 @@ impl<'a> TraineeRecord<'a> {
 /// through a wrapping `#[serde(flatten)]`, which cost each component that changes records
 /// about 10 KB of code.
 pub fn platform_record(record: &CompletionRecord) -> String {
+    // The build's marks (when, which step) are the store's business; `invoice` is shown.
     let shown = CompletionRecord {
         listed: None,
+        billed_at: None,
+        billed_step: None,
         feed_marks: Vec::new(),
         ..record.clone()
     };

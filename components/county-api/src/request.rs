@@ -267,6 +267,20 @@ impl ApiRequest {
                 "A JSON body is required",
             ));
         }
+        // Every body of this API is an object. serde would also read a struct from a JSON
+        // array of its fields in order, so that `[[]]` replaced a table with nothing.
+        if self.body.trim_ascii_start().first() == Some(&b'[')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&self.body).is_ok()
+        {
+            return Err(ApiError::new(
+                ErrorKind::Invalid,
+                Reason::new(
+                    "body_not_object",
+                    "请求内容应为 JSON 对象",
+                    "The request body must be a JSON object",
+                ),
+            ));
+        }
         let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(deserializer).map_err(|error| {
             let path = error.path().to_string();

@@ -35,7 +35,7 @@ pub fn pay(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
             .paid(change.clone(), payment.clone())
             .map_err(refused)
     })?;
-    Ok(json(200, &claim))
+    Ok(json(200, &claim.shown()))
 }
 
 /// The bank returned the payment (a closed card, a wrong account): finance records it, with
@@ -50,7 +50,7 @@ pub fn payment_returned(request: &ApiRequest, ctx: &Context) -> Result<Response,
             .payment_returned(change.clone(), reason.clone())
             .map_err(refused)
     })?;
-    Ok(json(200, &claim))
+    Ok(json(200, &claim.shown()))
 }
 
 #[derive(Deserialize)]
@@ -91,7 +91,7 @@ pub fn recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErr
             .recovered(change.clone(), payment.clone())
             .map_err(refused)
     })?;
-    Ok(json(200, &claim))
+    Ok(json(200, &claim.shown()))
 }
 
 /// Finance's desk: approved claims not yet paid, oldest first, paged (`?after=&limit=`),
@@ -100,6 +100,7 @@ pub fn payable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     ctx.require_operator(request, &[Role::Finance])?;
     let (after, limit) = request.paging()?;
     let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
+    let claims = claims.iter().map(Claim::shown).collect();
     Ok(json(200, &crate::review::QueuePage { claims, next_after }))
 }
 

@@ -7,7 +7,7 @@ use subsidy_rules::{
     AllParsed, CountyCode, DecimalText, OccupationCode, PersonGroup, PlatformId, Reason,
     ResidentId, SkillLevel, StudyHours, TrainingMode,
     auth::Role,
-    completion::{AssessmentInput, assessment_result},
+    completion::AssessmentInput,
     dates::parse_day,
     eligibility::{Applicant, Completion, Verdict},
     field, optional_field,
@@ -76,27 +76,29 @@ impl TryFrom<TrainingInput> for Completion {
     type Error = Vec<Reason>;
 
     fn try_from(t: TrainingInput) -> Result<Completion, Vec<Reason>> {
-        let (
-            (platform, occupation, level, study_hours, mode, started_on, passed, assessed_on),
-            ended_on,
-        ) = (
+        let ((platform, occupation, level, study_hours, mode, started_on, assessment), ended_on) =
             (
-                field("training.platform_id", PlatformId::parse(&t.platform_id)),
-                field("training.occupation", OccupationCode::parse(&t.occupation)),
-                field("training.level", SkillLevel::parse(&t.level)),
-                field("training.study_hours", StudyHours::parse(&t.study_hours.0)),
-                field("training.mode", TrainingMode::parse(&t.mode)),
-                field("training.started_on", parse_day(&t.started_on)),
-                field(
-                    "training.assessment.result",
-                    assessment_result(&t.assessment.result),
-                ),
-                field("training.assessment.date", parse_day(&t.assessment.date)),
+                (
+                    field("training.platform_id", PlatformId::parse(&t.platform_id)),
+                    field("training.occupation", OccupationCode::parse(&t.occupation)),
+                    field("training.level", SkillLevel::parse(&t.level)),
+                    field("training.study_hours", StudyHours::parse(&t.study_hours.0)),
+                    field("training.mode", TrainingMode::parse(&t.mode)),
+                    field("training.started_on", parse_day(&t.started_on)),
+                    // As a platform's report is read: result, score and date.
+                    t.assessment.parse().map_err(|reasons| {
+                        let within = |r: Reason| {
+                            let at =
+                                format!("training.{}", r.field.as_deref().unwrap_or("assessment"));
+                            r.at(at)
+                        };
+                        reasons.into_iter().map(within).collect::<Vec<_>>()
+                    }),
+                )
+                    .all_parsed(),
+                optional_field("training.ended_on", t.ended_on.as_deref(), parse_day),
             )
-                .all_parsed(),
-            optional_field("training.ended_on", t.ended_on.as_deref(), parse_day),
-        )
-            .all_parsed()?;
+                .all_parsed()?;
         Ok(Completion {
             platform,
             occupation,
@@ -104,9 +106,9 @@ impl TryFrom<TrainingInput> for Completion {
             study_hours,
             mode,
             started_on,
-            ended_on: ended_on.unwrap_or(assessed_on),
-            assessment_passed: passed,
-            assessed_on,
+            ended_on: ended_on.unwrap_or(assessment.date),
+            assessment_passed: assessment.passed,
+            assessed_on: assessment.date,
         })
     }
 }

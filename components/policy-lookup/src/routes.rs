@@ -1,4 +1,4 @@
-// Every route of this component (`spin.toml`: `/api/policy/...`).
+// Every route of this component (`spin.toml`: `/api/policy/...` and `/api/openapi.json`).
 route_table! {
     GET "/api/policy" => policy::current,
     GET "/api/policy/versions/:id" => policy::version,
@@ -12,4 +12,5 @@ route_table! {
     PUT "/api/policy/standards/:occupation/:level" => standards::put_one,
     DELETE "/api/policy/standards/:occupation/:level" => standards::remove,
     GET "/api/policy/history" => history::list,
+    GET "/api/openapi.json" => openapi::document,
 }

@@ -2,6 +2,7 @@
 //! requests, JSON bodies. Used by the integration tests and the benchmark.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
@@ -65,6 +66,24 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// One request a client sent and the answer it got, shown to the observer (`observe`).
+pub struct Exchange<'a> {
+    pub method: &'a str,
+    /// The path with its query, as sent.
+    pub path: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub reply: &'a Reply,
+}
+
+static OBSERVER: OnceLock<fn(&Exchange)> = OnceLock::new();
+
+/// Shows every exchange `Call::send` and `Call::send_http` make from now on to `observer`
+/// (the API tests check each against the OpenAPI document). The first observer set stays.
+pub fn observe(observer: fn(&Exchange)) {
+    let _ = OBSERVER.set(observer);
 }
 
 pub struct Call {
@@ -137,14 +156,14 @@ impl Call {
 
     pub async fn send(self, host: &Host) -> Reply {
         let mut request = hyper::Request::builder()
-            .method(self.method)
+            .method(self.method.clone())
             .uri(format!("http://127.0.0.1:3000{}", self.path))
             .header("host", "127.0.0.1:3000");
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
         let request = request
-            .body(Full::new(Bytes::from(self.body)).map_err(
+            .body(Full::new(Bytes::from(self.body.clone())).map_err(
                 |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
             ))
             .unwrap();
@@ -153,12 +172,25 @@ impl Call {
             .handle(request, client)
             .await
             .expect("the host serves every request");
-        Reply {
+        self.observed(Reply {
             status: response.status,
             headers: response.headers,
             body: response.body,
             calls: response.calls,
+        })
+    }
+
+    fn observed(&self, reply: Reply) -> Reply {
+        if let Some(observer) = OBSERVER.get() {
+            observer(&Exchange {
+                method: self.method.as_str(),
+                path: &self.path,
+                headers: &self.headers,
+                body: &self.body,
+                reply: &reply,
+            });
         }
+        reply
     }
 
     /// Sends the call over HTTP/1.1 to a server at `address` (e.g. one of several replicas
@@ -173,20 +205,20 @@ impl Call {
                 .expect("HTTP handshake");
         tokio::spawn(connection);
         let mut request = hyper::Request::builder()
-            .method(self.method)
+            .method(self.method.clone())
             .uri(&self.path)
             .header("host", address.to_string());
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let request = request.body(Full::new(Bytes::from(self.body))).unwrap();
+        let request = (request.body(Full::new(Bytes::from(self.body.clone())))).unwrap();
         let response = sender.send_request(request).await.expect("an HTTP answer");
         let (parts, body) = response.into_parts();
-        Reply {
+        self.observed(Reply {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body: body.collect().await.expect("the whole body").to_bytes(),
             calls: HostCalls::default(),
-        }
+        })
     }
 }

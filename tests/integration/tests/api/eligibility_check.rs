@@ -360,7 +360,7 @@ async fn bad_facts_are_all_reported_as_field_errors() {
     body["training"]["study_hours"] = json!(-3);
     body["training"]["mode"] = json!("tv");
     body["training"]["started_on"] = json!("2020-02-30");
-    body["training"]["assessment"] = json!({"result": "ok", "date": "15/03/2020"});
+    body["training"]["assessment"] = json!({"result": "ok", "score": "high", "date": "15/03/2020"});
     body["training"]["platform_id"] = json!("UPPER");
     let reply = check(&county, &reviewer(), &body).await;
     assert_eq!(
@@ -381,6 +381,7 @@ async fn bad_facts_are_all_reported_as_field_errors() {
             "training.mode",
             "training.started_on",
             "training.assessment.result",
+            "training.assessment.score",
             "training.assessment.date"
         ]
     );

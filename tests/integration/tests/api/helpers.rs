@@ -20,6 +20,7 @@ pub const TRAINEE_A: &str = "370902199003071231";
 pub fn app() -> Arc<App> {
     static APP: OnceLock<Arc<App>> = OnceLock::new();
     APP.get_or_init(|| {
+        county_host::client::observe(crate::contract::check);
         App::load(&manifest_path()).expect("the components are built: run scripts/test.sh")
     })
     .clone()

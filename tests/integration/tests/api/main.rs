@@ -9,6 +9,7 @@ mod caching;
 mod claim_submission;
 mod code_shape;
 mod console_labels;
+mod contract;
 mod eligibility_check;
 mod event_feeds;
 mod exports;

@@ -451,7 +451,7 @@ async fn every_class_of_bad_request_gets_a_structured_4xx() {
             422,
             "invalid_field",
         ),
-        (put().json(&json!([])), 422, "invalid_field"),
+        (put().json(&json!([])), 422, "body_not_object"),
         (
             put()
                 .header("content-type", "text/plain")

@@ -4,7 +4,7 @@
 //! `Allow`, and an unknown path 404 — each in the one error shape, before any credentials are
 //! asked for. The split deployments (`spin up --component-id`) answer only their own routes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use county_host::manifest::Manifest;
 use county_host::routes::Router;
@@ -134,6 +134,60 @@ fn every_pattern_of_every_table_is_routed_to_its_component_by_spin_toml() {
         );
     }
     assert_eq!(manifest.component.len(), TABLES.len());
+}
+
+/// The contract documents exactly the routes the tables have, each with the component that
+/// answers it as its tag: no route undocumented, no documented operation that no table has.
+#[test]
+fn the_openapi_document_has_every_route_of_every_table_and_no_other() {
+    let document = crate::contract::document();
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let tag = operation["tags"][0].as_str().unwrap_or("no tag").to_owned();
+            documented.insert((method.to_uppercase(), path.clone(), tag));
+        }
+    }
+    let mut routed = BTreeSet::new();
+    for (component, table) in TABLES {
+        for (method, pattern) in table {
+            let segments: Vec<String> = (pattern.split('/'))
+                .map(|s| match s.strip_prefix(':') {
+                    Some(name) => format!("{{{name}}}"),
+                    None => s.to_owned(),
+                })
+                .collect();
+            routed.insert((method.to_string(), segments.join("/"), component.to_owned()));
+        }
+    }
+    assert_eq!(
+        documented.difference(&routed).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "documented, but in no table"
+    );
+    assert_eq!(
+        routed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "in a table, but not documented"
+    );
+}
+
+/// `GET /api/openapi.json` serves the repository's document, cached as the policy is.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_served_openapi_document_is_the_repositorys_and_any_cache_may_keep_it() {
+    let county = taishan();
+    let reply = call("GET", "/api/openapi.json").send(&county).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json(), crate::contract::document());
+    assert_eq!(reply.json()["openapi"], "3.1.0");
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=60"));
+    let tag = reply.header("etag").expect("a tag");
+    let again = call("GET", "/api/openapi.json")
+        .header("if-none-match", tag)
+        .send(&county)
+        .await;
+    assert_eq!((again.status, again.body.len()), (304, 0));
+    assert_eq!(reply.calls.store_operations(), 0, "a static document");
 }
 
 #[tokio::test(flavor = "multi_thread")]
