@@ -17,6 +17,11 @@ fn main() {
             policy_versions as fn(&Value) -> Result<String, String>,
         ),
         ("data/platform-seed.json", "platform_seed.rs", platform_seed),
+        (
+            "data/working-calendar.json",
+            "working_calendar.rs",
+            working_calendar,
+        ),
     ] {
         println!("cargo::rerun-if-changed={json}");
         let text = std::fs::read_to_string(json).unwrap_or_else(|e| panic!("{json}: {e}"));
@@ -151,6 +156,51 @@ const GROUPS: &[&str] = &[
     "other",
 ];
 
+/// The working-day calendar: the years it covers, their statutory holidays and the weekend days
+/// worked instead (调休), each source named.
+fn working_calendar(value: &Value) -> Result<String, String> {
+    let mut f = Fields::of(value, "calendar")?;
+    let sources = strings(&f.take("sources")?, "sources")?;
+    let years = (f
+        .take("years")?
+        .as_array()
+        .ok_or("years is not a list")?
+        .iter())
+    .map(|y| number(y, "years").map(|y| y.to_string()))
+    .collect::<Result<Vec<_>, _>>()?;
+    let days = |value: Value, at: &str| -> Result<String, String> {
+        let items = value
+            .as_array()
+            .ok_or_else(|| format!("{at} is not a list"))?;
+        let items: Result<Vec<String>, String> = items.iter().map(|d| day(d, at)).collect();
+        Ok(format!("vec![{}]", items?.join(", ")))
+    };
+    let holidays = days(f.take("holidays")?, "holidays")?;
+    let working = days(f.take("working_weekends")?, "working_weekends")?;
+    f.done()?;
+    Ok(format!(
+        "// Written by build.rs from data/working-calendar.json.\n\
+         pub(crate) fn built_in_calendar() -> WorkingCalendar {{\n    \
+         WorkingCalendar::new({sources}, vec![{}], {holidays}, {working})\n}}\n",
+        years.join(", ")
+    ))
+}
+
+/// 公示's length in working days (5 where the file says nothing) and the claim deadline.
+fn publicity(working_days: Option<Value>, deadline: Option<Value>) -> Result<String, String> {
+    let working_days = match working_days {
+        Some(value) => number(&value, "publicity_working_days")?,
+        None => 5,
+    };
+    let deadline = match deadline {
+        Some(value) => format!("Some({})", day(&value, "claim_deadline")?),
+        None => "None".to_owned(),
+    };
+    Ok(format!(
+        "            publicity_working_days: {working_days},\n            claim_deadline: {deadline},\n"
+    ))
+}
+
 fn policy_versions(value: &Value) -> Result<String, String> {
     let versions = value.as_array().ok_or("not a list of versions")?;
     let mut code = String::from(
@@ -190,6 +240,10 @@ fn policy_version(version: &Value, at: &str) -> Result<String, String> {
         graduate(&f.take("graduate_rule")?, at)?,
         study(&f.take("study_limits")?, at)?,
         platform_subsidy(&f.take("platform_subsidy")?, at)?,
+        publicity(
+            f.optional("publicity_working_days"),
+            f.optional("claim_deadline"),
+        )?,
     ];
     f.done()?;
     Ok(format!(

@@ -116,6 +116,9 @@ pub fn evaluate(
     if in_force.is_none() {
         reasons.push(outside_window(day, &policy.window));
     }
+    if let Some(deadline) = policy.claim_deadline.filter(|d| rules.today > *d) {
+        reasons.push(deadline_passed(deadline));
+    }
     reasons.extend(frequency_reasons(policy, completion, history));
     let key_group_status = key_group_status(policy, applicant, registry, day);
     let outcome = match (reasons.is_empty(), key_group_status) {
@@ -195,6 +198,15 @@ fn training_reasons(
         reasons.push(reason);
     }
     reasons
+}
+
+/// Claims under a version close at its deadline (the city's), whatever the training.
+fn deadline_passed(deadline: NaiveDate) -> Reason {
+    Reason::new(
+        "claim_deadline_passed",
+        format!("本政策的申领截止日期为 {deadline}，已过期"),
+        format!("Claims under this policy closed on {deadline}"),
+    )
 }
 
 fn outside_window(day: NaiveDate, window: &crate::policy::PolicyWindow) -> Reason {
@@ -614,6 +626,27 @@ mod tests {
         let verdict = case.verdict();
         assert_eq!(verdict.policy_version, "shandong-2020-ext");
         assert_eq!(verdict.amount.unwrap().to_string(), "144.00");
+    }
+
+    #[test]
+    fn a_versions_claim_deadline_closes_its_claims_the_day_after() {
+        // Today in these cases is 2021-01-01; no deadline in the built-in version.
+        let mut case = Case::new();
+        assert!(case.codes().is_empty());
+        let with_deadline = |deadline: &str| {
+            let mut versions: Vec<serde_json::Value> =
+                serde_json::from_str(include_str!("../data/policy-versions.json")).unwrap();
+            versions[0]["claim_deadline"] = deadline.into();
+            PolicyBook::from_json(&serde_json::to_string(&versions).unwrap()).unwrap()
+        };
+        case.policies = with_deadline("2021-01-01");
+        assert!(
+            case.codes().is_empty(),
+            "the deadline's own day still counts"
+        );
+        case.policies = with_deadline("2020-12-31");
+        assert_eq!(case.codes(), ["claim_deadline_passed"]);
+        assert!(case.verdict().reasons[0].message_zh.contains("2020-12-31"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod accounts;
 mod amounts;
 pub mod auth;
+pub mod calendar;
 mod change;
 pub mod claim;
 pub mod claim_action;

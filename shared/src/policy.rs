@@ -147,6 +147,19 @@ pub struct PolicyVersion {
     pub graduate_rule: GraduateRule,
     pub study_limits: StudyLimits,
     pub platform_subsidy: PlatformSubsidy,
+    /// 公示: approved claims are published for this many working days before they are paid
+    /// (`calendar`). The notice does not set it; 5 is the counties' usual practice.
+    #[serde(default = "default_publicity_working_days")]
+    pub publicity_working_days: u32,
+    /// The last day (China Standard Time) a claim may be submitted under this version. The
+    /// notice leaves it to the cities (申领程序…由各市确定): none in the built-in version; a
+    /// county's added version may set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_deadline: Option<NaiveDate>,
+}
+
+fn default_publicity_working_days() -> u32 {
+    5
 }
 
 impl PolicyVersion {
@@ -168,6 +181,24 @@ impl PolicyVersion {
 
     pub fn is_key_group(&self, group: PersonGroup) -> bool {
         self.key_groups.contains(&group)
+    }
+
+    /// The notice's length and the claim deadline: failed, field, messages.
+    fn publicity_checks(&self) -> [(bool, &'static str, &'static str, &'static str); 2] {
+        [
+            (
+                !(1..=30).contains(&self.publicity_working_days),
+                "publicity_working_days",
+                "公示期应为1至30个工作日",
+                "The notice runs 1 to 30 working days",
+            ),
+            (
+                self.claim_deadline.is_some_and(|d| d < self.window.from),
+                "claim_deadline",
+                "申领截止日期早于政策执行期开始",
+                "The claim deadline is before the window starts",
+            ),
+        ]
     }
 
     /// Every way the version's parameters are impossible, each pinned to its field.
@@ -224,8 +255,7 @@ impl PolicyVersion {
                 "The daily study-hour limit is above 0 and at most 24",
             ),
         ];
-        checks
-            .into_iter()
+        (checks.into_iter().chain(self.publicity_checks()))
             .filter(|(failed, ..)| *failed)
             .map(|(_, field, zh, en)| Reason::new("invalid_policy_version", zh, en).at(field))
             .collect()
@@ -563,6 +593,25 @@ pub(crate) mod tests {
         extension["living_allowance"]["yuan_per_study_hour"] = "6.00".into();
         versions.push(extension);
         PolicyBook::from_json(&serde_json::to_string(&versions).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn publicity_runs_5_working_days_unless_a_version_says_otherwise_and_within_reason() {
+        let built_in = PolicyBook::built_in();
+        assert_eq!(built_in.versions()[0].publicity_working_days, 5);
+        assert_eq!(built_in.versions()[0].claim_deadline, None);
+        let mut versions: Vec<serde_json::Value> = serde_json::from_str(BUILT_IN).unwrap();
+        let refused = |versions: &Vec<serde_json::Value>| {
+            PolicyBook::from_json(&serde_json::to_string(versions).unwrap()).unwrap_err()
+        };
+        versions[0]["publicity_working_days"] = 0.into();
+        assert!(refused(&versions).contains("publicity_working_days"));
+        versions[0]["publicity_working_days"] = 7.into();
+        versions[0]["claim_deadline"] = "2020-01-31".into();
+        assert!(refused(&versions).contains("claim_deadline"));
+        versions[0]["claim_deadline"] = "2020-12-31".into();
+        let book = PolicyBook::from_json(&serde_json::to_string(&versions).unwrap()).unwrap();
+        assert_eq!(book.versions()[0].publicity_working_days, 7);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! its training-subsidy standards. Anyone may read; county admins keep the tables, whose every
 //! change operators can read back. And the API's contract, `/api/openapi.json`, as public.
 
+mod calendar;
 mod history;
 mod openapi;
 mod platforms;

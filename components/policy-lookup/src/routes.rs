@@ -12,5 +12,6 @@ route_table! {
     PUT "/api/policy/standards/:occupation/:level" => standards::put_one,
     DELETE "/api/policy/standards/:occupation/:level" => standards::remove,
     GET "/api/policy/history" => history::list,
+    GET "/api/policy/calendar" => calendar::calendar,
     GET "/api/openapi.json" => openapi::document,
 }

@@ -742,3 +742,50 @@ async fn a_version_not_yet_started_can_be_withdrawn() {
         .await;
     assert_eq!(gone.status, 404);
 }
+
+/// The working-day calendar 公示 is counted in, and the notice a publication would run: from
+/// Thursday 30 April 2020, across the Labour Day holiday, to the adjusted working Saturday.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_calendar_counts_a_notice_in_working_days_as_the_state_council_set_them() {
+    let county = taishan();
+    let policy = call("GET", "/api/policy").send(&county).await.json();
+    assert_eq!(policy["current"]["publicity_working_days"], 5);
+    assert!(policy["current"].get("claim_deadline").is_none());
+    let reply = call("GET", "/api/policy/calendar").send(&county).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=60"));
+    let calendar = reply.json();
+    let listed =
+        |name: &str, day: &str| calendar[name].as_array().unwrap().iter().any(|d| d == day);
+    assert!(
+        listed("holidays", "2020-02-01"),
+        "the Spring Festival extension"
+    );
+    assert!(!listed("working_weekends", "2020-02-01"));
+    assert!(listed("working_weekends", "2020-05-09"));
+    assert!(calendar.get("notice").is_none());
+    let notice = call("GET", "/api/policy/calendar?notice_from=2020-04-30")
+        .send(&county)
+        .await
+        .json()["notice"]
+        .clone();
+    assert_eq!(
+        notice,
+        json!({"from": "2020-04-30", "until": "2020-05-09", "working_days": 5,
+               "policy_version": "shandong-2020-02"})
+    );
+    for (query, code) in [
+        ("notice_from=2022-01-04", "calendar_not_covered"),
+        ("notice_from=30/04/2020", "invalid_date"),
+    ] {
+        let reply = call("GET", &format!("/api/policy/calendar?{query}"))
+            .send(&county)
+            .await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (422, code.into()),
+            "{query}"
+        );
+        assert_eq!(reply.json()["error"]["field"], "notice_from");
+    }
+}
