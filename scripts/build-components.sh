@@ -9,5 +9,5 @@ rustup target add wasm32-wasip2 >/dev/null
 cargo build --release --target wasm32-wasip2 \
   -p policy-lookup -p eligibility-check -p platform-completions -p platform-invoices \
   -p county-billing -p trainee-claims \
-  -p county-desk -p county-admin -p operator-console \
+  -p county-desk -p county-admin -p operator-console -p public-notice \
   -p noop-component

@@ -330,6 +330,12 @@ pub struct Claim {
     /// is what makes a slot an event. Never shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub feed_marks: Vec<String>,
+    /// 公示: the notice it was published in, once approved (`publicity.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<crate::publicity::ClaimNotice>,
+    /// Objections filed during its notice, each kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<crate::publicity::Objection>,
 }
 
 /// A keyed hash of what a submission asked for (the record and everything the trainee added),
@@ -405,6 +411,8 @@ impl Claim {
             idempotency_key: submission.idempotency.as_ref().map(|(key, _)| key.clone()),
             request_fingerprint: submission.idempotency.map(|(_, fingerprint)| fingerprint),
             feed_marks: Vec::new(),
+            notice: None,
+            objections: Vec::new(),
         };
         // A flagged record's claim waits for a reviewer, however verified its key group.
         let queue = match claim.review_reason {
@@ -463,7 +471,9 @@ impl Claim {
             }
             return Ok(self.clone());
         }
+        let today = crate::dates::day_of(&change.at);
         let mut next = self.moved(ClaimStatus::Paid, change, None)?;
+        self.notice_allows_payment(today)?;
         next.payment = Some(ClaimPayment {
             reference: payment.reference,
             paid_on: payment.paid_on,
@@ -637,6 +647,14 @@ impl Claim {
         }
     }
 
+    /// The claim as its trainee sees it: payee masked, and of each objection to it what it
+    /// says, not who filed it.
+    pub fn for_trainee(&self) -> Claim {
+        let mut claim = self.masked();
+        claim.objections.iter_mut().for_each(|o| o.contact.clear());
+        claim
+    }
+
     /// The claim as shown to anyone but finance: payee masked.
     pub fn masked(&self) -> Claim {
         Claim {
@@ -649,6 +667,12 @@ impl Claim {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::publicity::tests::after_notice;
+
+    /// A claim approved by a reviewer, not yet published.
+    pub(crate) fn approved_claim() -> Claim {
+        claim().approved(change(), None).unwrap()
+    }
 
     /// A claim of 120.00 made through `Claim::submit` from the test record `r1`: a declared
     /// migrant worker, paid to a social security card.
@@ -709,7 +733,7 @@ pub(crate) mod tests {
                 .code,
             "invalid_transition"
         );
-        let approved = submitted.approved(change(), None).unwrap();
+        let approved = after_notice(&submitted.approved(change(), None).unwrap());
         assert!(approved.status.verifies_key_group());
         assert_eq!(
             approved.withdrawn(change()).unwrap_err().code,
@@ -758,7 +782,7 @@ pub(crate) mod tests {
     #[test]
     fn a_returned_payment_is_paid_again_by_another_and_money_wrongly_paid_recovered() {
         let paid_on: NaiveDate = "2020-04-01".parse().unwrap();
-        let approved = claim().approved(change(), None).unwrap();
+        let approved = after_notice(&claim().approved(change(), None).unwrap());
         let paid = approved
             .paid(finance(), payment("BANK-1", paid_on))
             .unwrap();
@@ -801,7 +825,7 @@ pub(crate) mod tests {
     #[test]
     fn money_wrongly_paid_is_recovered_at_most_what_was_paid_the_place_kept() {
         let paid_on: NaiveDate = "2020-04-01".parse().unwrap();
-        let approved = claim().approved(change(), None).unwrap();
+        let approved = after_notice(&claim().approved(change(), None).unwrap());
         let repaid = approved
             .paid(finance(), payment("BANK-1", paid_on))
             .unwrap();

@@ -31,13 +31,15 @@ pub enum ClaimAction {
     StartRecovery,
     /// The money to recover came back.
     RecordRecovered,
+    /// Anyone objected during its 公示: back to review (`publicity.rs`). No role takes it.
+    Object,
 }
 
 use ClaimAction::*;
 use ClaimStatus::*;
 
 impl ClaimAction {
-    pub const ALL: [ClaimAction; 8] = [
+    pub const ALL: [ClaimAction; 9] = [
         Withdraw,
         CorrectPayee,
         Approve,
@@ -46,6 +48,7 @@ impl ClaimAction {
         RecordReturn,
         StartRecovery,
         RecordRecovered,
+        Object,
     ];
 
     /// Who may take it: the trainee (on their own claim) or operators of these roles.
@@ -55,6 +58,7 @@ impl ClaimAction {
             Approve | Reject => &[Role::Reviewer],
             Pay | RecordReturn | RecordRecovered => &[Role::Finance],
             StartRecovery => &[Role::Reviewer, Role::Finance],
+            Object => &[],
         }
     }
 
@@ -69,6 +73,7 @@ impl ClaimAction {
             RecordReturn => (&[Paid], PaymentReturned),
             StartRecovery => (&[Paid], Recovering),
             RecordRecovered => (&[Recovering], Recovered),
+            Object => (&[Approved], Submitted),
         }
     }
 
@@ -151,6 +156,7 @@ impl Claim {
     pub fn as_seen_by(&self, role: Role) -> Claim {
         match role {
             Role::Finance => self.shown(),
+            Role::Trainee => self.for_trainee(),
             _ => self.masked(),
         }
     }
@@ -192,7 +198,8 @@ mod tests {
         );
         assert_eq!(submitted.allowed_actions(Role::Trainee, "x"), [Withdraw]);
         assert!(submitted.allowed_actions(Role::Finance, "zhao").is_empty());
-        let approved = submitted.approved(by("li"), None).unwrap();
+        let approved =
+            crate::publicity::tests::after_notice(&submitted.approved(by("li"), None).unwrap());
         assert_eq!(approved.allowed_actions(Role::Finance, "zhao"), [Pay]);
         // Four eyes: the approver holding the finance role too is not offered the payment.
         assert!(approved.allowed_actions(Role::Finance, "li").is_empty());

@@ -10,6 +10,11 @@ pub fn china_standard_time() -> FixedOffset {
 }
 
 /// The calendar day in China at an instant: 2020-06-30T16:30Z is already 2020-07-01 there.
+/// The day of a change's `at` (RFC 3339, China Standard Time, as `Change::new` writes it).
+pub fn day_of(at: &str) -> NaiveDate {
+    parse_day(at.get(..10).unwrap_or_default()).unwrap_or_default()
+}
+
 pub fn china_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&china_standard_time()).date_naive()
 }

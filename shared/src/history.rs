@@ -46,6 +46,16 @@ impl CountyTable for crate::PlatformRegister {
     }
 }
 
+impl CountyTable for crate::calendar::AddedCalendar {
+    const NAME: &'static str = "calendar";
+    fn key(county: &CountyCode) -> String {
+        crate::store_keys::added_calendar(county)
+    }
+    fn initial(_: &CountyCode) -> Self {
+        Self::default()
+    }
+}
+
 impl CountyTable for crate::policy::AddedVersions {
     const NAME: &'static str = "policy_versions";
     fn key(county: &CountyCode) -> String {

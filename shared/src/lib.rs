@@ -29,6 +29,7 @@ mod person_key;
 pub mod platform_auth;
 pub mod platforms;
 pub mod policy;
+pub mod publicity;
 pub mod queue;
 mod reason;
 pub mod registry;

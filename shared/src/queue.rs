@@ -202,9 +202,8 @@ mod tests {
     #[test]
     fn a_returned_claim_is_back_on_the_desk_once_its_payee_is_corrected() {
         let change = crate::Change::new("op", chrono::Utc::now());
-        let paid = (in_state(ClaimStatus::Approved)
-            .paid(change.clone(), crate::payment::tests::payment("B-1")))
-        .unwrap();
+        let approved = crate::publicity::tests::after_notice(&in_state(ClaimStatus::Approved));
+        let paid = (approved.paid(change.clone(), crate::payment::tests::payment("B-1"))).unwrap();
         let returned = paid
             .payment_returned(change.clone(), "销户".into())
             .unwrap();

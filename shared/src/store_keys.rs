@@ -9,6 +9,7 @@
 //! |------------------------------------------------|-------------------------------------------|
 //! | `{county}:standards`                           | `StandardsTable` (absent: empty table)    |
 //! | `{county}:platforms`                           | `PlatformRegister` (absent: the seed)     |
+//! | `{county}:calendar`                            | `calendar::AddedCalendar` (absent: none)  |
 //! | `{table}:v{revision}:{writer}`                 | a revision of a table a change replaced   |
 //! | `{county}:registry:{person}:{group}`           | `RegistryPeriods`: every period uploaded  |
 //! | `{county}:claim:{claim_id}`                    | `Claim` (its fields include a `PriorClaim`) |
@@ -38,6 +39,8 @@
 //! | index `{county}:platform:{platform}:month:{month}` | record ids by assessment month        |
 //! | index `{county}:platform:{platform}:invoices`  | invoice numbers of a platform             |
 //! | index `{county}:claims`                        | every claim id (earlier versions) |
+//! | index `{county}:notices`                       | days a 公示 was published on              |
+//! | index `{county}:notice:{day}`                  | claim ids published that day              |
 //! | index `{county}:journal`                       | `JournalEntry` of every multi-step write  |
 //! | index `{county}:person:{person}:events`        | `events::FeedEntry`: the trainee's event feed |
 //! | index `{county}:platform:{platform}:events`    | `events::FeedEntry`: the platform's event feed |
@@ -134,6 +137,11 @@ pub fn platforms(county: &CountyCode) -> String {
 }
 
 /// The policy versions the county's admins added (`policy::AddedVersions`).
+/// The calendar years a county added (`calendar::AddedCalendar`).
+pub fn added_calendar(county: &CountyCode) -> String {
+    format!("{county}:calendar")
+}
+
 pub fn added_policy_versions(county: &CountyCode) -> String {
     format!("{county}:policy_versions")
 }
@@ -216,6 +224,21 @@ pub fn claim_queue(county: &CountyCode, queue: crate::claim::ReviewQueue) -> Ind
     let queue = queue.as_str();
     Index {
         base: format!("{county}:queue:{queue}"),
+    }
+}
+
+/// The days a notice (公示) was published on, `YYYY-MM-DD` each.
+pub fn notices(county: &CountyCode) -> Index {
+    Index {
+        base: format!("{county}:notices"),
+    }
+}
+
+/// The claims published on `day`: its notice. A claim listed is in it when the claim's own
+/// `notice` names the day (a kill between the two leaves it listed, not published).
+pub fn notice(county: &CountyCode, day: chrono::NaiveDate) -> Index {
+    Index {
+        base: format!("{county}:notice:{day}"),
     }
 }
 

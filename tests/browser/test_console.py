@@ -25,6 +25,13 @@ and platform, its CSV, and a month filter that leaves nothing. On a 390×844 pho
 sign-in, finance's desk, a claim and an invoice with its lines fit without sideways scrolling,
 and signing in works by keyboard alone.
 
+Claims are paid only after their 公示: the tests' approvals publish them in a notice ten days
+back (the app served with its clock moved back, then forward again). A reviewer publishes two
+approved claims from the 公示 screen and reads the day's notice (names masked, the platform's
+name); an objection sent through the public endpoint puts one back in the review queue, where
+the reviewer reads it (reason and contact) beside the claim's notice and approves the claim
+again.
+
 A reviewer opens a claim made on a platform (yuntai) and reads its completion record, the verdict
 it was accepted with and the recheck ("still eligible"); the platform is suspended from before
 the assessment, and the recheck and the refused approval both give the API's reason; the
@@ -49,6 +56,7 @@ Screenshots of every screen go to target/browser-test/ (each screen checked firs
 without a label), and of the screen each test ended on as `last-<test>.png`.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -305,8 +313,27 @@ class ConsoleTest(unittest.TestCase):
                                            self.token(login)))
 
     def approve(self, *claims):
+        """Approved, then published (公示) on a day ten days ago: their notice is over and
+        finance may pay them."""
         for claim in claims:
             self.act("zhao.reviewer", claim, "approve")
+        self.publish_ten_days_ago()
+
+    def publish_ten_days_ago(self):
+        """The approved claims published in the notice of ten days ago, counted on a calendar
+        of weekends only for the years involved (the built-in one ends with 2021); the app's
+        clock moved back for it, then forward again."""
+        today = datetime.date.today()
+        for year in sorted({today.year, (today - datetime.timedelta(days=10)).year}):
+            self.ok(self.county.request("PUT", f"/api/policy/calendar/{year}", {
+                "source": "测试日历：周末休息", "holidays": [], "working_weekends": []},
+                self.admin_token))
+        self.county.move_clock(-10 * 86400)
+        reviewer = self.token("zhao.reviewer")
+        while not self.ok(self.county.request("POST", "/api/claims/publicity", None,
+                                              reviewer))["done"]:
+            pass
+        self.county.move_clock(0)
 
     def pay(self, claim, login="li.finance", reference="SB-2020-04-0001"):
         self.act(login, claim, "pay", {"reference": reference, "paid_on": "2020-04-20"})
@@ -415,6 +442,43 @@ class ConsoleTest(unittest.TestCase):
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, "已批量通过 1 件申领。")
         self.wait.until(ready.visibility_of_element_located((By.ID, "queue-empty")))
+        self.sign_out()
+
+    def test_a_reviewer_publishes_approved_claims_and_resolves_an_objection_from_the_queue(self):
+        self.accounts("zhao.reviewer")
+        self.two_claims()
+        for claim in (self.claim_id, self.verified):
+            self.act("zhao.reviewer", claim, "approve")
+        year = datetime.date.today().year
+        self.ok(self.county.request("PUT", f"/api/policy/calendar/{year}", {
+            "source": "测试日历：周末休息", "holidays": [], "working_weekends": []}, self.admin_token))
+        self.sign_in("zhao.reviewer", PASSWORD)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-notices"))).click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "notices-empty")))
+        self.browser.find_element(By.ID, "publish").click()
+        today = datetime.date.today().isoformat()
+        notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(notice.text, f"已将 2 件申领列入 {today} 的公示。")
+        self.browser.find_element(By.ID, "notice-" + today).click()
+        table = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertIn("张*", table.text)
+        self.assertNotIn("张三", table.text)
+        self.assertIn("互联网+职业技能培训网", table.text)
+        self.assertTrue(self.text("notice-period").endswith("共 2 件。"))
+        self.shot("38-notice")
+        # Someone objects through the public endpoint: the claim is back in the review queue.
+        self.ok(self.county.request("POST", f"/api/notices/{today}/objections", {
+            "claim_id": self.claim_id, "reason": "申领人已在企业就业", "contact": "13800000000"}), 201)
+        self.browser.find_element(By.ID, "view-review").click()
+        self.wait.until(ready.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim_id}']"))).click()
+        objections = self.wait.until(ready.visibility_of_element_located((By.ID, "objections")))
+        self.assertIn("申领人已在企业就业（联系方式：13800000000）", objections.text)
+        self.assertIn(f"{today} 公示", self.text("claim-notice"))
+        self.shot("39-objection")
+        self.wait.until(ready.element_to_be_clickable((By.ID, "approve"))).click()
+        done = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        self.assertEqual(done.text, f"申领 {self.claim_id} 已审核通过。")
         self.sign_out()
 
     def test_finance_pays_an_approved_claim(self):

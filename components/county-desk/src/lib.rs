@@ -1,8 +1,9 @@
 //! The county's desk (internal): reviewers' queues, a claim's recheck, approval and
 //! rejection; finance's payable desk, payments, the bank's payment batch and results,
-//! returned payments, recoveries; the province report.
+//! returned payments, recoveries; the province report; publishing approved claims (公示).
 
 mod payments;
+mod publicity;
 mod report;
 mod review;
 

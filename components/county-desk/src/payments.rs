@@ -94,12 +94,24 @@ pub fn recovered(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErr
     Ok(json(200, &claim.shown()))
 }
 
-/// Finance's desk: approved claims not yet paid, oldest first, paged (`?after=&limit=`),
-/// payee accounts whole (finance pays to them).
+/// A page of finance's desk as it may be paid today: a claim approved but not published, or
+/// still under its notice (公示), waits on the desk unshown.
+fn payable_page(ctx: &Context, after: u64, limit: usize) -> Result<(Vec<Claim>, u64), ApiError> {
+    let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
+    let today = china_day(ctx.now);
+    let payable = (claims.into_iter())
+        .filter(|c| c.notice_allows_payment(today).is_ok())
+        .collect();
+    Ok((payable, next_after))
+}
+
+/// Finance's desk: approved claims not yet paid whose notice has ended, oldest first, paged
+/// (`?after=&limit=`; a page may hold fewer than `limit`), payee accounts whole (finance pays
+/// to them).
 pub fn payable(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Finance])?;
     let (after, limit) = request.paging()?;
-    let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
+    let (claims, next_after) = payable_page(ctx, after, limit)?;
     let claims = claims.iter().map(Claim::shown).collect();
     Ok(json(200, &crate::review::QueuePage { claims, next_after }))
 }
@@ -109,7 +121,7 @@ pub fn payment_batch(request: &ApiRequest, ctx: &Context) -> Result<Response, Ap
     ctx.require_operator(request, &[Role::Finance])?;
     let (after, limit) = request.paging()?;
     let format = ExportFormat::of(request, ExportFormat::Csv)?;
-    let (claims, next_after) = ctx.store()?.payable_claims(after, limit, ctx.now_unix())?;
+    let (claims, next_after) = payable_page(ctx, after, limit)?;
     let title = format!(
         "{} 就业补助资金 生活费补贴代发 {}",
         ctx.config.county_name()?,

@@ -13,4 +13,5 @@ route_table! {
     POST "/api/claims/:id/recovery" => payments::start_recovery,
     POST "/api/claims/:id/recovered" => payments::recovered,
     GET "/api/claims/report" => report::report,
+    POST "/api/claims/publicity" => publicity::publish,
 }

@@ -6,6 +6,7 @@ import { accountsView, keysView, ownPasswordView } from "./accounts.js";
 import { api, keepSession, session, whenExpired } from "./api.js";
 import { lookupView, reviewView } from "./claims.js";
 import { invoicesView } from "./invoices.js";
+import { noticesView } from "./notices.js";
 import { ROLES } from "./labels.js";
 import { bankView, payableView } from "./payments.js";
 import { reconcileView, reportView } from "./report.js";
@@ -46,6 +47,7 @@ export function signInView(message) {
 /** The screens, and which each role has: a reviewer sees no finance screen, and so on. */
 export const VIEWS = {
   review: ["申领审核", () => reviewView()],
+  notices: ["公示", () => noticesView()],
   payable: ["待支付申领", () => payableView()],
   bank: ["银行结果", () => bankView()],
   lookup: ["申领查询", () => lookupView()],
@@ -61,7 +63,7 @@ export const VIEWS = {
 };
 
 export const BY_ROLE = {
-  reviewer: ["review", "lookup", "report"],
+  reviewer: ["review", "notices", "lookup", "report"],
   finance: ["payable", "bank", "lookup", "invoices", "report"],
   admin: ["review", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "reconcile", "report"],
 };

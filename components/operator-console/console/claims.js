@@ -141,6 +141,10 @@ export async function claimView(id, back) {
         ["作废原因", record.void_reason], ["批次提示", record.flagged]])
         : el("p", { id: "record" }, "找不到平台上报的这条培训记录。"),
       payments.length ? [el("h3", {}, "支付"), el("ul", { id: "payments" }, payments)] : null,
+      claim.notice ? [el("h3", {}, "公示"),
+        el("p", { id: "claim-notice" }, `${claim.notice.batch} 公示，公示期 ${claim.notice.from} 至 ${claim.notice.until}。`),
+        (claim.objections || []).length ? el("ul", { id: "objections" }, claim.objections.map((o) =>
+          el("li", {}, `${o.filed.at} 异议：${o.reason}` + (o.contact ? `（联系方式：${o.contact}）` : "")))) : null] : null,
       el("h3", {}, "处理记录"),
       el("ol", { id: "history" }, claim.transitions.map((t) =>
         el("li", {}, `${t.changed.at} ${t.changed.by}：${STATUSES[t.to] || t.to}${t.reason ? "（" + t.reason + "）" : ""}`))),

@@ -17,7 +17,7 @@ macro_rules! module {
 
 /// Name under `/console/`, content type, content: the page, its style and its modules (one
 /// per screen beside the router, the API client, the labels and the page helpers).
-const FILES: [(&str, &str, &str); 13] = [
+const FILES: [(&str, &str, &str); 14] = [
     (
         "",
         "text/html; charset=utf-8",
@@ -39,6 +39,7 @@ const FILES: [(&str, &str, &str); 13] = [
     module!("tables.js"),
     module!("accounts.js"),
     module!("report.js"),
+    module!("notices.js"),
 ];
 
 /// The page, at `/console` and `/console/` alike (a trailing slash routes the same, as in

@@ -1,10 +1,9 @@
 //! Policy lookup: the policy in force and its versions, the county's approved platforms and
 //! its training-subsidy standards. Anyone may read; county admins keep the tables, whose every
-//! change operators can read back. And the API's contract, `/api/openapi.json`, as public.
+//! change operators can read back. And the working-day calendar 公示 is counted in.
 
 mod calendar;
 mod history;
-mod openapi;
 mod platforms;
 mod policy;
 mod standards;

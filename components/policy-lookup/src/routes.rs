@@ -1,4 +1,4 @@
-// Every route of this component (`spin.toml`: `/api/policy/...` and `/api/openapi.json`).
+// Every route of this component (`spin.toml`: `/api/policy/...`).
 route_table! {
     GET "/api/policy" => policy::current,
     GET "/api/policy/versions/:id" => policy::version,
@@ -13,5 +13,5 @@ route_table! {
     DELETE "/api/policy/standards/:occupation/:level" => standards::remove,
     GET "/api/policy/history" => history::list,
     GET "/api/policy/calendar" => calendar::calendar,
-    GET "/api/openapi.json" => openapi::document,
+    PUT "/api/policy/calendar/:year" => calendar::put_year,
 }

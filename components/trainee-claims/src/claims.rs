@@ -432,7 +432,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         .store()?
         .person_claims(&trainee.person)?
         .iter()
-        .map(Claim::masked)
+        .map(Claim::for_trainee)
         .collect();
     Ok(json(200, &ClaimList { claims }))
 }
@@ -467,7 +467,7 @@ pub fn withdraw(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErro
             .withdrawn(change.clone())
             .map_err(ApiError::conflict)
     })?;
-    Ok(json(200, &claim.masked()))
+    Ok(json(200, &claim.for_trainee()))
 }
 
 /// A claim of the trainee's own; anyone else's is not found (no hint that it exists).
@@ -496,5 +496,5 @@ pub fn correct_payee(request: &ApiRequest, ctx: &Context) -> Result<Response, Ap
                 .payee_corrected(change.clone(), payee.clone())
                 .map_err(ApiError::conflict)
         })?;
-    Ok(json(200, &claim.masked()))
+    Ok(json(200, &claim.for_trainee()))
 }

@@ -259,6 +259,7 @@ mod indexes;
 mod invoices;
 mod journal;
 mod leases;
+mod notices;
 mod registry;
 mod report_counters;
 mod tables;

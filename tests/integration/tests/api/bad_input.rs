@@ -333,6 +333,10 @@ async fn prepare(f: &Fixture, needs: Needs) {
             .send(&f.county)
             .await;
         assert!(reply.status < 300, "{method} {path}: {}", reply.json());
+        if path.starts_with("/api/claims/") && path.ends_with("/approve") {
+            // Paid only once its notice (公示) has ended.
+            publish_notice_ended(&f.county).await;
+        }
     }
 }
 

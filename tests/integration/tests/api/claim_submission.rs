@@ -73,6 +73,7 @@ async fn the_whole_journey_from_report_to_payment_releases_the_platform_line() {
         "approved claims leave the queue"
     );
 
+    publish_notice_ended(&county).await;
     let paid = call("POST", &format!("/api/claims/{id}/pay"))
         .bearer(&finance())
         .json(&json!({"reference": "SB-2020-04-0001", "paid_on": "2020-04-20"}))

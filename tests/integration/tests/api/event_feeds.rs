@@ -32,6 +32,7 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
     let id = claimed(&county, "a").await;
     let path = |action: &str| format!("/api/claims/{id}/{action}");
     send_ok(&county, call("POST", &path("approve")).bearer(&reviewer())).await;
+    publish_notice_ended(&county).await;
     let paid = json!({"reference": "SSC-2020-0401-1", "paid_on": "2020-04-01"});
     send_ok(
         &county,
@@ -46,18 +47,30 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
             "completion.reported",
             "claim.submitted",
             "claim.approved",
+            "claim.updated",
             "claim.paid"
         ]
+    );
+    // Published (公示): the trainee reads when their notice ends.
+    assert!(
+        events[3]["object"]["notice"]["until"].is_string(),
+        "{}",
+        events[3]
     );
     assert_eq!(events[0]["object"]["record_id"], "a");
     assert_eq!(events[0]["object"]["state"], "reported");
     let statuses: Vec<&Value> = events[1..].iter().map(|e| &e["object"]["status"]).collect();
     assert_eq!(
         statuses,
-        [&json!("submitted"), &json!("approved"), &json!("paid")]
+        [
+            &json!("submitted"),
+            &json!("approved"),
+            &json!("approved"),
+            &json!("paid")
+        ]
     );
     // The claim as the trainee sees it: the payee account masked, no store bookkeeping.
-    let claim = &events[3]["object"];
+    let claim = &events[4]["object"];
     assert_eq!(claim["id"], id.as_str());
     assert!(claim["payee"]["account"].as_str().unwrap().contains('*'));
     assert!(claim.get("feed_marks").is_none(), "{claim}");
@@ -79,7 +92,7 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
         .await
         .json();
     assert_eq!(rest["events"].as_array().unwrap(), &events[2..].to_vec());
-    assert_eq!(rest["next_after"], sequences[3]);
+    assert_eq!(rest["next_after"], sequences[4]);
     assert_eq!(
         (rest["done"].clone(), rest["pending"].clone()),
         (json!(true), json!(false))

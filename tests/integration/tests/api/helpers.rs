@@ -497,3 +497,41 @@ pub fn event_types(events: &[Value]) -> Vec<String> {
         .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// 公示 for every approved claim, ended: as a reviewer, publishes them (`POST
+/// /api/claims/publicity`) on a day 10 days ago, on a calendar of the county's own (weekends
+/// off) for the years involved, then sets the clock back to now. The notices have ended and
+/// the claims may be paid. Tokens minted now stay valid.
+pub async fn publish_notice_ended(county: &County) {
+    const DAYS_BACK: i64 = 10;
+    county.advance_clock(-DAYS_BACK * 86_400);
+    let admin = token_at(county, Role::Admin, "op-admin");
+    let today = chrono::DateTime::from_timestamp(county.now_unix(), 0).unwrap();
+    let years = [today, today + chrono::Duration::days(DAYS_BACK)];
+    for year in years.map(|d| chrono::Datelike::year(&d)) {
+        if year <= 2021 {
+            continue;
+        }
+        let put = call("PUT", &format!("/api/policy/calendar/{year}"))
+            .bearer(&admin)
+            .json(
+                &serde_json::json!({"source": "测试日历：周末休息", "holidays": [],
+                                      "working_weekends": []}),
+            )
+            .send(county)
+            .await;
+        assert_eq!(put.status, 200, "{}", put.json());
+    }
+    let reviewer = token_at(county, Role::Reviewer, "op-reviewer");
+    loop {
+        let published = call("POST", "/api/claims/publicity")
+            .bearer(&reviewer)
+            .send(county)
+            .await;
+        assert_eq!(published.status, 200, "{}", published.json());
+        if published.json()["done"] == true {
+            break;
+        }
+    }
+    county.advance_clock(DAYS_BACK * 86_400);
+}

@@ -164,6 +164,7 @@ async fn a_returned_claim_whose_payee_was_corrected_is_back_on_the_desk_and_in_t
             .status,
         200
     );
+    publish_notice_ended(&county).await;
     let paid = json!({"reference": "SB-1", "paid_on": "2020-04-20"});
     assert_eq!(act("pay", finance(), paid).send(&county).await.status, 200);
     let returned = act("payment-returned", finance(), json!({"reason": "销户"}));

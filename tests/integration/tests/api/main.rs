@@ -18,6 +18,7 @@ mod invariants;
 mod model;
 mod platform_invoicing;
 mod policy_lookup;
+mod publicity;
 mod reliability;
 mod replicas;
 mod reversals;

@@ -114,6 +114,8 @@ enum Op {
         claim: usize,
     },
     BulkApprove,
+    /// A reviewer publishes the approved claims (公示).
+    Publish,
     Pay {
         claim: usize,
         finance: usize,
@@ -201,7 +203,10 @@ fn op(rng: &mut Rng) -> Op {
             reviewer: n(rng, 2),
         },
         11 => Op::Reject { claim: n(rng, 64) },
-        12 => Op::BulkApprove,
+        12 => match n(rng, 2) {
+            0 => Op::BulkApprove,
+            _ => Op::Publish,
+        },
         13 => Op::Pay {
             claim: n(rng, 64),
             finance: n(rng, 2),
@@ -342,6 +347,15 @@ impl World {
             killed: false,
             kills: 0,
         };
+        // The years the clock may reach: weekends off (the State Council's years are not ours
+        // to invent).
+        let year = chrono::Datelike::year(&world.today());
+        for year in year..year + 3 {
+            let body = json!({"source": "测试日历", "holidays": [], "working_weekends": []});
+            let path = format!("/api/policy/calendar/{year}");
+            let put = world.operator(Role::Admin, "op-admin", call("PUT", &path).json(&body));
+            assert_eq!(put.await.status, 200);
+        }
         for code in [0, 2, 3] {
             let body = json!({"standard": "1000", "valid_from": "2020-01-01"});
             let path = format!("/api/policy/standards/{}/5", CODES[code]);
@@ -399,6 +413,8 @@ struct Seen {
     verified: Vec<String>,
     payable: Vec<String>,
     report: Value,
+    /// The components' day when they were read.
+    today: String,
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -409,7 +425,10 @@ fn ids(page: &Value) -> Vec<String> {
 
 impl World {
     async fn seen(&self) -> Seen {
-        let mut seen = Seen::default();
+        let mut seen = Seen {
+            today: self.today().to_string(),
+            ..Seen::default()
+        };
         for trainee in 0..TRAINEES {
             let mine = self
                 .trainee(trainee, call("GET", "/api/claims"))
@@ -557,6 +576,24 @@ impl Seen {
         Ok(())
     }
 
+    /// Invariant 9: an approved claim is paid only after its notice (公示) ended: published,
+    /// and paid on a day after the notice's last.
+    fn paid_after_notice(&self) -> Result<(), String> {
+        for (id, claim) in &self.claims {
+            for t in claim["transitions"].as_array().unwrap() {
+                if (t["from"].as_str(), t["to"].as_str()) != (Some("approved"), Some("paid")) {
+                    continue;
+                }
+                let until = claim["notice"]["until"].as_str();
+                let day = &t["changed"]["at"].as_str().unwrap()[..10];
+                if until.is_none_or(|until| day <= until) {
+                    return Err(format!("{id} paid on {day}, its notice {until:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Invariant 7: every live claim in exactly one place.
     fn places_hold(&self) -> Result<(), String> {
         for (id, claim) in &self.claims {
@@ -566,9 +603,12 @@ impl Seen {
                 list.contains(id)
             });
             let places = [on(&self.review), on(&self.verified), on(&self.payable)];
+            // An approved claim shows on finance's desk once its notice (公示) has ended.
+            let notice_over =
+                (claim["notice"]["until"].as_str()).is_some_and(|u| u < self.today.as_str());
             let expected = match status {
                 "submitted" => (places[0] as u8 + places[1] as u8 == 1) && !places[2],
-                "approved" => places == [false, false, true],
+                "approved" => places == [false, false, notice_over],
                 "payment_returned" if corrected => places == [false, false, true],
                 _ => places == [false, false, false],
             };
@@ -761,6 +801,10 @@ impl World {
                     call("POST", "/api/claims/bulk-approve").json(&json!({"claim_ids": ids}));
                 (!ids.is_empty()).then_some(())?;
                 Some(self.operator(Role::Reviewer, "op-rev-1", bulk).await)
+            }
+            Op::Publish => {
+                let publish = call("POST", "/api/claims/publicity");
+                Some(self.operator(Role::Reviewer, "op-rev-1", publish).await)
             }
             Op::Pay {
                 claim: i,
@@ -1034,6 +1078,7 @@ impl World {
         seen.limits_hold()?;
         seen.calendars_hold()?;
         seen.four_eyes_hold()?;
+        seen.paid_after_notice()?;
         seen.places_hold()?;
         if !self.killed {
             seen.report_holds()?;

@@ -895,6 +895,7 @@ async fn withdrawal_rejection_approval_and_payment_killed_at_any_store_call_are_
                 s.send(claim_call(&s, &s.claims[0], "approve")).await.status,
                 200
             );
+            publish_notice_ended(&s.county).await;
             s
         },
         async |s: &Scene| in_order(s, vec![claim_call(s, &s.claims[0], "pay")]).await,

@@ -135,6 +135,7 @@ async fn a_journey_spread_over_three_replicas_ends_paid_and_invoiced() {
         .send_http(at(0))
         .await;
     assert_eq!(approved.status, 200, "{}", approved.json());
+    publish_notice_ended(replicas.first()).await;
     let paid = call("POST", &format!("/api/claims/{id}/pay"))
         .bearer(&finance())
         .json(&json!({"reference": "SB-2020-04-0001", "paid_on": "2020-04-20"}))

@@ -28,6 +28,7 @@ async fn a_returned_payment_is_paid_again_once_the_trainee_corrects_the_payee() 
             .status,
         200
     );
+    publish_notice_ended(&county).await;
     let own = claim_call(&id, "pay", &wang_pays)
         .json(&payment("SB-1"))
         .send(&county)
@@ -113,6 +114,7 @@ async fn money_recovered_is_tracked_keeps_the_limits_used_and_is_netted_in_the_r
     let (county, _) = reported(2).await;
     let id = claimed(&county, "r0").await;
     claim_call(&id, "approve", &reviewer()).send(&county).await;
+    publish_notice_ended(&county).await;
     claim_call(&id, "pay", &finance())
         .json(&payment("SB-1"))
         .send(&county)
@@ -299,7 +301,9 @@ async fn finance_pays_approved_claims_by_a_bank_batch_and_records_what_the_bank_
             200
         );
     }
-    // The desk: approved and unpaid, oldest first, accounts whole for finance.
+    // The desk: approved and unpaid, their notice (公示) over, oldest first, accounts whole for
+    // finance.
+    publish_notice_ended(&county).await;
     let desk = call("GET", "/api/claims/payable?limit=10")
         .bearer(&finance())
         .send(&county)

@@ -45,10 +45,13 @@ mod tables {
     pub mod operator_console {
         include!("../../../../components/operator-console/src/routes.rs");
     }
+    pub mod public_notice {
+        include!("../../../../components/public-notice/src/routes.rs");
+    }
 }
 
 /// Each component's id in `spin.toml` and its table.
-const TABLES: [(&str, &[(&str, &str)]); 9] = [
+const TABLES: [(&str, &[(&str, &str)]); 10] = [
     ("policy-lookup", tables::policy_lookup::ROUTES),
     ("eligibility-check", tables::eligibility_check::ROUTES),
     ("trainee-claims", tables::trainee_claims::ROUTES),
@@ -58,6 +61,7 @@ const TABLES: [(&str, &[(&str, &str)]); 9] = [
     ("county-billing", tables::county_billing::ROUTES),
     ("county-admin", tables::county_admin::ROUTES),
     ("operator-console", tables::operator_console::ROUTES),
+    ("public-notice", tables::public_notice::ROUTES),
 ];
 
 /// The components a county exposes to the internet (as the deploy kit renders its public
@@ -84,6 +88,8 @@ fn sample_path(pattern: &str) -> String {
         Some("occupation") => "4-03-02-01".into(),
         Some("level") => "5".into(),
         Some("file") => "style.css".into(),
+        Some("year") => "2022".into(),
+        Some("day") => "2020-04-30".into(),
         Some(other) => panic!("no sample value for :{other} in {pattern}"),
     };
     pattern.split('/').map(fill).collect::<Vec<_>>().join("/")

@@ -462,9 +462,16 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             Some(json!({"repair": true})),
             vec![Admin],
         ),
+        ("POST", "/api/claims/publicity".into(), None, vec![Reviewer]),
     ];
+    // An approved claim is paid once its notice (公示) has ended.
+    let first_payment =
+        (cases.iter()).position(|c| c.1.starts_with("/api/claims/c-") && c.1.ends_with("/pay"));
     let mut failures = Vec::new();
-    for (method, path, body, allowed) in &cases {
+    for (i, (method, path, body, allowed)) in cases.iter().enumerate() {
+        if Some(i) == first_payment {
+            publish_notice_ended(&f.county).await;
+        }
         for who in EVERYONE {
             let mut request = call(method, path);
             if let Some(body) = body {

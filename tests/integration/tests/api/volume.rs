@@ -66,6 +66,7 @@ async fn a_first_page_costs_what_waits_not_what_has_waited() {
             .await;
         assert_eq!(approved.status, 200, "{}", approved.json());
     }
+    publish_notice_ended(&county).await;
     for (n, id) in ids[50..56].iter().enumerate() {
         let paid = call("POST", &format!("/api/claims/{id}/pay"))
             .bearer(&finance())

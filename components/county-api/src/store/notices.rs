@@ -1,0 +1,59 @@
+//! 公示 in the store: a claim is published by listing it in its day's notice, then marking
+//! the claim itself under compare-and-swap (`Claim::published`); the claim's mark is the
+//! truth, so a kill between the two leaves a listed claim that readers pass by and that the
+//! next publication takes again. Keys: `store_keys::notices`, `store_keys::notice`.
+
+use chrono::NaiveDate;
+use subsidy_rules::{Change, calendar::NoticePeriod};
+
+use super::*;
+
+impl Store {
+    /// Publishes an approved claim in today's notice (`day`), for `period`.
+    pub fn publish_claim(
+        &self,
+        claim: &Claim,
+        day: NaiveDate,
+        period: NoticePeriod,
+        change: &Change,
+    ) -> Result<Claim, ApiError> {
+        self.append(&store_keys::notices(&self.county), &day.to_string())?;
+        self.append(&store_keys::notice(&self.county, day), &claim.id)?;
+        self.update_claim(&claim.id, |current| {
+            (current.published(period, change.clone())).map_err(ApiError::conflict)
+        })
+    }
+
+    /// The days a notice was published on, oldest first.
+    pub fn notice_days(&self) -> Result<Vec<String>, ApiError> {
+        self.entries(&store_keys::notices(&self.county))
+    }
+
+    /// The claims of the notice of `day`, in the order published: those whose own notice
+    /// names the day.
+    pub fn notice_claims(&self, day: NaiveDate) -> Result<Vec<Claim>, ApiError> {
+        let claims = self.claims_of(&store_keys::notice(&self.county, day))?;
+        Ok((claims.into_iter())
+            .filter(|c| c.notice.as_ref().is_some_and(|n| n.batch == day))
+            .collect())
+    }
+
+    /// Changes a claim (`change`, an objection) that then waits for review again, listing it
+    /// in its review queue first, as `change_onto_desk` lists an approval on finance's desk.
+    pub fn change_onto_review(
+        &self,
+        existing: &Claim,
+        now: i64,
+        change: impl FnMut(Claim) -> Result<Claim, ApiError>,
+    ) -> Result<Claim, ApiError> {
+        let queue = match existing.review_reason {
+            Some(_) => ReviewQueue::Review,
+            None => ReviewQueue::for_key_group(existing.key_group_status),
+        };
+        self.append(
+            &store_keys::claim_queue(&self.county, queue),
+            &QueueEntry::format(&existing.id, now),
+        )?;
+        self.update_claim(&existing.id, change)
+    }
+}
