@@ -463,6 +463,19 @@ async fn every_endpoint_allows_exactly_the_callers_it_should() {
             vec![Admin],
         ),
         ("POST", "/api/claims/publicity".into(), None, vec![Reviewer]),
+        ("GET", "/api/notices".into(), None, EVERYONE.to_vec()),
+        (
+            "GET",
+            "/api/policy/calendar".into(),
+            None,
+            EVERYONE.to_vec(),
+        ),
+        (
+            "PUT",
+            "/api/policy/calendar/2030".into(),
+            Some(json!({"source": "x", "holidays": [], "working_weekends": []})),
+            vec![Admin],
+        ),
     ];
     // An approved claim is paid once its notice (公示) has ended.
     let first_payment =
