@@ -122,7 +122,9 @@ impl WorkingCalendar {
 pub struct CalendarYear {
     pub year: i32,
     pub source: String,
+    #[serde(with = "crate::dates::day_set")]
     pub holidays: BTreeSet<NaiveDate>,
+    #[serde(with = "crate::dates::day_set")]
     pub working_weekends: BTreeSet<NaiveDate>,
 }
 

@@ -9,12 +9,12 @@ pub fn china_standard_time() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("in range")
 }
 
-/// The calendar day in China at an instant: 2020-06-30T16:30Z is already 2020-07-01 there.
 /// The day of a change's `at` (RFC 3339, China Standard Time, as `Change::new` writes it).
 pub fn day_of(at: &str) -> NaiveDate {
     parse_day(at.get(..10).unwrap_or_default()).unwrap_or_default()
 }
 
+/// The calendar day in China at an instant: 2020-06-30T16:30Z is already 2020-07-01 there.
 pub fn china_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&china_standard_time()).date_naive()
 }
@@ -98,5 +98,28 @@ mod tests {
     fn audit_times_read_in_china() {
         let at = "2020-06-30T16:00:00Z".parse().unwrap();
         assert_eq!(audit_timestamp(at), "2020-07-01T00:00:00+08:00");
+    }
+}
+
+/// A set of days stored as `YYYY-MM-DD` strings, read with `parse_day`: serde's own reader of a
+/// `NaiveDate` is chrono's general parser, which costs a component tens of kilobytes.
+pub mod day_set {
+    use std::collections::BTreeSet;
+
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(days: &BTreeSet<NaiveDate>, to: S) -> Result<S::Ok, S::Error> {
+        let days: Vec<String> = days.iter().map(NaiveDate::to_string).collect();
+        days.serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        from: D,
+    ) -> Result<BTreeSet<NaiveDate>, D::Error> {
+        let days = Vec::<String>::deserialize(from)?;
+        (days.iter())
+            .map(|d| super::parse_day(d).map_err(|r| D::Error::custom(r.message_en)))
+            .collect()
     }
 }

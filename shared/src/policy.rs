@@ -162,6 +162,34 @@ fn default_publicity_working_days() -> u32 {
     5
 }
 
+/// What publishing a claim needs of the county's added versions: how long each one's notice
+/// runs, read alone from the stored table, so that the desk carries no reader of a whole
+/// version.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AddedNoticeDays {
+    #[serde(default)]
+    pub versions: Vec<NoticeDays>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NoticeDays {
+    pub id: String,
+    #[serde(default = "default_publicity_working_days")]
+    pub publicity_working_days: u32,
+}
+
+impl AddedNoticeDays {
+    /// The notice's length under version `id`: a built-in one's, else an added one's.
+    pub fn of(&self, id: &str) -> Option<u32> {
+        match PolicyBook::built_in().get(id) {
+            Some(version) => Some(version.publicity_working_days),
+            None => (self.versions.iter())
+                .find(|v| v.id == id)
+                .map(|v| v.publicity_working_days),
+        }
+    }
+}
+
 impl PolicyVersion {
     /// 生活费补贴: the hourly rate times the course's study hours, to the fen.
     pub fn living_allowance_for(&self, hours: StudyHours) -> Yuan {

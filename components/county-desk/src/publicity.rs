@@ -41,6 +41,7 @@ pub fn publish(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
     let (today, change) = (china_day(ctx.now), ctx.change_by(&reviewer.sub));
     let calendar = WorkingCalendar::with_added(&ctx.store()?.table::<AddedCalendar>()?);
     let store = ctx.store()?;
+    let notice_days = store.added_notice_days()?;
     let (mut after, mut published, mut done) = (0, 0, true);
     'desk: loop {
         let (claims, next) = store.payable_claims(after, PAGE, ctx.now_unix())?;
@@ -49,10 +50,9 @@ pub fn publish(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
                 done = false;
                 break 'desk;
             }
-            let version = (ctx.policy_version(&claim.policy_version)?)
+            let days = (notice_days.of(&claim.policy_version))
                 .ok_or_else(|| ApiError::conflict(unknown_version(&claim.policy_version)))?;
-            let period = (calendar.notice(today, version.publicity_working_days))
-                .map_err(ApiError::conflict)?;
+            let period = (calendar.notice(today, days)).map_err(ApiError::conflict)?;
             store.publish_claim(claim, today, period, &change)?;
             published += 1;
         }

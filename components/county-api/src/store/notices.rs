@@ -24,6 +24,12 @@ impl Store {
         })
     }
 
+    /// How long the notice of each policy version the county added runs.
+    pub fn added_notice_days(&self) -> Result<subsidy_rules::policy::AddedNoticeDays, ApiError> {
+        let key = store_keys::added_policy_versions(&self.county);
+        Ok(self.get_json(&key)?.unwrap_or_default())
+    }
+
     /// The days a notice was published on, oldest first.
     pub fn notice_days(&self) -> Result<Vec<String>, ApiError> {
         self.entries(&store_keys::notices(&self.county))
