@@ -24,6 +24,7 @@ pub mod journal;
 mod key_group;
 pub mod lease;
 mod occupation;
+pub mod offers;
 pub mod payment;
 mod person_key;
 pub mod platform_auth;

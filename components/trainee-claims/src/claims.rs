@@ -45,13 +45,13 @@ struct SubmitInput {
 }
 
 /// A trainee's claim request, every field checked at once.
-struct SubmitRequest {
-    platform_id: PlatformId,
-    record_id: String,
-    claim: ClaimRequest,
+pub struct SubmitRequest {
+    pub platform_id: PlatformId,
+    pub record_id: String,
+    pub claim: ClaimRequest,
 }
 
-fn consent_given(consent: bool) -> Result<(), Vec<Reason>> {
+pub fn consent_given(consent: bool) -> Result<(), Vec<Reason>> {
     if consent {
         return Ok(());
     }
@@ -194,9 +194,19 @@ enum Decision {
 /// of its own; one whose submission died (a minute on) takes its place. Its store calls, and
 /// what each is for: `county_api::budgets`.
 pub fn submit(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
+    file_claim(request, ctx, |_| parse_submission(request))
+}
+
+/// Files the claim `parse` makes of the request (a submission, an offer accepted) for the
+/// trainee who sends it, as `submit` says.
+pub fn file_claim(
+    request: &ApiRequest,
+    ctx: &Context,
+    parse: impl FnOnce(&Trainee) -> Result<SubmitRequest, ApiError>,
+) -> Result<Response, ApiError> {
     let trainee = ctx.require_trainee(request)?;
     let key = idempotency_key(request)?;
-    let input = match parse_submission(request) {
+    let input = match parse(&trainee) {
         Ok(input) => input,
         Err(refusal) => return refused_unless_retry(ctx, &trainee, key.as_deref(), refusal),
     };

@@ -5,6 +5,7 @@
 
 mod claims;
 mod events;
+mod offers;
 
 use county_api::route_table;
 

@@ -6,6 +6,8 @@ route_table! {
     POST "/api/claims" => claims::submit,
     GET "/api/claims/completions" => claims::completions,
     GET "/api/claims/events" => events::feed,
+    GET "/api/claims/offers" => offers::list,
+    POST "/api/claims/offers/accept" => offers::accept,
     GET "/api/claims/:id" => claims::fetch,
     POST "/api/claims/:id/withdraw" => claims::withdraw,
     PUT "/api/claims/:id/payee" => claims::correct_payee,

@@ -16,6 +16,7 @@ mod exports;
 mod helpers;
 mod invariants;
 mod model;
+mod offers;
 mod platform_invoicing;
 mod policy_lookup;
 mod publicity;
