@@ -15,6 +15,14 @@ use crate::{
     registry::RegistryEntry,
 };
 
+/// The groups the registry is read for, for an offer: every key group a version names.
+pub const REGISTRY_GROUPS: [PersonGroup; 4] = [
+    PersonGroup::MigrantWorker,
+    PersonGroup::UnemployedGraduate,
+    PersonGroup::PoorLaborer,
+    PersonGroup::PoorFamilyChild,
+];
+
 /// The key group an offer is made for: one of the version's key groups that the registry
 /// has the person in on `day`, in the version's order.
 pub fn verified_group(
@@ -113,4 +121,103 @@ pub fn no_offer() -> Reason {
         "No offer for this record: the registry did not have you in a key group on its assessment day; apply instead",
     )
     .at("record_id")
+}
+
+/// A record the county may tell its trainee about (外呼、短信): an offer not taken, with what
+/// the county needs to reach the person and what the rules would pay.
+#[derive(Debug, Serialize)]
+pub struct OutreachRow<'a> {
+    pub platform_id: &'a PlatformId,
+    pub record_id: &'a str,
+    pub name: &'a str,
+    /// Masked.
+    pub resident_id: &'a str,
+    pub occupation: &'a OccupationCode,
+    pub level: SkillLevel,
+    pub study_hours: StudyHours,
+    pub assessed_on: NaiveDate,
+    pub key_group: PersonGroup,
+    /// Where the registry has the person from (a village's or community's list, a system).
+    pub registry_source: &'a str,
+    /// The allowance at the version's rate for the record's hours, before the person's
+    /// limits, which their claim is judged on.
+    pub amount: Yuan,
+    pub policy_version: &'a str,
+}
+
+impl<'a> OutreachRow<'a> {
+    /// The row of an open, passed `record` whose person the registry verifies: None for any
+    /// other record.
+    pub fn of(
+        record: &'a CompletionRecord,
+        registry: &'a [RegistryEntry],
+        policy: &'a PolicyVersion,
+    ) -> Option<OutreachRow<'a>> {
+        let f = &record.facts;
+        let day = f.assessment.date;
+        let open = f.assessment.passed && record.void_reason.is_none() && record.claim.is_none();
+        let group = verified_group(policy, registry, day).filter(|_| open)?;
+        let entry = registry
+            .iter()
+            .find(|e| e.group == group && e.covers(day))?;
+        Some(OutreachRow {
+            platform_id: &record.platform_id,
+            record_id: &f.record_id,
+            name: &f.trainee.name,
+            resident_id: &f.trainee.resident_id,
+            occupation: &f.occupation,
+            level: f.level,
+            study_hours: f.study_hours,
+            assessed_on: day,
+            key_group: group,
+            registry_source: &entry.source,
+            amount: policy.living_allowance_for(f.study_hours),
+            policy_version: &policy.id,
+        })
+    }
+}
+
+/// The outreach list as a CSV or workbook (columns as the JSON's fields), a total row last.
+pub fn outreach_sheet(rows: &[OutreachRow], title: String) -> crate::export::Sheet {
+    use crate::export::Cell;
+    let cells = (rows.iter())
+        .map(|r| {
+            vec![
+                Cell::Code(r.platform_id.to_string()),
+                Cell::Code(r.record_id.to_owned()),
+                Cell::text(r.name.to_owned()),
+                Cell::Code(r.resident_id.to_owned()),
+                Cell::Code(r.occupation.to_string()),
+                Cell::Code(r.level.code().to_owned()),
+                Cell::Code(r.study_hours.value().to_string()),
+                Cell::Code(r.assessed_on.to_string()),
+                Cell::Code(r.key_group.code().to_owned()),
+                Cell::text(r.registry_source.to_owned()),
+                Cell::Amount(r.amount),
+            ]
+        })
+        .collect();
+    let mut total = vec![Cell::Empty; 11];
+    total[0] = Cell::text("TOTAL");
+    total[1] = Cell::Count(rows.len() as u64);
+    total[10] = Cell::Amount(rows.iter().map(|r| r.amount).sum());
+    crate::export::Sheet {
+        name: "政策找人".into(),
+        title,
+        header: vec![
+            "platform_id",
+            "record_id",
+            "name",
+            "resident_id",
+            "occupation",
+            "level",
+            "study_hours",
+            "assessed_on",
+            "key_group",
+            "registry_source",
+            "amount",
+        ],
+        rows: cells,
+        totals: vec![total],
+    }
 }

@@ -1,7 +1,8 @@
 //! County admin (internal): repairs after a crash. Reconcile finds from the journal what
 //! killed requests left half done; a month's recount sets the report's counters to what the
-//! claims say.
+//! claims say. And 政策找人: the offers not taken, for the county to reach the people.
 
+mod outreach;
 mod reconcile;
 mod recounts;
 

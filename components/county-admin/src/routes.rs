@@ -2,4 +2,5 @@
 route_table! {
     POST "/api/admin/reconcile" => reconcile::reconcile,
     POST "/api/admin/report-recount" => recounts::report_month,
+    GET "/api/admin/outreach" => outreach::outreach,
 }

@@ -278,6 +278,28 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// A file (`?format=csv|xlsx`, or `Accept` naming one), or None for JSON (`?format=json`,
+    /// the default).
+    pub fn requested(request: &ApiRequest) -> Result<Option<ExportFormat>, ApiError> {
+        let wants_a_file = request.header("accept").is_some_and(|a| {
+            a.contains("text/csv") || a.contains(subsidy_rules::export::XLSX_TYPE)
+        });
+        Ok(match request.query_param("format").as_deref() {
+            None | Some("json") if !wants_a_file => None,
+            Some("json") => None,
+            _ => Some(ExportFormat::of(request, ExportFormat::Csv).map_err(|_| {
+                ApiError::invalid(vec![
+                    Reason::new(
+                        "invalid_format",
+                        "format 应为 json、csv 或 xlsx",
+                        "format is json, csv or xlsx",
+                    )
+                    .at("format"),
+                ])
+            })?),
+        })
+    }
+
     /// `?format=csv|xlsx`, else what `Accept` asks for, else `default`.
     pub fn of(request: &ApiRequest, default: ExportFormat) -> Result<ExportFormat, ApiError> {
         match request.query_param("format").as_deref() {

@@ -12,20 +12,7 @@ use subsidy_rules::{
 /// `?format=json` (the default), `csv` or `xlsx` (or `Accept` naming CSV or the workbook).
 pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Admin, Role::Reviewer, Role::Finance])?;
-    let format = match request.query_param("format").as_deref() {
-        None | Some("json") if !wants_a_file(request) => None,
-        Some("json") => None,
-        _ => Some(ExportFormat::of(request, ExportFormat::Csv).map_err(|_| {
-            ApiError::invalid(vec![
-                Reason::new(
-                    "invalid_format",
-                    "format 应为 json、csv 或 xlsx",
-                    "format is json, csv or xlsx",
-                )
-                .at("format"),
-            ])
-        })?),
-    };
+    let format = ExportFormat::requested(request)?;
     let (from, to) = (month_param(request, "from"), month_param(request, "to")).all_parsed()?;
     let (rows, recovered_fen) = ctx.store()?.report_rows(from.as_deref(), to.as_deref())?;
     let report = ProvinceReport::from_rows(ctx.config.county()?, rows, recovered_fen);
@@ -51,11 +38,4 @@ fn month_param(request: &ApiRequest, name: &str) -> Result<Option<String>, Vec<R
         None => Ok(None),
         Some(month) => field(name, parse_month(&month)).map(Some),
     }
-}
-
-/// Whether `Accept` asks for a file (CSV or the workbook) rather than JSON.
-fn wants_a_file(request: &ApiRequest) -> bool {
-    request
-        .header("accept")
-        .is_some_and(|a| a.contains("text/csv") || a.contains(subsidy_rules::export::XLSX_TYPE))
 }

@@ -13,20 +13,12 @@ use subsidy_rules::{
     dates::parse_day,
     eligibility::Applicant,
     field,
-    offers::{Offer, no_offer, verified_group},
+    offers::{Offer, REGISTRY_GROUPS, no_offer, verified_group},
     optional_field,
     registry::RegistryEntry,
 };
 
 use crate::claims::{SubmitRequest, consent_given, file_claim};
-
-/// The groups the registry is read for: every key group any version names.
-const KEY_GROUPS: [PersonGroup; 4] = [
-    PersonGroup::MigrantWorker,
-    PersonGroup::UnemployedGraduate,
-    PersonGroup::PoorLaborer,
-    PersonGroup::PoorFamilyChild,
-];
 
 #[derive(Serialize)]
 struct Offers<'a> {
@@ -54,7 +46,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let store = ctx.store()?;
     let records =
         county_api::claims::shown_records(ctx, store.person_completions(&trainee.person)?)?;
-    let registry = store.registry_entries(&trainee.person, &KEY_GROUPS)?;
+    let registry = store.registry_entries(&trainee.person, &REGISTRY_GROUPS)?;
     let (file, claims) = store.person_file(&trainee.person, &[])?;
     let (status, now) = (status_among(&claims), ctx.now_unix());
     let history = file.history(&status, now);
@@ -135,7 +127,7 @@ pub fn accept(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         let record = (store.completion(&platform_id, &record_id)?)
             .filter(|r| r.facts.trainee.person == trainee.person)
             .ok_or_else(ApiError::not_found)?;
-        let registry = store.registry_entries(&trainee.person, &KEY_GROUPS)?;
+        let registry = store.registry_entries(&trainee.person, &REGISTRY_GROUPS)?;
         let (group, _) =
             offered(ctx, &registry, &record)?.ok_or_else(|| ApiError::invalid(vec![no_offer()]))?;
         Ok(SubmitRequest {

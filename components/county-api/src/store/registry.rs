@@ -13,6 +13,25 @@ impl Store {
         ]
     }
 
+    /// The registry entries of each of `persons` for `groups`, read ahead in one batch.
+    pub fn registries_of(
+        &self,
+        persons: &[&PersonKey],
+        groups: &[PersonGroup],
+    ) -> Result<Vec<Vec<RegistryEntry>>, ApiError> {
+        let keys: Vec<String> = (persons.iter())
+            .flat_map(|p| {
+                groups
+                    .iter()
+                    .map(|g| store_keys::registry_entry(&self.county, p, *g))
+            })
+            .collect();
+        self.prefetch(&keys);
+        (persons.iter())
+            .map(|p| self.registry_entries(p, groups))
+            .collect()
+    }
+
     /// A person's key-group registry entries, every period, one read per group.
     pub fn registry_entries(
         &self,

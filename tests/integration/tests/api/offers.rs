@@ -128,6 +128,30 @@ async fn an_offer_past_the_yearly_limit_or_voided_says_why_and_a_record_without_
         (&of("r4")["state"], &of("r4")["reasons"][0]["code"]),
         (&json!("void"), &json!("record_void"))
     );
+    // The county's outreach list: the offers not taken (r3), not the claimed or the void.
+    let list = "/api/admin/outreach?platform_id=wljnpx&month=2020-03";
+    let outreach = call("GET", list).bearer(&reviewer()).send(&county).await;
+    assert_eq!(outreach.status, 200, "{}", outreach.json());
+    let rows = outreach.json()["rows"].as_array().unwrap().clone();
+    let ids: Vec<&Value> = rows.iter().map(|r| &r["record_id"]).collect();
+    assert_eq!(ids, [&json!("r3")]);
+    assert_eq!(
+        (&rows[0]["name"], &rows[0]["registry_source"]),
+        (&json!("张三"), &json!("实名登记"))
+    );
+    assert_eq!(rows[0]["resident_id"], "370***********1231");
+    let csv = call("GET", &format!("{list}&format=csv"))
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    assert!(
+        text.contains("wljnpx,r3,张三") && text.contains("TOTAL,1"),
+        "{text}"
+    );
+    let finance_asks = call("GET", list).bearer(&finance()).send(&county).await;
+    assert_eq!(finance_asks.status, 403);
     // Another trainee of the county, reported but not in the registry: no offer to accept.
     let other = trainee_id(1991, 7);
     report(
