@@ -30,7 +30,8 @@ back (the app served with its clock moved back, then forward again). A reviewer 
 approved claims from the 公示 screen and reads the day's notice (names masked, the platform's
 name); an objection sent through the public endpoint puts one back in the review queue, where
 the reviewer reads it (reason and contact) beside the claim's notice and approves the claim
-again.
+again. A reviewer's 政策找人 screen finds a registered trainee's April record not yet
+claimed (name, registry source, 120.00) and downloads it as CSV.
 
 A reviewer opens a claim made on a platform (yuntai) and reads its completion record, the verdict
 it was accepted with and the recheck ("still eligible"); the platform is suspended from before
@@ -460,7 +461,7 @@ class ConsoleTest(unittest.TestCase):
         notice = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(notice.text, f"已将 2 件申领列入 {today} 的公示。")
         self.browser.find_element(By.ID, "notice-" + today).click()
-        table = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
+        table = self.wait.until(ready.visibility_of_element_located((By.ID, "notice-entries")))
         self.assertIn("张*", table.text)
         self.assertNotIn("张三", table.text)
         self.assertIn("互联网+职业技能培训网", table.text)
@@ -479,6 +480,28 @@ class ConsoleTest(unittest.TestCase):
         self.wait.until(ready.element_to_be_clickable((By.ID, "approve"))).click()
         done = self.wait.until(ready.visibility_of_element_located((By.ID, "notice")))
         self.assertEqual(done.text, f"申领 {self.claim_id} 已审核通过。")
+        self.sign_out()
+
+    def test_a_reviewer_finds_the_trainees_to_tell_of_their_allowance_and_downloads_them(self):
+        self.accounts("zhao.reviewer")
+        key = self.two_claims()
+        # April: a registered trainee's second training, reported and not claimed.
+        self.report(key, completion("r3", REGISTERED, month="04"))
+        self.sign_in("zhao.reviewer", PASSWORD)
+        self.wait.until(ready.element_to_be_clickable((By.ID, "view-outreach"))).click()
+        Select(self.wait.until(ready.element_to_be_clickable((By.NAME, "platform_id")))).select_by_value("wljnpx")
+        self.wait.until(ready.visibility_of_element_located((By.ID, "outreach-empty")))
+        month = self.browser.find_element(By.ID, "f-outreach-month")
+        self.browser.execute_script(
+            "arguments[0].value = '2020-04'; arguments[0].dispatchEvent(new Event('change'))", month)
+        table = self.wait.until(ready.visibility_of_element_located((By.ID, "outreach")))
+        self.assertIn("张三", table.text)
+        self.assertIn("实名登记", table.text)
+        self.assertIn("120.00 元", table.text)
+        self.shot("40-outreach")
+        rows = self.downloaded(lambda: self.browser.find_element(By.ID, "outreach-csv").click())
+        self.assertIn("wljnpx,r3,张三", rows)
+        self.assertIn("TOTAL,1", rows)
         self.sign_out()
 
     def test_finance_pays_an_approved_claim(self):

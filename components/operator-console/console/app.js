@@ -7,6 +7,7 @@ import { api, keepSession, session, whenExpired } from "./api.js";
 import { lookupView, reviewView } from "./claims.js";
 import { invoicesView } from "./invoices.js";
 import { noticesView } from "./notices.js";
+import { outreachView } from "./outreach.js";
 import { ROLES } from "./labels.js";
 import { bankView, payableView } from "./payments.js";
 import { reconcileView, reportView } from "./report.js";
@@ -48,6 +49,7 @@ export function signInView(message) {
 export const VIEWS = {
   review: ["申领审核", () => reviewView()],
   notices: ["公示", () => noticesView()],
+  outreach: ["政策找人", () => outreachView()],
   payable: ["待支付申领", () => payableView()],
   bank: ["银行结果", () => bankView()],
   lookup: ["申领查询", () => lookupView()],
@@ -63,9 +65,9 @@ export const VIEWS = {
 };
 
 export const BY_ROLE = {
-  reviewer: ["review", "notices", "lookup", "report"],
+  reviewer: ["review", "notices", "outreach", "lookup", "report"],
   finance: ["payable", "bank", "lookup", "invoices", "report"],
-  admin: ["review", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "reconcile", "report"],
+  admin: ["review", "outreach", "lookup", "standards", "platforms", "registry", "keys", "accounts", "policy", "reconcile", "report"],
 };
 
 export function go(name, message) {

@@ -49,7 +49,7 @@ export async function noticeView(day) {
   return el("section", { class: "card", "aria-labelledby": "notice-title" },
     el("h2", { id: "notice-title" }, `${notice.county_name} ${day} 公示`),
     el("p", { id: "notice-period" }, `${period}，共 ${notice.entries.length} 件。`),
-    el("table", { id: "notice" },
+    el("table", { id: "notice-entries" },
       el("thead", {}, el("tr", {}, ["申领编号", "姓名", "身份证号", "职业（等级）", "培训平台", "金额", "异议"]
         .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, notice.entries.map((e) => el("tr", {},

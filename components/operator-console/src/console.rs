@@ -17,7 +17,7 @@ macro_rules! module {
 
 /// Name under `/console/`, content type, content: the page, its style and its modules (one
 /// per screen beside the router, the API client, the labels and the page helpers).
-const FILES: [(&str, &str, &str); 14] = [
+const FILES: [(&str, &str, &str); 15] = [
     (
         "",
         "text/html; charset=utf-8",
@@ -40,6 +40,7 @@ const FILES: [(&str, &str, &str); 14] = [
     module!("accounts.js"),
     module!("report.js"),
     module!("notices.js"),
+    module!("outreach.js"),
 ];
 
 /// The page, at `/console` and `/console/` alike (a trailing slash routes the same, as in
