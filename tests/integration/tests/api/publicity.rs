@@ -1,7 +1,7 @@
 //! 公示 through the API: a reviewer publishes approved claims in the day's notice, for 5
 //! working days counted on the 2020 calendar; anyone reads the notice (names and IDs masked)
 //! and may object while it runs, which sends the claim back to review; finance pays only once
-//! the notice has ended.
+//! the notice has ended. The claim is made from an offer (政策找人): the trainee never applied.
 
 use serde_json::{Value, json};
 
@@ -31,11 +31,21 @@ async fn claim_as(county: &County, id: &str, role: Role, sub: &str) -> Value {
     as_operator(county, role, sub, read).await.json()
 }
 
-/// A claim approved, with the county's clock then at Thursday 30 April 2020, the day before
-/// the Labour Day holiday.
+/// A claim made from an offer (the registry verifies the trainee, the platform reported a
+/// pass, the trainee accepted in one request) and approved, with the county's clock then at
+/// Thursday 30 April 2020, the day before the Labour Day holiday.
 async fn approved_on_30_april() -> (County, String) {
     let (county, _) = reported(1).await;
-    let id = claimed(&county, "r0").await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let payee = json!({"kind": "social_security_card", "account": "6217001234567890123"});
+    let accepted = call("POST", "/api/claims/offers/accept")
+        .bearer(&trainee(TRAINEE_A))
+        .header("idempotency-key", "offer-journey-1")
+        .json(&json!({"platform_id": "wljnpx", "record_id": "r0", "payee": payee, "consent": true}))
+        .send(&county)
+        .await;
+    assert_eq!(accepted.status, 201, "{}", accepted.json());
+    let id = accepted.json()["claim"]["id"].as_str().unwrap().to_owned();
     let approve = call("POST", &format!("/api/claims/{id}/approve")).json(&json!({}));
     assert_eq!(approve.bearer(&reviewer()).send(&county).await.status, 200);
     clock_to(&county, "2020-04-30");
@@ -43,7 +53,8 @@ async fn approved_on_30_april() -> (County, String) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_notice_from_30_april_2020_runs_to_9_may_takes_objections_and_then_lets_finance_pay() {
+async fn an_offer_accepted_is_reviewed_published_from_30_april_2020_to_9_may_objected_to_and_paid()
+{
     let (county, id) = approved_on_30_april().await;
     let unpublished = pay(&county, &id, "2020-04-30").await;
     assert_eq!(
@@ -110,7 +121,7 @@ async fn a_notice_from_30_april_2020_runs_to_9_may_takes_objections_and_then_let
         (&json!("approved"), &json!("submitted"))
     );
     assert_eq!(last["changed"]["by"], "public");
-    let queue = call("GET", "/api/claims/queue?kind=review");
+    let queue = call("GET", "/api/claims/queue?kind=verified");
     let queue = as_operator(&county, Role::Reviewer, "op-reviewer", queue)
         .await
         .json();
