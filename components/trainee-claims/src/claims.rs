@@ -331,12 +331,30 @@ impl Judged<'_> {
 /// The applicant as the rules see them: who they are from the token, their hukou from the
 /// record, their key group and declarations from the request.
 fn applicant(trainee: &Trainee, record: &CompletionRecord, input: &SubmitRequest) -> Applicant {
+    let claim = &input.claim;
+    applicant_in(
+        trainee,
+        record,
+        claim.group,
+        claim.graduation_date,
+        claim.employed,
+    )
+}
+
+/// The applicant for `group`, with a graduate's declarations.
+pub fn applicant_in(
+    trainee: &Trainee,
+    record: &CompletionRecord,
+    group: PersonGroup,
+    graduation_date: Option<chrono::NaiveDate>,
+    employed: Option<bool>,
+) -> Applicant {
     Applicant {
         resident_id: trainee.resident_id.clone(),
         hukou_county: record.facts.trainee.hukou_county.clone(),
-        declared_group: input.claim.group,
-        graduation_date: input.claim.graduation_date,
-        employed: input.claim.employed,
+        declared_group: group,
+        graduation_date,
+        employed,
     }
 }
 

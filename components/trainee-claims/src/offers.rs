@@ -2,7 +2,7 @@
 //! registry and their claims whenever read, and accepting one with one request, which files
 //! a claim exactly as a submission does (`claims::file_claim`), limits included.
 
-use county_api::{ApiError, ApiRequest, Context, Trainee, json, judge_on};
+use county_api::{ApiError, ApiRequest, Context, json, judge_on};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
@@ -11,14 +11,13 @@ use subsidy_rules::{
     claims_file::status_among,
     completion::{CompletionRecord, parse_record_id},
     dates::parse_day,
-    eligibility::Applicant,
     field,
     offers::{Offer, REGISTRY_GROUPS, no_offer, verified_group},
     optional_field,
     registry::RegistryEntry,
 };
 
-use crate::claims::{SubmitRequest, consent_given, file_claim};
+use crate::claims::{SubmitRequest, applicant_in, consent_given, file_claim};
 
 #[derive(Serialize)]
 struct Offers<'a> {
@@ -59,7 +58,7 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         let taken = (file.holding_record(platform, id, &status, now)).map(|f| f.claim_id.as_str());
         let verdict = match (taken, &record.void_reason) {
             (None, None) => {
-                let applicant = applicant(&trainee, record, group, None, None);
+                let applicant = applicant_in(&trainee, record, group, None, None);
                 let completion = record.as_completion();
                 Some(judge_on(
                     ctx,
@@ -74,22 +73,6 @@ pub fn list(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
         offers.push(Offer::of(record, group, policy, taken, verdict));
     }
     Ok(json(200, &Offers { offers }))
-}
-
-fn applicant(
-    trainee: &Trainee,
-    record: &CompletionRecord,
-    group: PersonGroup,
-    graduation_date: Option<chrono::NaiveDate>,
-    employed: Option<bool>,
-) -> Applicant {
-    Applicant {
-        resident_id: trainee.resident_id.clone(),
-        hukou_county: record.facts.trainee.hukou_county.clone(),
-        declared_group: group,
-        graduation_date,
-        employed,
-    }
 }
 
 #[derive(Deserialize)]
