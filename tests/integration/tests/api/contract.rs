@@ -109,12 +109,14 @@ fn more_specific(a: &str, b: &str) -> bool {
 }
 
 /// A batch (`x-items-answered-one-by-one: "records"`) is answered 200 with each item's own
-/// outcome (`results[].index`, `.outcome`): only the items it accepted are held to the
-/// schema; the others were refused, each with its reasons.
+/// answer in `results`: a platform's records by `index` with `outcome: "accepted"`, the bank's
+/// lines in order with `applied: true`. Only the items it accepted are held to the schema; the
+/// others were refused, each with its reason.
 fn keep_accepted_items(body: &mut Value, items: &str, answer: &Value) {
     let accepted: Vec<u64> = (answer["results"].as_array().into_iter().flatten())
-        .filter(|result| result["outcome"] == "accepted")
-        .filter_map(|result| result["index"].as_u64())
+        .enumerate()
+        .filter(|(_, result)| result["outcome"] == "accepted" || result["applied"] == true)
+        .map(|(position, result)| result["index"].as_u64().unwrap_or(position as u64))
         .collect();
     if let Some(list) = body.get_mut(items).and_then(Value::as_array_mut) {
         let mut index = 0;
