@@ -14,6 +14,17 @@ pub struct ClaimView {
     pub allowed_actions: Vec<ClaimAction>,
 }
 
+impl ClaimView {
+    /// Without `pay` on `today` while the claim's 公示 forbids it (unpublished, or its notice
+    /// still running): the console then offers no payment the API would refuse.
+    pub fn on(mut self, today: chrono::NaiveDate) -> ClaimView {
+        if self.claim.notice_allows_payment(today).is_err() {
+            self.allowed_actions.retain(|a| *a != Pay);
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimAction {

@@ -478,7 +478,10 @@ pub fn fetch(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> 
             }
             claim.view_for(Role::Trainee, &resident_id.masked())
         }
-        Caller::Operator(token) => claim.view_for(token.role, &token.sub),
+        Caller::Operator(token) => {
+            let today = subsidy_rules::dates::china_day(ctx.now);
+            claim.view_for(token.role, &token.sub).on(today)
+        }
     };
     Ok(json(200, &view))
 }

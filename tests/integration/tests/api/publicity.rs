@@ -176,6 +176,12 @@ async fn an_offer_accepted_is_reviewed_published_from_30_april_2020_to_9_may_obj
         json!([]),
         "not on the desk while its notice runs"
     );
+    let seen = claim_as(&county, &id, Role::Finance, "op-finance").await;
+    assert_eq!(
+        seen["allowed_actions"],
+        json!([]),
+        "no payment offered while it runs"
+    );
 
     // Monday 11 May: the notice is over; no more objections, and finance pays.
     clock_to(&county, "2020-05-11");
@@ -192,6 +198,8 @@ async fn an_offer_accepted_is_reviewed_published_from_30_april_2020_to_9_may_obj
         .await
         .json();
     assert_eq!(desk["claims"][0]["id"], id.as_str());
+    let seen = claim_as(&county, &id, Role::Finance, "op-finance").await;
+    assert_eq!(seen["allowed_actions"], json!(["pay"]));
     let paid = pay(&county, &id, "2020-05-11").await;
     assert_eq!(paid.status, 200, "{}", paid.json());
     assert_eq!(paid.json()["status"], "paid");
