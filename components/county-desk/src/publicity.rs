@@ -53,6 +53,9 @@ pub fn publish(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
             let days = (notice_days.of(&claim.policy_version))
                 .ok_or_else(|| ApiError::conflict(unknown_version(&claim.policy_version)))?;
             let period = (calendar.notice(today, days)).map_err(ApiError::conflict)?;
+            if published == 0 {
+                store.list_notice_day(today)?;
+            }
             store.publish_claim(claim, today, period, &change)?;
             published += 1;
         }
@@ -61,11 +64,10 @@ pub fn publish(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError
         }
         after = next;
     }
-    let day = today;
     Ok(json(
         200,
         &Published {
-            day,
+            day: today,
             published,
             done,
         },

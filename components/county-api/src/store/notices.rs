@@ -9,7 +9,13 @@ use subsidy_rules::{Change, calendar::NoticePeriod};
 use super::*;
 
 impl Store {
-    /// Publishes an approved claim in today's notice (`day`), for `period`.
+    /// Lists `day` among the notices' days: once a request, before it publishes a claim in it
+    /// (the list is read without repeats).
+    pub fn list_notice_day(&self, day: NaiveDate) -> Result<(), ApiError> {
+        self.append(&store_keys::notices(&self.county), &day.to_string())
+    }
+
+    /// Publishes an approved claim in the notice of `day` (listed already), for `period`.
     pub fn publish_claim(
         &self,
         claim: &Claim,
@@ -17,7 +23,6 @@ impl Store {
         period: NoticePeriod,
         change: &Change,
     ) -> Result<Claim, ApiError> {
-        self.append(&store_keys::notices(&self.county), &day.to_string())?;
         self.append(&store_keys::notice(&self.county, day), &claim.id)?;
         self.update_claim(&claim.id, |current| {
             (current.published(period, change.clone())).map_err(ApiError::conflict)
