@@ -460,6 +460,7 @@ mod tests {
                 resident_id: self.applicant.resident_id.masked(),
                 group,
                 source: "test".into(),
+                community: None,
                 valid_from: day(from),
                 valid_to: to.map(day),
                 changed: Change::new("op", "2020-01-01T00:00:00Z".parse().unwrap()),

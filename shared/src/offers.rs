@@ -139,6 +139,8 @@ pub struct OutreachRow<'a> {
     pub key_group: PersonGroup,
     /// Where the registry has the person from (a village's or community's list, a system).
     pub registry_source: &'a str,
+    /// The village or community (村/社区) the registry lists the person under, if it does.
+    pub community: Option<&'a str>,
     /// The allowance at the version's rate for the record's hours, before the person's
     /// limits, which their claim is judged on.
     pub amount: Yuan,
@@ -171,10 +173,25 @@ impl<'a> OutreachRow<'a> {
             assessed_on: day,
             key_group: group,
             registry_source: &entry.source,
+            community: entry.community.as_deref(),
             amount: policy.living_allowance_for(f.study_hours),
             policy_version: &policy.id,
         })
     }
+}
+
+/// A page of outreach rows as a village's or community's officer works through them: only
+/// `community`'s when one is asked for, grouped by community (by name; the persons the
+/// registry places nowhere last), in record order within each.
+pub fn by_community<'a>(
+    mut rows: Vec<OutreachRow<'a>>,
+    community: Option<&str>,
+) -> Vec<OutreachRow<'a>> {
+    if let Some(wanted) = community {
+        rows.retain(|r| r.community == Some(wanted));
+    }
+    rows.sort_by_key(|r| (r.community.is_none(), r.community));
+    rows
 }
 
 /// The outreach list as a CSV or workbook (columns as the JSON's fields), a total row last.
@@ -193,14 +210,15 @@ pub fn outreach_sheet(rows: &[OutreachRow], title: String) -> crate::export::She
                 Cell::Code(r.assessed_on.to_string()),
                 Cell::Code(r.key_group.code().to_owned()),
                 Cell::text(r.registry_source.to_owned()),
+                r.community.map_or(Cell::Empty, Cell::text),
                 Cell::Amount(r.amount),
             ]
         })
         .collect();
-    let mut total = vec![Cell::Empty; 11];
+    let mut total = vec![Cell::Empty; 12];
     total[0] = Cell::text("TOTAL");
     total[1] = Cell::Count(rows.len() as u64);
-    total[10] = Cell::Amount(rows.iter().map(|r| r.amount).sum());
+    total[11] = Cell::Amount(rows.iter().map(|r| r.amount).sum());
     crate::export::Sheet {
         name: "政策找人".into(),
         title,
@@ -215,6 +233,7 @@ pub fn outreach_sheet(rows: &[OutreachRow], title: String) -> crate::export::She
             "assessed_on",
             "key_group",
             "registry_source",
+            "community",
             "amount",
         ],
         rows: cells,

@@ -17,6 +17,11 @@ pub struct RegistryEntry {
     pub group: PersonGroup,
     /// Where the county has it from, e.g. "扶贫开发建档立卡系统 2020-01".
     pub source: String,
+    /// The village or community (村/社区) the person is listed under, where the county's list
+    /// has it: what outreach (政策找人) is organised by. Absent in entries stored before it
+    /// existed, and in uploads without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<String>,
     pub valid_from: NaiveDate,
     /// Inclusive; none means until further notice.
     pub valid_to: Option<NaiveDate>,
@@ -42,15 +47,20 @@ impl RegistryPeriods {
         }
     }
 
-    /// The periods with `entry` added, unless one with its dates is there already.
+    /// The periods with `entry` added. The same period again changes nothing, unless it
+    /// says where the person is from differently (source, community): then it is the
+    /// county's correction of that period, and replaces it.
     pub fn with(self, entry: RegistryEntry) -> RegistryPeriods {
         let mut entries = self.entries();
-        let known = entries
-            .iter()
-            .any(|e| e.valid_from == entry.valid_from && e.valid_to == entry.valid_to);
-        if !known {
-            entries.push(entry);
-            entries.sort_by_key(|e| e.valid_from);
+        let same = (entries.iter_mut())
+            .find(|e| e.valid_from == entry.valid_from && e.valid_to == entry.valid_to);
+        match same {
+            Some(e) if e.source == entry.source && e.community == entry.community => {}
+            Some(e) => *e = entry,
+            None => {
+                entries.push(entry);
+                entries.sort_by_key(|e| e.valid_from);
+            }
         }
         RegistryPeriods::Many(entries)
     }
@@ -72,6 +82,9 @@ pub struct RegistryEntryInput {
     pub valid_from: String,
     #[serde(default)]
     pub valid_to: Option<String>,
+    /// 村/社区, at most 50 characters.
+    #[serde(default)]
+    pub community: Option<String>,
 }
 
 impl RegistryEntry {
@@ -108,7 +121,12 @@ impl RegistryEntry {
                 _ => Ok(to),
             }
         });
-        let (resident_id, group, source, valid_from, valid_to) = (
+        let community = optional_field(
+            &format!("{at}.community"),
+            input.community.as_deref(),
+            |c| bounded_text(c, 50),
+        );
+        let (resident_id, group, source, valid_from, valid_to, community) = (
             field(
                 &format!("{at}.resident_id"),
                 ResidentId::parse(&input.resident_id),
@@ -117,12 +135,14 @@ impl RegistryEntry {
             field(&format!("{at}.source"), bounded_text(&input.source, 100)),
             valid_from,
             valid_to,
+            community,
         )
             .all_parsed()?;
         let entry = RegistryEntry {
             resident_id: resident_id.masked(),
             group,
             source,
+            community,
             valid_from,
             valid_to,
             changed: change.clone(),
@@ -141,6 +161,7 @@ mod tests {
             resident_id: "370***********1231".into(),
             group: PersonGroup::MigrantWorker,
             source: "实名登记".into(),
+            community: None,
             valid_from: from.parse().unwrap(),
             valid_to: to.map(|t| t.parse().unwrap()),
             changed: Change::new("op", "2020-01-01T00:00:00Z".parse().unwrap()),
@@ -154,6 +175,20 @@ mod tests {
         assert_eq!(entries.len(), 2, "the same period twice is kept once");
         let march = "2020-03-15".parse().unwrap();
         assert!(entries.iter().any(|e| e.covers(march)));
+
+        // The same period with its village named is the county's correction: it replaces.
+        let named = RegistryEntry {
+            community: Some("东关村".into()),
+            ..spring.clone()
+        };
+        let entries = RegistryPeriods::Many(entries).with(named.clone()).entries();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0], named);
+        let stored = serde_json::to_value(&spring).unwrap();
+        assert!(
+            stored.get("community").is_none(),
+            "stored as before when absent"
+        );
     }
     use crate::resident_id::tests::with_check;
 
@@ -164,6 +199,7 @@ mod tests {
             source: "扶贫开发建档立卡系统".into(),
             valid_from: from.into(),
             valid_to: to.map(Into::into),
+            community: None,
         }
     }
 
@@ -187,6 +223,20 @@ mod tests {
         }
         let open = parse(input("migrant_worker", "2020-01-01", None)).unwrap();
         assert!(open.covers("2030-01-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_community_is_kept_trimmed_and_bounded() {
+        let mut named = input("poor_laborer", "2020-01-01", None);
+        named.community = Some(" 东关村 ".into());
+        assert_eq!(parse(named).unwrap().community.as_deref(), Some("东关村"));
+        let mut long = input("poor_laborer", "2020-01-01", None);
+        long.community = Some("村".repeat(51));
+        let errors = parse(long).unwrap_err();
+        assert_eq!(
+            (errors[0].code, errors[0].field.as_deref()),
+            ("invalid_text", Some("entries[0].community"))
+        );
     }
 
     #[test]

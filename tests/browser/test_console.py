@@ -16,7 +16,7 @@ eyes) and downloads it as CSV and as an Excel workbook, another pays it. An admi
 standard from a day, is asked for the reason when a later change would reprice days already
 priced, gives it, sees both periods (the earlier replaced, the later in force), and is refused a
 bad amount beside its field; uploads a registry file of 3 rows, then one whose bad row is named
-by its line. Five wrong passwords lock an account. An admin issues a platform key (its secret
+by its line (a village named for two of the 3, and kept). Five wrong passwords lock an account. An admin issues a platform key (its secret
 shown once, and working), revokes it (no longer working), rotates another, creates an account (a
 short password refused beside its field) and disables it, and resets a locked account's password
 (its lock goes); adds a platform to the register and suspends it from a past day, the reason
@@ -31,7 +31,8 @@ approved claims from the 公示 screen and reads the day's notice (names masked,
 name); an objection sent through the public endpoint puts one back in the review queue, where
 the reviewer reads it (reason and contact) beside the claim's notice and approves the claim
 again. A reviewer's 政策找人 screen finds a registered trainee's April record not yet
-claimed (name, registry source, 120.00) and downloads it as CSV.
+claimed (name, registry source, 120.00) under its village's heading, downloads it as CSV, and
+finds nobody for another village.
 
 A reviewer opens a claim made on a platform (yuntai) and reads its completion record, the verdict
 it was accepted with and the recheck ("still eligible"); the platform is suspended from before
@@ -285,11 +286,13 @@ class ConsoleTest(unittest.TestCase):
         self.ok(self.county.signed("POST", "/api/platform/completions", {"records": list(records)},
                                    *key))
 
-    def register(self, *residents):
-        """Residents in the key-group registry as migrant workers: their claims are verified."""
+    def register(self, *residents, community=None):
+        """Residents in the key-group registry as migrant workers: their claims are verified.
+        The same period again with a village or community names where the list has them."""
+        extra = {"community": community} if community else {}
         self.ok(self.county.request("POST", "/api/eligibility/registry", {"entries": [
             {"resident_id": r, "group": "migrant_worker", "source": "实名登记",
-             "valid_from": "2020-01-01"} for r in residents]}, self.admin_token))
+             "valid_from": "2020-01-01", **extra} for r in residents]}, self.admin_token))
 
     def claim(self, resident, record_id, platform_id="wljnpx", account="6217001234567890123"):
         body = self.ok(self.county.request("POST", "/api/claims", {
@@ -482,11 +485,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(done.text, f"申领 {self.claim_id} 已审核通过。")
         self.sign_out()
 
-    def test_a_reviewer_finds_the_trainees_to_tell_of_their_allowance_and_downloads_them(self):
+    def test_a_reviewer_finds_the_trainees_to_tell_of_their_allowance_by_village_and_downloads_them(self):
         self.accounts("zhao.reviewer")
         key = self.two_claims()
-        # April: a registered trainee's second training, reported and not claimed.
+        # April: a registered trainee's second training, reported and not claimed; the county's
+        # list places them in 东关村.
         self.report(key, completion("r3", REGISTERED, month="04"))
+        self.register(REGISTERED, community="东关村")
         self.sign_in("zhao.reviewer", PASSWORD)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-outreach"))).click()
         Select(self.wait.until(ready.element_to_be_clickable((By.NAME, "platform_id")))).select_by_value("wljnpx")
@@ -498,10 +503,20 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("张三", table.text)
         self.assertIn("实名登记", table.text)
         self.assertIn("120.00 元", table.text)
+        heading = table.find_element(By.CSS_SELECTOR, "tr.group th")
+        self.assertEqual(heading.text, "东关村")
         self.shot("40-outreach")
         rows = self.downloaded(lambda: self.browser.find_element(By.ID, "outreach-csv").click())
         self.assertIn("wljnpx,r3,张三", rows)
+        self.assertIn("实名登记,东关村,120.00", rows)
         self.assertIn("TOTAL,1", rows)
+        # Another village's officer asks for theirs: nobody to tell there.
+        village = self.browser.find_element(By.ID, "f-outreach-community")
+        self.browser.execute_script(
+            "arguments[0].value = '西街社区'; arguments[0].dispatchEvent(new Event('change'))", village)
+        self.wait.until(ready.visibility_of_element_located((By.ID, "outreach-empty")))
+        self.assertEqual(self.browser.find_element(By.ID, "f-outreach-community").get_attribute("value"),
+                         "西街社区")
         self.sign_out()
 
     def test_finance_pays_an_approved_claim(self):
@@ -646,14 +661,20 @@ class ConsoleTest(unittest.TestCase):
         good = [resident_id(f"37090219860201{i:03d}") for i in range(3)]
         files = pathlib.Path(self.downloads.name)
         (files / "good.csv").write_text(
-            "\ufeff身份证号,人群类别,来源,起始日期,截止日期\r\n"
-            # Days as Excel writes them (the API takes 2020-01-01; the console converts).
-            + "".join(f"{r},migrant_worker,农民工实名制登记,2020/1/1,2020/12/31\r\n" for r in good),
+            "\ufeff身份证号,人群类别,来源,起始日期,截止日期,村/社区\r\n"
+            # Days as Excel writes them (the API takes 2020-01-01; the console converts); a
+            # village named for two, none for the third.
+            + "".join(f"{r},migrant_worker,农民工实名制登记,2020/1/1,2020/12/31,{'东关村' if i < 2 else ''}\r\n"
+                      for i, r in enumerate(good)),
             encoding="utf-8")
         self.browser.find_element(By.ID, "f-file").send_keys(str(files / "good.csv"))
         upload.click()
         stored = self.wait.until(ready.visibility_of_element_located((By.ID, "registry-stored")))
         self.assertEqual(stored.text, "已保存 3 条，共 3 条。")
+        found = [self.ok(self.county.request("POST", "/api/eligibility/registry/lookup",
+                                             {"resident_id": r}, self.admin_token))["entries"][0]
+                 for r in good]
+        self.assertEqual([e.get("community") for e in found], ["东关村", "东关村", None])
         (files / "bad.csv").write_text(
             "身份证号,人群类别,来源,起始日期\n"
             f"{good[0]},migrant_worker,登记,2020-01-01\n"

@@ -1,6 +1,7 @@
 //! 政策找人 for the county: a platform's month of records, page by page, each passed record
-//! not claimed of a person the registry verifies, with the registry's source (a village's or
-//! community's list) and the allowance, as JSON or a file to call or text them from.
+//! not claimed of a person the registry verifies, with the registry's source and village or
+//! community (one's only, if asked, grouped by it) and the allowance, as JSON or a file to call
+//! or text them from.
 
 use county_api::{ApiError, ApiRequest, Context, ExportFormat, json};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use subsidy_rules::{
     auth::Role,
     completion::parse_month,
     field,
-    offers::{OutreachRow, REGISTRY_GROUPS, outreach_sheet},
+    offers::{OutreachRow, REGISTRY_GROUPS, by_community, outreach_sheet},
 };
 
 #[derive(Serialize)]
@@ -21,8 +22,8 @@ struct Outreach<'a> {
     done: bool,
 }
 
-/// `GET /api/admin/outreach?platform_id=&month=YYYY-MM&after=&limit=` (reviewers, admins),
-/// `format=csv|xlsx` for a file.
+/// `GET /api/admin/outreach?platform_id=&month=YYYY-MM&after=&limit=&community=` (reviewers,
+/// admins), `format=csv|xlsx` for a file.
 pub fn outreach(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     ctx.require_operator(request, &[Role::Reviewer, Role::Admin])?;
     let format = ExportFormat::requested(request)?;
@@ -47,6 +48,10 @@ pub fn outreach(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiErro
         let policy = ctx.policies_for(&[day])?.current(day);
         rows.extend(OutreachRow::of(record, registry, policy));
     }
+    let community = request
+        .query_param("community")
+        .filter(|c| !c.trim().is_empty());
+    let rows = by_community(rows, community.as_deref().map(str::trim));
     let Some(format) = format else {
         return Ok(json(
             200,

@@ -170,3 +170,106 @@ async fn an_offer_past_the_yearly_limit_or_voided_says_why_and_a_record_without_
     assert_eq!((none.status, none.error_code()), (422, "no_offer".into()));
     assert_eq!(none.json()["error"]["field"], "record_id");
 }
+
+/// Uploads one registry entry: a migrant worker from 2020-01-01, listed under `community`.
+async fn register_in(county: &County, trainee_id: &str, community: Option<&str>) {
+    let mut entry = json!({"resident_id": trainee_id, "group": "migrant_worker",
+        "source": "实名登记", "valid_from": "2020-01-01"});
+    if let Some(c) = community {
+        entry["community"] = json!(c);
+    }
+    let reply = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&json!({ "entries": [entry] }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.json());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_one_can_be_asked_for()
+ {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let (east, west, nowhere) = (
+        trainee_id(1988, 1),
+        trainee_id(1989, 2),
+        trainee_id(1990, 3),
+    );
+    let reported = report(
+        &county,
+        &platform,
+        vec![
+            record("n0", &nowhere, "4-03-02-01", "2020-03-12"),
+            record("w0", &west, "4-03-02-01", "2020-03-13"),
+            record("e0", &east, "4-03-02-01", "2020-03-14"),
+        ],
+    )
+    .await;
+    assert!(outcomes(&reported).iter().all(|o| o == "accepted"));
+    register_in(&county, &east, Some("东关村")).await;
+    register_in(&county, &west, Some("西街社区")).await;
+    register_in(&county, &nowhere, None).await;
+    let list = "/api/admin/outreach?platform_id=wljnpx&month=2020-03";
+    let rows = |reply: &Reply| -> Vec<(String, Value)> {
+        let body = reply.json();
+        (body["rows"].as_array().unwrap().iter())
+            .map(|r| {
+                (
+                    r["record_id"].as_str().unwrap().to_owned(),
+                    r["community"].clone(),
+                )
+            })
+            .collect()
+    };
+    let all = call("GET", list).bearer(&reviewer()).send(&county).await;
+    assert_eq!(all.status, 200, "{}", all.json());
+    assert_eq!(
+        rows(&all),
+        [
+            ("e0".to_owned(), json!("东关村")),
+            ("w0".to_owned(), json!("西街社区")),
+            ("n0".to_owned(), Value::Null),
+        ],
+        "by community, the persons placed nowhere last"
+    );
+    let village = format!("{list}&community={}", "%E4%B8%9C%E5%85%B3%E6%9D%91");
+    let east_only = call("GET", &village)
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    assert_eq!(rows(&east_only), [("e0".to_owned(), json!("东关村"))]);
+    let csv = call("GET", &format!("{village}&format=csv"))
+        .bearer(&reviewer())
+        .send(&county)
+        .await;
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    assert!(
+        text.contains("registry_source,community,amount")
+            && text.contains("实名登记,东关村,120.00"),
+        "{text}"
+    );
+    // The county corrects the village of the same period: the correction is what it reads.
+    register_in(&county, &east, Some("东关村二组")).await;
+    let lookup = call("POST", "/api/eligibility/registry/lookup")
+        .bearer(&reviewer())
+        .json(&json!({ "resident_id": east }))
+        .send(&county)
+        .await;
+    let entries = lookup.json()["entries"].clone();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+    assert_eq!(entries[0]["community"], "东关村二组");
+    // A village name past 50 characters is refused, and the batch with it.
+    let long = json!({"entries": [{"resident_id": west, "group": "migrant_worker",
+        "source": "实名登记", "valid_from": "2020-01-01", "community": "村".repeat(51)}]});
+    let refused = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&long)
+        .send(&county)
+        .await;
+    assert_eq!(
+        (refused.status, refused.error_code()),
+        (422, "invalid_text".into())
+    );
+    assert_eq!(refused.json()["error"]["field"], "entries[0].community");
+}
