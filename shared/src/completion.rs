@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonKey, PlatformId, PolicyBook,
-    Reason, ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text,
+    AllParsed, Change, CountyCode, DecimalText, OccupationCode, PersonGroup, PersonKey, PlatformId,
+    PolicyBook, Reason, ResidentId, SkillLevel, StudyHours, TrainingMode, bounded_text,
     claim_status::ClaimStatus,
     dates::parse_day,
     eligibility, field, optional_field,
@@ -451,6 +451,12 @@ pub struct CompletionRecord {
     /// is what makes a slot an event. Never shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub feed_marks: Vec<String>,
+    /// The key group its trainee was told of an offer for (政策找人, `offer.made` in their
+    /// feed), by the write that first found the registry verifying them: its report, a
+    /// correction, or the registry upload. So that an offer is announced once. Shown to the
+    /// county only: a platform does not learn who is in a key group's registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered: Option<PersonGroup>,
 }
 
 /// The index slots a record's entries were written to.
@@ -515,6 +521,28 @@ impl CompletionRecord {
             flagged: None,
             listed: None,
             feed_marks: Vec::new(),
+            offered: None,
+        }
+    }
+
+    /// Whether its trainee may be offered it now (政策找人), the registry aside: passed,
+    /// neither voided nor claimed, and not offered before.
+    pub fn awaits_offer(&self) -> bool {
+        self.facts.assessment.passed
+            && self.void_reason.is_none()
+            && self.claim.is_none()
+            && self.offered.is_none()
+    }
+
+    /// The record, its offer for `group` announced, when it awaits one (`awaits_offer`) and
+    /// the registry verifies a group (`Some`): else as it is.
+    pub fn offered_for(self, group: Option<PersonGroup>) -> CompletionRecord {
+        match group {
+            Some(group) if self.awaits_offer() => CompletionRecord {
+                offered: Some(group),
+                ..self
+            },
+            _ => self,
         }
     }
 

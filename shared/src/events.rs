@@ -1,8 +1,8 @@
 //! The event feeds (issue 28): what each party reads, in order, to learn what changed without
 //! asking about each object again. A platform's feed says its records were claimed, released,
 //! voided or held, and its invoices issued, approved, paid, cancelled or recovered; a
-//! trainee's says their records were reported, corrected or voided, and each transition of
-//! their claims (paid, returned, recovered included).
+//! trainee's says their records were reported, corrected, voided or offered to them
+//! (政策找人), and each transition of their claims (paid, returned, recovered included).
 //!
 //! **Exactly when its change is.** An event is announced by the write that makes its change:
 //! the changed document carries the event's mark (`feed_marks`, "t12" for slot 12 of a
@@ -190,6 +190,7 @@ pub fn platform_record(record: &CompletionRecord) -> String {
         billed_at: None,
         billed_step: None,
         feed_marks: Vec::new(),
+        offered: None,
         ..record.clone()
     };
     let state = format!("\"{}\"", record.state().as_str());
@@ -208,7 +209,9 @@ pub fn with_raw_field(mut object: String, name: &str, raw: &str) -> String {
     object
 }
 
-/// A record's changes: to its trainee, reported, corrected and voided; to its platform,
+/// A record's changes: to its trainee, reported, corrected and voided, and an offer of it
+/// made (`offer.made`, once: the record as they see it with the offer's `key_group`; what
+/// it would pay is read from their offers, judged when read); to its platform,
 /// claimed (a claim bound to it), released (its claim ended), voided and held (flagged for
 /// one-by-one review, and why). Billing it is not announced: its invoice is.
 pub fn of_record(before: Option<&CompletionRecord>, after: &CompletionRecord) -> Vec<Announcement> {
@@ -234,13 +237,18 @@ pub fn of_record(before: Option<&CompletionRecord>, after: &CompletionRecord) ->
         platform.push("completion.held");
     }
     let mut out = Vec::new();
+    let feed = Feed::Trainee(after.facts.trainee.person.clone());
     if !trainee.is_empty() {
-        let feed = Feed::Trainee(after.facts.trainee.person.clone());
         out.extend(Announcement::each(
             &feed,
             &trainee,
             &text(&TraineeRecord::of(after)),
         ));
+    }
+    if let (Some(group), None) = (after.offered, before.and_then(|b| b.offered)) {
+        let group = text(&group);
+        let offer = with_raw_field(text(&TraineeRecord::of(after)), "key_group", &group);
+        out.extend(Announcement::each(&feed, &["offer.made"], &offer));
     }
     if !platform.is_empty() {
         let feed = Feed::Platform(after.platform_id.clone());
@@ -283,6 +291,7 @@ pub fn of_invoice(before: Option<&Invoice>, after: &Invoice) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PersonGroup;
 
     fn entry(at: i64, void: bool) -> FeedEntry {
         FeedEntry {
@@ -335,6 +344,51 @@ mod tests {
         let two = with_raw_field(one.clone(), "b", r#""x""#);
         let value: serde_json::Value = serde_json::from_str(&two).unwrap();
         assert_eq!(value, serde_json::json!({"a": [1], "b": "x"}));
+    }
+
+    #[test]
+    fn an_offer_is_announced_to_its_trainee_once_and_never_to_its_platform() {
+        use crate::completion::tests::record;
+        let kinds = |before: Option<&CompletionRecord>, after: &CompletionRecord| {
+            (of_record(before, after).into_iter())
+                .map(|a| (a.feed.mark(1).starts_with('t'), a.kind))
+                .collect::<Vec<_>>()
+        };
+        let reported = record("r1");
+        let group = Some(PersonGroup::PoorLaborer);
+        let offered = reported.clone().offered_for(group);
+        assert_eq!(
+            kinds(None, &offered),
+            [
+                (true, "completion.reported".into()),
+                (true, "offer.made".into())
+            ]
+        );
+        let made = of_record(Some(&reported), &offered);
+        let object: serde_json::Value = serde_json::from_str(&made[0].object).unwrap();
+        assert_eq!(
+            (&object["record_id"], &object["key_group"]),
+            (&serde_json::json!("r1"), &serde_json::json!("poor_laborer"))
+        );
+        // Once: a record offered is not offered again, for another group or after a change.
+        let again = offered
+            .clone()
+            .offered_for(Some(PersonGroup::MigrantWorker));
+        assert_eq!(again.offered, group);
+        assert!(kinds(Some(&offered), &again).is_empty());
+        // Nor is a claimed, voided or failed record offered.
+        let claimed = CompletionRecord {
+            claim: Some("c1".into()),
+            ..reported.clone()
+        };
+        assert_eq!(claimed.offered_for(group).offered, None);
+        let void = CompletionRecord {
+            void_reason: Some("重复".into()),
+            ..reported.clone()
+        };
+        assert_eq!(void.offered_for(group).offered, None);
+        // The platform's view does not say its trainee is in a key group's registry.
+        assert!(!platform_record(&offered).contains("offered"));
     }
 
     #[test]

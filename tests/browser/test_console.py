@@ -16,7 +16,8 @@ eyes) and downloads it as CSV and as an Excel workbook, another pays it. An admi
 standard from a day, is asked for the reason when a later change would reprice days already
 priced, gives it, sees both periods (the earlier replaced, the later in force), and is refused a
 bad amount beside its field; uploads a registry file of 3 rows, then one whose bad row is named
-by its line (a village named for two of the 3, and kept). Five wrong passwords lock an account. An admin issues a platform key (its secret
+by its line (a village named for two of the 3, and kept; the one who had passed a training
+told of its offer). Five wrong passwords lock an account. An admin issues a platform key (its secret
 shown once, and working), revokes it (no longer working), rotates another, creates an account (a
 short password refused beside its field) and disables it, and resets a locked account's password
 (its lock goes); adds a platform to the register and suspends it from a past day, the reason
@@ -659,6 +660,8 @@ class ConsoleTest(unittest.TestCase):
         self.browser.find_element(By.ID, "view-registry").click()
         upload = self.wait.until(ready.element_to_be_clickable((By.ID, "upload")))
         good = [resident_id(f"37090219860201{i:03d}") for i in range(3)]
+        # The first already passed a training: the upload finds it and offers it (政策找人).
+        self.report(self.platform_key(), completion("g0", good[0]))
         files = pathlib.Path(self.downloads.name)
         (files / "good.csv").write_text(
             "\ufeff身份证号,人群类别,来源,起始日期,截止日期,村/社区\r\n"
@@ -675,6 +678,11 @@ class ConsoleTest(unittest.TestCase):
                                              {"resident_id": r}, self.admin_token))["entries"][0]
                  for r in good]
         self.assertEqual([e.get("community") for e in found], ["东关村", "东关村", None])
+        self.assertEqual(self.text("registry-offers"),
+                         "名单中的人员有 1 条已考核合格、尚未申领的培训记录，已在小程序中通知其领取（政策找人）。")
+        events = self.ok(self.county.request("GET", "/api/claims/events", None,
+                                             self.county.trainee_token(good[0])))["events"]
+        self.assertEqual([e["type"] for e in events], ["completion.reported", "offer.made"])
         (files / "bad.csv").write_text(
             "身份证号,人群类别,来源,起始日期\n"
             f"{good[0]},migrant_worker,登记,2020-01-01\n"

@@ -136,17 +136,25 @@ export function registryView() {
     columns: REGISTRY_COLUMNS, required: ["resident_id", "group", "source", "valid_from"],
     send: async (rows, results) => {
       const entries = rows.map((r) => ({ ...r, valid_from: isoDay(r.valid_from), valid_to: r.valid_to && isoDay(r.valid_to) }));
-      let stored = 0;
+      let stored = 0, offers = 0;
       for (let first = 0; first < entries.length; first += 1000) {
         const batch = entries.slice(first, first + 1000);
         try {
-          stored += (await api("POST", "/api/eligibility/registry", { entries: batch })).stored;
+          // A batch makes at most one offer an entry a request: sent again, it makes the rest.
+          let answer = await api("POST", "/api/eligibility/registry", { entries: batch });
+          stored += answer.stored;
+          offers += answer.offers_made || 0;
+          for (let again = 0; answer.offers_done === false && again < 1000; again++) {
+            answer = await api("POST", "/api/eligibility/registry", { entries: batch });
+            offers += answer.offers_made || 0;
+          }
         } catch (error) {
           results.append(el("p", {}, `第 ${first + 2} 至 ${first + batch.length + 1} 行未保存：`),
             el("ul", { class: "problems" }, rowProblems(error, "entries", first).map((p) => el("li", {}, p))));
         }
       }
-      results.prepend(el("p", { class: "notice", id: "registry-stored" }, `已保存 ${stored} 条，共 ${entries.length} 条。`));
+      results.prepend(el("p", { class: "notice", id: "registry-stored" }, `已保存 ${stored} 条，共 ${entries.length} 条。`),
+        offers ? el("p", { id: "registry-offers" }, `名单中的人员有 ${offers} 条已考核合格、尚未申领的培训记录，已在小程序中通知其领取（政策找人）。`) : "");
     },
   });
 }

@@ -9,7 +9,7 @@ use county_api::{
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Response;
 use subsidy_rules::{
-    AllParsed, Change, PlatformId, Reason,
+    AllParsed, Change, PersonGroup, PersonKey, PlatformId, Reason, RegistryEntry,
     auth::Role,
     completion::{
         CompletionFacts, CompletionInput, CompletionRecord, MAX_BATCH, RecordState, batch_counts,
@@ -17,6 +17,7 @@ use subsidy_rules::{
     },
     events::{platform_record, with_raw_field},
     field,
+    offers::{REGISTRY_GROUPS, verified_group},
 };
 
 #[derive(Deserialize)]
@@ -84,13 +85,15 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         parsed.iter().map(|(_, p)| p.as_ref().ok()).collect();
     let counts = batch_counts(&facts);
     read_ahead(ctx, &caller.platform_id, &facts)?;
+    let mut registries = Registries(Vec::new());
     let mut results = Vec::with_capacity(parsed.len());
     for (index, ((record_id, facts), count)) in parsed.into_iter().zip(counts).enumerate() {
         // A store failure stops the batch, answering for nothing after it. Records before it
         // are stored, and re-sending the whole batch is safe.
-        let stored = facts
-            .map_err(RecordError::Rejected)
-            .and_then(|facts| store_one(ctx, &caller.platform_id, facts, count, &change));
+        let stored = facts.map_err(RecordError::Rejected).and_then(|facts| {
+            let platform = &caller.platform_id;
+            store_one(ctx, platform, facts, count, &change, &mut registries)
+        });
         let (outcome, state, reasons) = match stored {
             Ok((outcome, state)) => (outcome, Some(state), vec![]),
             Err(RecordError::Rejected(reasons)) => (Outcome::Rejected, None, reasons),
@@ -117,7 +120,8 @@ pub fn report(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
     ))
 }
 
-/// What storing each record of a batch reads, read at once.
+/// What storing each record of a batch reads, read at once; then the registry entries of the
+/// trainees who passed, for their offers.
 fn read_ahead(
     ctx: &Context,
     platform: &PlatformId,
@@ -128,7 +132,46 @@ fn read_ahead(
         .flat_map(|f| store.reporting_keys(platform, f))
         .collect();
     store.prefetch(&ahead);
+    let mut persons: Vec<&PersonKey> = Vec::new();
+    for f in facts.iter().flatten().filter(|f| f.assessment.passed) {
+        if !persons.contains(&&f.trainee.person) {
+            persons.push(&f.trainee.person);
+        }
+    }
+    let registry: Vec<String> = (persons.into_iter())
+        .flat_map(|p| store.registry_keys(p, &REGISTRY_GROUPS))
+        .collect();
+    store.prefetch(&registry);
     Ok(())
+}
+
+/// The registry entries of a batch's trainees, each person's read once.
+struct Registries(Vec<(PersonKey, Vec<RegistryEntry>)>);
+
+impl Registries {
+    /// The key group a record's offer is made for (政策找人): the one the registry verifies
+    /// its trainee in on its assessment day, if they passed.
+    fn offer_group(
+        &mut self,
+        ctx: &Context,
+        facts: &CompletionFacts,
+    ) -> Result<Option<PersonGroup>, ApiError> {
+        if !facts.assessment.passed {
+            return Ok(None);
+        }
+        let person = &facts.trainee.person;
+        let at = match self.0.iter().position(|(p, _)| p == person) {
+            Some(at) => at,
+            None => {
+                let entries = ctx.store()?.registry_entries(person, &REGISTRY_GROUPS)?;
+                self.0.push((person.clone(), entries));
+                self.0.len() - 1
+            }
+        };
+        let day = facts.assessment.date;
+        let policy = ctx.policies_for(&[day])?.current(day);
+        Ok(verified_group(policy, &self.0[at].1, day))
+    }
 }
 
 enum RecordError {
@@ -178,13 +221,15 @@ fn parse_one(
 /// calendar entry is written again); new or corrected, it must fit its trainee's training
 /// calendar with every other record on every platform (`TrainingCalendar`), is flagged when
 /// its pattern is shared by `IDENTICAL_PATTERN_FLAG` records (of the batch, or of the
-/// platform in all), listed, then written.
+/// platform in all), listed, then written; offered to its trainee when the registry verifies
+/// them (`offer.made`, once).
 fn store_one(
     ctx: &Context,
     platform: &PlatformId,
     facts: CompletionFacts,
     batch_count: i64,
     change: &Change,
+    registries: &mut Registries,
 ) -> Result<(Outcome, RecordState), RecordError> {
     let store = ctx.store()?;
     let existing = match store.completion(platform, &facts.record_id)? {
@@ -217,9 +262,14 @@ fn store_one(
         Some(_) => store.pattern_count(platform, &facts.pattern())?,
     };
     let flag = pattern_flag(batch_count.max(platform_count));
+    let offered = match existing.as_ref().is_some_and(|e| e.offered.is_some()) {
+        true => None,
+        false => registries.offer_group(ctx, &facts)?,
+    };
     if existing.is_none() {
         let record = CompletionRecord::new(platform.clone(), facts.clone(), change.clone())
-            .flagged_as(flag.clone());
+            .flagged_as(flag.clone())
+            .offered_for(offered);
         if store.create_completion(&record)? {
             return Ok((Outcome::Accepted, record.state()));
         }
@@ -231,7 +281,7 @@ fn store_one(
         true => Some(store.index_completion(platform, &facts)?),
         false => None,
     };
-    write(ctx, platform, facts, flag, listed, change)
+    write(ctx, platform, facts, (flag, offered), listed, change)
 }
 
 /// A record sent again as it is: its listing and its calendar entry written again where they
@@ -285,12 +335,12 @@ fn place_in_calendar(
     }
 }
 
-/// Creates or corrects the record under compare-and-swap.
+/// Creates or corrects the record under compare-and-swap, flagged and offered as found.
 fn write(
     ctx: &Context,
     platform: &PlatformId,
     facts: CompletionFacts,
-    flag: Option<String>,
+    (flag, offered): (Option<String>, Option<PersonGroup>),
     listed: Option<subsidy_rules::completion::Listed>,
     change: &Change,
 ) -> Result<(Outcome, RecordState), RecordError> {
@@ -304,7 +354,8 @@ fn write(
                 Ok(
                     CompletionRecord::new(platform.clone(), facts.clone(), change.clone())
                         .listed_at(listed)
-                        .flagged_as(flag.clone()),
+                        .flagged_as(flag.clone())
+                        .offered_for(offered),
                 )
             }
             // Sent twice at once: the other send stored it.
@@ -316,7 +367,11 @@ fn write(
                 outcome = Outcome::Corrected;
                 unbound_if_dead(ctx, current)?
                     .corrected(facts.clone(), change.clone())
-                    .map(|corrected| corrected.listed_at(listed).flagged_as(flag.clone()))
+                    .map(|c| {
+                        c.listed_at(listed)
+                            .flagged_as(flag.clone())
+                            .offered_for(offered)
+                    })
                     .map_err(|r| ApiError::new(ErrorKind::Invalid, r))
             }
         })?;

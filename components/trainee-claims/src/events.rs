@@ -1,4 +1,4 @@
-//! The trainee's event feed: their records reported, corrected and voided, and every
+//! The trainee's event feed: their records reported, corrected, voided and offered, and every
 //! transition of their claims, in order, from a cursor (`county_api::feeds`).
 
 use county_api::{ApiError, ApiRequest, Context};

@@ -143,35 +143,11 @@ impl Store {
         write: &str,
     ) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
         let now = wall_clock();
-        let mut taken = slots.0.borrow_mut();
-        for t in taken.iter_mut() {
-            t.used = false;
-        }
+        let announcements = T::announcements(before, next);
+        let chosen = self.slots_for(&announcements, slots, now)?;
         let mut entries = Vec::new();
-        for a in T::announcements(before, next) {
-            let reusable = taken
-                .iter_mut()
-                .find(|t| !t.used && t.feed == a.feed && now - t.at < events::FEED_WRITER_SECONDS);
-            let (slot, slot_key) = match reusable {
-                Some(t) => {
-                    t.used = true;
-                    (t.slot, t.index.slot(t.slot))
-                }
-                None => {
-                    let index = store_keys::feed(&self.county, &a.feed);
-                    let slot = self.add(&index.counter(), 1)?.max(1) as u64;
-                    let slot_key = index.slot(slot);
-                    let (feed, at, used) = (a.feed.clone(), now, true);
-                    taken.push(Taken {
-                        index,
-                        feed,
-                        slot,
-                        at,
-                        used,
-                    });
-                    (slot, slot_key)
-                }
-            };
+        for (a, slot) in announcements.into_iter().zip(chosen) {
+            let slot_key = store_keys::feed(&self.county, &a.feed).slot(slot);
             next.marks().push(a.feed.mark(slot));
             let entry = FeedEntry {
                 kind: a.kind,
@@ -183,6 +159,54 @@ impl Store {
             entries.push((slot_key, self.enveloped(write, &entry)));
         }
         Ok(entries)
+    }
+
+    /// Each event's slot: one an earlier attempt of the change took for its feed, still
+    /// fresh, or a new one, a feed's new slots taken with one increment.
+    fn slots_for(
+        &self,
+        announcements: &[Announcement],
+        slots: &Slots,
+        now: i64,
+    ) -> Result<Vec<u64>, ApiError> {
+        let mut taken = slots.0.borrow_mut();
+        for t in taken.iter_mut() {
+            t.used = false;
+        }
+        let mut chosen: Vec<Option<u64>> = (announcements.iter())
+            .map(|a| {
+                let fresh = |t: &&mut Taken| {
+                    !t.used && t.feed == a.feed && now - t.at < events::FEED_WRITER_SECONDS
+                };
+                taken.iter_mut().find(fresh).map(|t| {
+                    t.used = true;
+                    t.slot
+                })
+            })
+            .collect();
+        for (i, a) in announcements.iter().enumerate() {
+            if chosen[i].is_some() {
+                continue;
+            }
+            let wanting: Vec<usize> = (i..announcements.len())
+                .filter(|&j| chosen[j].is_none() && announcements[j].feed == a.feed)
+                .collect();
+            let n = wanting.len() as u64;
+            let counter = store_keys::feed(&self.county, &a.feed).counter();
+            let last = self.add(&counter, n as i64)?.max(n as i64) as u64;
+            for (k, j) in wanting.into_iter().enumerate() {
+                let slot = last + 1 - n + k as u64;
+                chosen[j] = Some(slot);
+                taken.push(Taken {
+                    index: store_keys::feed(&self.county, &a.feed),
+                    feed: a.feed.clone(),
+                    slot,
+                    at: now,
+                    used: true,
+                });
+            }
+        }
+        Ok(chosen.into_iter().flatten().collect())
     }
 
     /// After a change: slots an earlier attempt took and the last did not use are written
@@ -238,14 +262,19 @@ impl Store {
             done: false,
             pending: false,
         };
+        // Every slot found taken and not written is written down as seen now, not only the
+        // first: one change may take several slots at once, and each must pass in time.
+        let mut seen_absent = Vec::with_capacity(read.len());
         for (slot, entry) in &read {
+            seen_absent.push(match entry {
+                None => Some(self.seen_absent(&index, *slot, now)?),
+                Some(_) => None,
+            });
+        }
+        for ((slot, entry), seen_absent) in read.iter().zip(seen_absent) {
             let marked = match entry {
                 Some(e) if !e.void => self.marks_of(&e.key)?.contains(&feed.mark(*slot)),
                 _ => false,
-            };
-            let seen_absent = match entry {
-                None => Some(self.seen_absent(&index, *slot, now)?),
-                Some(_) => None,
             };
             match events::settle(entry.as_ref(), marked, seen_absent, now) {
                 Settled::Pending => {

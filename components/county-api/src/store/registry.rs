@@ -13,6 +13,13 @@ impl Store {
         ]
     }
 
+    /// Where a person's entries for `groups` are kept, to read them ahead.
+    pub fn registry_keys(&self, person: &PersonKey, groups: &[PersonGroup]) -> Vec<String> {
+        (groups.iter())
+            .map(|g| store_keys::registry_entry(&self.county, person, *g))
+            .collect()
+    }
+
     /// The registry entries of each of `persons` for `groups`, read ahead in one batch.
     pub fn registries_of(
         &self,
@@ -20,11 +27,7 @@ impl Store {
         groups: &[PersonGroup],
     ) -> Result<Vec<Vec<RegistryEntry>>, ApiError> {
         let keys: Vec<String> = (persons.iter())
-            .flat_map(|p| {
-                groups
-                    .iter()
-                    .map(|g| store_keys::registry_entry(&self.county, p, *g))
-            })
+            .flat_map(|p| self.registry_keys(p, groups))
             .collect();
         self.prefetch(&keys);
         (persons.iter())

@@ -45,6 +45,7 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
         event_types(&events),
         [
             "completion.reported",
+            "offer.made",
             "claim.submitted",
             "claim.approved",
             "claim.updated",
@@ -53,13 +54,21 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
     );
     // Published (公示): the trainee reads when their notice ends.
     assert!(
-        events[3]["object"]["notice"]["until"].is_string(),
+        events[4]["object"]["notice"]["until"].is_string(),
         "{}",
-        events[3]
+        events[4]
     );
     assert_eq!(events[0]["object"]["record_id"], "a");
     assert_eq!(events[0]["object"]["state"], "reported");
-    let statuses: Vec<&Value> = events[1..].iter().map(|e| &e["object"]["status"]).collect();
+    // The registry verified them before the report: the report made its offer.
+    assert_eq!(
+        (
+            &events[1]["object"]["record_id"],
+            &events[1]["object"]["key_group"]
+        ),
+        (&json!("a"), &json!("migrant_worker"))
+    );
+    let statuses: Vec<&Value> = events[2..].iter().map(|e| &e["object"]["status"]).collect();
     assert_eq!(
         statuses,
         [
@@ -70,7 +79,7 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
         ]
     );
     // The claim as the trainee sees it: the payee account masked, no store bookkeeping.
-    let claim = &events[4]["object"];
+    let claim = &events[5]["object"];
     assert_eq!(claim["id"], id.as_str());
     assert!(claim["payee"]["account"].as_str().unwrap().contains('*'));
     assert!(claim.get("feed_marks").is_none(), "{claim}");
@@ -92,7 +101,7 @@ async fn a_trainee_follows_their_record_and_claim_from_report_to_payment_in_thei
         .await
         .json();
     assert_eq!(rest["events"].as_array().unwrap(), &events[2..].to_vec());
-    assert_eq!(rest["next_after"], sequences[4]);
+    assert_eq!(rest["next_after"], sequences[5]);
     assert_eq!(
         (rest["done"].clone(), rest["pending"].clone()),
         (json!(true), json!(false))

@@ -244,16 +244,25 @@ pub async fn verify_key_group(county: &County, trainee: &str) {
 /// Registers trainees as migrant workers from 2020-01-01, in batches of 1,000.
 pub async fn verify_key_groups(county: &County, trainees: &[String]) {
     for batch in trainees.chunks(1000) {
-        let entries: Vec<Value> = (batch.iter())
-            .map(|t| json!({"resident_id": t, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"}))
-            .collect();
-        let reply = call("POST", "/api/eligibility/registry")
-            .bearer(&admin())
-            .json(&json!({ "entries": entries }))
-            .send(county)
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.json());
+        let entries: Vec<Value> = batch.iter().map(|t| migrant(t)).collect();
+        upload_registry(county, json!(entries)).await;
     }
+}
+
+/// A registry entry: the trainee a migrant worker from 2020-01-01 (实名登记).
+pub fn migrant(trainee_id: &str) -> Value {
+    json!({"resident_id": trainee_id, "group": "migrant_worker", "source": "实名登记", "valid_from": "2020-01-01"})
+}
+
+/// Uploads `entries` to the registry (as admin); its answer.
+pub async fn upload_registry(county: &County, entries: Value) -> Value {
+    let reply = call("POST", "/api/eligibility/registry")
+        .bearer(&admin())
+        .json(&json!({ "entries": entries }))
+        .send(county)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.json());
+    reply.json()
 }
 
 /// A trainee's claim from a record: a migrant worker paid to a social security card.

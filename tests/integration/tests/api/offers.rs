@@ -173,17 +173,11 @@ async fn an_offer_past_the_yearly_limit_or_voided_says_why_and_a_record_without_
 
 /// Uploads one registry entry: a migrant worker from 2020-01-01, listed under `community`.
 async fn register_in(county: &County, trainee_id: &str, community: Option<&str>) {
-    let mut entry = json!({"resident_id": trainee_id, "group": "migrant_worker",
-        "source": "实名登记", "valid_from": "2020-01-01"});
+    let mut entry = migrant(trainee_id);
     if let Some(c) = community {
         entry["community"] = json!(c);
     }
-    let reply = call("POST", "/api/eligibility/registry")
-        .bearer(&admin())
-        .json(&json!({ "entries": [entry] }))
-        .send(county)
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.json());
+    upload_registry(county, json!([entry])).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -272,4 +266,135 @@ async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_
         (422, "invalid_text".into())
     );
     assert_eq!(refused.json()["error"]["field"], "entries[0].community");
+}
+
+/// The types and record ids of a trainee's feed, in order.
+async fn feed_of(county: &County, trainee_id: &str) -> Vec<(String, String)> {
+    let token = trainee(trainee_id);
+    let events = feed_events(county, "/api/claims/events", |c: Call| c.bearer(&token)).await;
+    (events.iter())
+        .map(|e| {
+            let id = e["object"]["record_id"].as_str().unwrap_or_default();
+            (e["type"].as_str().unwrap().to_owned(), id.to_owned())
+        })
+        .collect()
+}
+
+fn kinds(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    (pairs.iter())
+        .map(|(k, id)| (k.to_string(), id.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offer_is_announced_in_the_trainees_feed_once_whether_the_report_or_the_registry_comes_first()
+ {
+    let county = taishan();
+    let platform = credential(&county, "wljnpx").await;
+    let (first, later, failed) = (
+        trainee_id(1988, 1),
+        trainee_id(1989, 2),
+        trainee_id(1990, 3),
+    );
+    // The registry first: the report itself makes the offer.
+    upload_registry(&county, json!([migrant(&first)])).await;
+    let mut fail = record("f0", &failed, "4-03-02-01", "2020-03-14");
+    fail["assessment"] = json!({"result": "fail", "score": 40, "date": "2020-03-14"});
+    let reported = report(
+        &county,
+        &platform,
+        vec![
+            record("a0", &first, "4-03-02-01", "2020-03-12"),
+            record("b0", &later, "4-03-02-01", "2020-03-13"),
+            fail,
+        ],
+    )
+    .await;
+    assert!(outcomes(&reported).iter().all(|o| o == "accepted"));
+    assert_eq!(
+        feed_of(&county, &first).await,
+        kinds(&[("completion.reported", "a0"), ("offer.made", "a0")])
+    );
+    let token = trainee(&first);
+    let events = feed_events(&county, "/api/claims/events", |c: Call| c.bearer(&token)).await;
+    assert_eq!(events[1]["object"]["key_group"], "migrant_worker");
+    assert_eq!(
+        feed_of(&county, &later).await,
+        kinds(&[("completion.reported", "b0")]),
+        "not in the registry: no offer"
+    );
+    // The registry later: its upload makes the offer, once.
+    let both = json!([migrant(&later), migrant(&failed)]);
+    let uploaded = upload_registry(&county, both.clone()).await;
+    assert_eq!(
+        (&uploaded["offers_made"], &uploaded["offers_done"]),
+        (&json!(1), &json!(true))
+    );
+    assert_eq!(
+        feed_of(&county, &later).await,
+        kinds(&[("completion.reported", "b0"), ("offer.made", "b0")])
+    );
+    let again = upload_registry(&county, both).await;
+    assert_eq!(
+        again["offers_made"], 0,
+        "the same list again offers nothing new"
+    );
+    assert_eq!(feed_of(&county, &later).await.len(), 2);
+    assert_eq!(
+        feed_of(&county, &failed).await,
+        kinds(&[("completion.reported", "f0")]),
+        "a failed assessment is no offer"
+    );
+    // The record accepted as a claim: the offer is not made again by a later upload.
+    let payee = json!({"kind": "social_security_card", "account": "6217001234567890123"});
+    let accepted = call("POST", "/api/claims/offers/accept")
+        .bearer(&trainee(&later))
+        .json(&json!({"platform_id": "wljnpx", "record_id": "b0", "payee": payee, "consent": true}))
+        .send(&county)
+        .await;
+    assert_eq!(accepted.status, 201, "{}", accepted.json());
+    let mut corrected = migrant(&later);
+    corrected["community"] = json!("西街社区");
+    assert_eq!(
+        upload_registry(&county, json!([corrected])).await["offers_made"],
+        0
+    );
+    // A platform's view of the record does not tell it that its trainee is in the registry.
+    let fetched = call("GET", "/api/platform/completions/a0")
+        .signed(&platform.key_id, &platform.secret)
+        .send(&county)
+        .await;
+    assert!(
+        fetched.json().get("offered").is_none(),
+        "{}",
+        fetched.json()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_batch_makes_at_most_one_offer_per_entry_and_the_same_batch_again_makes_the_rest()
+ {
+    let (county, _) = reported(3).await;
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let uploaded = upload_registry(&county, json!([migrant(TRAINEE_A)])).await;
+        answers.push((
+            uploaded["offers_made"].clone(),
+            uploaded["offers_done"].clone(),
+        ));
+    }
+    assert_eq!(
+        answers,
+        [
+            (json!(1), json!(false)),
+            (json!(1), json!(false)),
+            (json!(1), json!(true)),
+            (json!(0), json!(true)),
+        ]
+    );
+    let offered: Vec<String> = (feed_of(&county, TRAINEE_A).await.into_iter())
+        .filter(|(kind, _)| kind == "offer.made")
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(offered, ["r0", "r1", "r2"]);
 }

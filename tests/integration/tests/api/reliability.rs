@@ -300,6 +300,7 @@ async fn a_build_step_killed_again_and_again_leaves_each_record_billed_once_when
         platform,
         trainees,
         claims: Vec::new(),
+        registered: true.into(),
     };
     let step =
         || scene.signed(call("POST", "/api/platform/invoices").json(&json!({"month": "2020-03"})));
@@ -410,6 +411,9 @@ struct Scene {
     trainees: Vec<String>,
     /// Claims made in the set-up, by trainee.
     claims: Vec<String>,
+    /// Whether every trainee is in the registry, their uploads complete: then every record of
+    /// theirs that passed has been offered to them.
+    registered: std::cell::Cell<bool>,
 }
 
 impl Scene {
@@ -628,7 +632,9 @@ impl Scene {
     }
 
     /// The event feeds against what they report on: each claim's events are its transitions,
-    /// in order, one each; each record of a trainee was reported to them once; each invoice's
+    /// in order, one each; each record of a trainee was reported to them once, and offered at
+    /// most once and only if it passed (each that passed, once the set-up registered them);
+    /// each invoice's
     /// events are its transitions but into building, one each, and no invoice that does not
     /// exist has any. An event without its change, or a change without its event, fails.
     async fn assert_feeds_match(&self, k: usize, records: &[Value], invoices: &[Value]) {
@@ -636,11 +642,13 @@ impl Scene {
             let token = token_at(&self.county, Role::Trainee, t);
             let events = self.feed("/api/claims/events", |c| c.bearer(&token)).await;
             let mut by_claim: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-            let mut reported = Vec::new();
+            let (mut reported, mut offered) = (Vec::new(), Vec::new());
             for e in &events {
                 let kind = e["type"].as_str().unwrap();
                 if kind == "completion.reported" {
                     reported.push(e["object"]["record_id"].as_str().unwrap().to_owned());
+                } else if kind == "offer.made" {
+                    offered.push(e["object"]["record_id"].as_str().unwrap().to_owned());
                 } else if kind.starts_with("claim.") && kind != "claim.updated" {
                     let id = e["object"]["id"].as_str().unwrap().to_owned();
                     by_claim.entry(id).or_default().push(kind.to_owned());
@@ -681,6 +689,19 @@ impl Scene {
             theirs.sort();
             reported.sort();
             assert_eq!(reported, theirs, "k={k}: {t}: records reported to them");
+            let mut passed: Vec<String> = (records.iter())
+                .filter(|r| belongs_to(r, t) && r["assessment"]["passed"] == true)
+                .map(|r| r["record_id"].as_str().unwrap().to_owned())
+                .collect();
+            passed.sort();
+            offered.sort();
+            let once = offered.windows(2).all(|w| w[0] != w[1]);
+            assert!(once, "k={k}: {t}: an offer made twice: {offered:?}");
+            let unpassed: Vec<&String> = (offered.iter()).filter(|o| !passed.contains(o)).collect();
+            assert!(unpassed.is_empty(), "k={k}: {t}: offers of {unpassed:?}");
+            if self.registered.get() {
+                assert_eq!(offered, passed, "k={k}: {t}: records offered to them");
+            }
         }
         let signed = |c: Call| self.signed(c);
         let events = self.feed("/api/platform/events", signed).await;
@@ -716,8 +737,18 @@ fn belongs_to(record: &Value, trainee: &str) -> bool {
 
 /// A county where platform wljnpx reported, for each of `n` trainees, one passed course
 /// (record r{i}, occupation 4-03-02-01, 2020-03-15), with a local standard and the trainees'
-/// key group verified.
+/// key group verified (the registry uploaded after the report: its upload made the offers).
 async fn scene(n: usize) -> Scene {
+    let scene = unregistered_scene(n).await;
+    for t in &scene.trainees {
+        verify_key_group(&scene.county, t).await;
+    }
+    scene.registered.set(true);
+    scene
+}
+
+/// `scene`, the trainees not yet in the registry.
+async fn unregistered_scene(n: usize) -> Scene {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
     set_standard(&county, "4-03-02-01", "1000").await;
@@ -728,14 +759,12 @@ async fn scene(n: usize) -> Scene {
         .map(|(i, t)| record(&format!("r{i}"), t, "4-03-02-01", "2020-03-15"))
         .collect();
     report(&county, &platform, records).await;
-    for t in &trainees {
-        verify_key_group(&county, t).await;
-    }
     Scene {
         county,
         platform,
         trainees,
         claims: Vec::new(),
+        registered: false.into(),
     }
 }
 
@@ -949,6 +978,31 @@ async fn a_bulk_approval_killed_at_any_store_call_is_completed_by_its_retry() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_upload_killed_at_any_store_call_makes_each_offer_once_when_sent_again() {
+    let upload = |s: &Scene| {
+        let entries: Vec<Value> = s.trainees.iter().map(|t| migrant(t)).collect();
+        s.operator(call("POST", "/api/eligibility/registry"), Role::Admin)
+            .json(&json!({ "entries": entries }))
+    };
+    let calls = killed_at_every_call(
+        async || unregistered_scene(2).await,
+        async |s: &Scene| in_order(s, vec![upload(s)]).await,
+        async |s: &Scene, replies: &[Reply], k: usize| {
+            assert_eq!(replies[0].status, 200, "k={k}: {}", replies[0].json());
+            assert_eq!(replies[0].json()["offers_done"], true, "k={k}");
+            // Sent again in full, the batch leaves every record offered, each once.
+            s.registered.set(true);
+            s.assert_consistent(k).await;
+        },
+    )
+    .await;
+    assert!(
+        calls > 10,
+        "the upload was killed at each of its {calls} store calls"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
