@@ -1,7 +1,9 @@
 """The calls a WeChat mini-program makes with `wx.request`, in Python's standard library:
-check eligibility, list the trainee's completion records, claim from one with an
-`Idempotency-Key` (sent twice, as a flaky phone network would: one claim), then follow the
-trainee's event feed.
+list the trainee's completion records, check eligibility, read their offers (政策找人: a
+passed record the county's registry verifies them for, claimable without applying) and accept
+one, or claim a record when there is none, with an `Idempotency-Key` (sent twice, as a flaky
+phone network would: one claim), then follow the trainee's event feed (`offer.made` is when to
+tell them of an offer).
 
     COUNTY_URL=http://127.0.0.1:3000 TRAINEE_TOKEN=eyJ… python3 examples/miniprogram_flow.py
 
@@ -47,12 +49,23 @@ def main():
                      "mode": "online", "started_on": record["started_on"],
                      "assessment": {"result": "pass", "date": record["assessed_on"]}}})
     print("check:", status, verdict["outcome"], verdict.get("amount"))
-    claim = {"platform_id": record["platform_id"], "record_id": record["record_id"],
-             "group": "migrant_worker", "consent": True,
-             "payee": {"kind": "social_security_card", "account": "6217001234567890123"}}
+    payee = {"kind": "social_security_card", "account": "6217001234567890123"}
+    status, offers = call("GET", "/api/claims/offers")
+    offer = next((o for o in offers["offers"] if o["acceptable"]), None)
+    if offer:
+        # 免申即享: the group comes from the registry, so the trainee only consents and names
+        # where the money goes.
+        print("offer:", offer["platform_id"], offer["record_id"], offer["amount"], offer["key_group"])
+        path = "/api/claims/offers/accept"
+        claim = {"platform_id": offer["platform_id"], "record_id": offer["record_id"],
+                 "consent": True, "payee": payee}
+    else:
+        path = "/api/claims"
+        claim = {"platform_id": record["platform_id"], "record_id": record["record_id"],
+                 "group": "migrant_worker", "consent": True, "payee": payee}
     key = {"Idempotency-Key": "mp-" + uuid.uuid4().hex}
-    first = call("POST", "/api/claims", claim, key)
-    again = call("POST", "/api/claims", claim, key)
+    first = call("POST", path, claim, key)
+    again = call("POST", path, claim, key)
     print("claim:", first[0], first[1]["claim"]["id"], first[1]["claim"]["status"])
     print("retried:", again[0], "same claim" if again[1] == first[1] else "ANOTHER ANSWER")
     after = 0

@@ -2,7 +2,7 @@
 (the app's components in the in-process Spin host, on a SQLite file), as a platform engineer
 and a mini-program developer would: the county sets a standard and the registry, issues the
 platform's key; the platform reports, invoices, downloads and follows its feed; the trainee
-checks, claims twice with one key and follows theirs. Run:
+checks, accepts their offer (政策找人) twice with one key and follows theirs. Run:
 python3 -m unittest discover -s examples -p 'test_*.py' -v (scripts/test.sh does)."""
 
 import base64
@@ -128,10 +128,12 @@ class WorkedClients(unittest.TestCase):
         shown = self.run_example(["examples/miniprogram_flow.py"], trainee)
         self.assertIn("record: wljnpx wx-2020-0001 4-03-02-01", shown)
         self.assertIn("check: 200 eligible 120.00", shown)
+        # The registry has the trainee: the record is an offer, accepted in one request.
+        self.assertIn("offer: wljnpx wx-2020-0001 120.00 migrant_worker", shown)
         self.assertRegex(shown, r"claim: 201 c-\w+ submitted")
         self.assertIn("retried: 201 same claim", shown)
-        self.assertIn("completion.reported", shown)
-        self.assertIn("claim.submitted submitted", shown)
+        events = [line.split()[2] for line in shown.splitlines() if line.startswith("event:")]
+        self.assertEqual(events, ["completion.reported", "offer.made", "claim.submitted"], shown)
 
         # The platform, from its saved cursor, sees only what came after: the record claimed.
         shown = self.run_example(["examples/platform_client.py", str(batch), "2020-03", str(out)],
