@@ -475,6 +475,8 @@ class ConsoleTest(unittest.TestCase):
         self.ok(self.county.request("POST", f"/api/notices/{today}/objections", {
             "claim_id": self.claim_id, "reason": "申领人已在企业就业", "contact": "13800000000"}), 201)
         self.browser.find_element(By.ID, "view-review").click()
+        # The notice's rows open claims too: wait for the queue to replace them.
+        self.wait.until(ready.staleness_of(table))
         self.wait.until(ready.element_to_be_clickable(
             (By.CSS_SELECTOR, f"button[aria-label='查看申领 {self.claim_id}']"))).click()
         objections = self.wait.until(ready.visibility_of_element_located((By.ID, "objections")))

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { claimView } from "./claims.js";
 import { LEVELS } from "./labels.js";
-import { el, show, showError } from "./ui.js";
+import { PAGE, el, show, showError } from "./ui.js";
 
 /** Publishes every approved claim not yet published, 50 a request, until none is left. */
 async function publishAll() {
@@ -42,22 +42,26 @@ export async function noticesView() {
   return section;
 }
 
-/** One day's notice as the public reads it (`/api/notices/{day}`), each claim openable. */
-export async function noticeView(day) {
-  const notice = await api("GET", `/api/notices/${encodeURIComponent(day)}`);
-  const period = notice.entries.length ? `公示期 ${notice.entries[0].from} 至 ${notice.entries[0].until}` : "";
+/** One day's notice as the public reads it (`/api/notices/{day}`), a page at a time, each
+ * claim openable. */
+export async function noticeView(day, after = 0) {
+  const notice = await api("GET", `/api/notices/${encodeURIComponent(day)}?after=${after}&limit=${PAGE}`);
+  const period = notice.entries.length ? `公示期 ${notice.entries[0].from} 至 ${notice.entries[0].until}，` : "";
+  const count = after === 0 && notice.done ? "共" : "本页";
   return el("section", { class: "card", "aria-labelledby": "notice-title" },
     el("h2", { id: "notice-title" }, `${notice.county_name} ${day} 公示`),
-    el("p", { id: "notice-period" }, `${period}，共 ${notice.entries.length} 件。`),
+    el("p", { id: "notice-period" }, `${period}${count} ${notice.entries.length} 件。`),
     el("table", { id: "notice-entries" },
       el("thead", {}, el("tr", {}, ["申领编号", "姓名", "身份证号", "职业（等级）", "培训平台", "金额", "异议"]
         .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, notice.entries.map((e) => el("tr", {},
         el("td", {}, el("button", { type: "button", class: "secondary", "aria-label": `查看申领 ${e.claim_id}`,
-          onclick: () => show(claimView(e.claim_id, () => noticeView(day))) }, e.claim_id)),
+          onclick: () => show(claimView(e.claim_id, () => noticeView(day, after))) }, e.claim_id)),
         el("td", {}, e.name), el("td", {}, e.resident_id),
         el("td", {}, `${e.occupation}（${LEVELS[e.level] || e.level}）`), el("td", {}, e.platform_name),
         el("td", {}, e.amount + " 元"), el("td", {}, e.objections ? `${e.objections} 件` : "无"))))),
     el("div", { class: "actions" },
+      notice.done ? null : el("button", { type: "button", class: "secondary", id: "notice-next",
+        onclick: () => show(noticeView(day, notice.next_after)) }, "下一页"),
       el("button", { type: "button", class: "secondary", id: "back", onclick: () => show(noticesView()) }, "返回")));
 }

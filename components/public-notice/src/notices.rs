@@ -28,6 +28,10 @@ struct Notice<'a> {
     day: NaiveDate,
     county_name: &'a str,
     entries: Vec<NoticeEntry<'a>>,
+    /// Send as `after` for the next page.
+    next_after: u64,
+    /// This page is the notice's last.
+    done: bool,
 }
 
 /// The day a path names, or 404: a segment that is no day names no notice.
@@ -35,11 +39,14 @@ fn day_of_path(request: &ApiRequest) -> Result<NaiveDate, ApiError> {
     parse_day(request.param("day")).map_err(|_| ApiError::not_found())
 }
 
-/// One day's notice: every claim published that day, as the public may see it.
+/// One day's notice, a page at a time (`after`, `limit` 1 to 100, default 50, so that what a
+/// public request reads is bounded): the claims published that day, as the public may see
+/// them. A day with none is not found.
 pub fn notice(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError> {
     let day = day_of_path(request)?;
-    let claims = ctx.store()?.notice_claims(day)?;
-    if claims.is_empty() {
+    let (after, limit) = request.paging()?;
+    let (claims, next_after, done) = ctx.store()?.notice_page(day, after, limit)?;
+    if claims.is_empty() && after == 0 && done {
         return Err(ApiError::not_found());
     }
     let platforms = ctx.store()?.table::<PlatformRegister>()?;
@@ -54,6 +61,8 @@ pub fn notice(request: &ApiRequest, ctx: &Context) -> Result<Response, ApiError>
         day,
         county_name: ctx.config.county_name()?,
         entries,
+        next_after,
+        done,
     };
     Ok(caching::shared(request, json(200, &notice)))
 }

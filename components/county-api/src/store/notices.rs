@@ -40,13 +40,21 @@ impl Store {
         self.entries(&store_keys::notices(&self.county))
     }
 
-    /// The claims of the notice of `day`, in the order published: those whose own notice
-    /// names the day.
-    pub fn notice_claims(&self, day: NaiveDate) -> Result<Vec<Claim>, ApiError> {
-        let claims = self.claims_of(&store_keys::notice(&self.county, day))?;
-        Ok((claims.into_iter())
+    /// A page of the notice of `day`, in the order published: the claims listed from slot
+    /// `after + 1`, at most `limit`, those whose own notice names the day; the slot to
+    /// continue after, and whether it is the notice's last.
+    pub fn notice_page(
+        &self,
+        day: NaiveDate,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Claim>, u64, bool), ApiError> {
+        let index = store_keys::notice(&self.county, day);
+        let (ids, next_after, done) = self.entries_page(&index, after, limit)?;
+        let claims = (self.claims_by_id(&ids)?.into_iter())
             .filter(|c| c.notice.as_ref().is_some_and(|n| n.batch == day))
-            .collect())
+            .collect();
+        Ok((claims, next_after, done))
     }
 
     /// Changes a claim (`change`, an objection) that then waits for review again, listing it

@@ -256,3 +256,42 @@ async fn an_objection_is_refused_for_a_claim_not_in_that_notice_and_for_bad_fiel
         (json!("approved"), None)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_days_notice_is_read_a_page_at_a_time() {
+    let (county, _) = reported(3).await;
+    verify_key_group(&county, TRAINEE_A).await;
+    let mut ids = Vec::new();
+    for record in ["r0", "r1", "r2"] {
+        let id = claimed(&county, record).await;
+        let approve = call("POST", &format!("/api/claims/{id}/approve")).json(&json!({}));
+        assert_eq!(approve.bearer(&reviewer()).send(&county).await.status, 200);
+        ids.push(json!(id));
+    }
+    clock_to(&county, "2020-04-30");
+    let publish = call("POST", "/api/claims/publicity");
+    let published = as_operator(&county, Role::Reviewer, "op-reviewer", publish).await;
+    assert_eq!(published.json()["published"], 3);
+    let page = |query: &str| {
+        let path = format!("/api/notices/2020-04-30?{query}");
+        let county = &county;
+        async move { call("GET", &path).send(county).await }
+    };
+    let first = page("limit=2").await.json();
+    let shown: Vec<&Value> = (first["entries"].as_array().unwrap().iter())
+        .map(|e| &e["claim_id"])
+        .collect();
+    assert_eq!(shown, [&ids[0], &ids[1]]);
+    assert_eq!(first["done"], false);
+    let next = first["next_after"].as_u64().unwrap();
+    let rest = page(&format!("after={next}&limit=2")).await.json();
+    assert_eq!(rest["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&rest["entries"][0]["claim_id"], &rest["done"]),
+        (&ids[2], &json!(true))
+    );
+    let all = page("").await.json();
+    assert_eq!(all["entries"].as_array().unwrap().len(), 3, "50 a page by default");
+    let refused = page("limit=0").await;
+    assert_eq!((refused.status, refused.error_code()), (422, "invalid_number".into()));
+}
