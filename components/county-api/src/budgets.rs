@@ -195,6 +195,19 @@ pub const BUDGETS: &[Budget] = &[
               and its recovered fen: rows, not claims (on Redis each counter read alone)",
     },
     Budget {
+        route: "POST /api/eligibility/registry (10 entries, 1 offer made)",
+        variables: 4,
+        store_opens: 1,
+        store_operations: 53,
+        redis_store_operations: 64,
+        writes: 13,
+        why: "county code, operator- and trainee-token secrets (they must differ), person-key \
+              secret; each entry stored under compare-and-swap (3) and its person's list of \
+              records read (1); for the one person with a passed record: the record and its \
+              listing, their registry entries (4, one batch on SQLite), and the record offered \
+              under compare-and-swap with a slot of their feed and its `offer.made` in one write",
+    },
+    Budget {
         route: "POST /api/platform/completions (10 records)",
         variables: 2,
         store_opens: 1,

@@ -19,10 +19,16 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
     // Two more trainees, with trainings of r0's and r1's 职业: the second has claimed, so
     // that r1's row of the report is counted before TRAINEE_A's claim of it.
     let (second, third) = (trainee_id(1991, 1), trainee_id(1991, 2));
+    // A fourth, not in the registry, whose passed training becomes an offer when a registry
+    // upload of them and nine people without trainings comes.
+    let fourth = trainee_id(1991, 3);
     let others = vec![
         record("b0", &second, "4-03-02-01", "2020-03-15"),
         record("c0", &third, "4-03-02-02", "2020-03-15"),
+        record("d0", &fourth, "4-03-02-03", "2020-03-15"),
     ];
+    let mut registry: Vec<_> = (0..9).map(|i| migrant(&trainee_id(1992, i))).collect();
+    registry.push(migrant(&fourth));
     assert_eq!(report(&county, &platform, others).await.status, 200);
     let c0 = submit_claim(&county, &third, &claim_body("wljnpx", "c0")).await;
     assert_eq!(c0.status, 201, "{}", c0.json());
@@ -118,6 +124,12 @@ async fn measured() -> (bool, Vec<(&'static str, HostCalls)>) {
         (
             "GET /api/claims/report",
             call("GET", "/api/claims/report").bearer(&finance()),
+        ),
+        (
+            "POST /api/eligibility/registry (10 entries, 1 offer made)",
+            call("POST", "/api/eligibility/registry")
+                .bearer(&admin())
+                .json(&json!({ "entries": registry })),
         ),
         (
             "POST /api/platform/completions (10 records)",

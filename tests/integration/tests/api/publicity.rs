@@ -291,7 +291,14 @@ async fn a_days_notice_is_read_a_page_at_a_time() {
         (&ids[2], &json!(true))
     );
     let all = page("").await.json();
-    assert_eq!(all["entries"].as_array().unwrap().len(), 3, "50 a page by default");
+    assert_eq!(
+        all["entries"].as_array().unwrap().len(),
+        3,
+        "50 a page by default"
+    );
     let refused = page("limit=0").await;
-    assert_eq!((refused.status, refused.error_code()), (422, "invalid_number".into()));
+    assert_eq!(
+        (refused.status, refused.error_code()),
+        (422, "invalid_number".into())
+    );
 }
