@@ -3,7 +3,8 @@ components in the in-process Spin host, on a SQLite file): what a county's rever
 do, seen from outside. Public reads pass with the app's caching headers, are kept for the minute
 they allow (a second read does not reach the app) and answer 304 to their tag; an operator's
 read is never kept; a body over 512 KB is refused by the proxy with the app's own error, and
-never reaches the app; a path that is not the app's is refused there too. Run:
+never reaches the app; a path that is not the app's is refused there too; objections to a
+公示 past five a minute from one address are refused there. Run:
 python3 -m unittest discover -s deploy -p 'test_*.py' -v (scripts/test.sh does; it installs
 nginx where missing)."""
 
@@ -192,6 +193,26 @@ http {{
         self.assertEqual(self.app_saw("GET /server-status -> 404"), 0)
         _, _, own = send(self.app_base, "GET", "/api/policy/nothing-here")
         self.assertEqual(json.loads(body), json.loads(own))
+
+    def test_objections_past_five_a_minute_from_one_address_are_refused_at_the_proxy(self):
+        path = "/api/notices/2020-04-30/objections"
+        body = json.dumps({"claim_id": "c-0000000000000000", "reason": "不实", "contact": "138"})
+        answers = [send(self.base, "POST", path, body.encode(),
+                        {"Content-Type": "application/json"}) for _ in range(12)]
+        statuses = [status for status, _, _ in answers]
+        # Five a minute and a burst of five: the first reach the app (no such notice: 404).
+        self.assertEqual(statuses[:5], [404] * 5, statuses)
+        self.assertIn(429, statuses)
+        refused = next(a for a in answers if a[0] == 429)
+        self.assertEqual(refused[1]["Content-Type"], "application/json")
+        self.assertEqual(refused[1]["Retry-After"], "60")
+        self.assertEqual(json.loads(refused[2])["error"]["code"], "too_many_objections")
+        self.assertEqual(self.app_saw(f"POST {path} -> 404"), statuses.count(404))
+        self.assertLess(statuses.count(404), 12)
+        # Reading the notices is not limited.
+        for _ in range(3):
+            status, _, _ = send(self.base, "GET", "/api/notices")
+            self.assertEqual(status, 200)
 
     def test_upstream_connections_are_not_kept_alive(self):
         # What the stall on Spin's SQLite store needs (docs/spin.md): no upstream keepalive
