@@ -461,6 +461,7 @@ mod tests {
                 group,
                 source: "test".into(),
                 community: None,
+                phone: None,
                 valid_from: day(from),
                 valid_to: to.map(day),
                 changed: Change::new("op", "2020-01-01T00:00:00Z".parse().unwrap()),

@@ -141,6 +141,8 @@ pub struct OutreachRow<'a> {
     pub registry_source: &'a str,
     /// The village or community (村/社区) the registry lists the person under, if it does.
     pub community: Option<&'a str>,
+    /// The number to call or text, where the registry has one.
+    pub phone: Option<&'a str>,
     /// The allowance at the version's rate for the record's hours, before the person's
     /// limits, which their claim is judged on.
     pub amount: Yuan,
@@ -174,6 +176,7 @@ impl<'a> OutreachRow<'a> {
             key_group: group,
             registry_source: &entry.source,
             community: entry.community.as_deref(),
+            phone: entry.phone.as_ref().map(|p| p.as_str()),
             amount: policy.living_allowance_for(f.study_hours),
             policy_version: &policy.id,
         })
@@ -211,14 +214,15 @@ pub fn outreach_sheet(rows: &[OutreachRow], title: String) -> crate::export::She
                 Cell::Code(r.key_group.code().to_owned()),
                 Cell::text(r.registry_source.to_owned()),
                 r.community.map_or(Cell::Empty, Cell::text),
+                r.phone.map_or(Cell::Empty, |p| Cell::Code(p.to_owned())),
                 Cell::Amount(r.amount),
             ]
         })
         .collect();
-    let mut total = vec![Cell::Empty; 12];
+    let mut total = vec![Cell::Empty; 13];
     total[0] = Cell::text("TOTAL");
     total[1] = Cell::Count(rows.len() as u64);
-    total[11] = Cell::Amount(rows.iter().map(|r| r.amount).sum());
+    total[12] = Cell::Amount(rows.iter().map(|r| r.amount).sum());
     crate::export::Sheet {
         name: "政策找人".into(),
         title,
@@ -234,6 +238,7 @@ pub fn outreach_sheet(rows: &[OutreachRow], title: String) -> crate::export::She
             "key_group",
             "registry_source",
             "community",
+            "phone",
             "amount",
         ],
         rows: cells,

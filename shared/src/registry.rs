@@ -22,6 +22,10 @@ pub struct RegistryEntry {
     /// existed, and in uploads without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<String>,
+    /// A telephone number to reach the person by (手机 or 固定电话), where the county's list
+    /// has one: outreach calls or texts it. Shown to the county's reviewers and admins only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNumber>,
     pub valid_from: NaiveDate,
     /// Inclusive; none means until further notice.
     pub valid_to: Option<NaiveDate>,
@@ -48,14 +52,16 @@ impl RegistryPeriods {
     }
 
     /// The periods with `entry` added. The same period again changes nothing, unless it
-    /// says where the person is from differently (source, community): then it is the
-    /// county's correction of that period, and replaces it.
+    /// says where the person is from or how to reach them differently (source, community,
+    /// phone): then it is the county's correction of that period, and replaces it.
     pub fn with(self, entry: RegistryEntry) -> RegistryPeriods {
         let mut entries = self.entries();
         let same = (entries.iter_mut())
             .find(|e| e.valid_from == entry.valid_from && e.valid_to == entry.valid_to);
         match same {
-            Some(e) if e.source == entry.source && e.community == entry.community => {}
+            Some(e)
+                if (&e.source, &e.community, &e.phone)
+                    == (&entry.source, &entry.community, &entry.phone) => {}
             Some(e) => *e = entry,
             None => {
                 entries.push(entry);
@@ -85,6 +91,40 @@ pub struct RegistryEntryInput {
     /// 村/社区, at most 50 characters.
     #[serde(default)]
     pub community: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A mainland telephone number as outreach dials it: a mobile number (11 digits from 1, a
+/// `+86` before it dropped), or a fixed line with its area code (0 and 2–3 digits, then 7–8),
+/// spaces and hyphens dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(input: &str) -> Result<PhoneNumber, Reason> {
+        let digits: String = (input.chars())
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        let digits = digits.strip_prefix("+86").unwrap_or(&digits).to_owned();
+        let all_digits = digits.chars().all(|c| c.is_ascii_digit());
+        let mobile = digits.len() == 11 && digits.starts_with('1');
+        let fixed = digits.starts_with('0') && (10..=12).contains(&digits.len());
+        if all_digits && (mobile || fixed) {
+            Ok(PhoneNumber(digits))
+        } else {
+            Err(Reason::new(
+                "invalid_phone",
+                "电话号码应为11位手机号，或带区号的固定电话",
+                "A phone number is an 11-digit mobile number, or a fixed line with its area code",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl RegistryEntry {
@@ -126,7 +166,10 @@ impl RegistryEntry {
             input.community.as_deref(),
             |c| bounded_text(c, 50),
         );
-        let (resident_id, group, source, valid_from, valid_to, community) = (
+        let phone = optional_field(&format!("{at}.phone"), input.phone.as_deref(), |p| {
+            PhoneNumber::parse(p)
+        });
+        let (resident_id, group, source, valid_from, valid_to, community, phone) = (
             field(
                 &format!("{at}.resident_id"),
                 ResidentId::parse(&input.resident_id),
@@ -136,6 +179,7 @@ impl RegistryEntry {
             valid_from,
             valid_to,
             community,
+            phone,
         )
             .all_parsed()?;
         let entry = RegistryEntry {
@@ -143,6 +187,7 @@ impl RegistryEntry {
             group,
             source,
             community,
+            phone,
             valid_from,
             valid_to,
             changed: change.clone(),
@@ -162,6 +207,7 @@ mod tests {
             group: PersonGroup::MigrantWorker,
             source: "实名登记".into(),
             community: None,
+            phone: None,
             valid_from: from.parse().unwrap(),
             valid_to: to.map(|t| t.parse().unwrap()),
             changed: Change::new("op", "2020-01-01T00:00:00Z".parse().unwrap()),
@@ -200,6 +246,7 @@ mod tests {
             valid_from: from.into(),
             valid_to: to.map(Into::into),
             community: None,
+            phone: None,
         }
     }
 
@@ -223,6 +270,42 @@ mod tests {
         }
         let open = parse(input("migrant_worker", "2020-01-01", None)).unwrap();
         assert!(open.covers("2030-01-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_phone_number_is_a_mobile_or_a_fixed_line_with_its_area_code() {
+        for (input, kept) in [
+            ("13800138000", "13800138000"),
+            ("138-0013-8000", "13800138000"),
+            ("0538-8221234", "05388221234"),
+            ("010 12345678", "01012345678"),
+            ("+86 138 0013 8000", "13800138000"),
+        ] {
+            assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), kept, "{input}");
+        }
+        for bad in [
+            "1380013800",
+            "8221234",
+            "23800138000",
+            "1380013800x",
+            "",
+            "+86010123456",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(bad).unwrap_err().code,
+                "invalid_phone",
+                "{bad}"
+            );
+        }
+        let mut with_phone = input("poor_laborer", "2020-01-01", None);
+        with_phone.phone = Some("0538 822 1234".into());
+        assert_eq!(
+            parse(with_phone)
+                .unwrap()
+                .phone
+                .map(|p| p.as_str().to_owned()),
+            Some("05388221234".into())
+        );
     }
 
     #[test]

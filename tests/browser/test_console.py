@@ -16,8 +16,8 @@ eyes) and downloads it as CSV and as an Excel workbook, another pays it. An admi
 standard from a day, is asked for the reason when a later change would reprice days already
 priced, gives it, sees both periods (the earlier replaced, the later in force), and is refused a
 bad amount beside its field; uploads a registry file of 3 rows, then one whose bad row is named
-by its line (a village named for two of the 3, and kept; the one who had passed a training
-told of its offer). Five wrong passwords lock an account. An admin issues a platform key (its secret
+by its line (a village named for two of the 3 and a phone for one, kept; the one who had
+passed a training told of its offer). Five wrong passwords lock an account. An admin issues a platform key (its secret
 shown once, and working), revokes it (no longer working), rotates another, creates an account (a
 short password refused beside its field) and disables it, and resets a locked account's password
 (its lock goes); adds a platform to the register and suspends it from a past day, the reason
@@ -32,7 +32,7 @@ approved claims from the 公示 screen and reads the day's notice (names masked,
 name); an objection sent through the public endpoint puts one back in the review queue, where
 the reviewer reads it (reason and contact) beside the claim's notice and approves the claim
 again. A reviewer's 政策找人 screen finds a registered trainee's April record not yet
-claimed (name, registry source, 120.00) under its village's heading, downloads it as CSV, and
+claimed (name, phone, registry source, 120.00) under its village's heading, downloads it as CSV, and
 finds nobody for another village.
 
 A reviewer opens a claim made on a platform (yuntai) and reads its completion record, the verdict
@@ -287,10 +287,12 @@ class ConsoleTest(unittest.TestCase):
         self.ok(self.county.signed("POST", "/api/platform/completions", {"records": list(records)},
                                    *key))
 
-    def register(self, *residents, community=None):
+    def register(self, *residents, community=None, phone=None):
         """Residents in the key-group registry as migrant workers: their claims are verified.
-        The same period again with a village or community names where the list has them."""
+        The same period again with a village or community (and a phone number) names where
+        the list has them."""
         extra = {"community": community} if community else {}
+        extra.update({"phone": phone} if phone else {})
         self.ok(self.county.request("POST", "/api/eligibility/registry", {"entries": [
             {"resident_id": r, "group": "migrant_worker", "source": "实名登记",
              "valid_from": "2020-01-01", **extra} for r in residents]}, self.admin_token))
@@ -494,7 +496,7 @@ class ConsoleTest(unittest.TestCase):
         # April: a registered trainee's second training, reported and not claimed; the county's
         # list places them in 东关村.
         self.report(key, completion("r3", REGISTERED, month="04"))
-        self.register(REGISTERED, community="东关村")
+        self.register(REGISTERED, community="东关村", phone="13800138000")
         self.sign_in("zhao.reviewer", PASSWORD)
         self.wait.until(ready.element_to_be_clickable((By.ID, "view-outreach"))).click()
         Select(self.wait.until(ready.element_to_be_clickable((By.NAME, "platform_id")))).select_by_value("wljnpx")
@@ -506,12 +508,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("张三", table.text)
         self.assertIn("实名登记", table.text)
         self.assertIn("120.00 元", table.text)
+        self.assertIn("13800138000", table.text)
         heading = table.find_element(By.CSS_SELECTOR, "tr.group th")
         self.assertEqual(heading.text, "东关村")
         self.shot("40-outreach")
         rows = self.downloaded(lambda: self.browser.find_element(By.ID, "outreach-csv").click())
         self.assertIn("wljnpx,r3,张三", rows)
-        self.assertIn("实名登记,东关村,120.00", rows)
+        self.assertIn("实名登记,东关村,13800138000,120.00", rows)
         self.assertIn("TOTAL,1", rows)
         # Another village's officer asks for theirs: nobody to tell there.
         village = self.browser.find_element(By.ID, "f-outreach-community")
@@ -666,10 +669,11 @@ class ConsoleTest(unittest.TestCase):
         self.report(self.platform_key(), completion("g0", good[0]))
         files = pathlib.Path(self.downloads.name)
         (files / "good.csv").write_text(
-            "\ufeff身份证号,人群类别,来源,起始日期,截止日期,村/社区\r\n"
+            "\ufeff身份证号,人群类别,来源,起始日期,截止日期,村/社区,电话\r\n"
             # Days as Excel writes them (the API takes 2020-01-01; the console converts); a
-            # village named for two, none for the third.
-            + "".join(f"{r},migrant_worker,农民工实名制登记,2020/1/1,2020/12/31,{'东关村' if i < 2 else ''}\r\n"
+            # village named for two, none for the third; a phone for the first.
+            + "".join(f"{r},migrant_worker,农民工实名制登记,2020/1/1,2020/12/31,"
+                      f"{'东关村' if i < 2 else ''},{'138-0013-8000' if i == 0 else ''}\r\n"
                       for i, r in enumerate(good)),
             encoding="utf-8")
         self.browser.find_element(By.ID, "f-file").send_keys(str(files / "good.csv"))
@@ -680,6 +684,7 @@ class ConsoleTest(unittest.TestCase):
                                              {"resident_id": r}, self.admin_token))["entries"][0]
                  for r in good]
         self.assertEqual([e.get("community") for e in found], ["东关村", "东关村", None])
+        self.assertEqual([e.get("phone") for e in found], ["13800138000", None, None])
         self.assertEqual(self.text("registry-offers"),
                          "名单中的人员有 1 条已考核合格、尚未申领的培训记录，已在小程序中通知其领取（政策找人）。")
         events = self.ok(self.county.request("GET", "/api/claims/events", None,

@@ -25,14 +25,14 @@ export async function outreachView(platformId, month = "2020-03", after = 0, com
     section.append(el("p", { id: "outreach-empty" }, "本页没有待告知的学员。"));
   } else {
     section.append(el("table", { id: "outreach" },
-      el("thead", {}, el("tr", {}, ["学员", "身份证号", "职业（等级）", "考核日期", "重点群体", "名单来源", "金额"]
+      el("thead", {}, el("tr", {}, ["学员", "电话", "身份证号", "职业（等级）", "考核日期", "重点群体", "名单来源", "金额"]
         .map((h) => el("th", { scope: "col" }, h)))),
       // The rows come grouped by community: a heading row where each group starts.
       el("tbody", {}, page.rows.flatMap((r, i) => [
         i > 0 && page.rows[i - 1].community === r.community ? null
-          : el("tr", { class: "group" }, el("th", { colspan: "7", scope: "rowgroup" }, r.community || "名单未载村/社区")),
+          : el("tr", { class: "group" }, el("th", { colspan: "8", scope: "rowgroup" }, r.community || "名单未载村/社区")),
         el("tr", {},
-          el("td", {}, r.name), el("td", {}, r.resident_id),
+          el("td", {}, r.name), el("td", {}, r.phone || "—"), el("td", {}, r.resident_id),
           el("td", {}, `${r.occupation}（${LEVELS[r.level] || r.level}）`), el("td", {}, r.assessed_on),
           el("td", {}, GROUPS[r.key_group] || r.key_group), el("td", {}, r.registry_source),
           el("td", {}, r.amount + " 元"))].filter(Boolean)))));

@@ -126,13 +126,13 @@ export async function platformsView(message) {
 export const REGISTRY_COLUMNS = {
   resident_id: ["resident_id", "身份证号"], group: ["group", "人群类别"], source: ["source", "来源"],
   valid_from: ["valid_from", "起始日期"], valid_to: ["valid_to", "截止日期"],
-  community: ["community", "村/社区"],
+  community: ["community", "村/社区"], phone: ["phone", "电话"],
 };
 
 export function registryView() {
   return csvUploadForm({
     id: "registry", title: "上传重点群体名单", label: "名单文件", button: ["upload", "上传"],
-    help: "CSV 文件（可由 Excel 另存为 CSV UTF-8），首行为列名：身份证号、人群类别（migrant_worker 等）、来源、起始日期、截止日期（可空）、村/社区（可空，政策找人按其分组）。每 1000 行一批上传；一批中有错误的行，整批不保存，逐行列出问题。",
+    help: "CSV 文件（可由 Excel 另存为 CSV UTF-8），首行为列名：身份证号、人群类别（migrant_worker 等）、来源、起始日期、截止日期（可空）、村/社区（可空，政策找人按其分组）、电话（可空，政策找人据此联系）。每 1000 行一批上传；一批中有错误的行，整批不保存，逐行列出问题。",
     columns: REGISTRY_COLUMNS, required: ["resident_id", "group", "source", "valid_from"],
     send: async (rows, results) => {
       const entries = rows.map((r) => ({ ...r, valid_from: isoDay(r.valid_from), valid_to: r.valid_to && isoDay(r.valid_to) }));

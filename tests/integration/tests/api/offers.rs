@@ -171,17 +171,21 @@ async fn an_offer_past_the_yearly_limit_or_voided_says_why_and_a_record_without_
     assert_eq!(none.json()["error"]["field"], "record_id");
 }
 
-/// Uploads one registry entry: a migrant worker from 2020-01-01, listed under `community`.
-async fn register_in(county: &County, trainee_id: &str, community: Option<&str>) {
+/// Uploads one registry entry: a migrant worker from 2020-01-01, listed under `community`,
+/// with a phone number where the list has one.
+async fn register_in(county: &County, trainee_id: &str, community: Option<&str>, phone: &str) {
     let mut entry = migrant(trainee_id);
     if let Some(c) = community {
         entry["community"] = json!(c);
+    }
+    if !phone.is_empty() {
+        entry["phone"] = json!(phone);
     }
     upload_registry(county, json!([entry])).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_one_can_be_asked_for()
+async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_with_its_phone_and_one_can_be_asked_for()
  {
     let county = taishan();
     let platform = credential(&county, "wljnpx").await;
@@ -201,9 +205,9 @@ async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_
     )
     .await;
     assert!(outcomes(&reported).iter().all(|o| o == "accepted"));
-    register_in(&county, &east, Some("东关村")).await;
-    register_in(&county, &west, Some("西街社区")).await;
-    register_in(&county, &nowhere, None).await;
+    register_in(&county, &east, Some("东关村"), "138-0013-8000").await;
+    register_in(&county, &west, Some("西街社区"), "").await;
+    register_in(&county, &nowhere, None, "").await;
     let list = "/api/admin/outreach?platform_id=wljnpx&month=2020-03";
     let rows = |reply: &Reply| -> Vec<(String, Value)> {
         let body = reply.json();
@@ -233,18 +237,24 @@ async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_
         .send(&county)
         .await;
     assert_eq!(rows(&east_only), [("e0".to_owned(), json!("东关村"))]);
+    assert_eq!(
+        east_only.json()["rows"][0]["phone"],
+        "13800138000",
+        "to call or text"
+    );
+    assert_eq!(all.json()["rows"][1]["phone"], Value::Null);
     let csv = call("GET", &format!("{village}&format=csv"))
         .bearer(&reviewer())
         .send(&county)
         .await;
     let text = String::from_utf8_lossy(&csv.body).into_owned();
     assert!(
-        text.contains("registry_source,community,amount")
-            && text.contains("实名登记,东关村,120.00"),
+        text.contains("registry_source,community,phone,amount")
+            && text.contains("实名登记,东关村,13800138000,120.00"),
         "{text}"
     );
     // The county corrects the village of the same period: the correction is what it reads.
-    register_in(&county, &east, Some("东关村二组")).await;
+    register_in(&county, &east, Some("东关村二组"), "13800138000").await;
     let lookup = call("POST", "/api/eligibility/registry/lookup")
         .bearer(&reviewer())
         .json(&json!({ "resident_id": east }))
@@ -252,20 +262,32 @@ async fn outreach_is_grouped_by_the_village_or_community_the_registry_lists_and_
         .await;
     let entries = lookup.json()["entries"].clone();
     assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
-    assert_eq!(entries[0]["community"], "东关村二组");
-    // A village name past 50 characters is refused, and the batch with it.
-    let long = json!({"entries": [{"resident_id": west, "group": "migrant_worker",
-        "source": "实名登记", "valid_from": "2020-01-01", "community": "村".repeat(51)}]});
+    assert_eq!(
+        (&entries[0]["community"], &entries[0]["phone"]),
+        (&json!("东关村二组"), &json!("13800138000"))
+    );
+    // A village name past 50 characters and a number no phone has are refused, both named,
+    // and the batch with them.
+    let bad = json!({"entries": [{"resident_id": west, "group": "migrant_worker",
+        "source": "实名登记", "valid_from": "2020-01-01", "community": "村".repeat(51),
+        "phone": "8221234"}]});
     let refused = call("POST", "/api/eligibility/registry")
         .bearer(&admin())
-        .json(&long)
+        .json(&bad)
         .send(&county)
         .await;
+    assert_eq!(refused.status, 422);
+    let problems: Vec<(Value, Value)> = (refused.json()["error"]["details"].as_array().unwrap())
+        .iter()
+        .map(|d| (d["code"].clone(), d["field"].clone()))
+        .collect();
     assert_eq!(
-        (refused.status, refused.error_code()),
-        (422, "invalid_text".into())
+        problems,
+        [
+            (json!("invalid_text"), json!("entries[0].community")),
+            (json!("invalid_phone"), json!("entries[0].phone"))
+        ]
     );
-    assert_eq!(refused.json()["error"]["field"], "entries[0].community");
 }
 
 /// The types and record ids of a trainee's feed, in order.
