@@ -127,6 +127,23 @@ impl PhoneNumber {
     }
 }
 
+/// The group an entry names, when it is one of the policy's key groups: only those are
+/// registered.
+fn registrable_group(input: &str, key_groups: &[PersonGroup]) -> Result<PersonGroup, Reason> {
+    let group = PersonGroup::parse(input)?;
+    if key_groups.contains(&group) {
+        return Ok(group);
+    }
+    Err(Reason::new(
+        "not_a_key_group",
+        format!("{}不是本政策的重点群体，不能登记", group.name_zh()),
+        format!(
+            "{} is not a key group of this policy and cannot be registered",
+            group.code()
+        ),
+    ))
+}
+
 impl RegistryEntry {
     /// Validates one uploaded entry against the groups the registry may hold.
     pub fn parse(
@@ -135,20 +152,7 @@ impl RegistryEntry {
         key_groups: &[PersonGroup],
         change: &Change,
     ) -> Result<(ResidentId, RegistryEntry), Vec<Reason>> {
-        let group = PersonGroup::parse(&input.group).and_then(|g| {
-            if key_groups.contains(&g) {
-                Ok(g)
-            } else {
-                Err(Reason::new(
-                    "not_a_key_group",
-                    format!("{}不是本政策的重点群体，不能登记", g.name_zh()),
-                    format!(
-                        "{} is not a key group of this policy and cannot be registered",
-                        g.code()
-                    ),
-                ))
-            }
-        });
+        let group = registrable_group(&input.group, key_groups);
         let valid_from = field(&format!("{at}.valid_from"), parse_day(&input.valid_from));
         let valid_to = optional_field(&format!("{at}.valid_to"), input.valid_to.as_deref(), |to| {
             let to = parse_day(to)?;
