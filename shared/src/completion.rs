@@ -528,10 +528,13 @@ impl CompletionRecord {
     /// Whether its trainee may be offered it now (政策找人), the registry aside: passed,
     /// neither voided nor claimed, and not offered before.
     pub fn awaits_offer(&self) -> bool {
-        self.facts.assessment.passed
-            && self.void_reason.is_none()
-            && self.claim.is_none()
-            && self.offered.is_none()
+        self.claim.is_none() && self.offerable()
+    }
+
+    /// `awaits_offer`, but for a claim: one a dead claim still names may be offered once
+    /// unbound (`county_api::claims::shown_records`).
+    pub fn offerable(&self) -> bool {
+        self.facts.assessment.passed && self.void_reason.is_none() && self.offered.is_none()
     }
 
     /// The record, its offer for `group` announced, when it awaits one (`awaits_offer`) and

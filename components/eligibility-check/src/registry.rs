@@ -120,10 +120,12 @@ fn make_offers(
     room: usize,
 ) -> Result<(usize, bool), ApiError> {
     let store = ctx.store()?;
-    let records = shown_records(ctx, store.person_completions(person)?)?;
-    let waiting: Vec<_> = (records.iter())
-        .filter(|r| r.awaits_offer() && entry.covers(r.facts.assessment.date))
+    // Whether a claim still holds a record is read only for those the entry could offer.
+    let candidates: Vec<_> = (store.person_completions(person)?.into_iter())
+        .filter(|r| r.offerable() && entry.covers(r.facts.assessment.date))
         .collect();
+    let records = shown_records(ctx, candidates)?;
+    let waiting: Vec<_> = records.iter().filter(|r| r.awaits_offer()).collect();
     if waiting.is_empty() {
         return Ok((0, true));
     }
